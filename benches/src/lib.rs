@@ -1,0 +1,1 @@
+//! Shared helpers for Kokumi's criterion benchmarks in `benches/benches/`.

