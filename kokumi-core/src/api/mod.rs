@@ -1,0 +1,1 @@
+//! The `delivery.kokumi.dev/v1alpha1` API types.

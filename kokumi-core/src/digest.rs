@@ -1,0 +1,1 @@
+//! digest (work in progress).

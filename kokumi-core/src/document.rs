@@ -1,0 +1,1 @@
+//! document (work in progress).

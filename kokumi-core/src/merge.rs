@@ -1,0 +1,1 @@
+//! merge (work in progress).

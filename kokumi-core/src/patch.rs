@@ -1,0 +1,1 @@
+//! patch (work in progress).
