@@ -4,3 +4,5 @@
 //! functions, subcharts, values schema, CRDs, hooks, Helm 4 output order) and passes manifest
 //! bundles through. It reads charts from bytes or a directory and returns its output; it never
 //! prints and never touches a network.
+
+pub mod value;

@@ -1,0 +1,388 @@
+//! The value model templates compute with: Go's `interface{}` as Helm charts see it.
+//!
+//! Helm hands templates `map[string]interface{}` trees decoded from YAML/JSON, so numbers from
+//! values files are `float64`, integers written in a template are `int`, and a handful of Go
+//! structs with fields and methods (`.Release`, `.Chart`, `.Files`, `.Capabilities`) sit beside
+//! them. [`Value`] models exactly that; [`Object`] is the seam for the structs. Values are cheap to
+//! clone (strings, lists and maps are reference counted).
+//!
+//! `Display` prints a value the way Go's `fmt.Sprint` (the `%v` verb) does, which is what a template
+//! action `{{ x }}` writes: `map[a:1 b:2]`, `[a b]`, `1e+06`, `<nil>`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+/// A map as templates see it: Go's `map[string]interface{}`, iterated in sorted key order.
+pub type Map = BTreeMap<String, Value>;
+
+/// A template value.
+#[derive(Clone, Default)]
+pub enum Value {
+    /// Go's untyped `nil` (a missing value, YAML `null`).
+    #[default]
+    Nil,
+    /// `bool`.
+    Bool(bool),
+    /// A Go integer (`int`, `int64`); template integer literals and `--set` integers.
+    Int(i64),
+    /// `float64`: every number decoded from a values file or JSON.
+    Float(f64),
+    /// `string`.
+    String(Arc<str>),
+    /// `[]byte` (`.Files.GetBytes`).
+    Bytes(Arc<[u8]>),
+    /// `[]interface{}`.
+    List(Arc<Vec<Value>>),
+    /// `map[string]interface{}`.
+    Map(Arc<Map>),
+    /// A Go struct or other typed value with fields and methods.
+    Object(Arc<dyn Object>),
+}
+
+/// A Go value with fields and methods, such as `.Files` or `.Capabilities`.
+pub trait Object: Send + Sync + fmt::Debug {
+    /// Go's type name as `typeOf` prints it, e.g. `chart.Metadata` or `*chartutil.Capabilities`.
+    fn type_name(&self) -> &str;
+    /// Go's kind as `kindOf` prints it (`struct`, `ptr`, `map`, ...).
+    fn kind(&self) -> &str {
+        "struct"
+    }
+    /// The value of field `name` (`{{ .Chart.Name }}`), or `None` if the type has no such field.
+    fn field(&self, name: &str) -> Option<Value>;
+    /// Calls method `name` (`{{ .Files.Get "x" }}`); `None` if the type has no such method.
+    fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
+        let _ = (name, args);
+        None
+    }
+    /// Whether this value is a method name (so `.Files.Get` without arguments is a call).
+    fn has_method(&self, name: &str) -> bool {
+        let _ = name;
+        false
+    }
+    /// How `fmt.Sprint` prints it (`{v1.37.0 v1.37.0 1 37}` for a `KubeVersion`).
+    fn go_format(&self) -> String;
+    /// The value `encoding/json` would produce for it (used by `toYaml`, `toJson`, `deepCopy`).
+    fn to_plain(&self) -> Value;
+}
+
+/// The error a template function returns; the engine wraps it as
+/// `error calling NAME: MESSAGE` with the template position, as Go does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FuncError(pub String);
+
+impl FuncError {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+impl fmt::Display for FuncError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FuncError {}
+
+/// A template function that needs only its arguments (every Sprig function).
+pub type Func = fn(&[Value]) -> Result<Value, FuncError>;
+
+impl Value {
+    /// A string value.
+    pub fn string(s: impl Into<Arc<str>>) -> Self {
+        Value::String(s.into())
+    }
+
+    /// A list value.
+    pub fn list(items: Vec<Value>) -> Self {
+        Value::List(Arc::new(items))
+    }
+
+    /// A map value.
+    pub fn map(map: Map) -> Self {
+        Value::Map(Arc::new(map))
+    }
+
+    /// Go's truth for `if`, `with`, `and`, `or`, `not`: false for nil, false, 0, "", and empty
+    /// lists and maps; true otherwise (structs are always true).
+    pub fn is_truthy(&self) -> bool {
+        match self {
+            Value::Nil => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::String(s) => !s.is_empty(),
+            Value::Bytes(b) => !b.is_empty(),
+            Value::List(l) => !l.is_empty(),
+            Value::Map(m) => !m.is_empty(),
+            Value::Object(_) => true,
+        }
+    }
+
+    /// The string inside, if this is a string.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The map inside, if this is a map.
+    pub fn as_map(&self) -> Option<&Map> {
+        match self {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The list inside, if this is a list.
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// Go's type name as Sprig's `typeOf` prints it (`float64`, `map[string]interface {}`, ...).
+    pub fn type_name(&self) -> &str {
+        match self {
+            Value::Nil => "<nil>",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float64",
+            Value::String(_) => "string",
+            Value::Bytes(_) => "[]uint8",
+            Value::List(_) => "[]interface {}",
+            Value::Map(_) => "map[string]interface {}",
+            Value::Object(o) => o.type_name(),
+        }
+    }
+
+    /// Go's reflect kind as Sprig's `kindOf` prints it (`float64`, `map`, `slice`, `invalid`, ...).
+    pub fn kind(&self) -> &str {
+        match self {
+            Value::Nil => "invalid",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float64",
+            Value::String(_) => "string",
+            Value::Bytes(_) | Value::List(_) => "slice",
+            Value::Map(_) => "map",
+            Value::Object(o) => o.kind(),
+        }
+    }
+
+    /// Converts JSON into a value the way Helm decodes values: every number becomes `float64`.
+    pub fn from_json(json: &serde_json::Value) -> Self {
+        match json {
+            serde_json::Value::Null => Value::Nil,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+            serde_json::Value::String(s) => Value::string(s.as_str()),
+            serde_json::Value::Array(items) => {
+                Value::list(items.iter().map(Value::from_json).collect())
+            }
+            serde_json::Value::Object(map) => Value::map(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The plain data tree `encoding/json` would see: objects become their plain form.
+    pub fn to_plain(&self) -> Value {
+        match self {
+            Value::Object(o) => o.to_plain(),
+            Value::List(l) => Value::list(l.iter().map(Value::to_plain).collect()),
+            Value::Map(m) => Value::map(m.iter().map(|(k, v)| (k.clone(), v.to_plain())).collect()),
+            other => other.clone(),
+        }
+    }
+}
+
+/// Writes `f` the way Go's `%v` (strconv `'g'`, shortest) does: `1e+06`, `100000`, `1.5`, `1e-05`,
+/// `+Inf`, `NaN`.
+pub fn format_go_float(out: &mut impl fmt::Write, f: f64) -> fmt::Result {
+    if f.is_nan() {
+        return out.write_str("NaN");
+    }
+    if f.is_infinite() {
+        return out.write_str(if f > 0.0 { "+Inf" } else { "-Inf" });
+    }
+    if f == 0.0 {
+        return out.write_str(if f.is_sign_negative() { "-0" } else { "0" });
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits: "d.ddde<exp>".
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let negative = mantissa.starts_with('-');
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    if negative {
+        out.write_char('-')?;
+    }
+    if !(-4..6).contains(&exp) {
+        out.write_str(&digits[..1])?;
+        if digits.len() > 1 {
+            out.write_char('.')?;
+            out.write_str(&digits[1..])?;
+        }
+        let sign = if exp < 0 { '-' } else { '+' };
+        write!(out, "e{sign}{:02}", exp.abs())
+    } else if exp < 0 {
+        out.write_str("0.")?;
+        for _ in 0..(-exp - 1) {
+            out.write_char('0')?;
+        }
+        out.write_str(&digits)
+    } else {
+        let int_len = exp as usize + 1;
+        if digits.len() <= int_len {
+            out.write_str(&digits)?;
+            for _ in digits.len()..int_len {
+                out.write_char('0')?;
+            }
+            Ok(())
+        } else {
+            out.write_str(&digits[..int_len])?;
+            out.write_char('.')?;
+            out.write_str(&digits[int_len..])
+        }
+    }
+}
+
+impl fmt::Display for Value {
+    /// Go's `%v`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Nil => f.write_str("<nil>"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => format_go_float(f, *x),
+            Value::String(s) => f.write_str(s),
+            Value::Bytes(b) => {
+                f.write_str("[")?;
+                for (i, byte) in b.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "{byte}")?;
+                }
+                f.write_str("]")
+            }
+            Value::List(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Map(map) => {
+                f.write_str("map[")?;
+                for (i, (k, v)) in map.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(" ")?;
+                    }
+                    write!(f, "{k}:{v}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Object(o) => f.write_str(&o.go_format()),
+        }
+    }
+}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::String(s) => write!(f, "{s:?}"),
+            Value::Object(o) => write!(f, "{o:?}"),
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+impl PartialEq for Value {
+    /// Structural equality (Sprig's `deepEqual`); objects compare by their plain form.
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Value::Nil, Value::Nil) => true,
+            (Value::Bool(a), Value::Bool(b)) => a == b,
+            (Value::Int(a), Value::Int(b)) => a == b,
+            (Value::Float(a), Value::Float(b)) => a == b,
+            (Value::String(a), Value::String(b)) => a == b,
+            (Value::Bytes(a), Value::Bytes(b)) => a == b,
+            (Value::List(a), Value::List(b)) => a == b,
+            (Value::Map(a), Value::Map(b)) => a == b,
+            (Value::Object(a), Value::Object(b)) => a.to_plain() == b.to_plain(),
+            _ => false,
+        }
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::string(s)
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::string(s)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Bool(b)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(x: f64) -> Self {
+        Value::Float(x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn go(f: f64) -> String {
+        Value::Float(f).to_string()
+    }
+
+    #[test]
+    fn floats_print_like_go() {
+        assert_eq!(go(1_000_000.0), "1e+06");
+        assert_eq!(go(100_000.0), "100000");
+        assert_eq!(go(1.5), "1.5");
+        assert_eq!(go(0.0001), "0.0001");
+        assert_eq!(go(0.00001), "1e-05");
+        assert_eq!(go(123_456.7), "123456.7");
+        assert_eq!(go(1_234_567.0), "1.234567e+06");
+        assert_eq!(go(-2.0), "-2");
+        assert_eq!(go(1e21), "1e+21");
+        assert_eq!(go(3.0), "3");
+    }
+
+    #[test]
+    fn collections_print_like_go() {
+        let mut m = Map::new();
+        m.insert("b".into(), Value::Float(2.0));
+        m.insert("a".into(), Value::list(vec!["x".into(), Value::Nil]));
+        assert_eq!(Value::map(m).to_string(), "map[a:[x <nil>] b:2]");
+    }
+}
