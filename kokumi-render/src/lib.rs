@@ -6,3 +6,4 @@
 //! prints and never touches a network.
 
 pub mod value;
+pub mod yaml;

@@ -1,0 +1,635 @@
+//! YAML text → [`Value`], with the rules Helm applies to values files, `Chart.yaml` and `fromYaml`.
+//!
+//! Helm reads YAML through `sigs.k8s.io/yaml`, which decodes with go-yaml v2 and then round-trips
+//! the result through JSON. What a template sees therefore follows three rules we reproduce here:
+//!
+//! - **YAML 1.1 scalar resolution** (go-yaml v2's table): `y`/`Y`/`yes`/`on`/`true` (in their
+//!   three casings) are `true`, `n`/`no`/`off`/`false` are `false`, `~`/`null`/empty are null,
+//!   integers accept `0x`, `0o`, `0b`, leading-`0` octal and `_` separators, and quoted scalars
+//!   are always strings. Timestamps stay strings (go-yaml v2 does that for `interface{}`).
+//! - **JSON round trip**: every number becomes a `float64` ([`Value::Float`]); map keys become
+//!   strings (`true`, `1`, `1.5`); `.inf`/`.nan` values are refused as JSON refuses them.
+//! - **go-yaml v2's decoder**: only the first document counts, anchors and aliases are expanded,
+//!   merge keys `<<` (a map or a list of maps, earlier maps winning) insert keys in document
+//!   order, and a duplicate key simply overwrites the earlier one.
+//!
+//! The parser is `saphyr-parser`'s event API: it gives positions for error messages, stays
+//! iterative (so deeply nested input cannot overflow our stack — the builder below is a loop
+//! over an explicit stack), and leaves scalar resolution to us, which is exactly the part where
+//! YAML 1.1 and YAML 1.2 disagree. `serde_yaml` style crates resolve YAML 1.2 scalars themselves
+//! (`yes` would be a string), which is the wrong answer for Helm.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+use crate::value::{Map, Value};
+
+/// A YAML document that Helm's decoder would refuse; prints like sigs.k8s.io/yaml's error
+/// (`error converting YAML to JSON: yaml: line 3: mapping values are not allowed in this context`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    /// 1-based line of the problem (0 when unknown).
+    pub line: usize,
+    /// What went wrong, without the position.
+    pub message: String,
+    /// Whether this is a JSON conversion error (printed without `yaml: line N:`).
+    json: bool,
+}
+
+impl YamlError {
+    fn yaml(line: usize, message: impl Into<String>) -> Self {
+        Self {
+            line,
+            message: message.into(),
+            json: false,
+        }
+    }
+
+    fn json(message: impl Into<String>) -> Self {
+        Self {
+            line: 0,
+            message: message.into(),
+            json: true,
+        }
+    }
+}
+
+impl fmt::Display for YamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.json {
+            write!(f, "error converting YAML to JSON: json: {}", self.message)
+        } else if self.line == 0 {
+            write!(f, "error converting YAML to JSON: yaml: {}", self.message)
+        } else {
+            write!(
+                f,
+                "error converting YAML to JSON: yaml: line {}: {}",
+                self.line, self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for YamlError {}
+
+/// Parses the first YAML document of `text` the way `sigs.k8s.io/yaml.Unmarshal` into an
+/// `interface{}` does. An empty document (or one holding only comments) gives [`Value::Nil`].
+///
+/// ```
+/// use kokumi_render::value::Value;
+/// let v = kokumi_render::yaml::parse::parse("replicas: 3\nenabled: yes\ny: 1\n").unwrap();
+/// let m = v.as_map().unwrap();
+/// assert_eq!(m["replicas"], Value::Float(3.0));
+/// assert_eq!(m["enabled"], Value::Bool(true));
+/// assert!(m.contains_key("true"));
+/// ```
+pub fn parse(text: &str) -> Result<Value, YamlError> {
+    let mut docs = Builder::new(text, true).run()?;
+    Ok(docs.pop().unwrap_or(Value::Nil))
+}
+
+/// Parses every document of a YAML stream (each as [`parse`] would), e.g. for splitting
+/// multi-document files. Empty documents give [`Value::Nil`].
+pub fn parse_all(text: &str) -> Result<Vec<Value>, YamlError> {
+    Builder::new(text, false).run()
+}
+
+/// A resolved plain or tagged scalar before the JSON round trip.
+#[derive(Debug, Clone, PartialEq)]
+enum Scalar {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Uint(u64),
+    Float(f64),
+    Str(Arc<str>),
+    Merge,
+}
+
+/// Resolves a scalar with go-yaml v2's rules (`resolve.go`).
+fn resolve(text: &str, style: ScalarStyle, tag: Option<&str>) -> Scalar {
+    match tag {
+        Some("tag:yaml.org,2002:str") => return Scalar::Str(text.into()),
+        Some("tag:yaml.org,2002:binary") => return Scalar::Str(text.into()),
+        _ => {}
+    }
+    if style != ScalarStyle::Plain && tag.is_none() {
+        return Scalar::Str(text.into());
+    }
+    let resolved = resolve_plain(text);
+    match (tag, &resolved) {
+        (None, _) => resolved,
+        (Some("tag:yaml.org,2002:float"), Scalar::Int(i)) => Scalar::Float(*i as f64),
+        (Some("tag:yaml.org,2002:float"), Scalar::Uint(u)) => Scalar::Float(*u as f64),
+        (Some("tag:yaml.org,2002:int" | "tag:yaml.org,2002:float"), _)
+        | (Some("tag:yaml.org,2002:bool"), Scalar::Bool(_))
+        | (Some("tag:yaml.org,2002:null"), Scalar::Null) => resolved,
+        // Unknown local tags (`!foo`) leave the value as go-yaml resolves it.
+        (Some(t), _) if !t.starts_with("tag:yaml.org,2002:") => resolved,
+        _ => resolved,
+    }
+}
+
+fn resolve_plain(text: &str) -> Scalar {
+    match text {
+        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
+            return Scalar::Bool(true);
+        }
+        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+            return Scalar::Bool(false);
+        }
+        "" | "~" | "null" | "Null" | "NULL" => return Scalar::Null,
+        ".nan" | ".NaN" | ".NAN" => return Scalar::Float(f64::NAN),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Scalar::Float(f64::INFINITY);
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return Scalar::Float(f64::NEG_INFINITY),
+        "<<" => return Scalar::Merge,
+        _ => {}
+    }
+    let first = text.as_bytes()[0];
+    match first {
+        b'.' => {
+            if let Some(f) = go_parse_float(text) {
+                return Scalar::Float(f);
+            }
+        }
+        b'+' | b'-' | b'0'..=b'9' => {
+            let plain: String = text.chars().filter(|&c| c != '_').collect();
+            if let Some(i) = go_parse_int(&plain) {
+                return Scalar::Int(i);
+            }
+            if let Some(u) = go_parse_uint(&plain) {
+                return Scalar::Uint(u);
+            }
+            if is_yaml_style_float(&plain)
+                && let Ok(f) = plain.parse::<f64>()
+            {
+                return Scalar::Float(f);
+            }
+            if let Some(bin) = plain.strip_prefix("0b") {
+                if let Ok(i) = i64::from_str_radix(bin, 2) {
+                    return Scalar::Int(i);
+                }
+            } else if let Some(bin) = plain.strip_prefix("-0b")
+                && let Ok(i) = i64::from_str_radix(bin, 2)
+            {
+                return Scalar::Int(-i);
+            }
+        }
+        _ => {}
+    }
+    Scalar::Str(text.into())
+}
+
+/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
+fn is_yaml_style_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        i += 1;
+    }
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i - start
+    };
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    } else {
+        if digits(&mut i) == 0 {
+            return false;
+        }
+        if i < b.len() && b[i] == b'.' {
+            i += 1;
+            digits(&mut i);
+        }
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        if digits(&mut i) == 0 {
+            return false;
+        }
+    }
+    i == b.len()
+}
+
+/// Go's `strconv.ParseInt(s, 0, 64)`: sign, then `0x`/`0o`/`0b`/leading-`0` octal or decimal.
+fn go_parse_int(s: &str) -> Option<i64> {
+    let (neg, body) = match s.as_bytes().first()? {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let magnitude = go_parse_uint_body(body)?;
+    if neg {
+        if magnitude <= (i64::MAX as u64) + 1 {
+            Some((magnitude as i64).wrapping_neg())
+        } else {
+            None
+        }
+    } else {
+        i64::try_from(magnitude).ok()
+    }
+}
+
+/// Go's `strconv.ParseUint(s, 0, 64)` (no sign allowed).
+fn go_parse_uint(s: &str) -> Option<u64> {
+    go_parse_uint_body(s)
+}
+
+fn go_parse_uint_body(s: &str) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let (radix, digits) = if let Some(r) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        (16, r)
+    } else if let Some(r) = s.strip_prefix("0o").or_else(|| s.strip_prefix("0O")) {
+        (8, r)
+    } else if let Some(r) = s.strip_prefix("0b").or_else(|| s.strip_prefix("0B")) {
+        (2, r)
+    } else if s.len() > 1 && s.starts_with('0') {
+        (8, &s[1..])
+    } else {
+        (10, s)
+    };
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    u64::from_str_radix(digits, radix).ok()
+}
+
+/// Go's `strconv.ParseFloat(s, 64)` for the forms a `.`-leading YAML scalar can take.
+fn go_parse_float(s: &str) -> Option<f64> {
+    if s.contains('_') || s.contains("inf") || s.contains("nan") {
+        return None;
+    }
+    s.parse::<f64>().ok()
+}
+
+/// Formats a float key the way go-yaml does (`strconv.FormatFloat(f, 'g', -1, 32)`).
+fn float_key(f: f64) -> String {
+    if f.is_nan() {
+        return ".nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { ".inf" } else { "-.inf" }.into();
+    }
+    let short: f64 = format!("{}", f as f32).parse().unwrap_or(f);
+    let mut out = String::new();
+    let _ = crate::value::format_go_float(&mut out, short);
+    out
+}
+
+/// Converts a resolved scalar into the value the JSON round trip produces.
+fn scalar_value(s: Scalar) -> Result<Value, YamlError> {
+    Ok(match s {
+        Scalar::Null => Value::Nil,
+        Scalar::Bool(b) => Value::Bool(b),
+        Scalar::Int(i) => Value::Float(i as f64),
+        Scalar::Uint(u) => Value::Float(u as f64),
+        Scalar::Float(f) => {
+            if !f.is_finite() {
+                let mut text = String::new();
+                let _ = crate::value::format_go_float(&mut text, f);
+                return Err(YamlError::json(format!("unsupported value: {text}")));
+            }
+            Value::Float(f)
+        }
+        Scalar::Str(s) => Value::String(s),
+        Scalar::Merge => Value::string("<<"),
+    })
+}
+
+/// A map key: what sigs.k8s.io/yaml turns a YAML key into.
+fn scalar_key(s: &Scalar, line: usize) -> Result<String, YamlError> {
+    Ok(match s {
+        Scalar::Str(s) => s.to_string(),
+        Scalar::Bool(b) => b.to_string(),
+        Scalar::Int(i) => i.to_string(),
+        Scalar::Uint(u) => u.to_string(),
+        Scalar::Float(f) => float_key(*f),
+        Scalar::Merge => "<<".into(),
+        Scalar::Null => {
+            return Err(YamlError::yaml(
+                line,
+                "unsupported map key of type <nil> (a null key)",
+            ));
+        }
+    })
+}
+
+/// A node being built.
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+    },
+    Map {
+        map: Map,
+        anchor: usize,
+        /// The key waiting for its value; `None` while we expect a key.
+        key: Option<Key>,
+        /// Line of the mapping, for errors.
+        line: usize,
+    },
+}
+
+enum Key {
+    Plain(String),
+    Merge,
+}
+
+struct Builder<'a> {
+    text: &'a str,
+    first_only: bool,
+    anchors: BTreeMap<usize, Value>,
+}
+
+fn line_of(span: &Span) -> usize {
+    span.start.line()
+}
+
+impl<'a> Builder<'a> {
+    fn new(text: &'a str, first_only: bool) -> Self {
+        Self {
+            text,
+            first_only,
+            anchors: BTreeMap::new(),
+        }
+    }
+
+    fn run(mut self) -> Result<Vec<Value>, YamlError> {
+        let mut parser = Parser::new_from_str(self.text);
+        let mut docs = Vec::new();
+        let mut stack: Vec<Frame> = Vec::new();
+        let mut current: Option<Value> = None;
+        while let Some(next) = parser.next_event() {
+            let (event, span) = next.map_err(|e| YamlError::yaml(e.marker().line(), e.info()))?;
+            let line = line_of(&span);
+            // A finished node (scalar, alias, or closed collection) to hand to its parent.
+            let finished: Option<(Value, Option<Scalar>)> = match event {
+                Event::StreamStart | Event::Nothing => None,
+                Event::StreamEnd => break,
+                Event::DocumentStart(_) => {
+                    current = None;
+                    None
+                }
+                Event::DocumentEnd => {
+                    docs.push(current.take().unwrap_or(Value::Nil));
+                    if self.first_only {
+                        break;
+                    }
+                    self.anchors.clear();
+                    None
+                }
+                Event::Alias(id) => {
+                    let v = self
+                        .anchors
+                        .get(&id)
+                        .cloned()
+                        .ok_or_else(|| YamlError::yaml(line, "unknown anchor referenced"))?;
+                    Some((v, None))
+                }
+                Event::Scalar(text, style, anchor, tag) => {
+                    let tag_text = tag.as_ref().map(|t| format!("{}{}", t.handle, t.suffix));
+                    let tag_norm = tag_text.as_deref().map(|t| {
+                        if let Some(rest) = t.strip_prefix("!!") {
+                            format!("tag:yaml.org,2002:{rest}")
+                        } else {
+                            t.to_string()
+                        }
+                    });
+                    let s = resolve(&text, style, tag_norm.as_deref());
+                    let v = if matches!(s, Scalar::Merge) {
+                        Value::string("<<")
+                    } else if stack
+                        .last()
+                        .is_some_and(|f| matches!(f, Frame::Map { key: None, .. }))
+                    {
+                        // A key: no JSON conversion of the value, only of the key text later.
+                        Value::Nil
+                    } else {
+                        scalar_value(s.clone())?
+                    };
+                    if anchor > 0 {
+                        let stored = if matches!(v, Value::Nil) && !matches!(s, Scalar::Null) {
+                            scalar_value(s.clone()).unwrap_or(Value::Nil)
+                        } else {
+                            v.clone()
+                        };
+                        self.anchors.insert(anchor, stored);
+                    }
+                    Some((v, Some(s)))
+                }
+                Event::SequenceStart(anchor, _) => {
+                    stack.push(Frame::Seq {
+                        items: Vec::new(),
+                        anchor,
+                    });
+                    None
+                }
+                Event::MappingStart(anchor, _) => {
+                    stack.push(Frame::Map {
+                        map: Map::new(),
+                        anchor,
+                        key: None,
+                        line,
+                    });
+                    None
+                }
+                Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
+                    Some(Frame::Seq { items, anchor }) => {
+                        let v = Value::list(items);
+                        if anchor > 0 {
+                            self.anchors.insert(anchor, v.clone());
+                        }
+                        Some((v, None))
+                    }
+                    Some(Frame::Map { map, anchor, .. }) => {
+                        let v = Value::map(map);
+                        if anchor > 0 {
+                            self.anchors.insert(anchor, v.clone());
+                        }
+                        Some((v, None))
+                    }
+                    None => None,
+                },
+            };
+            let Some((value, scalar)) = finished else {
+                continue;
+            };
+            match stack.last_mut() {
+                None => current = Some(value),
+                Some(Frame::Seq { items, .. }) => items.push(value),
+                Some(Frame::Map {
+                    map,
+                    key,
+                    line: map_line,
+                    ..
+                }) => match key.take() {
+                    None => {
+                        let k = match scalar {
+                            Some(Scalar::Merge) => Key::Merge,
+                            Some(s) => Key::Plain(scalar_key(&s, line)?),
+                            None => match &value {
+                                // An alias used as a key.
+                                Value::String(s) => Key::Plain(s.to_string()),
+                                Value::Bool(b) => Key::Plain(b.to_string()),
+                                Value::Float(f) => Key::Plain(float_key(*f)),
+                                _ => {
+                                    return Err(YamlError::yaml(
+                                        line,
+                                        "invalid map key: a map or list cannot be a key",
+                                    ));
+                                }
+                            },
+                        };
+                        *key = Some(k);
+                    }
+                    Some(Key::Plain(k)) => {
+                        map.insert(k, value);
+                    }
+                    Some(Key::Merge) => merge_into(map, &value, *map_line)?,
+                },
+            }
+        }
+        if let Some(v) = current.take() {
+            docs.push(v);
+        }
+        Ok(docs)
+    }
+}
+
+/// go-yaml v2's merge: a map is inserted key by key; a list of maps is inserted last to first,
+/// so earlier maps win over later ones.
+fn merge_into(map: &mut Map, value: &Value, line: usize) -> Result<(), YamlError> {
+    let fail = || {
+        YamlError::yaml(
+            line,
+            "map merge requires map or sequence of maps as the value",
+        )
+    };
+    match value {
+        Value::Map(m) => {
+            for (k, v) in m.iter() {
+                map.insert(k.clone(), v.clone());
+            }
+            Ok(())
+        }
+        Value::List(items) => {
+            for item in items.iter().rev() {
+                let m = item.as_map().ok_or_else(fail)?;
+                for (k, v) in m.iter() {
+                    map.insert(k.clone(), v.clone());
+                }
+            }
+            Ok(())
+        }
+        _ => Err(fail()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Value {
+        parse(s).unwrap()
+    }
+
+    fn get(v: &Value, k: &str) -> Value {
+        v.as_map().unwrap().get(k).cloned().unwrap_or(Value::Nil)
+    }
+
+    #[test]
+    fn yaml11_scalars() {
+        let v = p(
+            "a: yes\nb: off\nc: ~\nd: 0x1F\ne: 0777\nf: 1_000\ng: '1'\nh: 1e3\ni: .5\nj: 09\nk: 2024-01-02\nl: 0b101\nm: +7\nnn: -0o17\n",
+        );
+        assert_eq!(get(&v, "a"), Value::Bool(true));
+        assert_eq!(get(&v, "b"), Value::Bool(false));
+        assert_eq!(get(&v, "c"), Value::Nil);
+        assert_eq!(get(&v, "d"), Value::Float(31.0));
+        assert_eq!(get(&v, "e"), Value::Float(511.0));
+        assert_eq!(get(&v, "f"), Value::Float(1000.0));
+        assert_eq!(get(&v, "g"), Value::string("1"));
+        assert_eq!(get(&v, "h"), Value::Float(1000.0));
+        assert_eq!(get(&v, "i"), Value::Float(0.5));
+        assert_eq!(get(&v, "j"), Value::Float(9.0));
+        assert_eq!(get(&v, "k"), Value::string("2024-01-02"));
+        assert_eq!(get(&v, "l"), Value::Float(5.0));
+        assert_eq!(get(&v, "m"), Value::Float(7.0));
+        assert_eq!(get(&v, "nn"), Value::Float(-15.0));
+    }
+
+    #[test]
+    fn keys_become_strings() {
+        let v = p("y: 1\n1: a\n1.5: b\nfalse: c\n");
+        let m = v.as_map().unwrap();
+        let keys: Vec<_> = m.keys().cloned().collect();
+        assert_eq!(keys, ["1", "1.5", "false", "true"]);
+    }
+
+    #[test]
+    fn anchors_and_merge_keys() {
+        let v = p(
+            "base: &b {x: 1, z: 2}\nother:\n  <<: *b\n  z: 3\nlist: [*b]\nmulti:\n  <<: [{a: 1}, {a: 2, b: 2}]\n",
+        );
+        let other = get(&v, "other");
+        assert_eq!(get(&other, "x"), Value::Float(1.0));
+        assert_eq!(get(&other, "z"), Value::Float(3.0));
+        assert_eq!(get(&v, "list").as_list().unwrap().len(), 1);
+        let multi = get(&v, "multi");
+        assert_eq!(get(&multi, "a"), Value::Float(1.0));
+        assert_eq!(get(&multi, "b"), Value::Float(2.0));
+    }
+
+    #[test]
+    fn first_document_and_empty() {
+        assert_eq!(p(""), Value::Nil);
+        assert_eq!(p("# only a comment\n"), Value::Nil);
+        assert_eq!(get(&p("a: 1\n---\na: 2\n"), "a"), Value::Float(1.0));
+        assert_eq!(parse_all("a: 1\n---\na: 2\n").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn block_scalars_and_quotes() {
+        let v = p("a: |\n  x\n  y\nb: >-\n  p\n  q\nc: \"t\\tu\"\n");
+        assert_eq!(get(&v, "a"), Value::string("x\ny\n"));
+        assert_eq!(get(&v, "b"), Value::string("p q"));
+        assert_eq!(get(&v, "c"), Value::string("t\tu"));
+    }
+
+    #[test]
+    fn errors_have_lines() {
+        let e = parse("a: 1\nb: c: d\n").unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(
+            e.to_string()
+                .starts_with("error converting YAML to JSON: yaml: line 2: ")
+        );
+        let e = parse("a: .inf\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "error converting YAML to JSON: json: unsupported value: +Inf"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_does_not_overflow() {
+        let text = "[".repeat(100_000);
+        assert!(parse(&text).is_err());
+    }
+}
