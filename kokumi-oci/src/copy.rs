@@ -1,0 +1,515 @@
+//! Copying manifests and their blobs between any two [`Store`]s (registry ↔ registry, registry ↔
+//! layout, layout ↔ layout).
+//!
+//! - Image manifests with their config and layers; image indexes with every child (the index's
+//!   bytes, hence its digest, are preserved); or one platform of an index, tagged through a new
+//!   one-entry index that records the original index digest in the
+//!   [`ANNOTATION_SOURCE_INDEX`] annotation.
+//! - Blobs already at the destination are skipped, a blob shared by several manifests is moved
+//!   once per run, and blobs stream (never held in memory) with a bounded number in flight.
+//! - Resumable: a manifest already at the destination is skipped with everything under it, and
+//!   blobs that arrived before an interruption are skipped, so re-running finishes the job.
+//! - A failed blob transfer (5xx, reset, timeout) is retried by reading the source again.
+//! - Progress is reported through a callback: bytes done / total per blob.
+//!
+//! ```
+//! use kokumi_oci::copy::{CopyOptions, Platform};
+//! let options = CopyOptions { platform: Some("linux/arm64/v8".parse()?), ..CopyOptions::default() };
+//! assert_eq!(options.platform.unwrap().to_string(), "linux/arm64/v8");
+//! # Ok::<(), kokumi_oci::Error>(())
+//! ```
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::pin::Pin;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use futures_util::future::BoxFuture;
+use oci_spec::image::Descriptor;
+use tokio::io::{AsyncRead, ReadBuf};
+
+use crate::error::{Error, Result};
+use crate::media_types;
+use crate::registry::RegistryStore;
+use crate::store::{BlobReader, Digest, Manifest, Store, StoreLocation};
+
+/// Annotation on the one-entry index written by a single-platform copy: the digest of the
+/// original (multi-platform) index.
+pub const ANNOTATION_SOURCE_INDEX: &str = "dev.kokumi.copy.source-index";
+
+/// An `os/architecture[/variant]` platform.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Platform {
+    /// e.g. `linux`.
+    pub os: String,
+    /// e.g. `amd64`, `arm64`.
+    pub architecture: String,
+    /// e.g. `v8`; when `None`, any variant matches.
+    pub variant: Option<String>,
+}
+
+impl FromStr for Platform {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let parts: Vec<&str> = s.split('/').collect();
+        let bad = || Error::InvalidReference {
+            input: s.to_owned(),
+            reason: "expected a platform `os/architecture[/variant]`".into(),
+        };
+        match parts.as_slice() {
+            [os, arch] if !os.is_empty() && !arch.is_empty() => Ok(Self {
+                os: (*os).to_owned(),
+                architecture: (*arch).to_owned(),
+                variant: None,
+            }),
+            [os, arch, variant] if !os.is_empty() && !arch.is_empty() && !variant.is_empty() => {
+                Ok(Self {
+                    os: (*os).to_owned(),
+                    architecture: (*arch).to_owned(),
+                    variant: Some((*variant).to_owned()),
+                })
+            }
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.os, self.architecture)?;
+        if let Some(v) = &self.variant {
+            write!(f, "/{v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Platform {
+    fn matches(&self, descriptor: &Descriptor) -> bool {
+        let Some(p) = descriptor.platform() else {
+            return false;
+        };
+        p.os().to_string() == self.os
+            && p.architecture().to_string() == self.architecture
+            && self
+                .variant
+                .as_ref()
+                .is_none_or(|v| p.variant().as_deref() == Some(v.as_str()))
+    }
+}
+
+/// What happened to one blob or manifest, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProgressKind {
+    /// A blob transfer began (`done` is 0).
+    Started,
+    /// More bytes of a blob were transferred.
+    Transferring,
+    /// A blob transfer finished (`done == total`).
+    Finished,
+    /// The blob was already at the destination (or moved earlier in this run).
+    Skipped,
+    /// The blob was mounted from another repository of the same registry.
+    Mounted,
+    /// A failed transfer is being retried from the start.
+    Retrying,
+    /// A manifest was written to the destination (`total` is its size).
+    Manifest,
+}
+
+/// One progress report: bytes `done` of `total` for the blob or manifest `digest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// The blob or manifest.
+    pub digest: Digest,
+    /// What happened.
+    pub kind: ProgressKind,
+    /// Bytes transferred so far.
+    pub done: u64,
+    /// The blob's size.
+    pub total: u64,
+}
+
+/// Where progress goes. Called from the copying task; keep it quick.
+pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
+
+/// A [`ProgressFn`] that ignores everything.
+pub fn no_progress() -> ProgressFn {
+    Arc::new(|_| {})
+}
+
+/// How to copy.
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct CopyOptions {
+    /// Copy only this platform of an index (see the module docs).
+    pub platform: Option<Platform>,
+    /// Tag the result at the destination. `None`: reuse the source tag when the reference is a
+    /// tag, no tag when it is a digest.
+    pub tag: Option<String>,
+    /// Blobs in flight at once (at least 1).
+    pub concurrency: usize,
+    /// How many times a failed blob transfer is restarted.
+    pub retries: u32,
+    /// The first restart waits this long, each further one twice as long.
+    pub backoff: Duration,
+    /// The destination as a registry store, to mount blobs from the source repository when both
+    /// are on this registry. Set by [`copy_between_registries`].
+    pub mount_into: Option<RegistryStore>,
+}
+
+impl fmt::Debug for CopyOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CopyOptions")
+            .field("platform", &self.platform)
+            .field("tag", &self.tag)
+            .field("concurrency", &self.concurrency)
+            .field("retries", &self.retries)
+            .field("mount", &self.mount_into.as_ref().map(Store::location))
+            .finish()
+    }
+}
+
+impl Default for CopyOptions {
+    fn default() -> Self {
+        Self {
+            platform: None,
+            tag: None,
+            concurrency: 4,
+            retries: 2,
+            backoff: Duration::from_millis(200),
+            mount_into: None,
+        }
+    }
+}
+
+/// What a copy did.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[non_exhaustive]
+pub struct CopyReport {
+    /// The digest of what the destination tag (if any) points at: the source's root digest, or
+    /// the new one-entry index of a single-platform copy.
+    pub digest: Option<Digest>,
+    /// The source root digest (for a single-platform copy: the original index).
+    pub source_digest: Option<Digest>,
+    /// The tag written at the destination.
+    pub tag: Option<String>,
+    /// Manifests written.
+    pub manifests_copied: usize,
+    /// Manifests already present (skipped with their blobs).
+    pub manifests_skipped: usize,
+    /// Blobs transferred.
+    pub blobs_copied: usize,
+    /// Blobs already present, or moved earlier in the same run.
+    pub blobs_skipped: usize,
+    /// Blobs mounted from another repository.
+    pub blobs_mounted: usize,
+    /// Bytes of blobs transferred (excluding skipped and mounted blobs).
+    pub bytes_copied: u64,
+}
+
+struct Run<'a> {
+    src: &'a dyn Store,
+    dst: &'a dyn Store,
+    options: &'a CopyOptions,
+    progress: ProgressFn,
+    mount_from: Option<String>,
+    seen: std::sync::Mutex<BTreeSet<Digest>>,
+    manifests_copied: AtomicUsize,
+    manifests_skipped: AtomicUsize,
+    blobs_copied: AtomicUsize,
+    blobs_skipped: AtomicUsize,
+    blobs_mounted: AtomicUsize,
+    bytes_copied: AtomicU64,
+}
+
+/// Copies `reference` (a tag or `sha256:` digest in `src`) and everything it points at to `dst`.
+pub async fn copy(
+    src: &dyn Store,
+    dst: &dyn Store,
+    reference: &str,
+    options: &CopyOptions,
+    progress: ProgressFn,
+) -> Result<CopyReport> {
+    let mount_from = match (&options.mount_into, src.location()) {
+        (Some(mount), StoreLocation::Registry { host, repository })
+            if host == mount.host() && repository != mount.repository_name() =>
+        {
+            Some(repository)
+        }
+        _ => None,
+    };
+    let run = Run {
+        src,
+        dst,
+        options,
+        progress,
+        mount_from,
+        seen: std::sync::Mutex::new(BTreeSet::new()),
+        manifests_copied: AtomicUsize::new(0),
+        manifests_skipped: AtomicUsize::new(0),
+        blobs_copied: AtomicUsize::new(0),
+        blobs_skipped: AtomicUsize::new(0),
+        blobs_mounted: AtomicUsize::new(0),
+        bytes_copied: AtomicU64::new(0),
+    };
+    let root = src.resolve(reference).await?;
+    let root_digest = Digest::of(&root)?;
+    let tag = options.tag.clone().or_else(|| {
+        Digest::parse(reference)
+            .is_err()
+            .then(|| reference.to_owned())
+    });
+
+    let digest = match &options.platform {
+        Some(platform) if media_types::is_index(&root.media_type().to_string()) => {
+            let index = src.get_manifest(&root_digest).await?;
+            let child = index
+                .index()?
+                .manifests()
+                .iter()
+                .find(|d| platform.matches(d))
+                .cloned()
+                .ok_or_else(|| Error::NotFound {
+                    what: format!("platform {platform} in index {root_digest}"),
+                    location: src.location().to_string(),
+                })?;
+            run.node(child.clone(), None).await?;
+            let one = one_platform_index(&child, &root_digest)?;
+            let digest = dst.put_manifest(&one, tag.as_deref()).await?;
+            run.manifests_copied.fetch_add(1, Ordering::Relaxed);
+            digest
+        }
+        _ => {
+            run.node(root.clone(), tag.as_deref()).await?;
+            root_digest.clone()
+        }
+    };
+    Ok(CopyReport {
+        digest: Some(digest),
+        source_digest: Some(root_digest),
+        tag,
+        manifests_copied: run.manifests_copied.load(Ordering::Relaxed),
+        manifests_skipped: run.manifests_skipped.load(Ordering::Relaxed),
+        blobs_copied: run.blobs_copied.load(Ordering::Relaxed),
+        blobs_skipped: run.blobs_skipped.load(Ordering::Relaxed),
+        blobs_mounted: run.blobs_mounted.load(Ordering::Relaxed),
+        bytes_copied: run.bytes_copied.load(Ordering::Relaxed),
+    })
+}
+
+/// [`copy`] between two registry repositories, mounting blobs when both are on one registry.
+pub async fn copy_between_registries(
+    src: &RegistryStore,
+    dst: &RegistryStore,
+    reference: &str,
+    options: &CopyOptions,
+    progress: ProgressFn,
+) -> Result<CopyReport> {
+    let mut options = options.clone();
+    if options.mount_into.is_none() {
+        options.mount_into = Some(dst.clone());
+    }
+    copy(src, dst, reference, &options, progress).await
+}
+
+fn one_platform_index(child: &Descriptor, source_index: &Digest) -> Result<Manifest> {
+    let value = serde_json::json!({
+        "annotations": { ANNOTATION_SOURCE_INDEX: source_index.to_string() },
+        "manifests": [child],
+        "mediaType": media_types::OCI_INDEX,
+        "schemaVersion": 2,
+    });
+    let bytes = serde_json::to_vec(&value).map_err(|source| Error::Json {
+        what: "single-platform index".into(),
+        source,
+    })?;
+    Ok(Manifest::new(media_types::OCI_INDEX, bytes))
+}
+
+fn retryable(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Registry { .. } | Error::Stream { .. } | Error::Io { .. }
+    )
+}
+
+impl Run<'_> {
+    fn report(&self, digest: &Digest, kind: ProgressKind, done: u64, total: u64) {
+        (self.progress)(&Progress {
+            digest: digest.clone(),
+            kind,
+            done,
+            total,
+        });
+    }
+
+    /// Copies one manifest and everything under it; tags it when `tag` is given.
+    fn node<'s>(
+        &'s self,
+        descriptor: Descriptor,
+        tag: Option<&'s str>,
+    ) -> BoxFuture<'s, Result<()>> {
+        Box::pin(async move {
+            let digest = Digest::of(&descriptor)?;
+            if tag.is_none() && self.dst.resolve(digest.as_str()).await.is_ok() {
+                self.manifests_skipped.fetch_add(1, Ordering::Relaxed);
+                return Ok(());
+            }
+            let manifest = self.src.get_manifest(&digest).await?;
+            if manifest.is_index() {
+                for child in manifest.index()?.manifests() {
+                    self.node(child.clone(), None).await?;
+                }
+            } else {
+                let image = manifest.image()?;
+                let mut blobs = vec![image.config().clone()];
+                blobs.extend(image.layers().iter().cloned());
+                let mut transfers = futures_util::stream::iter(blobs)
+                    .map(|blob| self.blob(blob))
+                    .buffer_unordered(self.options.concurrency.max(1));
+                while let Some(result) = transfers.next().await {
+                    result?;
+                }
+            }
+            let written = self.dst.put_manifest(&manifest, tag).await?;
+            if written != digest {
+                return Err(Error::DigestMismatch {
+                    what: format!("manifest written to {}", self.dst.location()),
+                    expected: digest.to_string(),
+                    actual: written.to_string(),
+                });
+            }
+            self.manifests_copied.fetch_add(1, Ordering::Relaxed);
+            self.report(
+                &digest,
+                ProgressKind::Manifest,
+                descriptor.size(),
+                descriptor.size(),
+            );
+            Ok(())
+        })
+    }
+
+    async fn blob(&self, descriptor: Descriptor) -> Result<()> {
+        let digest = Digest::of(&descriptor)?;
+        let total = descriptor.size();
+        let first = self
+            .seen
+            .lock()
+            .map(|mut seen| seen.insert(digest.clone()))
+            .unwrap_or(true);
+        if !first || self.dst.has_blob(&digest).await? {
+            self.blobs_skipped.fetch_add(1, Ordering::Relaxed);
+            self.report(&digest, ProgressKind::Skipped, total, total);
+            return Ok(());
+        }
+        if let (Some(mount), Some(from)) = (&self.options.mount_into, &self.mount_from) {
+            if mount.mount_blob(&digest, from).await.unwrap_or(false) {
+                self.blobs_mounted.fetch_add(1, Ordering::Relaxed);
+                self.report(&digest, ProgressKind::Mounted, total, total);
+                return Ok(());
+            }
+        }
+        let mut attempt = 0;
+        loop {
+            self.report(&digest, ProgressKind::Started, 0, total);
+            match self.transfer(&digest, total).await {
+                Ok(()) => {
+                    self.blobs_copied.fetch_add(1, Ordering::Relaxed);
+                    self.bytes_copied.fetch_add(total, Ordering::Relaxed);
+                    self.report(&digest, ProgressKind::Finished, total, total);
+                    return Ok(());
+                }
+                Err(e) if attempt < self.options.retries && retryable(&e) => {
+                    tracing::debug!(error = %e, %digest, "retrying blob transfer");
+                    self.report(&digest, ProgressKind::Retrying, 0, total);
+                    let factor = 2u32.saturating_pow(attempt);
+                    tokio::time::sleep(self.options.backoff.saturating_mul(factor)).await;
+                    attempt += 1;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    async fn transfer(&self, digest: &Digest, total: u64) -> Result<()> {
+        let reader = self.src.get_blob(digest).await?;
+        let counting = Counting {
+            inner: reader,
+            done: 0,
+            last_report: 0,
+            total,
+            digest: digest.clone(),
+            progress: Arc::clone(&self.progress),
+        };
+        self.dst.put_blob(digest, total, Box::pin(counting)).await
+    }
+}
+
+/// Reports progress about every MiB read.
+struct Counting {
+    inner: BlobReader,
+    done: u64,
+    last_report: u64,
+    total: u64,
+    digest: Digest,
+    progress: ProgressFn,
+}
+
+impl AsyncRead for Counting {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let result = this.inner.as_mut().poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = &result {
+            this.done += (buf.filled().len() - before) as u64;
+            if this.done - this.last_report >= 1 << 20
+                || (this.done == this.total && this.done != this.last_report)
+            {
+                this.last_report = this.done;
+                (this.progress)(&Progress {
+                    digest: this.digest.clone(),
+                    kind: ProgressKind::Transferring,
+                    done: this.done,
+                    total: this.total,
+                });
+            }
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platforms() {
+        assert!("linux".parse::<Platform>().is_err());
+        assert!("linux//v7".parse::<Platform>().is_err());
+        let p: Platform = "linux/arm/v7".parse().unwrap();
+        assert_eq!(p.variant.as_deref(), Some("v7"));
+        let d: Descriptor = serde_json::from_value(serde_json::json!({
+            "mediaType": media_types::OCI_MANIFEST,
+            "digest": Digest::sha256(b"x").to_string(),
+            "size": 1,
+            "platform": {"os": "linux", "architecture": "arm", "variant": "v7"}
+        }))
+        .unwrap();
+        assert!(p.matches(&d));
+        assert!("linux/arm".parse::<Platform>().unwrap().matches(&d));
+        assert!(!"linux/arm/v6".parse::<Platform>().unwrap().matches(&d));
+        assert!(!"linux/amd64".parse::<Platform>().unwrap().matches(&d));
+    }
+}
