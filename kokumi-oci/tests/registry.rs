@@ -1,0 +1,167 @@
+//! `RegistryStore` against a real CNCF distribution registry.
+
+use kokumi_oci::auth::Credential;
+use kokumi_oci::registry::{RegistryConfig, RegistryStore};
+use kokumi_oci::store::{Digest, Store};
+use kokumi_oci::{Error, media_types};
+use tokio::io::AsyncReadExt as _;
+
+use crate::support::images::{config_for, image_manifest, noise, push_image};
+use crate::support::registry::TestRegistry;
+
+#[tokio::test]
+async fn push_pull_resolve_tags_delete() {
+    let Some(registry) = TestRegistry::start() else {
+        return;
+    };
+    let store = registry.store("team/app");
+    store.ping().await.unwrap();
+
+    let layer = noise(1, 3 * 1024 * 1024 + 17);
+    let config = config_for("app");
+    let layer_digest = Digest::sha256(&layer);
+    assert!(!store.has_blob(&layer_digest).await.unwrap());
+    let manifest = push_image(&store, &config, std::slice::from_ref(&layer), Some("v1")).await;
+    assert!(store.has_blob(&layer_digest).await.unwrap());
+
+    // Streaming read, verified.
+    let mut reader = store.get_blob(&layer_digest).await.unwrap();
+    let mut back = Vec::new();
+    reader.read_to_end(&mut back).await.unwrap();
+    assert_eq!(back, layer);
+
+    // Resolve by tag and by digest: the same descriptor.
+    let by_tag = store.resolve("v1").await.unwrap();
+    let by_digest = store.resolve(manifest.digest().as_str()).await.unwrap();
+    assert_eq!(by_tag, by_digest);
+    assert_eq!(by_tag.digest().to_string(), manifest.digest().as_str());
+    assert_eq!(by_tag.size(), manifest.bytes.len() as u64);
+    assert_eq!(by_tag.media_type().to_string(), media_types::OCI_MANIFEST);
+
+    let fetched = store.get_manifest(&manifest.digest()).await.unwrap();
+    assert_eq!(fetched, manifest);
+
+    store.put_manifest(&manifest, Some("v2")).await.unwrap();
+    assert_eq!(store.list_tags().await.unwrap(), ["v1", "v2"]);
+    assert!(
+        registry
+            .store("nobody/here")
+            .list_tags()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let missing = store.resolve("nope").await.unwrap_err();
+    assert!(matches!(missing, Error::NotFound { .. }), "{missing:?}");
+    insta::assert_snapshot!(
+        missing.to_string().replace(&registry.host, "HOST"),
+        @"manifest nope not found in oci://HOST/team/app"
+    );
+
+    store.delete_manifest(&manifest.digest()).await.unwrap();
+    assert!(matches!(
+        store.resolve("v1").await.unwrap_err(),
+        Error::NotFound { .. }
+    ));
+    assert!(matches!(
+        store.delete_manifest(&manifest.digest()).await.unwrap_err(),
+        Error::NotFound { .. }
+    ));
+}
+
+#[tokio::test]
+async fn empty_blob_and_other_repository_share_the_connection() {
+    let Some(registry) = TestRegistry::start() else {
+        return;
+    };
+    let store = registry.store("a");
+    let empty = store.put_blob_bytes(Vec::new()).await.unwrap();
+    assert_eq!(store.get_blob_bytes(&empty, 10).await.unwrap(), b"");
+    let other = store.repository("b/c").unwrap();
+    assert!(!other.has_blob(&empty).await.unwrap());
+    // Cross-repository mount.
+    assert!(other.mount_blob(&empty, "a").await.unwrap());
+    assert!(other.has_blob(&empty).await.unwrap());
+    assert!(
+        !other
+            .mount_blob(&Digest::sha256(b"absent"), "a")
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn put_blob_refuses_lying_data() {
+    let Some(registry) = TestRegistry::start() else {
+        return;
+    };
+    let store = registry.store("a");
+    let data = noise(2, 1000);
+    let claimed = Digest::sha256(b"something else");
+    let err = store
+        .put_blob(&claimed, 1000, Box::pin(std::io::Cursor::new(data.clone())))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::DigestMismatch { .. }), "{err:?}");
+    assert!(!store.has_blob(&claimed).await.unwrap());
+    let err = store
+        .put_blob(
+            &Digest::sha256(&data),
+            999,
+            Box::pin(std::io::Cursor::new(data)),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::SizeMismatch { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn basic_auth_with_htpasswd() {
+    let Some(registry) = TestRegistry::start_htpasswd("kokumi", "s3cret") else {
+        return;
+    };
+    let store = registry.store("secure/app");
+    let manifest = push_image(&store, &config_for("s"), &[noise(3, 5000)], Some("v1")).await;
+    assert_eq!(
+        store.resolve("v1").await.unwrap().digest().to_string(),
+        manifest.digest().as_str()
+    );
+
+    let anonymous =
+        RegistryStore::new(&registry.host, "secure/app", RegistryConfig::default()).unwrap();
+    let err = anonymous.resolve("v1").await.unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
+
+    let wrong = RegistryStore::new(
+        &registry.host,
+        "secure/app",
+        RegistryConfig::with_credential(Credential::Basic {
+            username: "kokumi".into(),
+            password: "wrong".into(),
+        }),
+    )
+    .unwrap();
+    let err = wrong.list_tags().await.unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn manifest_media_types_round_trip() {
+    let Some(registry) = TestRegistry::start() else {
+        return;
+    };
+    let store = registry.store("types");
+    let image = push_image(&store, &config_for("t"), &[noise(4, 10)], None).await;
+    let index = crate::support::images::index_of(&[(&image, "linux", "amd64")]);
+    store.put_manifest(&index, Some("idx")).await.unwrap();
+    let descriptor = store.resolve("idx").await.unwrap();
+    assert_eq!(descriptor.media_type().to_string(), media_types::OCI_INDEX);
+    let back = store.get_manifest(&index.digest()).await.unwrap();
+    assert!(back.is_index());
+    assert_eq!(back.bytes, index.bytes);
+    // A manifest referring to a missing blob is refused by the registry.
+    let dangling = image_manifest(b"{}", &[noise(5, 10)]);
+    let err = store.put_manifest(&dangling, None).await.unwrap_err();
+    assert!(matches!(err, Error::Registry { .. }), "{err:?}");
+}

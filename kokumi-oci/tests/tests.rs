@@ -1,0 +1,5 @@
+//! kokumi-oci integration tests (one binary; topic files below).
+
+mod support;
+
+mod registry;
