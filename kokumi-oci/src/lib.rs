@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod copy;
 pub mod error;
+pub mod layout;
 pub mod media_types;
 pub mod referrers;
 pub mod registry;
