@@ -146,7 +146,6 @@ pub fn no_progress() -> ProgressFn {
 
 /// How to copy.
 #[derive(Clone)]
-#[non_exhaustive]
 pub struct CopyOptions {
     /// Copy only this platform of an index (see the module docs).
     pub platform: Option<Platform>,
@@ -268,7 +267,7 @@ pub async fn copy(
     });
 
     let digest = match &options.platform {
-        Some(platform) if media_types::is_index(&root.media_type().to_string()) => {
+        Some(platform) if media_types::is_index(root.media_type().as_ref()) => {
             let index = src.get_manifest(&root_digest).await?;
             let child = index
                 .index()?
@@ -410,12 +409,12 @@ impl Run<'_> {
             self.report(&digest, ProgressKind::Skipped, total, total);
             return Ok(());
         }
-        if let (Some(mount), Some(from)) = (&self.options.mount_into, &self.mount_from) {
-            if mount.mount_blob(&digest, from).await.unwrap_or(false) {
-                self.blobs_mounted.fetch_add(1, Ordering::Relaxed);
-                self.report(&digest, ProgressKind::Mounted, total, total);
-                return Ok(());
-            }
+        if let (Some(mount), Some(from)) = (&self.options.mount_into, &self.mount_from)
+            && mount.mount_blob(&digest, from).await.unwrap_or(false)
+        {
+            self.blobs_mounted.fetch_add(1, Ordering::Relaxed);
+            self.report(&digest, ProgressKind::Mounted, total, total);
+            return Ok(());
         }
         let mut attempt = 0;
         loop {

@@ -81,7 +81,7 @@ fn filter_sort(mut list: Vec<Descriptor>, artifact_type: Option<&str>) -> Vec<De
                 .is_some_and(|t| t.to_string() == wanted)
         });
     }
-    list.sort_by(|a, b| a.digest().to_string().cmp(&b.digest().to_string()));
+    list.sort_by_key(|d| d.digest().to_string());
     list.dedup_by(|a, b| a.digest() == b.digest());
     list
 }

@@ -223,8 +223,10 @@ impl RegistryStore {
             let req = Req::new(Method::PUT, self.url(&format!("manifests/{reference}")));
             return Err(status_error(&op, &self.loc(), &req, response).await);
         }
-        if let Some(answer) = header(&response, "docker-content-digest") {
-            if answer != digest.as_str() {
+        if let Some(answer) = header(&response, "docker-content-digest")
+            && answer != digest.as_str()
+        {
+            {
                 return Err(Error::DigestMismatch {
                     what: format!("manifest pushed to {}", self.loc()),
                     expected: digest.to_string(),
@@ -354,8 +356,10 @@ impl Store for RegistryStore {
         if let (true, Some(digest), Some(media_type), Some(size)) =
             (from_head, &digest, &media_type, size)
         {
-            if let Ok(asked) = Digest::parse(reference) {
-                if &asked != digest {
+            if let Ok(asked) = Digest::parse(reference)
+                && &asked != digest
+            {
+                {
                     return Err(Error::DigestMismatch {
                         what: format!("manifest {reference} in {}", self.loc()),
                         expected: asked.to_string(),
@@ -374,8 +378,10 @@ impl Store for RegistryStore {
         }
         // No usable headers: fetch the manifest and compute.
         let manifest = self.get_manifest_raw(reference).await?;
-        if let Ok(asked) = Digest::parse(reference) {
-            if asked != manifest.digest() {
+        if let Ok(asked) = Digest::parse(reference)
+            && asked != manifest.digest()
+        {
+            {
                 return Err(Error::DigestMismatch {
                     what: format!("manifest {reference} in {}", self.loc()),
                     expected: asked.to_string(),
@@ -476,7 +482,7 @@ impl Store for RegistryStore {
         if let Some(local) = local {
             return Err(crate::store::stream_error(&what, local));
         }
-        let response = result.map_err(|e| registry_error(&op, self.loc(), e))?;
+        let response = result.map_err(|e| self.transport.transport_error(&op, self.loc(), e))?;
         match response.status() {
             StatusCode::CREATED => Ok(()),
             StatusCode::BAD_REQUEST => {

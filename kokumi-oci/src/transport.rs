@@ -239,10 +239,8 @@ impl Transport {
     ) -> Result<Option<String>> {
         let key = (repository.to_owned(), access);
         let mut tokens = self.tokens.lock().await;
-        if !refresh {
-            if let Some(value) = tokens.get(&key) {
-                return Ok(value.clone());
-            }
+        if !refresh && let Some(value) = tokens.get(&key) {
+            return Ok(value.clone());
         }
         let value = self.fetch_authorization(repository, access).await?;
         tokens.insert(key, value.clone());
@@ -447,7 +445,7 @@ impl Transport {
                 Ok(response) => return Ok(response),
                 Err(e) => {
                     if attempt >= self.config.retries || !is_retryable_error(&e) {
-                        return Err(registry_error(op, location, e));
+                        return Err(self.transport_error(op, location, e));
                     }
                     tracing::debug!(error = %e, op, "retrying registry request");
                 }
@@ -478,6 +476,27 @@ impl Transport {
             .inspect_err(|e| tracing::debug!(error = %e, op, "streaming request failed"))
     }
 
+    /// Wraps a reqwest error, saying so plainly when it was a timeout.
+    pub(crate) fn transport_error(
+        &self,
+        op: &str,
+        location: String,
+        error: reqwest::Error,
+    ) -> Error {
+        if error.is_timeout() {
+            registry_error(
+                op,
+                location,
+                TimeoutError {
+                    after: self.config.read_timeout,
+                    source: error,
+                },
+            )
+        } else {
+            registry_error(op, location, error)
+        }
+    }
+
     fn backoff(&self, attempt: u32) -> Duration {
         let factor = 2u32.saturating_pow(attempt.min(16));
         self.config
@@ -485,6 +504,15 @@ impl Transport {
             .saturating_mul(factor)
             .min(Duration::from_secs(10))
     }
+}
+
+/// A request that got no answer in time.
+#[derive(Debug, thiserror::Error)]
+#[error("timed out after {after:?} without data from the registry")]
+pub(crate) struct TimeoutError {
+    after: Duration,
+    #[source]
+    source: reqwest::Error,
 }
 
 /// Reads (a bounded part of) the body of an unexpected answer into an error.

@@ -139,10 +139,10 @@ fn corrupt(bytes: &[u8]) -> Vec<u8> {
 async fn handle(State(inner): State<Arc<Inner>>, request: Request) -> Response {
     let n = inner.requests.fetch_add(1, Ordering::SeqCst);
     let mode = inner.mode.lock().unwrap().clone();
-    if let Mode::Flaky(failures) = mode {
-        if n < failures {
-            return status(StatusCode::SERVICE_UNAVAILABLE);
-        }
+    if let Mode::Flaky(failures) = mode
+        && n < failures
+    {
+        return status(StatusCode::SERVICE_UNAVAILABLE);
     }
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or("").to_owned();
@@ -212,7 +212,7 @@ async fn handle(State(inner): State<Arc<Inner>>, request: Request) -> Response {
         return uploads(&inner, &mode, method, upload, &query, request).await;
     }
     if let Some((_name, digest)) = rest.split_once("/blobs/") {
-        return blobs(&inner, &mode, method, digest);
+        return blobs(&inner, &mode, &method, digest);
     }
     if rest.ends_with("/tags/list") {
         let tags: Vec<String> = inner.tags.lock().unwrap().keys().cloned().collect();
@@ -281,7 +281,7 @@ async fn manifests(
     (StatusCode::OK, headers, bytes).into_response()
 }
 
-fn blobs(inner: &Inner, mode: &Mode, method: Method, digest: &str) -> Response {
+fn blobs(inner: &Inner, mode: &Mode, method: &Method, digest: &str) -> Response {
     let Some(bytes) = inner.blobs.lock().unwrap().get(digest).cloned() else {
         return status(StatusCode::NOT_FOUND);
     };
@@ -291,7 +291,7 @@ fn blobs(inner: &Inner, mode: &Mode, method: Method, digest: &str) -> Response {
         "application/octet-stream".parse().unwrap(),
     );
     headers.insert("docker-content-digest", digest.parse().unwrap());
-    if method == Method::HEAD {
+    if *method == Method::HEAD {
         headers.insert(header::CONTENT_LENGTH, bytes.len().into());
         return (StatusCode::OK, headers).into_response();
     }
@@ -309,10 +309,23 @@ fn blobs(inner: &Inner, mode: &Mode, method: Method, digest: &str) -> Response {
         Mode::TruncateBlob => {
             headers.insert(header::CONTENT_LENGTH, bytes.len().into());
             let half = Bytes::from(bytes[..bytes.len() / 2].to_vec());
-            let stream = futures_util::stream::iter(vec![
-                Ok::<Bytes, std::io::Error>(half),
-                Err(std::io::Error::other("connection dropped on purpose")),
-            ]);
+            // Send half, give it time to reach the client, then drop the connection.
+            let stream = futures_util::stream::unfold(0u8, move |step| {
+                let half = half.clone();
+                async move {
+                    match step {
+                        0 => Some((Ok::<Bytes, std::io::Error>(half), 1)),
+                        1 => {
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            Some((
+                                Err(std::io::Error::other("connection dropped on purpose")),
+                                2,
+                            ))
+                        }
+                        _ => None,
+                    }
+                }
+            });
             (StatusCode::OK, headers, Body::from_stream(stream)).into_response()
         }
         Mode::Oversized(extra) => {
@@ -350,10 +363,10 @@ async fn uploads(
                 return status(StatusCode::BAD_REQUEST);
             };
             data.extend_from_slice(&chunk);
-            if let Mode::FailUploadAfter(limit) = mode {
-                if data.len() >= *limit {
-                    return (StatusCode::INTERNAL_SERVER_ERROR, "storage exploded").into_response();
-                }
+            if let Mode::FailUploadAfter(limit) = mode
+                && data.len() >= *limit
+            {
+                return (StatusCode::INTERNAL_SERVER_ERROR, "storage exploded").into_response();
             }
         }
         let mut uploads = inner.uploads.lock().unwrap();

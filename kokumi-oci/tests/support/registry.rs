@@ -16,14 +16,14 @@ use kokumi_oci::registry::{RegistryConfig, RegistryStore};
 /// Finds `name` in `PATH` (or the path in `env_override`, when set). Missing: panics with
 /// `install_hint` when `KOKUMI_REQUIRE_TOOLS=1`, else prints a notice and returns `None`.
 pub fn require_tool(name: &str, env_override: Option<&str>, install_hint: &str) -> Option<PathBuf> {
-    if let Some(var) = env_override {
-        if let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) {
-            let path = PathBuf::from(path);
-            if path.is_file() {
-                return Some(path);
-            }
-            panic!("{var}={} does not name a file", path.display());
+    if let Some(var) = env_override
+        && let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty())
+    {
+        let path = PathBuf::from(path);
+        if path.is_file() {
+            return Some(path);
         }
+        panic!("{var}={} does not name a file", path.display());
     }
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
@@ -150,15 +150,15 @@ impl TestRegistry {
                 .expect("starting docker-registry");
             let deadline = Instant::now() + Duration::from_secs(10);
             loop {
-                if let Some(status) = v2_status(&host) {
-                    if status == 200 || (credentials.is_some() && status == 401) {
-                        return Some(Self {
-                            child,
-                            host,
-                            credentials,
-                            dir,
-                        });
-                    }
+                if let Some(status) = v2_status(&host)
+                    && (status == 200 || (credentials.is_some() && status == 401))
+                {
+                    return Some(Self {
+                        child,
+                        host,
+                        credentials,
+                        dir,
+                    });
                 }
                 if let Ok(Some(status)) = child.try_wait() {
                     last_error = format!(
