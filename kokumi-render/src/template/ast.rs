@@ -1,0 +1,303 @@
+//! The syntax tree: Go's `text/template/parse` nodes, with byte positions and functions
+//! resolved at parse time.
+
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
+
+use crate::value::{Func, Value};
+
+use super::builtins::Builtin;
+
+/// One parsed template: a file's top level, or a `define`/`block` body.
+#[derive(Debug)]
+pub(crate) struct Tree {
+    /// The template's name (the file name, or the `define`d name).
+    pub(crate) name: Arc<str>,
+    /// The name of the file it was parsed from (Go's `ParseName`), for error locations.
+    pub(crate) parse_name: Arc<str>,
+    /// The whole text of that file, for turning positions into `line:col`.
+    pub(crate) source: Arc<str>,
+    /// The body.
+    pub(crate) root: Vec<Node>,
+}
+
+impl Tree {
+    /// Go's `IsEmptyTree`: only whitespace text and comments.
+    pub(crate) fn is_empty(&self) -> bool {
+        list_is_empty(&self.root)
+    }
+
+    /// `name:line:col` of byte offset `pos`, as Go's `ErrorContext` prints it.
+    pub(crate) fn location(&self, pos: usize) -> String {
+        let pos = pos.min(self.source.len());
+        let before = &self.source.as_bytes()[..pos];
+        let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+        let col = match before.iter().rposition(|&b| b == b'\n') {
+            Some(nl) => pos - (nl + 1),
+            None => pos,
+        };
+        format!("{}:{line}:{col}", self.parse_name)
+    }
+}
+
+fn list_is_empty(list: &[Node]) -> bool {
+    list.iter().all(|n| match n {
+        Node::Text(t) => t.trim_ascii().is_empty(),
+        Node::Comment => true,
+        _ => false,
+    })
+}
+
+/// A node of a list.
+#[derive(Debug)]
+pub(crate) enum Node {
+    /// Plain text, written as is.
+    Text(Box<str>),
+    /// `{{ pipeline }}`: evaluated and printed unless it declares variables.
+    Action(Pipe),
+    /// `{{if}}`.
+    If(Box<Branch>),
+    /// `{{with}}`.
+    With(Box<Branch>),
+    /// `{{range}}`.
+    Range(Box<Branch>),
+    /// `{{template "name" pipeline}}` (also what `{{block}}` leaves in place).
+    Template {
+        /// Position of the name.
+        pos: usize,
+        /// The template invoked.
+        name: Box<str>,
+        /// Its data.
+        pipe: Option<Pipe>,
+    },
+    /// `{{break}}`.
+    Break(usize),
+    /// `{{continue}}`.
+    Continue(usize),
+    /// A comment (kept only when comments are parsed).
+    Comment,
+}
+
+/// The shared shape of if/with/range.
+#[derive(Debug)]
+pub(crate) struct Branch {
+    /// The pipeline position.
+    pub(crate) pos: usize,
+    /// The condition or collection.
+    pub(crate) pipe: Pipe,
+    /// The body.
+    pub(crate) list: Vec<Node>,
+    /// The `{{else}}` body.
+    pub(crate) else_list: Option<Vec<Node>>,
+}
+
+/// A pipeline, with its optional variable declarations.
+#[derive(Debug)]
+pub(crate) struct Pipe {
+    /// Position of its first token.
+    pub(crate) pos: usize,
+    /// `=` rather than `:=`.
+    pub(crate) is_assign: bool,
+    /// Variables declared or assigned (`$x`, or `$i, $v` in range).
+    pub(crate) decl: Vec<Box<str>>,
+    /// The commands, `|`-separated.
+    pub(crate) cmds: Vec<Command>,
+}
+
+/// A command: an operand followed by arguments.
+#[derive(Debug)]
+pub(crate) struct Command {
+    /// Position of its first token.
+    pub(crate) pos: usize,
+    /// The operand and its arguments.
+    pub(crate) args: Vec<Arg>,
+}
+
+/// A number literal with every interpretation Go's parser records.
+#[derive(Debug, Clone)]
+pub(crate) struct Number {
+    /// The literal text.
+    pub(crate) text: Box<str>,
+    /// Representable as an int64.
+    pub(crate) int: Option<i64>,
+    /// Representable as a uint64 (but maybe not int64).
+    pub(crate) is_uint: bool,
+    /// Representable as a float64.
+    pub(crate) float: Option<f64>,
+    /// A complex literal (unsupported at execution).
+    pub(crate) is_complex: bool,
+    /// A character constant.
+    pub(crate) is_char: bool,
+}
+
+/// How a function identifier is bound.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum FuncRef {
+    /// A Go builtin.
+    Builtin(Builtin),
+    /// A Sprig or pure Helm function.
+    Plain(Func, Option<crate::funcs::Signature>),
+    /// Helm's `include`.
+    Include,
+    /// Helm's `tpl`.
+    Tpl,
+    /// Helm's `required`.
+    Required,
+    /// Helm's `fail`.
+    Fail,
+    /// Helm's `lookup` (no cluster: an empty map).
+    Lookup,
+}
+
+/// An operand.
+#[derive(Debug)]
+pub(crate) enum Arg {
+    /// `.a.b`.
+    Field {
+        /// Position.
+        pos: usize,
+        /// The field names.
+        idents: Vec<Box<str>>,
+    },
+    /// `(pipe).a.b`, or another term followed by fields.
+    Chain {
+        /// Position of the first field.
+        pos: usize,
+        /// The term.
+        node: Box<Arg>,
+        /// The field names.
+        fields: Vec<Box<str>>,
+    },
+    /// `$x.a.b`.
+    Variable {
+        /// Position.
+        pos: usize,
+        /// The variable name, with its `$`.
+        name: Box<str>,
+        /// Field names after it.
+        fields: Vec<Box<str>>,
+    },
+    /// `.`.
+    Dot(usize),
+    /// `nil`.
+    Nil(usize),
+    /// `true` / `false`.
+    Bool(usize, bool),
+    /// A number.
+    Number(usize, Box<Number>),
+    /// A string literal: the quoted form (for messages) and the value.
+    String {
+        /// Position.
+        pos: usize,
+        /// The literal as written.
+        quoted: Box<str>,
+        /// The string value.
+        value: Value,
+    },
+    /// A parenthesised pipeline.
+    Pipe(Box<Pipe>),
+    /// A function name.
+    Func {
+        /// Position.
+        pos: usize,
+        /// Its name.
+        name: Box<str>,
+        /// The resolved function.
+        func: FuncRef,
+    },
+}
+
+impl Arg {
+    /// The node's position.
+    pub(crate) fn pos(&self) -> usize {
+        match self {
+            Arg::Field { pos, .. }
+            | Arg::Chain { pos, .. }
+            | Arg::Variable { pos, .. }
+            | Arg::Dot(pos)
+            | Arg::Nil(pos)
+            | Arg::Bool(pos, _)
+            | Arg::Number(pos, _)
+            | Arg::String { pos, .. }
+            | Arg::Func { pos, .. } => *pos,
+            Arg::Pipe(p) => p.pos,
+        }
+    }
+}
+
+// Go's `Node.String()` forms, used in error messages (`at <.Values.x>`).
+
+impl fmt::Display for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Arg::Field { idents, .. } => {
+                for i in idents {
+                    write!(f, ".{i}")?;
+                }
+                Ok(())
+            }
+            Arg::Chain { node, fields, .. } => {
+                if let Arg::Pipe(p) = node.as_ref() {
+                    write!(f, "({p})")?;
+                } else {
+                    write!(f, "{node}")?;
+                }
+                for i in fields {
+                    write!(f, ".{i}")?;
+                }
+                Ok(())
+            }
+            Arg::Variable { name, fields, .. } => {
+                f.write_str(name)?;
+                for i in fields {
+                    write!(f, ".{i}")?;
+                }
+                Ok(())
+            }
+            Arg::Dot(_) => f.write_str("."),
+            Arg::Nil(_) => f.write_str("nil"),
+            Arg::Bool(_, b) => write!(f, "{b}"),
+            Arg::Number(_, n) => f.write_str(&n.text),
+            Arg::String { quoted, .. } => f.write_str(quoted),
+            Arg::Pipe(p) => write!(f, "{p}"),
+            Arg::Func { name, .. } => f.write_str(name),
+        }
+    }
+}
+
+impl fmt::Display for Command {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, a) in self.args.iter().enumerate() {
+            if i > 0 {
+                f.write_char(' ')?;
+            }
+            if let Arg::Pipe(p) = a {
+                write!(f, "({p})")?;
+            } else {
+                write!(f, "{a}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Pipe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.decl.is_empty() {
+            for (i, d) in self.decl.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                f.write_str(d)?;
+            }
+            f.write_str(if self.is_assign { " = " } else { " := " })?;
+        }
+        for (i, c) in self.cmds.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" | ")?;
+            }
+            write!(f, "{c}")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,1441 @@
+//! The executor: walks a [`Tree`] with a dot value and writes the output.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt::{self, Write as _};
+use std::sync::Arc;
+
+use crate::value::{FuncError, Map, Value};
+
+use super::ast::{Arg, Branch, Command, FuncRef, Node, Number, Pipe, Tree};
+use super::builtins::{self, Builtin};
+use super::error::{Error, ExecError};
+use super::{Limits, Templates};
+
+/// Helm's include/tpl recursion limit (per template name).
+const INCLUDE_LIMIT: usize = 1000;
+
+/// Where a value came from, which decides how a following `.field` behaves (Go's reflect
+/// distinctions between an invalid value, a nil interface and a typed value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// No value at all (a nil pipeline result, nil data): fields of it are silently empty.
+    Invalid,
+    /// An element of a map or list (Go's `interface {}`): a nil one errors on `.field`.
+    Iface,
+    /// A typed value (a variable, a pipeline result, a struct field).
+    Typed,
+}
+
+/// Copy-on-write stand-in for Go's in-place map mutation (`set`, `unset`, `merge`...): the
+/// mutated map replaces the original wherever the original is later read, found by identity.
+#[derive(Default)]
+pub(crate) struct Forward {
+    map: BTreeMap<usize, (Arc<Map>, Value)>,
+}
+
+impl Forward {
+    fn key(m: &Arc<Map>) -> usize {
+        Arc::as_ptr(m) as *const u8 as usize
+    }
+
+    /// The current version of `v` (a map replaced by a mutation resolves to its replacement).
+    fn shallow(&self, v: Value) -> Value {
+        if self.map.is_empty() {
+            return v;
+        }
+        let mut v = v;
+        for _ in 0..1_000_000 {
+            let next = match &v {
+                Value::Map(m) => match self.map.get(&Self::key(m)) {
+                    Some((_, new)) => new.clone(),
+                    None => return v,
+                },
+                _ => return v,
+            };
+            v = next;
+        }
+        v
+    }
+
+    /// `v` with every nested map brought up to date (for values handed to functions or
+    /// printed). Rebuilt maps are recorded too, so identity keeps following them.
+    fn deep(&mut self, v: Value) -> Value {
+        if self.map.is_empty() {
+            return v;
+        }
+        self.deep_inner(v, 0)
+    }
+
+    fn deep_inner(&mut self, v: Value, depth: usize) -> Value {
+        if depth > 10_000 {
+            return v;
+        }
+        match self.shallow(v) {
+            Value::Map(m) => {
+                let mut changed: Option<Map> = None;
+                for (k, child) in m.iter() {
+                    if !matches!(child, Value::Map(_) | Value::List(_)) {
+                        continue;
+                    }
+                    let new = self.deep_inner(child.clone(), depth + 1);
+                    if !same(&new, child) {
+                        changed.get_or_insert_with(|| (*m).clone()).insert(k.clone(), new);
+                    }
+                }
+                match changed {
+                    Some(nm) => {
+                        let nv = Value::map(nm);
+                        self.record(&m, nv.clone());
+                        nv
+                    }
+                    None => Value::Map(m),
+                }
+            }
+            Value::List(l) => {
+                let mut changed: Option<Vec<Value>> = None;
+                for (i, child) in l.iter().enumerate() {
+                    if !matches!(child, Value::Map(_) | Value::List(_)) {
+                        continue;
+                    }
+                    let new = self.deep_inner(child.clone(), depth + 1);
+                    if !same(&new, child) {
+                        changed.get_or_insert_with(|| (*l).clone())[i] = new;
+                    }
+                }
+                match changed {
+                    Some(nl) => Value::list(nl),
+                    None => Value::List(l),
+                }
+            }
+            other => other,
+        }
+    }
+
+    fn record(&mut self, old: &Arc<Map>, new: Value) {
+        if let Value::Map(n) = &new
+            && Arc::ptr_eq(n, old)
+        {
+            return;
+        }
+        self.map.insert(Self::key(old), (old.clone(), new));
+    }
+}
+
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Map(x), Value::Map(y)) => Arc::ptr_eq(x, y),
+        (Value::List(x), Value::List(y)) => Arc::ptr_eq(x, y),
+        _ => false,
+    }
+}
+
+/// Execution state shared by every template invoked during one render.
+pub(crate) struct Exec<'s> {
+    pub(crate) templates: &'s Templates,
+    pub(crate) overlays: Vec<Arc<Templates>>,
+    pub(crate) limits: &'s Limits,
+    pub(crate) steps: u64,
+    pub(crate) output: usize,
+    pub(crate) depth: usize,
+    pub(crate) includes: BTreeMap<String, usize>,
+    pub(crate) forward: &'s mut Forward,
+}
+
+/// One template invocation: its tree and variables.
+struct Frame<'t> {
+    tree: &'t Tree,
+    vars: Vec<(Cow<'t, str>, Value, Origin)>,
+}
+
+/// The outcome of walking a list.
+enum Ctl {
+    Normal,
+    Break,
+    Continue,
+}
+
+type R<T> = Result<T, Error>;
+
+
+impl<'s> Exec<'s> {
+    fn lookup(&self, name: &str) -> Option<Arc<Tree>> {
+        for o in self.overlays.iter().rev() {
+            if let Some(t) = o.get(name) {
+                return Some(t.clone());
+            }
+        }
+        self.templates.get(name).cloned()
+    }
+
+    fn error(&self, fr: &Frame<'_>, pos: usize, node: &dyn fmt::Display, msg: String) -> Error {
+        let mut ctx = node.to_string();
+        if ctx.chars().count() > 20 {
+            ctx = ctx.chars().take(20).collect::<String>() + "...";
+        }
+        Error::Exec(Box::new(ExecError {
+            location: fr.tree.location(pos),
+            template: fr.tree.name.to_string(),
+            context: ctx,
+            message: msg,
+            helm_message: None,
+        }))
+    }
+
+    fn step(&mut self, fr: &Frame<'_>, pos: usize, node: &dyn fmt::Display) -> R<()> {
+        self.steps += 1;
+        if self.steps > self.limits.max_steps {
+            return Err(self.error(
+                fr,
+                pos,
+                node,
+                format!(
+                    "execution budget exceeded: more than {} steps",
+                    self.limits.max_steps
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, fr: &Frame<'_>, pos: usize, out: &mut String, s: &str) -> R<()> {
+        self.output += s.len();
+        if self.output > self.limits.max_output {
+            return Err(self.error(
+                fr,
+                pos,
+                &"output",
+                format!(
+                    "output limit exceeded: more than {} bytes",
+                    self.limits.max_output
+                ),
+            ));
+        }
+        out.push_str(s);
+        Ok(())
+    }
+
+    /// Executes template `tree` with `dot`, appending to `out`.
+    pub(crate) fn exec_tree(
+        &mut self,
+        tree: &Tree,
+        dot: Value,
+        dot_origin_invalid: bool,
+        out: &mut String,
+    ) -> R<()> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            self.depth -= 1;
+            return Err(Error::Exec(Box::new(ExecError {
+                location: String::new(),
+                template: tree.name.to_string(),
+                context: String::new(),
+                message: format!("exceeded maximum template depth ({})", self.limits.max_depth),
+                helm_message: None,
+            })));
+        }
+        let origin = if dot_origin_invalid && matches!(dot, Value::Nil) {
+            Origin::Invalid
+        } else {
+            Origin::Typed
+        };
+        let mut fr = Frame {
+            tree,
+            vars: vec![(Cow::Borrowed("$"), dot.clone(), origin)],
+        };
+        let r = stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || {
+            self.walk_list(&mut fr, &dot, origin, &tree.root, out)
+        });
+        self.depth -= 1;
+        r.map(|_| ())
+    }
+
+    fn walk_list<'t>(
+        &mut self,
+        fr: &mut Frame<'t>,
+        dot: &Value,
+        origin: Origin,
+        list: &'t [Node],
+        out: &mut String,
+    ) -> R<Ctl> {
+        for node in list {
+            match self.walk(fr, dot, origin, node, out)? {
+                Ctl::Normal => {}
+                other => return Ok(other),
+            }
+        }
+        Ok(Ctl::Normal)
+    }
+
+    fn walk<'t>(
+        &mut self,
+        fr: &mut Frame<'t>,
+        dot: &Value,
+        origin: Origin,
+        node: &'t Node,
+        out: &mut String,
+    ) -> R<Ctl> {
+        match node {
+            Node::Text(t) => {
+                self.write(fr, 0, out, t)?;
+            }
+            Node::Action(pipe) => {
+                self.step(fr, pipe.pos, pipe)?;
+                let (v, _) = self.eval_pipeline(fr, dot, origin, pipe)?;
+                if pipe.decl.is_empty() {
+                    self.print_value(fr, pipe, v, out)?;
+                }
+            }
+            Node::If(b) => return self.walk_if_with(fr, dot, origin, b, false, out),
+            Node::With(b) => return self.walk_if_with(fr, dot, origin, b, true, out),
+            Node::Range(b) => return self.walk_range(fr, dot, origin, b, out),
+            Node::Template { pos, name, pipe } => {
+                self.step(fr, *pos, &TemplateNode(name, pipe.as_ref()))?;
+                let (data, o) = match pipe {
+                    Some(p) => self.eval_pipeline(fr, dot, origin, p)?,
+                    None => (Value::Nil, Origin::Invalid),
+                };
+                let Some(tree) = self.lookup(name) else {
+                    return Err(self.error(
+                        fr,
+                        *pos,
+                        &TemplateNode(name, pipe.as_ref()),
+                        format!("template {} not defined", super::lex::go_quote(name)),
+                    ));
+                };
+                self.exec_tree(&tree, data, o == Origin::Invalid, out)?;
+            }
+            Node::Break(_) => return Ok(Ctl::Break),
+            Node::Continue(_) => return Ok(Ctl::Continue),
+            Node::Comment => {}
+        }
+        Ok(Ctl::Normal)
+    }
+
+    fn print_value(&mut self, fr: &Frame<'_>, pipe: &Pipe, v: Value, out: &mut String) -> R<()> {
+        match &v {
+            Value::Nil => self.write(fr, pipe.pos, out, "<no value>"),
+            Value::String(s) => self.write(fr, pipe.pos, out, s),
+            Value::Int(i) => {
+                let mut buf = itoa_buf(*i);
+                let s = std::mem::take(&mut buf);
+                self.write(fr, pipe.pos, out, &s)
+            }
+            _ => {
+                let v = self.forward.deep(v);
+                let s = v.to_string();
+                self.write(fr, pipe.pos, out, &s)
+            }
+        }
+    }
+
+    fn walk_if_with<'t>(
+        &mut self,
+        fr: &mut Frame<'t>,
+        dot: &Value,
+        origin: Origin,
+        b: &'t Branch,
+        is_with: bool,
+        out: &mut String,
+    ) -> R<Ctl> {
+        self.step(fr, b.pos, &b.pipe)?;
+        let mark = fr.vars.len();
+        let (v, o) = self.eval_pipeline(fr, dot, origin, &b.pipe)?;
+        let r = if v.is_truthy() {
+            if is_with {
+                self.walk_list(fr, &v, o, &b.list, out)
+            } else {
+                self.walk_list(fr, dot, origin, &b.list, out)
+            }
+        } else if let Some(el) = &b.else_list {
+            self.walk_list(fr, dot, origin, el, out)
+        } else {
+            Ok(Ctl::Normal)
+        };
+        fr.vars.truncate(mark);
+        r
+    }
+
+    fn walk_range<'t>(
+        &mut self,
+        fr: &mut Frame<'t>,
+        dot: &Value,
+        origin: Origin,
+        b: &'t Branch,
+        out: &mut String,
+    ) -> R<Ctl> {
+        self.step(fr, b.pos, &b.pipe)?;
+        let mark = fr.vars.len();
+        // Evaluate without declaring: range declares per iteration.
+        let (v, _) = self.eval_pipeline_raw(fr, dot, origin, &b.pipe)?;
+        let decl = &b.pipe.decl;
+        let mut ran = false;
+        let mut iterate = |this: &mut Self,
+                           fr: &mut Frame<'t>,
+                           key: Value,
+                           elem: Value,
+                           out: &mut String|
+         -> R<bool> {
+            this.step(fr, b.pos, &b.pipe)?;
+            ran = true;
+            let m = fr.vars.len();
+            if let Some(first) = decl.first() {
+                if decl.len() == 1 {
+                    this.set_or_push(fr, b.pipe.is_assign, first, elem.clone(), Origin::Iface, b)?;
+                } else {
+                    this.set_or_push(fr, b.pipe.is_assign, first, key, Origin::Typed, b)?;
+                    this.set_or_push(fr, b.pipe.is_assign, &decl[1], elem.clone(), Origin::Iface, b)?;
+                }
+            }
+            let r = this.walk_list(fr, &elem, Origin::Iface, &b.list, out);
+            fr.vars.truncate(m);
+            match r? {
+                Ctl::Break => Ok(false),
+                _ => Ok(true),
+            }
+        };
+        match &v {
+            Value::List(l) => {
+                for (i, e) in l.iter().enumerate() {
+                    let e = self.forward.shallow(e.clone());
+                    if !iterate(self, fr, Value::Int(i as i64), e, out)? {
+                        break;
+                    }
+                }
+            }
+            Value::Map(m) => {
+                for (k, e) in m.iter() {
+                    let e = self.forward.shallow(e.clone());
+                    if !iterate(self, fr, Value::string(k.as_str()), e, out)? {
+                        break;
+                    }
+                }
+            }
+            Value::Int(n) => {
+                if decl.len() > 1 {
+                    fr.vars.truncate(mark);
+                    return Err(self.error(
+                        fr,
+                        b.pos,
+                        &b.pipe,
+                        "can't use 2 variables when ranging over an integer".to_string(),
+                    ));
+                }
+                for i in 0..(*n).max(0) {
+                    if !iterate(self, fr, Value::Int(i), Value::Int(i), out)? {
+                        break;
+                    }
+                }
+            }
+            Value::Bytes(bs) => {
+                for (i, e) in bs.iter().enumerate() {
+                    if !iterate(self, fr, Value::Int(i as i64), Value::Int(i64::from(*e)), out)? {
+                        break;
+                    }
+                }
+            }
+            Value::Nil => {}
+            Value::Object(o) => {
+                // Structs can't be ranged over; an object that is a map or list in disguise
+                // ranges over its plain form.
+                match o.to_plain() {
+                    p @ (Value::Map(_) | Value::List(_)) if o.kind() != "struct" && o.kind() != "ptr" => {
+                        let r = match &p {
+                            Value::List(l) => {
+                                for (i, e) in l.iter().enumerate() {
+                                    if !iterate(self, fr, Value::Int(i as i64), e.clone(), out)? {
+                                        break;
+                                    }
+                                }
+                                Ok(())
+                            }
+                            Value::Map(m) => {
+                                for (k, e) in m.iter() {
+                                    if !iterate(self, fr, Value::string(k.as_str()), e.clone(), out)? {
+                                        break;
+                                    }
+                                }
+                                Ok(())
+                            }
+                            _ => Ok(()),
+                        };
+                        r?;
+                    }
+                    _ => {
+                        return Err(self.error(
+                            fr,
+                            b.pos,
+                            &RangeNode(b),
+                            format!("range can't iterate over {}", v),
+                        ));
+                    }
+                }
+            }
+            other => {
+                let msg = format!("range can't iterate over {other}");
+                return Err(self.error(fr, b.pos, &RangeNode(b), msg));
+            }
+        }
+        fr.vars.truncate(mark);
+        if !ran && let Some(el) = &b.else_list {
+            let r = self.walk_list(fr, dot, origin, el, out);
+            fr.vars.truncate(mark);
+            return r.map(|_| Ctl::Normal);
+        }
+        Ok(Ctl::Normal)
+    }
+
+    fn set_or_push<'t>(
+        &mut self,
+        fr: &mut Frame<'t>,
+        assign: bool,
+        name: &'t str,
+        v: Value,
+        origin: Origin,
+        b: &Branch,
+    ) -> R<()> {
+        if assign {
+            self.set_var(fr, name, v, origin, b.pos, &b.pipe)
+        } else {
+            fr.vars.push((Cow::Borrowed(name), v, origin));
+            Ok(())
+        }
+    }
+
+    fn set_var(
+        &mut self,
+        fr: &mut Frame<'_>,
+        name: &str,
+        v: Value,
+        origin: Origin,
+        pos: usize,
+        node: &dyn fmt::Display,
+    ) -> R<()> {
+        for slot in fr.vars.iter_mut().rev() {
+            if *slot.0 == *name {
+                slot.1 = v;
+                slot.2 = origin;
+                return Ok(());
+            }
+        }
+        Err(self.error(fr, pos, node, format!("undefined variable: {name}")))
+    }
+
+    /// Evaluates a pipeline and binds its declared variables.
+    fn eval_pipeline<'t>(
+        &mut self,
+        fr: &mut Frame<'t>,
+        dot: &Value,
+        origin: Origin,
+        pipe: &'t Pipe,
+    ) -> R<(Value, Origin)> {
+        let (v, o) = self.eval_pipeline_raw(fr, dot, origin, pipe)?;
+        for name in &pipe.decl {
+            if pipe.is_assign {
+                self.set_var(fr, name, v.clone(), o, pipe.pos, pipe)?;
+            } else {
+                fr.vars.push((Cow::Borrowed(&**name), v.clone(), o));
+            }
+        }
+        Ok((v, o))
+    }
+
+    fn eval_pipeline_raw(
+        &mut self,
+        fr: &mut Frame<'_>,
+        dot: &Value,
+        origin: Origin,
+        pipe: &Pipe,
+    ) -> R<(Value, Origin)> {
+        let mut value: Option<Value> = None;
+        for cmd in &pipe.cmds {
+            let v = self.eval_command(fr, dot, origin, cmd, value.take())?;
+            value = Some(v);
+        }
+        let v = value.unwrap_or_default();
+        // Go unwraps interface values between commands: a nil one becomes "no value".
+        let o = if matches!(v, Value::Nil) {
+            Origin::Invalid
+        } else {
+            Origin::Typed
+        };
+        Ok((v, o))
+    }
+
+    fn not_a_function(
+        &self,
+        fr: &Frame<'_>,
+        cmd: &Command,
+        final_: &Option<Value>,
+    ) -> R<()> {
+        if cmd.args.len() > 1 || final_.is_some() {
+            let first = &cmd.args[0];
+            return Err(self.error(
+                fr,
+                first.pos(),
+                first,
+                format!("can't give argument to non-function {first}"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn eval_command(
+        &mut self,
+        fr: &mut Frame<'_>,
+        dot: &Value,
+        origin: Origin,
+        cmd: &Command,
+        final_: Option<Value>,
+    ) -> R<Value> {
+        let first = &cmd.args[0];
+        let rest = &cmd.args[1..];
+        match first {
+            Arg::Field { pos, idents } => {
+                self.eval_field_chain(fr, dot, origin, dot.clone(), origin, idents, rest, final_, *pos, first)
+            }
+            Arg::Chain { pos, node, fields } => {
+                if matches!(node.as_ref(), Arg::Nil(_)) {
+                    return Err(self.error(
+                        fr,
+                        *pos,
+                        first,
+                        format!("indirection through explicit nil in {first}"),
+                    ));
+                }
+                let (recv, o) = self.eval_arg_value(fr, dot, origin, node)?;
+                self.eval_field_chain(fr, dot, origin, recv, o, fields, rest, final_, *pos, first)
+            }
+            Arg::Variable { pos, name, fields } => {
+                let (v, o) = self.var_value(fr, name, *pos, first)?;
+                if fields.is_empty() {
+                    self.not_a_function(fr, cmd, &final_)?;
+                    return Ok(v);
+                }
+                self.eval_field_chain(fr, dot, origin, v, o, fields, rest, final_, *pos, first)
+            }
+            Arg::Func { pos, name, func } => {
+                self.eval_call(fr, dot, origin, *func, name, *pos, cmd.pos, cmd, rest, final_)
+            }
+            Arg::Pipe(p) => {
+                self.not_a_function(fr, cmd, &final_)?;
+                self.enter_pipe(fr, dot, origin, p).map(|(v, _)| v)
+            }
+            Arg::Bool(_, b) => {
+                self.not_a_function(fr, cmd, &final_)?;
+                Ok(Value::Bool(*b))
+            }
+            Arg::Dot(_) => {
+                self.not_a_function(fr, cmd, &final_)?;
+                Ok(dot.clone())
+            }
+            Arg::Nil(pos) => {
+                self.not_a_function(fr, cmd, &final_)?;
+                Err(self.error(fr, *pos, first, "nil is not a command".to_string()))
+            }
+            Arg::Number(pos, n) => {
+                self.not_a_function(fr, cmd, &final_)?;
+                self.ideal_constant(fr, *pos, first, n)
+            }
+            Arg::String { value, .. } => {
+                self.not_a_function(fr, cmd, &final_)?;
+                Ok(value.clone())
+            }
+        }
+    }
+
+    fn enter_pipe(
+        &mut self,
+        fr: &mut Frame<'_>,
+        dot: &Value,
+        origin: Origin,
+        p: &Pipe,
+    ) -> R<(Value, Origin)> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            self.depth -= 1;
+            return Err(self.error(fr, p.pos, p, "expression nested too deeply".to_string()));
+        }
+        // Parenthesised pipelines may declare variables that live on in the frame.
+        let r = stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || {
+            self.eval_pipeline_decl_only(fr, dot, origin, p)
+        });
+        self.depth -= 1;
+        r
+    }
+
+    fn eval_pipeline_decl_only(
+        &mut self,
+        fr: &mut Frame<'_>,
+        dot: &Value,
+        origin: Origin,
+        p: &Pipe,
+    ) -> R<(Value, Origin)> {
+        let (v, o) = self.eval_pipeline_raw(fr, dot, origin, p)?;
+        if !p.decl.is_empty() {
+            // `($x := 1)`: Go declares the variable in the current scope.
+            for name in &p.decl {
+                if p.is_assign {
+                    self.set_var(fr, name, v.clone(), o, p.pos, p)?;
+                } else {
+                    fr.vars.push((Cow::Owned(name.to_string()), v.clone(), o));
+                }
+            }
+        }
+        Ok((v, o))
+    }
+
+    fn ideal_constant(&self, fr: &Frame<'_>, pos: usize, node: &Arg, n: &Number) -> R<Value> {
+        if n.is_complex {
+            return Err(self.error(fr, pos, node, "complex numbers are not supported".into()));
+        }
+        let text = &n.text;
+        let is_hex = text.len() > 2
+            && (text.starts_with("0x") || text.starts_with("0X"))
+            && !text.contains(['p', 'P']);
+        if let Some(f) = n.float
+            && !n.is_char
+            && !is_hex
+            && text.contains(['.', 'e', 'E', 'p', 'P'])
+        {
+            return Ok(Value::Float(f));
+        }
+        if let Some(i) = n.int {
+            return Ok(Value::Int(i));
+        }
+        Err(self.error(fr, pos, node, format!("{text} overflows int")))
+    }
+
+    fn var_value(
+        &self,
+        fr: &Frame<'_>,
+        name: &str,
+        pos: usize,
+        node: &dyn fmt::Display,
+    ) -> R<(Value, Origin)> {
+        for (n, v, o) in fr.vars.iter().rev() {
+            if **n == *name {
+                return Ok((self.forward.shallow(v.clone()), *o));
+            }
+        }
+        Err(self.error(fr, pos, node, format!("undefined variable: {name}")))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn eval_field_chain(
+        &mut self,
+        fr: &mut Frame<'_>,
+        dot: &Value,
+        origin: Origin,
+        recv: Value,
+        recv_origin: Origin,
+        idents: &[Box<str>],
+        args: &[Arg],
+        final_: Option<Value>,
+        pos: usize,
+        node: &Arg,
+    ) -> R<Value> {
+        let mut cur = recv;
+        let mut o = recv_origin;
+        let n = idents.len();
+        for (i, name) in idents.iter().enumerate() {
+            let last = i + 1 == n;
+            let (a, f): (&[Arg], Option<Value>) = if last { (args, None) } else { (&[], None) };
+            let fin = if last { final_.clone() } else { f };
+            let (v, no) = self.eval_field(fr, dot, origin, name, pos, node, a, fin, cur, o)?;
+            cur = v;
+            o = no;
+        }
+        Ok(cur)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn eval_field(
+        &mut self,
+        fr: &mut Frame<'_>,
+        dot: &Value,
+        origin: Origin,
+        name: &str,
+        pos: usize,
+        node: &Arg,
+        args: &[Arg],
+        final_: Option<Value>,
+        recv: Value,
+        recv_origin: Origin,
+    ) -> R<(Value, Origin)> {
+        let has_args = !args.is_empty() || final_.is_some();
+        let recv = self.forward.shallow(recv);
+        match &recv {
+            Value::Nil => {
+                if recv_origin == Origin::Invalid {
+                    return Ok((Value::Nil, Origin::Invalid));
+                }
+                Err(self.error(
+                    fr,
+                    pos,
+                    node,
+                    format!("nil pointer evaluating interface {{}}.{name}"),
+                ))
+            }
+            Value::Map(m) => {
+                if has_args {
+                    return Err(self.error(
+                        fr,
+                        pos,
+                        node,
+                        format!("{name} is not a method but has arguments"),
+                    ));
+                }
+                let v = m.get(name).cloned().unwrap_or(Value::Nil);
+                Ok((self.forward.shallow(v), Origin::Iface))
+            }
+            Value::Object(obj) => {
+                if obj.has_method(name) {
+                    let mut argv = Vec::with_capacity(args.len() + 1);
+                    for a in args {
+                        let (v, _) = self.eval_arg_value(fr, dot, origin, a)?;
+                        argv.push(self.forward.deep(v));
+                    }
+                    if let Some(f) = final_ {
+                        argv.push(self.forward.deep(f));
+                    }
+                    return match obj.call(name, &argv) {
+                        Some(Ok(v)) => Ok((v, Origin::Typed)),
+                        Some(Err(e)) => Err(self.call_error(fr, pos, node, name, e)),
+                        None => Err(self.error(
+                            fr,
+                            pos,
+                            node,
+                            format!("can't evaluate field {name} in type {}", obj.type_name()),
+                        )),
+                    };
+                }
+                match obj.field(name) {
+                    Some(v) => {
+                        if has_args {
+                            return Err(self.error(
+                                fr,
+                                pos,
+                                node,
+                                format!("{name} has arguments but cannot be invoked as function"),
+                            ));
+                        }
+                        Ok((self.forward.shallow(v), Origin::Typed))
+                    }
+                    None => Err(self.error(
+                        fr,
+                        pos,
+                        node,
+                        format!("can't evaluate field {name} in type {}", obj.type_name()),
+                    )),
+                }
+            }
+            other => {
+                let ty = if recv_origin == Origin::Iface {
+                    "interface {}".to_string()
+                } else {
+                    other.type_name().to_string()
+                };
+                Err(self.error(
+                    fr,
+                    pos,
+                    node,
+                    format!("can't evaluate field {name} in type {ty}"),
+                ))
+            }
+        }
+    }
+
+    fn call_error(
+        &self,
+        fr: &Frame<'_>,
+        pos: usize,
+        node: &dyn fmt::Display,
+        name: &str,
+        e: FuncError,
+    ) -> Error {
+        self.error(fr, pos, node, format!("error calling {name}: {e}"))
+    }
+
+    /// Evaluates an argument node with no type expectations (Go's `evalArg` with
+    /// `interface{}`), returning where the value came from.
+    fn eval_arg_value(
+        &mut self,
+        fr: &mut Frame<'_>,
+        dot: &Value,
+        origin: Origin,
+        a: &Arg,
+    ) -> R<(Value, Origin)> {
+        match a {
+            Arg::Dot(_) => Ok((dot.clone(), origin)),
+            Arg::Nil(_) => Ok((Value::Nil, Origin::Typed)),
+            Arg::Field { pos, idents } => {
+                let mut cur = dot.clone();
+                let mut o = origin;
+                for name in idents {
+                    let (v, no) =
+                        self.eval_field(fr, dot, origin, name, *pos, a, &[], None, cur, o)?;
+                    cur = v;
+                    o = no;
+                }
+                Ok((cur, o))
+            }
+            Arg::Variable { pos, name, fields } => {
+                let (mut cur, mut o) = self.var_value(fr, name, *pos, a)?;
+                for f in fields {
+                    let (v, no) = self.eval_field(fr, dot, origin, f, *pos, a, &[], None, cur, o)?;
+                    cur = v;
+                    o = no;
+                }
+                Ok((cur, o))
+            }
+            Arg::Pipe(p) => self.enter_pipe(fr, dot, origin, p),
+            Arg::Func {
+                pos, name, func, ..
+            } => {
+                let v = self.eval_call(fr, dot, origin, *func, name, *pos, *pos, a, &[], None)?;
+                Ok((v, Origin::Typed))
+            }
+            Arg::Chain { pos, node, fields } => {
+                if matches!(node.as_ref(), Arg::Nil(_)) {
+                    return Err(self.error(
+                        fr,
+                        *pos,
+                        a,
+                        format!("indirection through explicit nil in {a}"),
+                    ));
+                }
+                let (mut cur, mut o) = self.eval_arg_value(fr, dot, origin, node)?;
+                for f in fields {
+                    let (v, no) = self.eval_field(fr, dot, origin, f, *pos, a, &[], None, cur, o)?;
+                    cur = v;
+                    o = no;
+                }
+                Ok((cur, o))
+            }
+            Arg::Bool(_, b) => Ok((Value::Bool(*b), Origin::Typed)),
+            Arg::Number(pos, n) => Ok((self.ideal_constant(fr, *pos, a, n)?, Origin::Typed)),
+            Arg::String { value, .. } => Ok((value.clone(), Origin::Typed)),
+        }
+    }
+
+    /// Evaluates an argument for a parameter of Go type `param`, with Go's checks.
+    fn eval_arg_typed(
+        &mut self,
+        fr: &mut Frame<'_>,
+        dot: &Value,
+        origin: Origin,
+        a: &Arg,
+        param: crate::funcs::Param,
+    ) -> R<Value> {
+        use crate::funcs::Param;
+        // Literals are converted to the parameter type, or refused, by node kind.
+        match a {
+            Arg::Number(pos, n) => {
+                return match param {
+                    Param::Any => self.ideal_constant(fr, *pos, a, n),
+                    Param::Int => match n.int {
+                        Some(i) if !n.is_complex => Ok(Value::Int(i)),
+                        _ => Err(self.error(fr, *pos, a, format!("expected integer; found {a}"))),
+                    },
+                    Param::Float64 => match n.float {
+                        Some(f) if !n.is_complex => Ok(Value::Float(f)),
+                        _ => Err(self.error(fr, *pos, a, format!("expected float; found {a}"))),
+                    },
+                    Param::String => {
+                        Err(self.error(fr, *pos, a, format!("expected string; found {a}")))
+                    }
+                    Param::Bool => Err(self.error(fr, *pos, a, format!("expected bool; found {a}"))),
+                    _ => Err(self.error(
+                        fr,
+                        *pos,
+                        a,
+                        format!("can't handle {a} for arg of type {}", param.go_name()),
+                    )),
+                };
+            }
+            Arg::String { pos, value, .. } => {
+                return match param {
+                    Param::Any | Param::String => Ok(value.clone()),
+                    Param::Int => {
+                        Err(self.error(fr, *pos, a, format!("expected integer; found {a}")))
+                    }
+                    Param::Float64 => {
+                        Err(self.error(fr, *pos, a, format!("expected float; found {a}")))
+                    }
+                    Param::Bool => Err(self.error(fr, *pos, a, format!("expected bool; found {a}"))),
+                    _ => Err(self.error(
+                        fr,
+                        *pos,
+                        a,
+                        format!("can't handle {a} for arg of type {}", param.go_name()),
+                    )),
+                };
+            }
+            Arg::Bool(pos, b) => {
+                return match param {
+                    Param::Any | Param::Bool => Ok(Value::Bool(*b)),
+                    Param::Int => {
+                        Err(self.error(fr, *pos, a, format!("expected integer; found {a}")))
+                    }
+                    Param::Float64 => {
+                        Err(self.error(fr, *pos, a, format!("expected float; found {a}")))
+                    }
+                    Param::String => {
+                        Err(self.error(fr, *pos, a, format!("expected string; found {a}")))
+                    }
+                    _ => Err(self.error(
+                        fr,
+                        *pos,
+                        a,
+                        format!("can't handle {a} for arg of type {}", param.go_name()),
+                    )),
+                };
+            }
+            Arg::Nil(pos) => {
+                return match param {
+                    Param::Any | Param::Map => Ok(Value::Nil),
+                    _ => Err(self.error(
+                        fr,
+                        *pos,
+                        a,
+                        format!("cannot assign nil to {}", param.go_name()),
+                    )),
+                };
+            }
+            _ => {}
+        }
+        let (v, o) = self.eval_arg_value(fr, dot, origin, a)?;
+        self.validate(fr, a.pos(), a, v, o, param)
+    }
+
+    /// Go's `validateType` for a value against a parameter type.
+    fn validate(
+        &self,
+        fr: &Frame<'_>,
+        pos: usize,
+        node: &dyn fmt::Display,
+        v: Value,
+        o: Origin,
+        param: crate::funcs::Param,
+    ) -> R<Value> {
+        use crate::funcs::Param;
+        let ok = match (&v, param) {
+            (_, Param::Any) => true,
+            (Value::Nil, Param::Map) => true,
+            (Value::Nil, _) => {
+                if o == Origin::Iface {
+                    return Err(self.error(
+                        fr,
+                        pos,
+                        node,
+                        format!(
+                            "wrong type for value; expected {}; got interface {{}}",
+                            param.go_name()
+                        ),
+                    ));
+                }
+                return Err(self.error(
+                    fr,
+                    pos,
+                    node,
+                    format!("invalid value; expected {}", param.go_name()),
+                ));
+            }
+            (Value::String(_), Param::String) => true,
+            (Value::Int(_), Param::Int) => true,
+            (Value::Float(_), Param::Float64) => true,
+            (Value::Bool(_), Param::Bool) => true,
+            (Value::Map(_), Param::Map) => true,
+            _ => false,
+        };
+        if ok {
+            return Ok(v);
+        }
+        Err(self.error(
+            fr,
+            pos,
+            node,
+            format!(
+                "wrong type for value; expected {}; got {}",
+                param.go_name(),
+                v.type_name()
+            ),
+        ))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn eval_call(
+        &mut self,
+        fr: &mut Frame<'_>,
+        dot: &Value,
+        origin: Origin,
+        func: FuncRef,
+        name: &str,
+        ident_pos: usize,
+        cmd_pos: usize,
+        cmd: &dyn fmt::Display,
+        args: &[Arg],
+        final_: Option<Value>,
+    ) -> R<Value> {
+        use crate::funcs::Param;
+        let num_in = args.len() + usize::from(final_.is_some());
+        let ident = Ident(name);
+        // Arity, as Go checks it before evaluating anything.
+        let (fixed, variadic) = match func {
+            FuncRef::Builtin(b) => b.arity(),
+            FuncRef::Plain(_, Some(sig)) => (sig.params.len(), sig.variadic.is_some()),
+            FuncRef::Plain(_, None) => (num_in, false),
+            FuncRef::Include | FuncRef::Tpl | FuncRef::Required => (2, false),
+            FuncRef::Fail => (1, false),
+            FuncRef::Lookup => (4, false),
+        };
+        if variadic {
+            if num_in < fixed {
+                return Err(self.error(
+                    fr,
+                    ident_pos,
+                    &ident,
+                    format!(
+                        "wrong number of args for {name}: want at least {fixed} got {}",
+                        args.len()
+                    ),
+                ));
+            }
+        } else if num_in != fixed {
+            return Err(self.error(
+                fr,
+                ident_pos,
+                &ident,
+                format!("wrong number of args for {name}: want {fixed} got {num_in}"),
+            ));
+        }
+
+        // and/or short-circuit.
+        if let FuncRef::Builtin(b @ (Builtin::And | Builtin::Or)) = func {
+            let want = b == Builtin::Or;
+            let mut v = Value::Nil;
+            for a in args {
+                let (x, _) = self.eval_arg_value(fr, dot, origin, a)?;
+                if x.is_truthy() == want {
+                    return Ok(x);
+                }
+                v = x;
+            }
+            if let Some(f) = final_ {
+                v = f;
+            }
+            return Ok(v);
+        }
+
+        // Evaluate the arguments with their parameter types.
+        let param_of = |i: usize| -> Param {
+            match func {
+                FuncRef::Plain(_, Some(sig)) => {
+                    if i < sig.params.len() {
+                        sig.params[i]
+                    } else {
+                        sig.variadic.unwrap_or(Param::Any)
+                    }
+                }
+                FuncRef::Include | FuncRef::Fail => {
+                    if i == 0 {
+                        Param::String
+                    } else {
+                        Param::Any
+                    }
+                }
+                FuncRef::Tpl | FuncRef::Required => {
+                    if i == 0 {
+                        Param::String
+                    } else {
+                        Param::Any
+                    }
+                }
+                FuncRef::Lookup => {
+                    if i < 3 {
+                        Param::String
+                    } else {
+                        Param::Any
+                    }
+                }
+                FuncRef::Builtin(Builtin::Printf) if i == 0 => Param::String,
+                _ => Param::Any,
+            }
+        };
+        let mut argv: Vec<Value> = Vec::with_capacity(num_in);
+        let mut first_map: Option<Arc<Map>> = None;
+        for (i, a) in args.iter().enumerate() {
+            let v = self.eval_arg_typed(fr, dot, origin, a, param_of(i))?;
+            if i == 0
+                && let Value::Map(m) = &v
+            {
+                first_map = Some(m.clone());
+            }
+            argv.push(v);
+        }
+        if let Some(f) = final_ {
+            let p = param_of(argv.len());
+            let v = self.validate(fr, ident_pos, &ident, f, Origin::Invalid, p)?;
+            if argv.is_empty()
+                && let Value::Map(m) = &v
+            {
+                first_map = Some(m.clone());
+            }
+            argv.push(v);
+        }
+
+        match func {
+            FuncRef::Plain(f, _) => {
+                let argv: Vec<Value> = if self.forward.map.is_empty() {
+                    argv
+                } else {
+                    argv.into_iter().map(|v| self.forward.deep(v)).collect()
+                };
+                match f(&argv) {
+                    Ok(v) => {
+                        if let Some(m) = first_map
+                            && crate::funcs::mutates_first_arg(name)
+                            && matches!(v, Value::Map(_))
+                        {
+                            self.forward.record(&m, v.clone());
+                        }
+                        Ok(self.forward.shallow(v))
+                    }
+                    Err(e) => Err(self.call_error(fr, cmd_pos, cmd, name, e)),
+                }
+            }
+            FuncRef::Builtin(b) => self.call_builtin(fr, b, name, cmd_pos, cmd, &argv),
+            FuncRef::Include => {
+                let tname = argv[0].as_str().unwrap_or_default().to_string();
+                let data = argv[1].clone();
+                let mut buf = String::new();
+                match self.include(&tname, data, &mut buf) {
+                    Ok(()) => Ok(Value::string(buf)),
+                    Err(e) => Err(self.wrap_call_error(fr, cmd_pos, cmd, name, e)),
+                }
+            }
+            FuncRef::Tpl => {
+                let text = argv[0].as_str().unwrap_or_default().to_string();
+                match self.tpl(&text, argv[1].clone()) {
+                    Ok(s) => Ok(Value::string(s)),
+                    Err(e) => Err(self.wrap_call_error(fr, cmd_pos, cmd, name, e)),
+                }
+            }
+            FuncRef::Required => {
+                let missing = match &argv[1] {
+                    Value::Nil => true,
+                    Value::String(s) => s.is_empty(),
+                    _ => false,
+                };
+                if missing {
+                    let msg = argv[0].as_str().unwrap_or_default().to_string();
+                    let mut e = self.error(
+                        fr,
+                        cmd_pos,
+                        cmd,
+                        format!("error calling {name}: HELM_ERR_START{msg}HELM_ERR_END"),
+                    );
+                    if let Error::Exec(x) = &mut e {
+                        x.helm_message = Some(msg);
+                    }
+                    return Err(e);
+                }
+                Ok(argv[1].clone())
+            }
+            FuncRef::Fail => {
+                let msg = argv[0].as_str().unwrap_or_default().to_string();
+                let mut e = self.error(
+                    fr,
+                    cmd_pos,
+                    cmd,
+                    format!("error calling {name}: HELM_ERR_START{msg}HELM_ERR_END"),
+                );
+                if let Error::Exec(x) = &mut e {
+                    x.helm_message = Some(msg);
+                }
+                Err(e)
+            }
+            FuncRef::Lookup => Ok(Value::map(Map::new())),
+        }
+    }
+
+    /// Wraps an error from an included template or tpl text as Go does:
+    /// `error calling include: <inner Go text>`, keeping a fail/required message.
+    fn wrap_call_error(
+        &self,
+        fr: &Frame<'_>,
+        pos: usize,
+        node: &dyn fmt::Display,
+        name: &str,
+        inner: CallErr,
+    ) -> Error {
+        let (text, helm) = match inner {
+            CallErr::Inner(e) => (e.go_message(), e.helm_message().map(str::to_string)),
+            CallErr::Wrapped(prefix, e) => (
+                format!("{prefix}: {}", e.go_message()),
+                e.helm_message().map(str::to_string),
+            ),
+            CallErr::Msg(m) => (m, None),
+        };
+        let mut e = self.error(fr, pos, node, format!("error calling {name}: {text}"));
+        if let Error::Exec(x) = &mut e {
+            x.helm_message = helm;
+        }
+        e
+    }
+
+    fn call_builtin(
+        &mut self,
+        fr: &Frame<'_>,
+        b: Builtin,
+        name: &str,
+        pos: usize,
+        node: &dyn fmt::Display,
+        argv: &[Value],
+    ) -> R<Value> {
+        let fail = |this: &Self, m: String| this.error(fr, pos, node, format!("error calling {name}: {m}"));
+        let deep = |this: &mut Self, v: &[Value]| -> Vec<Value> {
+            v.iter().map(|x| this.forward.deep(x.clone())).collect()
+        };
+        match b {
+            Builtin::Not => Ok(Value::Bool(!argv[0].is_truthy())),
+            Builtin::Len => builtins::len(&argv[0]).map_err(|m| fail(self, m)),
+            Builtin::Index => {
+                let r = builtins::index(&argv[0], &argv[1..]).map_err(|m| fail(self, m))?;
+                Ok(self.forward.shallow(r))
+            }
+            Builtin::Slice => builtins::slice(&argv[0], &argv[1..]).map_err(|m| fail(self, m)),
+            Builtin::Print => {
+                let a = deep(self, argv);
+                Ok(Value::string(crate::gofmt::sprint(&a)))
+            }
+            Builtin::Println => {
+                let a = deep(self, argv);
+                Ok(Value::string(crate::gofmt::sprintln(&a)))
+            }
+            Builtin::Printf => {
+                let a = deep(self, &argv[1..]);
+                let f = argv[0].as_str().unwrap_or_default();
+                Ok(Value::string(crate::gofmt::sprintf(f, &a)))
+            }
+            Builtin::Html => Ok(builtins::html(&deep(self, argv))),
+            Builtin::Js => Ok(builtins::js(&deep(self, argv))),
+            Builtin::Urlquery => Ok(builtins::urlquery(&deep(self, argv))),
+            Builtin::Call => match &argv[0] {
+                Value::Nil => Err(fail(self, "call of nil".into())),
+                other => Err(fail(
+                    self,
+                    format!("non-function of type {}", other.type_name()),
+                )),
+            },
+            Builtin::Eq => builtins::eq(argv).map_err(|m| fail(self, m)),
+            Builtin::Ne | Builtin::Lt | Builtin::Le | Builtin::Gt | Builtin::Ge => {
+                builtins::compare(b, &argv[0], &argv[1]).map_err(|m| fail(self, m))
+            }
+            Builtin::And | Builtin::Or => Ok(Value::Nil),
+        }
+    }
+
+    /// Helm's `include`: execute a named template into a string, with its depth limit.
+    fn include(&mut self, name: &str, data: Value, out: &mut String) -> Result<(), CallErr> {
+        let count = self.includes.entry(name.to_string()).or_insert(0);
+        if *count > INCLUDE_LIMIT {
+            return Err(CallErr::Msg(format!(
+                "rendering template has a nested reference name: {name}: unable to execute template"
+            )));
+        }
+        *count += 1;
+        let r = match self.lookup(name) {
+            Some(tree) => self.exec_tree(&tree, data, true, out),
+            None => Err(Error::NoTemplate {
+                name: name.to_string(),
+            }),
+        };
+        if let Some(c) = self.includes.get_mut(name) {
+            *c -= 1;
+        }
+        r.map_err(CallErr::Inner)
+    }
+
+    /// Helm's `tpl`: parse `text` into a layer over the current templates and execute it.
+    fn tpl(&mut self, text: &str, data: Value) -> Result<String, CallErr> {
+        let quoted = super::lex::go_quote(text);
+        let trees = super::parse::parse_file(super::TPL_NAME, text)
+            .map_err(|e| CallErr::Wrapped(format!("cannot parse template {quoted}"), e))?;
+        let mut layer = Templates::new();
+        let mut iter = trees.into_iter();
+        if let Some(main) = iter.next() {
+            let keep_old =
+                main.is_empty() && self.lookup(super::TPL_NAME).is_some_and(|t| !t.is_empty());
+            if !keep_old {
+                layer.insert(main.name.to_string(), Arc::new(main));
+            }
+        }
+        for t in iter {
+            let name = t.name.to_string();
+            if t.is_empty() && self.lookup(&name).is_some_and(|o| !o.is_empty()) {
+                continue;
+            }
+            layer.insert(name, Arc::new(t));
+        }
+        self.overlays.push(Arc::new(layer));
+        let mut out = String::new();
+        let r = match self.lookup(super::TPL_NAME) {
+            Some(tree) => self.exec_tree(&tree, data, true, &mut out),
+            None => Ok(()),
+        };
+        self.overlays.pop();
+        r.map_err(|e| {
+            CallErr::Wrapped(format!("error during tpl function execution for {quoted}"), e)
+        })?;
+        Ok(out.replace("<no value>", ""))
+    }
+}
+
+/// Why an engine-bound function call failed.
+enum CallErr {
+    /// The inner template's error, wrapped as is.
+    Inner(Error),
+    /// The inner error behind a prefix (`error during tpl function execution for "..."`).
+    Wrapped(String, Error),
+    /// A plain message.
+    Msg(String),
+}
+
+/// Go's `TemplateNode.String()`.
+struct TemplateNode<'a>(&'a str, Option<&'a Pipe>);
+
+impl fmt::Display for TemplateNode<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{{{{template {}", super::lex::go_quote(self.0))?;
+        if let Some(p) = self.1 {
+            write!(f, " {p}")?;
+        }
+        f.write_str("}}")
+    }
+}
+
+/// Go's `RangeNode.String()`.
+struct RangeNode<'a>(&'a Branch);
+
+impl fmt::Display for RangeNode<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{{{{range {}}}}}", self.0.pipe)?;
+        f.write_str("...")
+    }
+}
+
+struct Ident<'a>(&'a str);
+
+impl fmt::Display for Ident<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+fn itoa_buf(i: i64) -> String {
+    let mut s = String::new();
+    let _ = write!(s, "{i}");
+    s
+}

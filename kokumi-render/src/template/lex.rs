@@ -1,0 +1,706 @@
+//! The lexer: template text to tokens, with Go's token kinds, trim markers and error texts.
+//!
+//! Go's lexer runs as a state machine feeding the parser one item at a time; this one produces
+//! the whole token list up front (ending with `Eof` or an `Error` token), which the parser walks
+//! with arbitrary look-ahead. Positions are byte offsets into the source text.
+
+/// The kind of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tok {
+    /// A lexing error; the token text is the message.
+    Error,
+    /// `true` or `false`.
+    Bool,
+    /// A printable ASCII character that is not otherwise a token (`,`).
+    Char,
+    /// A character constant such as `'a'`.
+    CharConstant,
+    /// A comment `/* ... */` (dropped unless asked for).
+    Comment,
+    /// `=`.
+    Assign,
+    /// `:=`.
+    Declare,
+    /// End of input.
+    Eof,
+    /// `.Field`.
+    Field,
+    /// A function name.
+    Identifier,
+    /// `{{` (with its trim marker, if any).
+    LeftDelim,
+    /// `(`.
+    LeftParen,
+    /// A number.
+    Number,
+    /// `|`.
+    Pipe,
+    /// A raw string, back-quoted.
+    RawString,
+    /// `}}` (with its trim marker, if any).
+    RightDelim,
+    /// `)`.
+    RightParen,
+    /// Spaces separating arguments.
+    Space,
+    /// A double-quoted string.
+    String,
+    /// Plain text outside actions.
+    Text,
+    /// `$x`.
+    Variable,
+    // Keywords (Go's items above itemKeyword).
+    /// `block`.
+    Block,
+    /// `break`.
+    Break,
+    /// `continue`.
+    Continue,
+    /// `.` alone.
+    Dot,
+    /// `define`.
+    Define,
+    /// `else`.
+    Else,
+    /// `end`.
+    End,
+    /// `if`.
+    If,
+    /// `nil`.
+    Nil,
+    /// `range`.
+    Range,
+    /// `template`.
+    Template,
+    /// `with`.
+    With,
+}
+
+impl Tok {
+    fn is_keyword(self) -> bool {
+        matches!(
+            self,
+            Tok::Block
+                | Tok::Break
+                | Tok::Continue
+                | Tok::Dot
+                | Tok::Define
+                | Tok::Else
+                | Tok::End
+                | Tok::If
+                | Tok::Nil
+                | Tok::Range
+                | Tok::Template
+                | Tok::With
+        )
+    }
+}
+
+/// One token: kind, byte offset, line (1-based) and text.
+#[derive(Debug, Clone)]
+pub(crate) struct Token {
+    pub(crate) kind: Tok,
+    pub(crate) pos: usize,
+    pub(crate) line: usize,
+    pub(crate) text: String,
+}
+
+impl Token {
+    /// Go's `item.String()`, as used in "unexpected X in Y" messages.
+    pub(crate) fn describe(&self) -> String {
+        match self.kind {
+            Tok::Eof => "EOF".to_string(),
+            Tok::Error => self.text.clone(),
+            k if k.is_keyword() => format!("<{}>", self.text),
+            _ => {
+                if self.text.chars().count() > 10 {
+                    let head: String = self.text.chars().take(10).collect();
+                    format!("{}...", go_quote(&head))
+                } else {
+                    go_quote(&self.text)
+                }
+            }
+        }
+    }
+}
+
+/// Go's `%q` for a string (strconv.Quote): printable runes kept, others escaped.
+pub(crate) fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\x0b' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+const LEFT: &str = "{{";
+const RIGHT: &str = "}}";
+const LEFT_COMMENT: &str = "/*";
+const RIGHT_COMMENT: &str = "*/";
+
+fn is_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+fn is_alnum(c: char) -> bool {
+    c == '_' || c.is_alphabetic() || c.is_numeric()
+}
+
+struct Lexer<'a> {
+    src: &'a str,
+    pos: usize,
+    start: usize,
+    tokens: Vec<Token>,
+    paren_depth: usize,
+    // Line bookkeeping: newlines before `line_pos` counted in `line`.
+    line_pos: usize,
+    line: usize,
+    emit_comments: bool,
+}
+
+/// Splits `src` into tokens. The list always ends with an `Eof` or `Error` token.
+pub(crate) fn lex(src: &str, emit_comments: bool) -> Vec<Token> {
+    let mut lx = Lexer {
+        src,
+        pos: 0,
+        start: 0,
+        tokens: Vec::new(),
+        paren_depth: 0,
+        line_pos: 0,
+        line: 1,
+        emit_comments,
+    };
+    lx.run();
+    lx.tokens
+}
+
+enum Step {
+    /// An action was opened: lex inside it.
+    Action,
+    /// A comment was consumed: lex text again.
+    Text,
+    /// EOF or an error.
+    Stop,
+}
+
+impl<'a> Lexer<'a> {
+    fn line_at(&mut self, pos: usize) -> usize {
+        if pos >= self.line_pos {
+            self.line += self.src.as_bytes()[self.line_pos..pos]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
+            self.line_pos = pos;
+            self.line
+        } else {
+            1 + self.src.as_bytes()[..pos]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+        }
+    }
+
+    fn emit(&mut self, kind: Tok) {
+        let text = self.src[self.start..self.pos].to_string();
+        self.emit_text(kind, text);
+    }
+
+    fn emit_text(&mut self, kind: Tok, text: String) {
+        let line = self.line_at(self.start);
+        self.tokens.push(Token {
+            kind,
+            pos: self.start,
+            line,
+            text,
+        });
+        self.start = self.pos;
+    }
+
+    fn error(&mut self, msg: String) -> Step {
+        let line = self.line_at(self.start);
+        self.tokens.push(Token {
+            kind: Tok::Error,
+            pos: self.start,
+            line,
+            text: msg,
+        });
+        Step::Stop
+    }
+
+    fn rest(&self) -> &'a str {
+        &self.src[self.pos..]
+    }
+
+    fn peek(&self) -> Option<char> {
+        self.rest().chars().next()
+    }
+
+    fn next(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    fn run(&mut self) {
+        loop {
+            match self.lex_text() {
+                Step::Stop => return,
+                Step::Text => continue,
+                Step::Action => {}
+            }
+            loop {
+                match self.lex_inside_action() {
+                    Ok(true) => break, // action closed
+                    Ok(false) => {}
+                    Err(()) => return,
+                }
+            }
+        }
+    }
+
+    /// Text up to the next `{{`; then the left delimiter. `Stop` at EOF or error.
+    fn lex_text(&mut self) -> Step {
+        match self.rest().find(LEFT) {
+            Some(off) => {
+                let delim = self.pos + off;
+                let mut trim = false;
+                let after = &self.src[delim + LEFT.len()..];
+                if after.len() >= 2
+                    && after.as_bytes()[0] == b'-'
+                    && is_space(after.as_bytes()[1])
+                {
+                    trim = true;
+                }
+                let mut text_end = delim;
+                if trim {
+                    while text_end > self.start && is_space(self.src.as_bytes()[text_end - 1]) {
+                        text_end -= 1;
+                    }
+                }
+                self.pos = text_end;
+                if self.pos > self.start {
+                    self.emit(Tok::Text);
+                }
+                self.pos = delim;
+                self.start = delim;
+                self.lex_left_delim(trim)
+            }
+            None => {
+                self.pos = self.src.len();
+                if self.pos > self.start {
+                    self.emit(Tok::Text);
+                }
+                let line = self.line_at(self.pos);
+                self.tokens.push(Token {
+                    kind: Tok::Eof,
+                    pos: self.pos,
+                    line,
+                    text: String::new(),
+                });
+                Step::Stop
+            }
+        }
+    }
+
+    fn at_right_delim(&self) -> (bool, bool) {
+        let r = self.rest().as_bytes();
+        if r.len() >= 3 && is_space(r[0]) && r[1] == b'-' && self.rest()[2..].starts_with(RIGHT) {
+            return (true, true);
+        }
+        if self.rest().starts_with(RIGHT) {
+            return (true, false);
+        }
+        (false, false)
+    }
+
+    fn lex_left_delim(&mut self, trim: bool) -> Step {
+        self.pos += LEFT.len();
+        let trim_len = if trim { 2 } else { 0 };
+        let after_marker = self.pos + trim_len;
+        if self.src[after_marker..].starts_with(LEFT_COMMENT) {
+            self.pos = after_marker;
+            self.start = self.pos;
+            return self.lex_comment();
+        }
+        self.emit_text(Tok::LeftDelim, self.src[self.start..self.pos].to_string());
+        self.pos += trim_len;
+        self.start = self.pos;
+        self.paren_depth = 0;
+        Step::Action
+    }
+
+    fn lex_comment(&mut self) -> Step {
+        self.pos += LEFT_COMMENT.len();
+        let Some(end) = self.rest().find(RIGHT_COMMENT) else {
+            return self.error("unclosed comment".to_string());
+        };
+        self.pos += end + RIGHT_COMMENT.len();
+        let (is_delim, trim) = self.at_right_delim();
+        if !is_delim {
+            return self.error("comment ends before closing delimiter".to_string());
+        }
+        if self.emit_comments {
+            self.emit(Tok::Comment);
+        }
+        if trim {
+            self.pos += 2;
+        }
+        self.pos += RIGHT.len();
+        if trim {
+            self.skip_leading_space();
+        }
+        self.start = self.pos;
+        Step::Text
+    }
+
+    fn skip_leading_space(&mut self) {
+        while self.pos < self.src.len() && is_space(self.src.as_bytes()[self.pos]) {
+            self.pos += 1;
+        }
+    }
+
+    fn lex_right_delim(&mut self, trim: bool) {
+        if trim {
+            self.pos += 2; // " -"
+            self.start = self.pos;
+        }
+        self.pos += RIGHT.len();
+        self.emit(Tok::RightDelim);
+        if trim {
+            self.skip_leading_space();
+            self.start = self.pos;
+        }
+    }
+
+    /// Lexes one token inside an action. `Ok(true)` when the action closed.
+    fn lex_inside_action(&mut self) -> Result<bool, ()> {
+        let (is_delim, trim) = self.at_right_delim();
+        if is_delim {
+            if self.paren_depth == 0 {
+                self.lex_right_delim(trim);
+                return Ok(true);
+            }
+            self.error("unclosed left paren".to_string());
+            return Err(());
+        }
+        let Some(c) = self.next() else {
+            self.error("unclosed action".to_string());
+            return Err(());
+        };
+        match c {
+            c if c.is_ascii() && is_space(c as u8) => {
+                self.pos -= 1;
+                self.lex_space();
+            }
+            '=' => self.emit(Tok::Assign),
+            ':' => {
+                if self.peek() != Some('=') {
+                    self.error("expected :=".to_string());
+                    return Err(());
+                }
+                self.next();
+                self.emit(Tok::Declare);
+            }
+            '|' => self.emit(Tok::Pipe),
+            '"' => self.lex_quote()?,
+            '`' => self.lex_raw_quote()?,
+            '$' => self.lex_field_or_variable(Tok::Variable)?,
+            '\'' => self.lex_char()?,
+            '.' => {
+                let next = self.peek();
+                if matches!(next, Some(d) if d.is_ascii_digit()) {
+                    self.pos -= 1;
+                    self.lex_number()?;
+                } else {
+                    self.lex_field_or_variable(Tok::Field)?;
+                }
+            }
+            '+' | '-' | '0'..='9' => {
+                self.pos -= 1;
+                self.lex_number()?;
+            }
+            c if is_alnum(c) => {
+                self.pos -= c.len_utf8();
+                self.lex_identifier()?;
+            }
+            '(' => {
+                self.emit(Tok::LeftParen);
+                self.paren_depth += 1;
+            }
+            ')' => {
+                if self.paren_depth == 0 {
+                    self.error("unexpected right paren".to_string());
+                    return Err(());
+                }
+                self.paren_depth -= 1;
+                self.emit(Tok::RightParen);
+            }
+            c if c.is_ascii() && !c.is_ascii_control() => self.emit(Tok::Char),
+            c => {
+                self.error(format!("unrecognized character in action: {}", go_u(c)));
+                return Err(());
+            }
+        }
+        Ok(false)
+    }
+
+    fn lex_space(&mut self) {
+        // Stop before a " -}}" trim marker so the delimiter check sees it.
+        while self.pos < self.src.len() && is_space(self.src.as_bytes()[self.pos]) {
+            let (is_delim, trim) = self.at_right_delim();
+            if is_delim && trim {
+                break;
+            }
+            self.pos += 1;
+        }
+        if self.pos > self.start {
+            self.emit(Tok::Space);
+        }
+    }
+
+    fn at_terminator(&self) -> bool {
+        match self.peek() {
+            None => true,
+            Some(c) if c.is_ascii() && is_space(c as u8) => true,
+            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
+            _ => self.rest().starts_with(RIGHT),
+        }
+    }
+
+    fn lex_identifier(&mut self) -> Result<(), ()> {
+        while let Some(c) = self.peek() {
+            if is_alnum(c) {
+                self.next();
+            } else {
+                break;
+            }
+        }
+        if !self.at_terminator() {
+            let c = self.peek().unwrap_or('\0');
+            self.error(format!("bad character {}", go_u(c)));
+            return Err(());
+        }
+        let word = &self.src[self.start..self.pos];
+        let kind = match word {
+            "block" => Tok::Block,
+            "break" => Tok::Break,
+            "continue" => Tok::Continue,
+            "define" => Tok::Define,
+            "else" => Tok::Else,
+            "end" => Tok::End,
+            "if" => Tok::If,
+            "range" => Tok::Range,
+            "nil" => Tok::Nil,
+            "template" => Tok::Template,
+            "with" => Tok::With,
+            "true" | "false" => Tok::Bool,
+            _ => Tok::Identifier,
+        };
+        self.emit(kind);
+        Ok(())
+    }
+
+    fn lex_field_or_variable(&mut self, kind: Tok) -> Result<(), ()> {
+        if self.at_terminator() {
+            self.emit(if kind == Tok::Variable {
+                Tok::Variable
+            } else {
+                Tok::Dot
+            });
+            return Ok(());
+        }
+        while let Some(c) = self.peek() {
+            if is_alnum(c) {
+                self.next();
+            } else {
+                break;
+            }
+        }
+        if !self.at_terminator() {
+            let c = self.peek().unwrap_or('\0');
+            self.error(format!("bad character {}", go_u(c)));
+            return Err(());
+        }
+        self.emit(kind);
+        Ok(())
+    }
+
+    fn lex_char(&mut self) -> Result<(), ()> {
+        loop {
+            match self.next() {
+                Some('\\') => {
+                    if self.next().is_some_and(|c| c != '\n') {
+                        continue;
+                    }
+                    self.error("unterminated character constant".to_string());
+                    return Err(());
+                }
+                None | Some('\n') => {
+                    self.error("unterminated character constant".to_string());
+                    return Err(());
+                }
+                Some('\'') => break,
+                Some(_) => {}
+            }
+        }
+        self.emit(Tok::CharConstant);
+        Ok(())
+    }
+
+    fn lex_number(&mut self) -> Result<(), ()> {
+        if !self.scan_number() {
+            let text = &self.src[self.start..self.pos];
+            self.error(format!("bad number syntax: {}", go_quote(text)));
+            return Err(());
+        }
+        self.emit(Tok::Number);
+        Ok(())
+    }
+
+    fn accept(&mut self, valid: &str) -> bool {
+        match self.peek() {
+            Some(c) if valid.contains(c) => {
+                self.next();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn accept_run(&mut self, valid: &str) {
+        while self.accept(valid) {}
+    }
+
+    fn scan_number(&mut self) -> bool {
+        self.accept("+-");
+        let mut digits = "0123456789_";
+        if self.accept("0") {
+            if self.accept("xX") {
+                digits = "0123456789abcdefABCDEF_";
+            } else if self.accept("oO") {
+                digits = "01234567_";
+            } else if self.accept("bB") {
+                digits = "01_";
+            }
+        }
+        self.accept_run(digits);
+        if self.accept(".") {
+            self.accept_run(digits);
+        }
+        if digits.len() == 11 && self.accept("eE") {
+            self.accept("+-");
+            self.accept_run("0123456789_");
+        }
+        if digits.len() == 23 && self.accept("pP") {
+            self.accept("+-");
+            self.accept_run("0123456789_");
+        }
+        self.accept("i");
+        if let Some(c) = self.peek()
+            && is_alnum(c)
+        {
+            self.next();
+            return false;
+        }
+        true
+    }
+
+    fn lex_quote(&mut self) -> Result<(), ()> {
+        loop {
+            match self.next() {
+                Some('\\') => {
+                    if self.next().is_some_and(|c| c != '\n') {
+                        continue;
+                    }
+                    self.error("unterminated quoted string".to_string());
+                    return Err(());
+                }
+                None | Some('\n') => {
+                    self.error("unterminated quoted string".to_string());
+                    return Err(());
+                }
+                Some('"') => break,
+                Some(_) => {}
+            }
+        }
+        self.emit(Tok::String);
+        Ok(())
+    }
+
+    fn lex_raw_quote(&mut self) -> Result<(), ()> {
+        match self.rest().find('`') {
+            Some(off) => {
+                self.pos += off + 1;
+                self.emit(Tok::RawString);
+                Ok(())
+            }
+            None => {
+                self.error("unterminated raw quoted string".to_string());
+                Err(())
+            }
+        }
+    }
+}
+
+/// Go's `%#U`: `U+0023 '#'`.
+fn go_u(c: char) -> String {
+    if c.is_control() {
+        format!("U+{:04X}", c as u32)
+    } else {
+        format!("U+{:04X} '{c}'", c as u32)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(src: &str) -> Vec<(Tok, String)> {
+        lex(src, false)
+            .into_iter()
+            .map(|t| (t.kind, t.text))
+            .collect()
+    }
+
+    #[test]
+    fn trim_markers_eat_surrounding_space() {
+        let toks = kinds("a  {{- .x -}}  \n b");
+        assert_eq!(toks[0], (Tok::Text, "a".to_string()));
+        assert_eq!(toks[2], (Tok::Field, ".x".to_string()));
+        assert_eq!(toks[4], (Tok::Text, "b".to_string()));
+    }
+
+    #[test]
+    fn comments_are_dropped_and_trim() {
+        let toks = kinds("a {{- /* c */ -}} b");
+        assert_eq!(toks[0], (Tok::Text, "a".to_string()));
+        assert_eq!(toks[1], (Tok::Text, "b".to_string()));
+        assert_eq!(toks[2].0, Tok::Eof);
+    }
+
+    #[test]
+    fn errors() {
+        assert_eq!(kinds("{{ .x ").last().unwrap().1, "unclosed action");
+        assert_eq!(kinds("{{ 3k }}").last().unwrap().1, "bad number syntax: \"3k\"");
+        assert_eq!(kinds("{{ \"ab }}").last().unwrap().1, "unterminated quoted string");
+        assert_eq!(kinds("{{ /* x */ .y }}").last().unwrap().1, "comment ends before closing delimiter");
+        assert_eq!(kinds("{{ ) }}").last().unwrap().1, "unexpected right paren");
+        assert_eq!(kinds("{{ ( }}").last().unwrap().1, "unclosed left paren");
+    }
+}

@@ -1,0 +1,212 @@
+//! Go's `text/template`, as Helm runs it.
+//!
+//! A [`TemplateSet`] holds every parsed template of a render (files and their `define`s, one
+//! shared namespace, later definitions winning) and executes one by name with a data value as
+//! dot. Semantics follow Go's `text/template` exactly as Helm 4.3.1 configures it:
+//! `missingkey=zero`, `<no value>` removed from the output, Helm's `include`, `tpl`,
+//! `required`, `fail` and `lookup` bound per render, and errors worded as `helm template`
+//! prints them (see [`Error`]).
+//!
+//! Design: the lexer produces a token list, the parser builds a tree of nodes with byte
+//! positions in which every function name is already resolved to a pointer (Sprig and Helm's
+//! pure functions through [`crate::funcs::lookup`], Go's builtins, the engine-bound Helm
+//! functions), and the executor walks that tree writing into one `String`. Values are
+//! reference-counted, so passing dot or a map around never copies it. Go mutates maps in
+//! place (`set`, `merge`, ...); values here are immutable, so the executor records each
+//! mutated map's replacement by identity and resolves later reads of the old map to it.
+//!
+//! Limits: include/tpl recursion per template name is capped at 1000 like Helm; a total
+//! template nesting depth, a step budget and an output size cap ([`Limits`]) end pathological
+//! templates with an error. Deep recursion grows the stack on the heap instead of overflowing.
+//!
+//! ```
+//! use kokumi_render::template::TemplateSet;
+//! use kokumi_render::value::{Map, Value};
+//!
+//! let mut set = TemplateSet::new();
+//! set.add("c/templates/_helpers.tpl", r#"{{ define "name" }}{{ .Values.name | default "x" }}{{ end }}"#)?;
+//! set.add("c/templates/cm.yaml", r#"name: {{ include "name" . }}{{ .Values.missing }}"#)?;
+//! let mut values = Map::new();
+//! values.insert("name".into(), Value::from("web"));
+//! let mut data = Map::new();
+//! data.insert("Values".into(), Value::map(values));
+//! assert_eq!(set.render("c/templates/cm.yaml", &Value::map(data))?, "name: web");
+//! # Ok::<(), kokumi_render::template::Error>(())
+//! ```
+
+mod ast;
+mod builtins;
+mod error;
+mod exec;
+mod lex;
+mod parse;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use crate::value::Value;
+
+pub use error::{Error, ExecError};
+
+use ast::Tree;
+
+/// Templates by name.
+pub(crate) type Templates = BTreeMap<String, Arc<Tree>>;
+
+/// The name `tpl` parses its text under (Helm's root template is called `gotpl`).
+pub(crate) const TPL_NAME: &str = "gotpl";
+
+/// Bounds on one render, so that a pathological template ends with an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Maximum evaluation steps (actions, control structures, range iterations).
+    pub max_steps: u64,
+    /// Maximum bytes written, counting the output of `include` and `tpl`.
+    pub max_output: usize,
+    /// Maximum nesting of template invocations and parenthesised pipelines.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_steps: 200_000_000,
+            max_output: 512 * 1024 * 1024,
+            max_depth: 10_000,
+        }
+    }
+}
+
+impl Limits {
+    /// Limits with the given step budget.
+    pub fn with_max_steps(mut self, steps: u64) -> Self {
+        self.max_steps = steps;
+        self
+    }
+
+    /// Limits with the given output cap in bytes.
+    pub fn with_max_output(mut self, bytes: usize) -> Self {
+        self.max_output = bytes;
+        self
+    }
+
+    /// Limits with the given template nesting depth.
+    pub fn with_max_depth(mut self, depth: usize) -> Self {
+        self.max_depth = depth;
+        self
+    }
+}
+
+/// A set of parsed templates sharing one namespace, as Helm builds for a chart and its
+/// subcharts.
+///
+/// Map mutations made by `set`, `unset`, `merge`, ... during a render stay visible to later
+/// [`render`](Self::render) calls on the same set, as they do across the files of one Helm
+/// render; [`reset`](Self::reset) forgets them.
+#[derive(Default)]
+pub struct TemplateSet {
+    templates: Templates,
+    limits: Limits,
+    forward: Mutex<exec::Forward>,
+}
+
+impl std::fmt::Debug for TemplateSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TemplateSet")
+            .field("templates", &self.templates.keys().collect::<Vec<_>>())
+            .field("limits", &self.limits)
+            .finish()
+    }
+}
+
+impl TemplateSet {
+    /// An empty set with default [`Limits`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// An empty set with the given limits.
+    pub fn with_limits(limits: Limits) -> Self {
+        Self {
+            limits,
+            ..Self::default()
+        }
+    }
+
+    /// The limits in force.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// Parses one file's text under its name (e.g. `mychart/templates/deploy.yaml`).
+    ///
+    /// The file's `define`s and `block`s join the set; a definition replaces an earlier one
+    /// of the same name unless it is empty (only whitespace and comments), as in Go.
+    pub fn add(&mut self, name: &str, text: &str) -> Result<(), Error> {
+        let trees = parse::parse_file(name, text)?;
+        for t in trees {
+            let key = t.name.to_string();
+            if t.is_empty()
+                && let Some(old) = self.templates.get(&key)
+                && !old.is_empty()
+            {
+                continue;
+            }
+            self.templates.insert(key, Arc::new(t));
+        }
+        Ok(())
+    }
+
+    /// Whether the set holds a template called `name`.
+    pub fn contains(&self, name: &str) -> bool {
+        self.templates.contains_key(name)
+    }
+
+    /// The names of all templates (files and definitions), sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.templates.keys().map(String::as_str)
+    }
+
+    /// Forgets the map mutations recorded by earlier renders.
+    pub fn reset(&self) {
+        if let Ok(mut f) = self.forward.lock() {
+            *f = exec::Forward::default();
+        }
+    }
+
+    /// Executes template `name` with `data` as dot, Helm's `<no value>` removal applied.
+    pub fn render(&self, name: &str, data: &Value) -> Result<String, Error> {
+        let mut out = String::new();
+        self.render_into(name, data, &mut out)?;
+        if out.contains("<no value>") {
+            out = out.replace("<no value>", "");
+        }
+        Ok(out)
+    }
+
+    /// Like [`render`](Self::render) but appends the raw output (with `<no value>` left in)
+    /// to `out`.
+    pub fn render_into(&self, name: &str, data: &Value, out: &mut String) -> Result<(), Error> {
+        let Some(tree) = self.templates.get(name).cloned() else {
+            return Err(Error::NoTemplate {
+                name: name.to_string(),
+            });
+        };
+        let mut guard = match self.forward.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut ex = exec::Exec {
+            templates: &self.templates,
+            overlays: Vec::new(),
+            limits: &self.limits,
+            steps: 0,
+            output: 0,
+            depth: 0,
+            includes: BTreeMap::new(),
+            forward: &mut guard,
+        };
+        ex.exec_tree(&tree, data.clone(), false, out)
+    }
+}

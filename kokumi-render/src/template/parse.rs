@@ -1,0 +1,902 @@
+//! The parser: tokens to [`Tree`]s, with Go's grammar, checks and error messages.
+
+use std::sync::Arc;
+
+use crate::value::Value;
+
+use super::ast::{Arg, Branch, Command, FuncRef, Node, Number, Pipe, Tree};
+use super::builtins::Builtin;
+use super::error::Error;
+use super::lex::{Tok, Token, lex};
+
+/// Go's `maxStackDepth` for nested constructs.
+const MAX_DEPTH: usize = 10_000;
+
+/// Resolves a function name the way Helm's engine does: its late-bound functions, then Sprig
+/// and Helm's pure functions, then Go's builtins.
+pub(crate) fn resolve_func(name: &str) -> Option<FuncRef> {
+    match name {
+        "include" => return Some(FuncRef::Include),
+        "tpl" => return Some(FuncRef::Tpl),
+        "required" => return Some(FuncRef::Required),
+        "fail" => return Some(FuncRef::Fail),
+        "lookup" => return Some(FuncRef::Lookup),
+        _ => {}
+    }
+    if let Some(f) = crate::funcs::lookup(name) {
+        return Some(FuncRef::Plain(f, crate::funcs::signature(name)));
+    }
+    Builtin::from_name(name).map(FuncRef::Builtin)
+}
+
+/// The trees one file defines: its top level first, then each `define`/`block`.
+pub(crate) fn parse_file(name: &str, text: &str) -> Result<Vec<Tree>, Error> {
+    let source: Arc<str> = Arc::from(text);
+    let parse_name: Arc<str> = Arc::from(name);
+    let tokens = lex(text, false);
+    let mut p = Parser {
+        tokens,
+        idx: 0,
+        vars: vec!["$".into()],
+        range_depth: 0,
+        action_line: 0,
+        depth: 0,
+        parse_name: parse_name.clone(),
+        source: source.clone(),
+        defined: Vec::new(),
+        last_line: 1,
+    };
+    let root = p.parse_top()?;
+    let mut trees = Vec::with_capacity(1 + p.defined.len());
+    trees.push(Tree {
+        name: parse_name,
+        parse_name: p.parse_name.clone(),
+        source,
+        root,
+    });
+    trees.append(&mut p.defined);
+    Ok(trees)
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    idx: usize,
+    vars: Vec<Box<str>>,
+    range_depth: usize,
+    action_line: usize,
+    depth: usize,
+    parse_name: Arc<str>,
+    source: Arc<str>,
+    defined: Vec<Tree>,
+    last_line: usize,
+}
+
+type PResult<T> = Result<T, Error>;
+
+impl Parser {
+    fn next(&mut self) -> Token {
+        let i = self.idx.min(self.tokens.len() - 1);
+        if self.idx < self.tokens.len() {
+            self.idx += 1;
+        }
+        let t = self.tokens[i].clone();
+        self.last_line = t.line;
+        t
+    }
+
+    fn peek(&self) -> &Token {
+        &self.tokens[self.idx.min(self.tokens.len() - 1)]
+    }
+
+    fn backup(&mut self) {
+        self.idx -= 1;
+    }
+
+    fn next_non_space(&mut self) -> Token {
+        loop {
+            let t = self.next();
+            if t.kind != Tok::Space {
+                return t;
+            }
+        }
+    }
+
+    fn peek_non_space(&mut self) -> Token {
+        let t = self.next_non_space();
+        self.backup();
+        t
+    }
+
+    fn errorf(&self, msg: impl Into<String>) -> Error {
+        Error::Parse {
+            name: self.parse_name.to_string(),
+            line: self.last_line,
+            message: msg.into(),
+        }
+    }
+
+    fn unexpected(&self, token: &Token, context: &str) -> Error {
+        if token.kind == Tok::Error {
+            let mut extra = String::new();
+            if self.action_line != 0 && self.action_line != token.line {
+                extra = format!(" in action started at {}:{}", self.parse_name, self.action_line);
+                if token.text.ends_with(" action") {
+                    extra = extra[" in action".len()..].to_string();
+                }
+            }
+            return Error::Parse {
+                name: self.parse_name.to_string(),
+                line: token.line,
+                message: format!("{}{extra}", token.text),
+            };
+        }
+        Error::Parse {
+            name: self.parse_name.to_string(),
+            line: token.line,
+            message: format!("unexpected {} in {context}", token.describe()),
+        }
+    }
+
+    fn expect(&mut self, kind: Tok, context: &str) -> PResult<Token> {
+        let t = self.next_non_space();
+        if t.kind != kind {
+            return Err(self.unexpected(&t, context));
+        }
+        Ok(t)
+    }
+
+    fn enter(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth >= MAX_DEPTH {
+            return Err(self.errorf("max expression depth exceeded"));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    fn parse_top(&mut self) -> PResult<Vec<Node>> {
+        let mut root = Vec::new();
+        while self.peek().kind != Tok::Eof {
+            if self.peek().kind == Tok::LeftDelim {
+                let save = self.idx;
+                let delim = self.next();
+                if self.next_non_space().kind == Tok::Define {
+                    self.action_line = delim.line;
+                    self.parse_definition()?;
+                    self.action_line = 0;
+                    continue;
+                }
+                self.idx = save;
+            }
+            match self.text_or_action()? {
+                Item::Node(n) => root.push(n),
+                Item::End => return Err(self.errorf("unexpected {{end}}")),
+                Item::Else => return Err(self.errorf("unexpected {{else}}")),
+            }
+        }
+        Ok(root)
+    }
+
+    fn parse_definition(&mut self) -> PResult<()> {
+        const CONTEXT: &str = "define clause";
+        let t = self.next_non_space();
+        if t.kind != Tok::String && t.kind != Tok::RawString {
+            return Err(self.unexpected(&t, CONTEXT));
+        }
+        let name = self.unquote(&t)?;
+        self.expect(Tok::RightDelim, CONTEXT)?;
+        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
+        let (list, end) = self.item_list()?;
+        self.vars = saved_vars;
+        if !matches!(end, Item::End) {
+            return Err(self.errorf(format!("unexpected {} in {CONTEXT}", end.describe())));
+        }
+        self.add_tree(name, list)
+    }
+
+    /// Go's `Tree.add`: a second non-empty definition in one file is an error; an empty one
+    /// never replaces a non-empty one.
+    fn add_tree(&mut self, name: String, root: Vec<Node>) -> PResult<()> {
+        let tree = Tree {
+            name: Arc::from(name.as_str()),
+            parse_name: self.parse_name.clone(),
+            source: self.source.clone(),
+            root,
+        };
+        if let Some(i) = self.defined.iter().position(|t| *t.name == *name) {
+            if self.defined[i].is_empty() {
+                self.defined[i] = tree;
+            } else if !tree.is_empty() {
+                return Err(self.errorf(format!(
+                    "template: multiple definition of template {}",
+                    super::lex::go_quote(&name)
+                )));
+            }
+            return Ok(());
+        }
+        self.defined.push(tree);
+        Ok(())
+    }
+
+    fn item_list(&mut self) -> PResult<(Vec<Node>, Item)> {
+        let mut list = Vec::new();
+        while self.peek_non_space().kind != Tok::Eof {
+            match self.text_or_action()? {
+                Item::Node(n) => list.push(n),
+                other => return Ok((list, other)),
+            }
+        }
+        Err(self.errorf("unexpected EOF"))
+    }
+
+    fn text_or_action(&mut self) -> PResult<Item> {
+        let t = self.next_non_space();
+        match t.kind {
+            Tok::Text => Ok(Item::Node(Node::Text(t.text.into_boxed_str()))),
+            Tok::LeftDelim => {
+                self.action_line = t.line;
+                let r = self.action();
+                self.action_line = 0;
+                r
+            }
+            Tok::Comment => Ok(Item::Node(Node::Comment)),
+            _ => Err(self.unexpected(&t, "input")),
+        }
+    }
+
+    fn action(&mut self) -> PResult<Item> {
+        let t = self.next_non_space();
+        match t.kind {
+            Tok::Block => return self.block_control().map(Item::Node),
+            Tok::Break => return self.break_control(t.pos, "break").map(Item::Node),
+            Tok::Continue => return self.break_control(t.pos, "continue").map(Item::Node),
+            Tok::Else => return self.else_control(),
+            Tok::End => {
+                self.expect(Tok::RightDelim, "end")?;
+                return Ok(Item::End);
+            }
+            Tok::If => return self.control("if").map(|b| Item::Node(Node::If(Box::new(b)))),
+            Tok::Range => {
+                return self
+                    .control("range")
+                    .map(|b| Item::Node(Node::Range(Box::new(b))));
+            }
+            Tok::Template => return self.template_control().map(Item::Node),
+            Tok::With => {
+                return self
+                    .control("with")
+                    .map(|b| Item::Node(Node::With(Box::new(b))));
+            }
+            _ => {}
+        }
+        self.backup();
+        let pipe = self.pipeline("command", Tok::RightDelim)?;
+        Ok(Item::Node(Node::Action(pipe)))
+    }
+
+    fn break_control(&mut self, pos: usize, word: &str) -> PResult<Node> {
+        let t = self.next_non_space();
+        if t.kind != Tok::RightDelim {
+            return Err(self.unexpected(&t, &format!("{{{{{word}}}}}")));
+        }
+        if self.range_depth == 0 {
+            return Err(self.errorf(format!("{{{{{word}}}}} outside {{{{range}}}}")));
+        }
+        Ok(if word == "break" {
+            Node::Break(pos)
+        } else {
+            Node::Continue(pos)
+        })
+    }
+
+    fn else_control(&mut self) -> PResult<Item> {
+        let peek = self.peek_non_space();
+        if peek.kind == Tok::If || peek.kind == Tok::With {
+            return Ok(Item::Else);
+        }
+        self.expect(Tok::RightDelim, "else")?;
+        Ok(Item::Else)
+    }
+
+    fn control(&mut self, context: &str) -> PResult<Branch> {
+        self.enter()?;
+        let nvars = self.vars.len();
+        let r = self.control_inner(context);
+        self.vars.truncate(nvars);
+        self.leave();
+        r
+    }
+
+    fn control_inner(&mut self, context: &str) -> PResult<Branch> {
+        let pipe = self.pipeline(context, Tok::RightDelim)?;
+        if context == "range" {
+            self.range_depth += 1;
+        }
+        let r = self.item_list();
+        if context == "range" {
+            self.range_depth -= 1;
+        }
+        let (list, next) = r?;
+        let mut else_list = None;
+        match next {
+            Item::End => {}
+            Item::Else => {
+                let peek_kind = self.peek_non_space().kind;
+                if context == "if" && peek_kind == Tok::If {
+                    self.next_non_space();
+                    let inner = self.control("if")?;
+                    else_list = Some(vec![Node::If(Box::new(inner))]);
+                } else if context == "with" && peek_kind == Tok::With {
+                    self.next_non_space();
+                    let inner = self.control("with")?;
+                    else_list = Some(vec![Node::With(Box::new(inner))]);
+                } else {
+                    let (l, n) = self.item_list()?;
+                    if !matches!(n, Item::End) {
+                        return Err(self.errorf(format!("expected end; found {}", n.describe())));
+                    }
+                    else_list = Some(l);
+                }
+            }
+            Item::Node(_) => {}
+        }
+        Ok(Branch {
+            pos: pipe.pos,
+            pipe,
+            list,
+            else_list,
+        })
+    }
+
+    fn template_name(&mut self, t: &Token, context: &str) -> PResult<String> {
+        match t.kind {
+            Tok::String | Tok::RawString => self.unquote(t),
+            _ => Err(self.unexpected(t, context)),
+        }
+    }
+
+    fn template_control(&mut self) -> PResult<Node> {
+        const CONTEXT: &str = "template clause";
+        let t = self.next_non_space();
+        let name = self.template_name(&t, CONTEXT)?;
+        let pipe = if self.next_non_space().kind != Tok::RightDelim {
+            self.backup();
+            Some(self.pipeline(CONTEXT, Tok::RightDelim)?)
+        } else {
+            None
+        };
+        Ok(Node::Template {
+            pos: t.pos,
+            name: name.into_boxed_str(),
+            pipe,
+        })
+    }
+
+    fn block_control(&mut self) -> PResult<Node> {
+        const CONTEXT: &str = "block clause";
+        let t = self.next_non_space();
+        let name = self.template_name(&t, CONTEXT)?;
+        let pipe = self.pipeline(CONTEXT, Tok::RightDelim)?;
+        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
+        let saved_range = std::mem::replace(&mut self.range_depth, 0);
+        let r = self.item_list();
+        self.vars = saved_vars;
+        self.range_depth = saved_range;
+        let (list, end) = r?;
+        if !matches!(end, Item::End) {
+            return Err(self.errorf(format!("unexpected {} in {CONTEXT}", end.describe())));
+        }
+        self.add_tree(name.clone(), list)?;
+        Ok(Node::Template {
+            pos: t.pos,
+            name: name.into_boxed_str(),
+            pipe: Some(pipe),
+        })
+    }
+
+    fn pipeline(&mut self, context: &str, end: Tok) -> PResult<Pipe> {
+        let first = self.peek_non_space();
+        let mut pipe = Pipe {
+            pos: first.pos,
+            is_assign: false,
+            decl: Vec::new(),
+            cmds: Vec::new(),
+        };
+        'decls: loop {
+            let v = self.peek_non_space();
+            if v.kind != Tok::Variable {
+                break;
+            }
+            let save = self.idx;
+            self.next_non_space();
+            let after = self.peek().kind;
+            let next = self.peek_non_space();
+            match next.kind {
+                Tok::Assign | Tok::Declare => {
+                    pipe.is_assign = next.kind == Tok::Assign;
+                    self.next_non_space();
+                    pipe.decl.push(v.text.clone().into_boxed_str());
+                    self.vars.push(v.text.into_boxed_str());
+                }
+                Tok::Char if next.text == "," => {
+                    self.next_non_space();
+                    pipe.decl.push(v.text.clone().into_boxed_str());
+                    self.vars.push(v.text.into_boxed_str());
+                    if context == "range" && pipe.decl.len() < 2 {
+                        match self.peek_non_space().kind {
+                            Tok::Variable | Tok::RightDelim | Tok::RightParen => continue 'decls,
+                            _ => {
+                                return Err(self.errorf("range can only initialize variables"));
+                            }
+                        }
+                    }
+                    return Err(self.errorf(format!("too many declarations in {context}")));
+                }
+                _ => {
+                    let _ = after;
+                    self.idx = save;
+                }
+            }
+            break;
+        }
+        loop {
+            let t = self.next_non_space();
+            if t.kind == end {
+                self.check_pipeline(&pipe, context)?;
+                return Ok(pipe);
+            }
+            match t.kind {
+                Tok::Bool
+                | Tok::CharConstant
+                | Tok::Dot
+                | Tok::Field
+                | Tok::Identifier
+                | Tok::Number
+                | Tok::Nil
+                | Tok::RawString
+                | Tok::String
+                | Tok::Variable
+                | Tok::LeftParen => {
+                    self.backup();
+                    let cmd = self.command()?;
+                    pipe.cmds.push(cmd);
+                }
+                _ => return Err(self.unexpected(&t, context)),
+            }
+        }
+    }
+
+    fn check_pipeline(&self, pipe: &Pipe, context: &str) -> PResult<()> {
+        if pipe.cmds.is_empty() {
+            return Err(self.errorf(format!("missing value for {context}")));
+        }
+        for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
+            if matches!(
+                c.args[0],
+                Arg::Bool(..) | Arg::Dot(_) | Arg::Nil(_) | Arg::Number(..) | Arg::String { .. }
+            ) {
+                return Err(self.errorf(format!(
+                    "non executable command in pipeline stage {}",
+                    i + 1
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn command(&mut self) -> PResult<Command> {
+        let pos = self.peek_non_space().pos;
+        let mut cmd = Command {
+            pos,
+            args: Vec::new(),
+        };
+        loop {
+            self.peek_non_space();
+            if let Some(op) = self.operand()? {
+                cmd.args.push(op);
+            }
+            let t = self.next();
+            match t.kind {
+                Tok::Space => continue,
+                Tok::RightDelim | Tok::RightParen => self.backup(),
+                Tok::Pipe => {}
+                _ => return Err(self.unexpected(&t, "operand")),
+            }
+            break;
+        }
+        if cmd.args.is_empty() {
+            return Err(self.errorf("empty command"));
+        }
+        Ok(cmd)
+    }
+
+    fn operand(&mut self) -> PResult<Option<Arg>> {
+        let Some(node) = self.term()? else {
+            return Ok(None);
+        };
+        if self.peek().kind != Tok::Field {
+            return Ok(Some(node));
+        }
+        let chain_pos = self.peek().pos;
+        let mut fields: Vec<Box<str>> = Vec::new();
+        while self.peek().kind == Tok::Field {
+            let t = self.next();
+            fields.push(t.text[1..].into());
+        }
+        Ok(Some(match node {
+            Arg::Field { mut idents, .. } => {
+                idents.extend(fields);
+                Arg::Field {
+                    pos: chain_pos,
+                    idents,
+                }
+            }
+            Arg::Variable {
+                name, fields: mut f, ..
+            } => {
+                f.extend(fields);
+                Arg::Variable {
+                    pos: chain_pos,
+                    name,
+                    fields: f,
+                }
+            }
+            Arg::Bool(..) | Arg::String { .. } | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
+                return Err(self.errorf(format!(
+                    "unexpected . after term {}",
+                    super::lex::go_quote(&node.to_string())
+                )));
+            }
+            other => Arg::Chain {
+                pos: chain_pos,
+                node: Box::new(other),
+                fields,
+            },
+        }))
+    }
+
+    fn term(&mut self) -> PResult<Option<Arg>> {
+        let t = self.next_non_space();
+        Ok(Some(match t.kind {
+            Tok::Identifier => {
+                let Some(func) = resolve_func(&t.text) else {
+                    return Err(self.errorf(format!(
+                        "function {} not defined",
+                        super::lex::go_quote(&t.text)
+                    )));
+                };
+                Arg::Func {
+                    pos: t.pos,
+                    name: t.text.into_boxed_str(),
+                    func,
+                }
+            }
+            Tok::Dot => Arg::Dot(t.pos),
+            Tok::Nil => Arg::Nil(t.pos),
+            Tok::Variable => {
+                if !self.vars.iter().any(|v| **v == *t.text) {
+                    return Err(self.errorf(format!(
+                        "undefined variable {}",
+                        super::lex::go_quote(&t.text)
+                    )));
+                }
+                Arg::Variable {
+                    pos: t.pos,
+                    name: t.text.into_boxed_str(),
+                    fields: Vec::new(),
+                }
+            }
+            Tok::Field => Arg::Field {
+                pos: t.pos,
+                idents: vec![t.text[1..].into()],
+            },
+            Tok::Bool => Arg::Bool(t.pos, t.text == "true"),
+            Tok::CharConstant | Tok::Number => {
+                let n = self.number(&t)?;
+                Arg::Number(t.pos, Box::new(n))
+            }
+            Tok::LeftParen => {
+                self.enter()?;
+                let p = self.pipeline("parenthesized pipeline", Tok::RightParen);
+                self.leave();
+                Arg::Pipe(Box::new(p?))
+            }
+            Tok::String | Tok::RawString => {
+                let s = self.unquote(&t)?;
+                Arg::String {
+                    pos: t.pos,
+                    quoted: t.text.into_boxed_str(),
+                    value: Value::string(s),
+                }
+            }
+            _ => {
+                self.backup();
+                return Ok(None);
+            }
+        }))
+    }
+
+    fn unquote(&self, t: &Token) -> PResult<String> {
+        unquote(&t.text).ok_or_else(|| self.errorf("invalid syntax"))
+    }
+
+    fn number(&self, t: &Token) -> PResult<Number> {
+        let text = t.text.as_str();
+        let mut n = Number {
+            text: text.into(),
+            int: None,
+            is_uint: false,
+            float: None,
+            is_complex: false,
+            is_char: false,
+        };
+        if t.kind == Tok::CharConstant {
+            let inner = &text[1..];
+            let (c, tail) = unquote_char(inner, '\'').ok_or_else(|| self.errorf("invalid syntax"))?;
+            if tail != "'" {
+                return Err(self.errorf(format!("malformed character constant: {text}")));
+            }
+            n.int = Some(c as i64);
+            n.is_uint = true;
+            n.float = Some(c as u32 as f64);
+            n.is_char = true;
+            return Ok(n);
+        }
+        if let Some(imag) = text.strip_suffix('i')
+            && parse_go_float(imag).is_some()
+        {
+            n.is_complex = true;
+            return Ok(n);
+        }
+        let int = parse_go_int(text);
+        if let Some(i) = int {
+            if i >= 0 && i <= u64::MAX as i128 && !text.starts_with(['+', '-']) {
+                n.is_uint = true;
+            }
+            if i >= i64::MIN as i128 && i <= i64::MAX as i128 {
+                n.int = Some(i as i64);
+                if i == 0 {
+                    n.is_uint = true;
+                }
+            }
+        }
+        if let Some(i) = n.int {
+            n.float = Some(i as f64);
+        } else if n.is_uint {
+            n.float = int.map(|i| i as f64);
+        } else if let Some(f) = parse_go_float(text) {
+            if !text.contains(['.', 'e', 'E', 'p', 'P']) {
+                return Err(self.errorf(format!(
+                    "illegal number syntax: {}",
+                    super::lex::go_quote(text)
+                )));
+            }
+            n.float = Some(f);
+            if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 {
+                n.int = Some(f as i64);
+            }
+            if f.fract() == 0.0 && f >= 0.0 && f < u64::MAX as f64 {
+                n.is_uint = true;
+            }
+        }
+        if n.int.is_none() && !n.is_uint && n.float.is_none() {
+            return Err(self.errorf(format!(
+                "illegal number syntax: {}",
+                super::lex::go_quote(text)
+            )));
+        }
+        Ok(n)
+    }
+}
+
+/// What `text_or_action` found.
+enum Item {
+    Node(Node),
+    End,
+    Else,
+}
+
+impl Item {
+    fn describe(&self) -> &'static str {
+        match self {
+            Item::End => "{{end}}",
+            Item::Else => "{{else}}",
+            Item::Node(_) => "node",
+        }
+    }
+}
+
+/// strconv.ParseInt/ParseUint with base 0 (prefixes, underscores, sign), widened.
+fn parse_go_int(text: &str) -> Option<i128> {
+    let (neg, body) = match text.as_bytes().first()? {
+        b'-' => (true, &text[1..]),
+        b'+' => (false, &text[1..]),
+        _ => (false, text),
+    };
+    if body.is_empty() {
+        return None;
+    }
+    let lower = body.to_ascii_lowercase();
+    let (radix, digits, prefixed) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d.to_string(), true)
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d.to_string(), true)
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d.to_string(), true)
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, lower[1..].to_string(), true)
+    } else {
+        (10, lower.clone(), false)
+    };
+    if digits.contains('_') {
+        // Underscores are allowed only between digits (or after a prefix) with base 0.
+        let check = if prefixed {
+            format!("0{digits}")
+        } else {
+            digits.clone()
+        };
+        if check.starts_with('_') || check.ends_with('_') || check.contains("__") {
+            return None;
+        }
+    }
+    let digits: String = digits.chars().filter(|&c| c != '_').collect();
+    if digits.is_empty() {
+        return None;
+    }
+    let v = u128::from_str_radix(&digits, radix).ok()?;
+    if v > u64::MAX as u128 {
+        return None;
+    }
+    let v = v as i128;
+    Some(if neg { -v } else { v })
+}
+
+/// strconv.ParseFloat for the decimal forms the lexer produces (hex floats included).
+pub(crate) fn parse_go_float(text: &str) -> Option<f64> {
+    let t: String = text.chars().filter(|&c| c != '_').collect();
+    let (neg, body) = match t.as_bytes().first()? {
+        b'-' => (true, &t[1..]),
+        b'+' => (false, &t[1..]),
+        _ => (false, t.as_str()),
+    };
+    let lower = body.to_ascii_lowercase();
+    let v = if let Some(hex) = lower.strip_prefix("0x") {
+        let (mant, exp) = match hex.split_once('p') {
+            Some((m, e)) => (m, e.parse::<i32>().ok()?),
+            None => (hex, 0),
+        };
+        let (ip, fp) = mant.split_once('.').unwrap_or((mant, ""));
+        let mut v = 0f64;
+        for c in ip.chars() {
+            v = v * 16.0 + f64::from(c.to_digit(16)?);
+        }
+        let mut scale = 1.0 / 16.0;
+        for c in fp.chars() {
+            v += f64::from(c.to_digit(16)?) * scale;
+            scale /= 16.0;
+        }
+        v * 2f64.powi(exp)
+    } else {
+        if lower.is_empty()
+            || !lower
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | '+' | '-'))
+        {
+            return None;
+        }
+        lower.parse::<f64>().ok()?
+    };
+    Some(if neg { -v } else { v })
+}
+
+/// strconv.Unquote for `"..."`, `` `...` `` and `'...'` literals.
+pub(crate) fn unquote(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    if bytes.len() < 2 {
+        return None;
+    }
+    let q = bytes[0];
+    if bytes[bytes.len() - 1] != q {
+        return None;
+    }
+    let inner = &s[1..s.len() - 1];
+    match q {
+        b'`' => {
+            if inner.contains('`') {
+                return None;
+            }
+            Some(inner.replace('\r', ""))
+        }
+        b'"' => {
+            if !inner.contains(['\\', '"', '\n']) {
+                return Some(inner.to_string());
+            }
+            let mut out: Vec<u8> = Vec::with_capacity(inner.len());
+            let mut rest = inner;
+            while !rest.is_empty() {
+                if rest.starts_with('"') || rest.starts_with('\n') {
+                    return None;
+                }
+                if let Some(r) = rest.strip_prefix('\\') {
+                    let (bytes_out, tail) = unquote_escape(r, '"')?;
+                    out.extend_from_slice(&bytes_out);
+                    rest = tail;
+                } else {
+                    let c = rest.chars().next()?;
+                    let mut buf = [0u8; 4];
+                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                    rest = &rest[c.len_utf8()..];
+                }
+            }
+            Some(String::from_utf8_lossy(&out).into_owned())
+        }
+        _ => None,
+    }
+}
+
+/// One (possibly escaped) character at the start of `s`; returns it and the rest.
+fn unquote_char(s: &str, quote: char) -> Option<(char, &str)> {
+    if let Some(r) = s.strip_prefix('\\') {
+        let (bytes, tail) = unquote_escape(r, quote)?;
+        let st = std::str::from_utf8(&bytes).ok()?;
+        let c = st.chars().next()?;
+        if st.len() != c.len_utf8() {
+            // A byte escape above 0x7f: the rune is its value.
+            return Some((char::from(bytes[0]), tail));
+        }
+        return Some((c, tail));
+    }
+    let c = s.chars().next()?;
+    if c == quote {
+        return None;
+    }
+    Some((c, &s[c.len_utf8()..]))
+}
+
+/// Decodes the escape after a backslash.
+fn unquote_escape(r: &str, quote: char) -> Option<(Vec<u8>, &str)> {
+    let c = r.chars().next()?;
+    let rest = &r[c.len_utf8()..];
+    let simple = |b: u8| Some((vec![b], rest));
+    match c {
+        'a' => simple(7),
+        'b' => simple(8),
+        'f' => simple(12),
+        'n' => simple(b'\n'),
+        'r' => simple(b'\r'),
+        't' => simple(b'\t'),
+        'v' => simple(11),
+        '\\' => simple(b'\\'),
+        '\'' | '"' => {
+            if c != quote {
+                return None;
+            }
+            simple(c as u8)
+        }
+        'x' => {
+            let h = rest.get(..2)?;
+            let v = u8::from_str_radix(h, 16).ok()?;
+            Some((vec![v], &rest[2..]))
+        }
+        '0'..='7' => {
+            let o = r.get(..3)?;
+            let v = u32::from_str_radix(o, 8).ok()?;
+            if v > 255 {
+                return None;
+            }
+            Some((vec![v as u8], &r[3..]))
+        }
+        'u' | 'U' => {
+            let n = if c == 'u' { 4 } else { 8 };
+            let h = rest.get(..n)?;
+            let v = u32::from_str_radix(h, 16).ok()?;
+            let ch = char::from_u32(v)?;
+            let mut buf = [0u8; 4];
+            Some((ch.encode_utf8(&mut buf).as_bytes().to_vec(), &rest[n..]))
+        }
+        _ => None,
+    }
+}
