@@ -1,1 +1,501 @@
-//! promotion (work in progress).
+//! Promotion decisions: which Preparation an Order's Serving points at.
+//!
+//! Pure functions over the observed objects; the operator (or the CLI's local store) observes
+//! and applies what they return. Nothing here re-renders: promoting and rolling back only move
+//! the Serving between existing Preparations.
+//!
+//! # The rule
+//!
+//! Only Preparations of the Order (`spec.orderName`, same namespace) that are `Ready` and not
+//! being deleted are *eligible*. Each eligible Preparation can produce a selection event:
+//!
+//! - **approval** — it carries the label `delivery.kokumi.dev/approve-deploy: "true"`; the
+//!   event time is the `delivery.kokumi.dev/approved-at` annotation (RFC 3339), or its creation
+//!   time when the annotation is missing or unreadable;
+//! - **auto-deploy** — the Order has `autoDeploy: Enabled` and it is the newest eligible
+//!   Preparation (creation time, then name); the event time is its creation time.
+//!
+//! The latest event wins; ties are broken by creation time, then by name (both later wins), so
+//! the choice never depends on list order and approvals never fight. If there is no event, the
+//! Serving stays where it is (removing an approval does not undeploy anything).
+//!
+//! Approving is the one way a human chooses: [`promote`] and [`rollback`] return the label and
+//! annotation to set (stamped with the current time) together with the decision that results,
+//! so the next [`decide`] agrees with them. With auto-deploy on, a rollback holds until a newer
+//! Preparation is rendered.
+//!
+//! ```
+//! use kokumi_core::api::{Order, Preparation};
+//! use kokumi_core::promotion::{Decision, decide};
+//!
+//! let order: Order = serde_norway::from_str(r#"
+//! apiVersion: delivery.kokumi.dev/v1alpha1
+//! kind: Order
+//! metadata: {name: podinfo, namespace: shop}
+//! spec:
+//!   source: {oci: "oci://ghcr.io/stefanprodan/charts/podinfo", version: "6.14.1"}
+//!   autoDeploy: Disabled
+//! "#).unwrap();
+//! // No approved Preparation: nothing to deploy yet.
+//! assert!(matches!(decide(&order, &[], None), Decision::NoChange { .. }));
+//! ```
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
+use kube::{Resource, ResourceExt};
+use serde_json::{Value, json};
+
+use crate::api::{
+    APPROVE_DEPLOY_LABEL, APPROVED_AT_ANNOTATION, ORDER_LABEL, Order, Preparation,
+    PreparationPolicy, PromotionPolicy, Serving, ServingSpec,
+};
+
+/// Why a promotion or rollback request cannot be carried out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PromotionError {
+    /// No Preparation of that name was given.
+    #[error("preparation {name:?} does not exist")]
+    UnknownPreparation {
+        /// The requested name.
+        name: String,
+    },
+    /// The Preparation belongs to another Order (or namespace).
+    #[error("preparation {name:?} belongs to order {belongs_to:?}, not {order:?}")]
+    WrongOrder {
+        /// The requested Preparation.
+        name: String,
+        /// The Order the request was made for.
+        order: String,
+        /// The Order the Preparation was rendered from.
+        belongs_to: String,
+    },
+    /// The Preparation is not `Ready` (or is being deleted), so it cannot be deployed.
+    #[error("preparation {name:?} is not ready")]
+    NotReady {
+        /// The requested Preparation.
+        name: String,
+    },
+    /// A rollback target must be older than the Preparation being served.
+    #[error("preparation {name:?} is not older than the served preparation {served:?}")]
+    NotOlder {
+        /// The requested Preparation.
+        name: String,
+        /// The Preparation the Serving points at.
+        served: String,
+    },
+    /// A rollback was asked for but nothing is served yet.
+    #[error("order {order:?} has no serving to roll back")]
+    NothingServed {
+        /// The Order.
+        order: String,
+    },
+    /// No Ready Preparation older than the served one exists.
+    #[error("order {order:?} has no ready preparation older than {served:?}")]
+    NothingToRollBackTo {
+        /// The Order.
+        order: String,
+        /// The Preparation the Serving points at.
+        served: String,
+    },
+}
+
+/// Why a Preparation was selected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Cause {
+    /// It carries the approval label; `at` is the approval time used for ordering.
+    Approved {
+        /// The approval time (annotation, else creation time; `None` when neither is known).
+        at: Option<Time>,
+    },
+    /// The Order auto-deploys and it is the newest eligible Preparation.
+    AutoDeploy {
+        /// Its creation time.
+        created: Option<Time>,
+    },
+    /// No selection event: the Serving keeps the Preparation it points at.
+    Current,
+}
+
+/// The Preparation chosen for the Serving, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    /// Name of the chosen Preparation.
+    pub preparation: String,
+    /// Why it was chosen.
+    pub cause: Cause,
+}
+
+/// Why the Serving does not need to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NoChangeReason {
+    /// The Serving already matches the selection.
+    UpToDate(Selection),
+    /// No Serving exists and no Preparation of the Order is Ready.
+    NoReadyPreparation,
+    /// No Serving exists, Preparations are Ready but none is approved and auto-deploy is off.
+    AwaitingApproval {
+        /// The newest Ready Preparation, the one a human would usually approve.
+        latest_ready: String,
+    },
+}
+
+/// What should happen to the Order's Serving.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Decision {
+    /// No Serving exists: create one with this spec.
+    Create {
+        /// The desired spec.
+        spec: ServingSpec,
+        /// Why this Preparation.
+        selection: Selection,
+    },
+    /// The Serving exists and must change to this spec.
+    Update {
+        /// The desired spec.
+        spec: ServingSpec,
+        /// The Serving's current spec.
+        previous: ServingSpec,
+        /// Why this Preparation.
+        selection: Selection,
+    },
+    /// Leave the Serving (or its absence) as it is.
+    NoChange {
+        /// Why.
+        reason: NoChangeReason,
+    },
+}
+
+impl Decision {
+    /// The spec the Serving should have after this decision, if one should exist.
+    pub fn desired(&self) -> Option<&ServingSpec> {
+        match self {
+            Self::Create { spec, .. } | Self::Update { spec, .. } => Some(spec),
+            Self::NoChange { .. } => None,
+        }
+    }
+
+    /// `true` when the Serving must be written.
+    pub fn is_change(&self) -> bool {
+        !matches!(self, Self::NoChange { .. })
+    }
+}
+
+impl fmt::Display for Selection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let p = &self.preparation;
+        match &self.cause {
+            Cause::Approved { at: Some(at) } => write!(f, "{p} (approved at {})", at.0),
+            Cause::Approved { at: None } => write!(f, "{p} (approved)"),
+            Cause::AutoDeploy { .. } => write!(f, "{p} (newest ready, auto-deploy)"),
+            Cause::Current => write!(f, "{p} (kept)"),
+        }
+    }
+}
+
+impl fmt::Display for Decision {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Create { selection, .. } => write!(f, "create serving for {selection}"),
+            Self::Update {
+                selection,
+                previous,
+                ..
+            } => write!(
+                f,
+                "move serving from {} to {selection}",
+                previous.preparation
+            ),
+            Self::NoChange {
+                reason: NoChangeReason::UpToDate(selection),
+            } => write!(f, "serving is up to date: {selection}"),
+            Self::NoChange {
+                reason: NoChangeReason::NoReadyPreparation,
+            } => f.write_str("no ready preparation yet"),
+            Self::NoChange {
+                reason: NoChangeReason::AwaitingApproval { latest_ready },
+            } => write!(
+                f,
+                "waiting for approval of a preparation (newest ready: {latest_ready})"
+            ),
+        }
+    }
+}
+
+/// The Serving policy an Order implies: `Automatic` for `autoDeploy: Enabled`.
+pub fn policy_for(order: &Order) -> PromotionPolicy {
+    if order.spec.auto_deploy.is_enabled() {
+        PromotionPolicy::Automatic
+    } else {
+        PromotionPolicy::Manual
+    }
+}
+
+/// `true` when `preparation` was rendered from `order` (same name and namespace).
+pub fn belongs_to(preparation: &Preparation, order: &Order) -> bool {
+    preparation.spec.order_name == order.name_any() && preparation.namespace() == order.namespace()
+}
+
+/// `true` when `preparation` may be deployed: Ready and not being deleted.
+pub fn is_eligible(preparation: &Preparation) -> bool {
+    preparation.is_ready() && preparation.metadata.deletion_timestamp.is_none()
+}
+
+/// Creation order: creation time, then name (`None` times first).
+fn creation_key(p: &Preparation) -> (Option<&Time>, &str) {
+    (
+        p.metadata.creation_timestamp.as_ref(),
+        p.metadata.name.as_deref().unwrap_or(""),
+    )
+}
+
+fn cmp_creation(a: &Preparation, b: &Preparation) -> Ordering {
+    creation_key(a).cmp(&creation_key(b))
+}
+
+/// The Preparation the rule selects (see the module docs), ignoring the current Serving.
+pub fn select<'a>(
+    order: &Order,
+    preparations: &'a [Preparation],
+) -> Option<(&'a Preparation, Cause)> {
+    let eligible: Vec<&Preparation> = preparations
+        .iter()
+        .filter(|p| belongs_to(p, order) && is_eligible(p))
+        .collect();
+
+    // (event time, preparation, cause); the max by (time, creation, name) wins.
+    let mut events: Vec<(Option<Time>, &Preparation, Cause)> = eligible
+        .iter()
+        .filter(|p| p.is_approved())
+        .map(|p| {
+            let at = p.approved_at();
+            (at.clone(), *p, Cause::Approved { at })
+        })
+        .collect();
+    if order.spec.auto_deploy.is_enabled()
+        && let Some(newest) = eligible.iter().copied().max_by(|a, b| cmp_creation(a, b))
+    {
+        let created = newest.metadata.creation_timestamp.clone();
+        events.push((created.clone(), newest, Cause::AutoDeploy { created }));
+    }
+    events
+        .into_iter()
+        .max_by(|a, b| a.0.cmp(&b.0).then_with(|| cmp_creation(a.1, b.1)))
+        .map(|(_, p, cause)| (p, cause))
+}
+
+/// The desired Serving for `order`, given its Preparations and its current Serving.
+///
+/// See the module docs for the rule. The desired spec also carries the policy the Order implies
+/// ([`policy_for`]), so toggling `autoDeploy` updates the Serving even when the Preparation
+/// stays.
+pub fn decide(order: &Order, preparations: &[Preparation], serving: Option<&Serving>) -> Decision {
+    let policy = PreparationPolicy {
+        type_: policy_for(order),
+    };
+    let selection = match select(order, preparations) {
+        Some((p, cause)) => Some(Selection {
+            preparation: p.name_any(),
+            cause,
+        }),
+        None => serving.map(|s| Selection {
+            preparation: s.spec.preparation.clone(),
+            cause: Cause::Current,
+        }),
+    };
+    let Some(selection) = selection else {
+        let latest_ready = preparations
+            .iter()
+            .filter(|p| belongs_to(p, order) && is_eligible(p))
+            .max_by(|a, b| cmp_creation(a, b));
+        let reason = match latest_ready {
+            Some(p) => NoChangeReason::AwaitingApproval {
+                latest_ready: p.name_any(),
+            },
+            None => NoChangeReason::NoReadyPreparation,
+        };
+        return Decision::NoChange { reason };
+    };
+    let spec = ServingSpec {
+        order: order.name_any(),
+        preparation: selection.preparation.clone(),
+        preparation_policy: policy,
+    };
+    match serving {
+        None => Decision::Create { spec, selection },
+        Some(current) if current.spec == spec => Decision::NoChange {
+            reason: NoChangeReason::UpToDate(selection),
+        },
+        Some(current) => Decision::Update {
+            spec,
+            previous: current.spec.clone(),
+            selection,
+        },
+    }
+}
+
+/// The complete Serving object for `order` with `spec`: named after the Order, in its namespace,
+/// labelled with [`ORDER_LABEL`] and owned by the Order (when the Order has a uid).
+pub fn serving_for(order: &Order, spec: ServingSpec) -> Serving {
+    let mut serving = Serving::new(&order.name_any(), spec);
+    serving.metadata = ObjectMeta {
+        name: Some(order.name_any()),
+        namespace: order.namespace(),
+        labels: Some(BTreeMap::from([(ORDER_LABEL.to_owned(), order.name_any())])),
+        owner_references: order.controller_owner_ref(&()).map(|r| vec![r]),
+        ..ObjectMeta::default()
+    };
+    serving
+}
+
+/// The metadata change that approves a Preparation at a given time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approval {
+    /// Name of the Preparation to approve.
+    pub preparation: String,
+    /// Labels to set: the approval label.
+    pub labels: BTreeMap<String, String>,
+    /// Annotations to set: the approval time.
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl Approval {
+    /// An approval of `preparation` at `now`.
+    pub fn new(preparation: impl Into<String>, now: &Time) -> Self {
+        Self {
+            preparation: preparation.into(),
+            labels: BTreeMap::from([(APPROVE_DEPLOY_LABEL.to_owned(), "true".to_owned())]),
+            annotations: BTreeMap::from([(APPROVED_AT_ANNOTATION.to_owned(), now.0.to_string())]),
+        }
+    }
+
+    /// The approval as an RFC 7386 merge patch of the Preparation (metadata only; the spec is
+    /// immutable and untouched).
+    pub fn merge_patch(&self) -> Value {
+        json!({"metadata": {"labels": self.labels, "annotations": self.annotations}})
+    }
+
+    /// Applies the approval to a Preparation object (what the API server will hold afterwards).
+    pub fn apply_to(&self, preparation: &mut Preparation) {
+        preparation.labels_mut().extend(self.labels.clone());
+        preparation
+            .annotations_mut()
+            .extend(self.annotations.clone());
+    }
+}
+
+/// A promotion (or rollback): the approval to write and the decision that follows from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Promotion {
+    /// Set these labels and annotations on the Preparation.
+    pub approval: Approval,
+    /// What happens to the Serving once the approval is in place.
+    pub decision: Decision,
+}
+
+/// Promotes the Preparation called `target`: it must belong to `order` and be Ready.
+///
+/// Returns the approval (stamped `now`) and the resulting decision, computed by [`decide`] over
+/// the Preparations with the approval applied, so the controller's next [`decide`] agrees.
+pub fn promote(
+    order: &Order,
+    preparations: &[Preparation],
+    serving: Option<&Serving>,
+    target: &str,
+    now: &Time,
+) -> Result<Promotion, PromotionError> {
+    let index = find_deployable(order, preparations, target)?;
+    let approval = Approval::new(target, now);
+    let mut after = preparations.to_vec();
+    if let Some(p) = after.get_mut(index) {
+        approval.apply_to(p);
+    }
+    let decision = decide(order, &after, serving);
+    Ok(Promotion { approval, decision })
+}
+
+/// Rolls the Serving back to an older Preparation: `to`, or when `None` the newest Ready
+/// Preparation created before the served one. Nothing re-renders; the target is approved at
+/// `now` like in [`promote`].
+pub fn rollback(
+    order: &Order,
+    preparations: &[Preparation],
+    serving: Option<&Serving>,
+    to: Option<&str>,
+    now: &Time,
+) -> Result<Promotion, PromotionError> {
+    let Some(serving) = serving else {
+        return Err(PromotionError::NothingServed {
+            order: order.name_any(),
+        });
+    };
+    let served_name = serving.spec.preparation.as_str();
+    let served = preparations
+        .iter()
+        .find(|p| belongs_to(p, order) && p.name_any() == served_name);
+    let target = match to {
+        Some(name) => {
+            let index = find_deployable(order, preparations, name)?;
+            if let (Some(served), Some(target)) = (served, preparations.get(index))
+                && cmp_creation(target, served) != Ordering::Less
+            {
+                return Err(PromotionError::NotOlder {
+                    name: name.to_owned(),
+                    served: served_name.to_owned(),
+                });
+            }
+            name.to_owned()
+        }
+        None => {
+            let Some(served) = served else {
+                return Err(PromotionError::UnknownPreparation {
+                    name: served_name.to_owned(),
+                });
+            };
+            preparations
+                .iter()
+                .filter(|p| belongs_to(p, order) && is_eligible(p))
+                .filter(|p| cmp_creation(p, served) == Ordering::Less)
+                .max_by(|a, b| cmp_creation(a, b))
+                .map(ResourceExt::name_any)
+                .ok_or_else(|| PromotionError::NothingToRollBackTo {
+                    order: order.name_any(),
+                    served: served_name.to_owned(),
+                })?
+        }
+    };
+    promote(order, preparations, Some(serving), &target, now)
+}
+
+fn find_deployable(
+    order: &Order,
+    preparations: &[Preparation],
+    target: &str,
+) -> Result<usize, PromotionError> {
+    let (index, p) = preparations
+        .iter()
+        .enumerate()
+        .find(|(_, p)| p.name_any() == target && p.namespace() == order.namespace())
+        .ok_or_else(|| PromotionError::UnknownPreparation {
+            name: target.to_owned(),
+        })?;
+    if !belongs_to(p, order) {
+        return Err(PromotionError::WrongOrder {
+            name: target.to_owned(),
+            order: order.name_any(),
+            belongs_to: p.spec.order_name.clone(),
+        });
+    }
+    if !is_eligible(p) {
+        return Err(PromotionError::NotReady {
+            name: target.to_owned(),
+        });
+    }
+    Ok(index)
+}
