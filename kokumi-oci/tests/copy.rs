@@ -251,3 +251,42 @@ async fn interrupted_copy_resumes() {
         (config_for("r").len() + 300_000) as u64
     );
 }
+
+#[tokio::test]
+async fn registry_to_layout_and_back() {
+    let (Some(source), Some(target)) = (TestRegistry::start(), TestRegistry::start()) else {
+        return;
+    };
+    let src = source.store("app");
+    let amd = push_image(&src, &config_for("amd"), &[noise(80, 700_000)], None).await;
+    let arm = push_image(&src, &config_for("arm"), &[noise(81, 10)], None).await;
+    let index = index_of(&[(&amd, "linux", "amd64"), (&arm, "linux", "arm64")]);
+    src.put_manifest(&index, Some("v1")).await.unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let layout = kokumi_oci::layout::LayoutStore::create(dir.path().join("l"))
+        .await
+        .unwrap();
+    let down = copy(&src, &layout, "v1", &CopyOptions::default(), no_progress())
+        .await
+        .unwrap();
+    assert_eq!(down.digest, Some(index.digest()));
+    assert_eq!(down.blobs_copied, 4);
+    assert_eq!(
+        layout.resolve("v1").await.unwrap().digest().to_string(),
+        index.digest().as_str()
+    );
+
+    let dst = target.store("back");
+    let up = copy(&layout, &dst, "v1", &CopyOptions::default(), no_progress())
+        .await
+        .unwrap();
+    assert_eq!(up.digest, Some(index.digest()));
+    assert_eq!(dst.get_manifest(&index.digest()).await.unwrap().bytes, index.bytes);
+    assert_eq!(
+        dst.get_blob_bytes(&Digest::sha256(&noise(80, 700_000)), 1 << 20)
+            .await
+            .unwrap(),
+        noise(80, 700_000)
+    );
+}
