@@ -5,5 +5,11 @@
 //! bundles through. It reads charts from bytes or a directory and returns its output; it never
 //! prints and never touches a network.
 
+pub mod capabilities;
+pub mod chart;
+pub mod error;
+pub mod output;
+pub mod strvals;
 pub mod value;
+pub mod values;
 pub mod yaml;

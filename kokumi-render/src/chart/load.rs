@@ -1,0 +1,440 @@
+//! Loading charts from a directory or from `.tgz` bytes, as helm's loader does.
+//!
+//! Archives are untrusted input: absolute paths, `..`, drive letters, links and devices are
+//! refused, and the decompressed size is capped per file and per chart ([`LoadOptions`]; helm's
+//! defaults are 5 MiB and 100 MiB).
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use super::ignore::Rules;
+use super::{Chart, ChartFile, Metadata, decode_metadata};
+use crate::error::{Error, Result};
+use crate::value::{Map, Value};
+use crate::yaml::parse;
+
+/// Limits applied while loading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Maximum decompressed size of a whole chart archive, in bytes.
+    pub max_chart_size: u64,
+    /// Maximum size of one file, in bytes.
+    pub max_file_size: u64,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            max_chart_size: 100 * 1024 * 1024,
+            max_file_size: 5 * 1024 * 1024,
+        }
+    }
+}
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+fn strip_bom(data: Vec<u8>) -> Vec<u8> {
+    if data.starts_with(BOM) {
+        data[BOM.len()..].to_vec()
+    } else {
+        data
+    }
+}
+
+/// Loads a chart from a directory or a `.tgz` file, like `helm template NAME PATH`.
+pub fn load_path(path: &Path, opts: &LoadOptions) -> Result<Chart> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        source: e,
+    })?;
+    if meta.is_dir() {
+        load_dir(path, opts)
+    } else {
+        let data = std::fs::read(path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        if !data.starts_with(b"\x1f\x8b") {
+            let name = path.display().to_string();
+            if name.ends_with(".yaml") || name.ends_with(".yml") {
+                return Err(Error::Load(format!(
+                    "file '{name}' seems to be a YAML file, but expected a gzipped archive"
+                )));
+            }
+            return Err(Error::Load(format!(
+                "file '{name}' does not appear to be a gzipped archive"
+            )));
+        }
+        load_archive(&data, opts)
+    }
+}
+
+/// Loads a chart directory: honours the top-level `.helmignore`, follows symbolic links.
+pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<Chart> {
+    let mut rules = match std::fs::read_to_string(dir.join(".helmignore")) {
+        Ok(text) => Rules::parse(&text).map_err(Error::Load)?,
+        Err(_) => Rules::default(),
+    };
+    rules.add_defaults();
+    let mut files = Vec::new();
+    walk(dir, "", &rules, opts, &mut files, 0)?;
+    load_files(files, opts)
+}
+
+fn walk(
+    dir: &Path,
+    rel: &str,
+    rules: &Rules,
+    opts: &LoadOptions,
+    out: &mut Vec<ChartFile>,
+    depth: usize,
+) -> Result<()> {
+    if depth > 64 {
+        return Err(Error::Load(format!(
+            "{}: directory nesting too deep (a symbolic link loop?)",
+            dir.display()
+        )));
+    }
+    let io = |e| Error::Io {
+        path: dir.display().to_string(),
+        source: e,
+    };
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(io)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    for name in names {
+        let path = dir.join(&name);
+        let n = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        // Follows symbolic links, like helm's sympath.Walk.
+        let meta = std::fs::metadata(&path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        if meta.is_dir() {
+            if rules.ignore(&n, true) {
+                continue;
+            }
+            walk(&path, &n, rules, opts, out, depth + 1)?;
+            continue;
+        }
+        if rules.ignore(&n, false) {
+            continue;
+        }
+        if !meta.is_file() {
+            return Err(Error::Load(format!(
+                "cannot load irregular file {} as it has file mode type bits set",
+                path.display()
+            )));
+        }
+        if meta.len() > opts.max_file_size {
+            return Err(Error::Load(format!(
+                "chart file {name:?} is larger than the maximum file size {}",
+                opts.max_file_size
+            )));
+        }
+        let data = std::fs::read(&path).map_err(|e| Error::Io {
+            path: path.display().to_string(),
+            source: e,
+        })?;
+        out.push(ChartFile::new(n, strip_bom(data)));
+    }
+    Ok(())
+}
+
+/// Reads the files of a chart archive (`.tgz`), applying the safety rules.
+pub fn archive_files(bytes: &[u8], opts: &LoadOptions) -> Result<Vec<ChartFile>> {
+    let gz = flate2::read::MultiGzDecoder::new(bytes);
+    let mut archive = tar::Archive::new(gz);
+    let mut files = Vec::new();
+    let mut remaining = opts.max_chart_size;
+    let entries = archive
+        .entries()
+        .map_err(|e| Error::Load(format!("reading chart archive: {e}")))?;
+    for entry in entries {
+        let mut entry = entry.map_err(|e| Error::Load(format!("reading chart archive: {e}")))?;
+        let header = entry.header().clone();
+        let kind = header.entry_type();
+        let raw_name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        if kind.is_dir() || kind.is_pax_global_extensions() || kind.is_pax_local_extensions() {
+            continue;
+        }
+        if kind.is_gnu_longname() || kind.is_gnu_longlink() {
+            continue;
+        }
+        if kind.is_symlink() || kind.is_hard_link() {
+            return Err(Error::Load(format!(
+                "chart illegally contains a link: {raw_name:?}"
+            )));
+        }
+        if !(kind.is_file() || kind == tar::EntryType::Continuous) {
+            return Err(Error::Load(format!(
+                "chart illegally contains a special file: {raw_name:?}"
+            )));
+        }
+        let delimiter = if raw_name.contains('\\') { '\\' } else { '/' };
+        let parts: Vec<&str> = raw_name.split(delimiter).collect();
+        let joined = parts[1..].join("/");
+        if joined.starts_with('/') {
+            return Err(Error::Load("chart illegally contains absolute paths".into()));
+        }
+        let n = clean_path(&joined);
+        if n == "." {
+            return Err(Error::Load(format!(
+                "chart illegally contains content outside the base directory: {raw_name:?}"
+            )));
+        }
+        if n.starts_with("..") {
+            return Err(Error::Load("chart illegally references parent directory".into()));
+        }
+        let b = n.as_bytes();
+        if b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'/' {
+            return Err(Error::Load("chart contains illegally named files".into()));
+        }
+        if parts[0] == "Chart.yaml" {
+            return Err(Error::Load("chart yaml not in base directory".into()));
+        }
+        let size = header.size().unwrap_or(u64::MAX);
+        if size > remaining {
+            return Err(Error::Load(format!(
+                "decompressed chart is larger than the maximum size {}",
+                opts.max_chart_size
+            )));
+        }
+        if size > opts.max_file_size {
+            return Err(Error::Load(format!(
+                "decompressed chart file {raw_name:?} is larger than the maximum file size {}",
+                opts.max_file_size
+            )));
+        }
+        let mut data = Vec::new();
+        (&mut entry)
+            .take(remaining)
+            .read_to_end(&mut data)
+            .map_err(|e| Error::Load(format!("reading chart archive: {e}")))?;
+        remaining = remaining.saturating_sub(data.len() as u64);
+        if (data.len() as u64) < size || remaining == 0 {
+            return Err(Error::Load(format!(
+                "decompressed chart is larger than the maximum size {}",
+                opts.max_chart_size
+            )));
+        }
+        files.push(ChartFile::new(n, strip_bom(data)));
+    }
+    if files.is_empty() {
+        return Err(Error::Load("no files in chart archive".into()));
+    }
+    Ok(files)
+}
+
+/// Go's `path.Clean`.
+fn clean_path(p: &str) -> String {
+    let rooted = p.starts_with('/');
+    let mut out: Vec<&str> = Vec::new();
+    for seg in p.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                if out.last().is_some_and(|s| *s != "..") {
+                    out.pop();
+                } else if !rooted {
+                    out.push("..");
+                }
+            }
+            s => out.push(s),
+        }
+    }
+    let body = out.join("/");
+    match (rooted, body.is_empty()) {
+        (true, _) => format!("/{body}"),
+        (false, true) => ".".into(),
+        (false, false) => body,
+    }
+}
+
+/// Loads a chart from `.tgz` bytes.
+pub fn load_archive(bytes: &[u8], opts: &LoadOptions) -> Result<Chart> {
+    let files = archive_files(bytes, opts)?;
+    load_files(files, opts)
+}
+
+/// Parses a values document stream the way helm's `LoadValues` does: every document is a map,
+/// merged over the previous ones.
+pub fn load_values(text: &str) -> std::result::Result<Map, String> {
+    let docs = parse::parse_all(text).map_err(|e| format!("cannot unmarshal yaml document: {e}"))?;
+    let mut values = Map::new();
+    for doc in docs {
+        match doc {
+            Value::Nil => {}
+            Value::Map(m) => values = merge_maps(values, &m),
+            other => {
+                return Err(format!(
+                    "cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                    json_type(&other)
+                ));
+            }
+        }
+    }
+    Ok(values)
+}
+
+pub(crate) fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::List(_) => "array",
+        Value::String(_) => "string",
+        Value::Float(_) | Value::Int(_) => "number",
+        Value::Bool(_) => "bool",
+        _ => "value",
+    }
+}
+
+/// Helm's `MergeMaps`: `b` over `a`, maps merged recursively, everything else replaced.
+pub fn merge_maps(mut a: Map, b: &Map) -> Map {
+    for (k, v) in b.iter() {
+        if let Value::Map(bv) = v
+            && let Some(Value::Map(av)) = a.get(k)
+        {
+            let merged = merge_maps((**av).clone(), bv);
+            a.insert(k.clone(), Value::map(merged));
+            continue;
+        }
+        a.insert(k.clone(), v.clone());
+    }
+    a
+}
+
+/// Builds a chart from its files (helm's `LoadFiles`): sorts them into metadata, values, schema,
+/// templates, other files and subcharts (directories or `.tgz` under `charts/`).
+pub fn load_files(files: Vec<ChartFile>, opts: &LoadOptions) -> Result<Chart> {
+    let mut chart = Chart::default();
+    let mut metadata: Option<Metadata> = None;
+    for f in &files {
+        if f.name == "Chart.yaml" {
+            let doc = parse::parse(&f.text()).map_err(|e| Error::Yaml {
+                context: "cannot load Chart.yaml".into(),
+                source: e,
+            })?;
+            let mut md = metadata.take().unwrap_or_default();
+            decode_metadata(&doc, &mut md)
+                .map_err(|e| Error::Load(format!("cannot load Chart.yaml: {e}")))?;
+            if md.api_version.is_empty() {
+                md.api_version = "v1".into();
+            }
+            metadata = Some(md);
+        }
+    }
+    let mut subcharts: BTreeMap<String, Vec<ChartFile>> = BTreeMap::new();
+    for f in files {
+        let name = f.name.as_str();
+        match name {
+            "Chart.yaml" => {}
+            "Chart.lock" | "requirements.lock" => {
+                if name == "requirements.lock"
+                    && metadata.as_ref().is_some_and(|m| m.api_version == "v1")
+                {
+                    chart.files.push(f);
+                }
+            }
+            "values.yaml" => {
+                chart.values = load_values(&f.text())
+                    .map_err(|e| Error::Load(format!("cannot load values.yaml: {e}")))?;
+            }
+            "values.schema.json" => chart.schema = Some(f.data.clone()),
+            "requirements.yaml" => {
+                let doc = parse::parse(&f.text()).map_err(|e| Error::Yaml {
+                    context: "cannot load requirements.yaml".into(),
+                    source: e,
+                })?;
+                let md = metadata.get_or_insert_with(Metadata::default);
+                decode_metadata(&doc, md)
+                    .map_err(|e| Error::Load(format!("cannot load requirements.yaml: {e}")))?;
+                if md.api_version == "v1" {
+                    chart.files.push(f);
+                }
+            }
+            _ if name.starts_with("templates/") => chart.templates.push(f),
+            _ if name.starts_with("charts/") => {
+                if name.ends_with(".prov") {
+                    chart.files.push(f);
+                    continue;
+                }
+                let rest = &name["charts/".len()..];
+                let cname = rest.split('/').next().unwrap_or(rest).to_string();
+                subcharts
+                    .entry(cname)
+                    .or_default()
+                    .push(ChartFile::new(rest, f.data.clone()));
+            }
+            _ => chart.files.push(f),
+        }
+    }
+    let Some(mut md) = metadata else {
+        return Err(Error::Load("Chart.yaml file is missing".into()));
+    };
+    md.validate()?;
+    chart.metadata = md;
+    for (n, files) in subcharts {
+        if n.starts_with('_') || n.starts_with('.') {
+            continue;
+        }
+        let sub = if n.ends_with(".tgz") {
+            let file = &files[0];
+            if file.name != n {
+                return Err(Error::Load(format!(
+                    "error unpacking subchart tar in {}: expected {n}, got {}",
+                    chart.name(),
+                    file.name
+                )));
+            }
+            load_archive(&file.data, opts)
+        } else {
+            let inner: Vec<ChartFile> = files
+                .into_iter()
+                .filter_map(|f| {
+                    f.name
+                        .split_once('/')
+                        .map(|(_, rest)| ChartFile::new(rest, f.data.clone()))
+                })
+                .collect();
+            load_files(inner, opts)
+        };
+        match sub {
+            Ok(sc) => chart.dependencies.push(sc),
+            Err(e) => {
+                return Err(Error::Load(format!(
+                    "error unpacking subchart {n} in {}: {e}",
+                    chart.name()
+                )));
+            }
+        }
+    }
+    Ok(chart)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_clean_like_go() {
+        assert_eq!(clean_path("a/../b"), "b");
+        assert_eq!(clean_path("../x"), "../x");
+        assert_eq!(clean_path(""), ".");
+        assert_eq!(clean_path("a//b/./c/"), "a/b/c");
+    }
+
+    #[test]
+    fn values_documents_merge() {
+        let v = load_values("a: {b: 1}\n---\na: {c: 2}\n").unwrap();
+        let a = v["a"].as_map().unwrap();
+        assert_eq!(a.len(), 2);
+        assert!(load_values("- 1\n").is_err());
+    }
+}

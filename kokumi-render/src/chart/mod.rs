@@ -1,0 +1,502 @@
+//! Helm charts: the model, `Chart.yaml`/`requirements.yaml`, and loading from a directory or a
+//! `.tgz` archive (see [`load`]).
+//!
+//! A [`Chart`] is what helm's loader builds: metadata, default values, the optional values schema,
+//! templates, the other files (`.Files`, `crds/`), and the vendored subcharts under `charts/`.
+
+pub mod ignore;
+pub mod load;
+pub mod semver;
+
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::value::{Map, Value};
+
+/// One file of a chart, named by its slash-separated path inside the chart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChartFile {
+    /// Path inside the chart, e.g. `templates/deployment.yaml`.
+    pub name: String,
+    /// The bytes (a UTF-8 byte-order mark removed).
+    pub data: Arc<[u8]>,
+}
+
+impl ChartFile {
+    /// A file with this name and content.
+    pub fn new(name: impl Into<String>, data: impl Into<Arc<[u8]>>) -> Self {
+        Self {
+            name: name.into(),
+            data: data.into(),
+        }
+    }
+
+    /// The content as text (invalid UTF-8 replaced, as Go's `string(bytes)` would print it).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.data).into_owned()
+    }
+}
+
+/// A maintainer entry of `Chart.yaml`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Maintainer {
+    /// `name`.
+    pub name: String,
+    /// `email`.
+    pub email: String,
+    /// `url`.
+    pub url: String,
+}
+
+/// A `dependencies:` entry of `Chart.yaml` (or `requirements.yaml` for apiVersion v1).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dependency {
+    /// The subchart's name (replaced by `alias` once dependencies are processed).
+    pub name: String,
+    /// The version constraint the vendored chart must satisfy.
+    pub version: String,
+    /// Where the chart comes from (not used for rendering).
+    pub repository: String,
+    /// Comma-separated values paths; the first one that resolves to a bool decides.
+    pub condition: String,
+    /// Tags: the chart is disabled when its tags are all false in `.Values.tags`.
+    pub tags: Vec<String>,
+    /// Whether the dependency is enabled (set while processing).
+    pub enabled: bool,
+    /// `import-values` entries (strings or `{child, parent}` maps).
+    pub import_values: Vec<Value>,
+    /// A new name for the subchart.
+    pub alias: String,
+}
+
+/// `Chart.yaml`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Metadata {
+    /// `name`.
+    pub name: String,
+    /// `home`.
+    pub home: String,
+    /// `sources`.
+    pub sources: Vec<String>,
+    /// `version` (a semantic version).
+    pub version: String,
+    /// `description`.
+    pub description: String,
+    /// `keywords`.
+    pub keywords: Vec<String>,
+    /// `maintainers`.
+    pub maintainers: Vec<Maintainer>,
+    /// `icon`.
+    pub icon: String,
+    /// `apiVersion` (`v1` or `v2`).
+    pub api_version: String,
+    /// `condition` (deprecated, kept for `.Chart`).
+    pub condition: String,
+    /// `tags` (deprecated, kept for `.Chart`).
+    pub tags: String,
+    /// `appVersion`.
+    pub app_version: String,
+    /// `deprecated`.
+    pub deprecated: bool,
+    /// `annotations`.
+    pub annotations: Option<std::collections::BTreeMap<String, String>>,
+    /// `kubeVersion`: a constraint on the Kubernetes version.
+    pub kube_version: String,
+    /// `dependencies`.
+    pub dependencies: Vec<Dependency>,
+    /// `type`: `application` (default) or `library`.
+    pub chart_type: String,
+}
+
+/// A loaded chart.
+#[derive(Debug, Clone, Default)]
+pub struct Chart {
+    /// `Chart.yaml` (and `requirements.yaml` for v1 charts).
+    pub metadata: Metadata,
+    /// `values.yaml` (all its documents merged), nulls kept.
+    pub values: Map,
+    /// `values.schema.json`, if present.
+    pub schema: Option<Arc<[u8]>>,
+    /// Files under `templates/`.
+    pub templates: Vec<ChartFile>,
+    /// Every other file (what `.Files` sees; `crds/` are among them).
+    pub files: Vec<ChartFile>,
+    /// Subcharts from `charts/` (after loading: every vendored chart; after dependency
+    /// processing: the enabled ones, aliased).
+    pub dependencies: Vec<Chart>,
+}
+
+impl Chart {
+    /// The chart's name.
+    pub fn name(&self) -> &str {
+        &self.metadata.name
+    }
+
+    /// Whether this is a library chart (`type: library`).
+    pub fn is_library(&self) -> bool {
+        self.metadata.chart_type.eq_ignore_ascii_case("library")
+    }
+
+    /// The CRD files of this chart and (recursively) its subcharts, in helm's order, each with
+    /// the path helm prints (`parent/charts/sub/crds/x.yaml`).
+    pub fn crd_objects(&self, full_path: &str) -> Vec<(String, ChartFile)> {
+        let mut out = Vec::new();
+        for f in &self.files {
+            if f.name.starts_with("crds/")
+                && [".yaml", ".yml", ".json"]
+                    .iter()
+                    .any(|e| f.name.ends_with(e))
+            {
+                out.push((format!("{full_path}/{}", f.name), f.clone()));
+            }
+        }
+        for dep in &self.dependencies {
+            out.extend(dep.crd_objects(&format!("{full_path}/charts/{}", dep.name())));
+        }
+        out
+    }
+}
+
+// --- Chart.yaml decoding: JSON-style struct decoding (case-insensitive keys) ------------------
+
+fn field<'a>(map: &'a Map, name: &str) -> Option<&'a Value> {
+    map.get(name).or_else(|| {
+        map.iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    })
+}
+
+fn type_word(v: &Value) -> &'static str {
+    match v {
+        Value::Bool(_) => "bool",
+        Value::Float(_) | Value::Int(_) => "number",
+        Value::String(_) => "string",
+        Value::List(_) => "array",
+        Value::Map(_) => "object",
+        _ => "value",
+    }
+}
+
+fn unmarshal_err(v: &Value, path: &str, go_type: &str) -> String {
+    format!(
+        "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go struct field {path} of type {go_type}",
+        type_word(v)
+    )
+}
+
+fn get_string(map: &Map, name: &str, path: &str) -> std::result::Result<String, String> {
+    match field(map, name) {
+        None | Some(Value::Nil) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.to_string()),
+        Some(v) => Err(unmarshal_err(v, path, "string")),
+    }
+}
+
+fn get_bool(map: &Map, name: &str, path: &str) -> std::result::Result<bool, String> {
+    match field(map, name) {
+        None | Some(Value::Nil) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(v) => Err(unmarshal_err(v, path, "bool")),
+    }
+}
+
+fn get_strings(map: &Map, name: &str, path: &str) -> std::result::Result<Vec<String>, String> {
+    match field(map, name) {
+        None | Some(Value::Nil) => Ok(Vec::new()),
+        Some(Value::List(items)) => items
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s.to_string()),
+                Value::Nil => Ok(String::new()),
+                other => Err(unmarshal_err(other, path, "string")),
+            })
+            .collect(),
+        Some(v) => Err(unmarshal_err(v, path, "[]string")),
+    }
+}
+
+fn as_object<'a>(v: &'a Value, path: &str, go_type: &str) -> std::result::Result<&'a Map, String> {
+    v.as_map().ok_or_else(|| unmarshal_err(v, path, go_type))
+}
+
+/// Reads the fields of `Chart.yaml` (or the `dependencies` of `requirements.yaml`) into `md`.
+fn decode_metadata(doc: &Value, md: &mut Metadata) -> std::result::Result<(), String> {
+    let map = match doc {
+        Value::Nil => return Ok(()),
+        Value::Map(m) => m,
+        other => {
+            return Err(format!(
+                "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type v2.Metadata",
+                type_word(other)
+            ));
+        }
+    };
+    let has = |k: &str| field(map, k).is_some();
+    if has("name") {
+        md.name = get_string(map, "name", "Metadata.name")?;
+    }
+    if has("home") {
+        md.home = get_string(map, "home", "Metadata.home")?;
+    }
+    if has("sources") {
+        md.sources = get_strings(map, "sources", "Metadata.sources")?;
+    }
+    if has("version") {
+        md.version = get_string(map, "version", "Metadata.version")?;
+    }
+    if has("description") {
+        md.description = get_string(map, "description", "Metadata.description")?;
+    }
+    if has("keywords") {
+        md.keywords = get_strings(map, "keywords", "Metadata.keywords")?;
+    }
+    if has("icon") {
+        md.icon = get_string(map, "icon", "Metadata.icon")?;
+    }
+    if has("apiVersion") {
+        md.api_version = get_string(map, "apiVersion", "Metadata.apiVersion")?;
+    }
+    if has("condition") {
+        md.condition = get_string(map, "condition", "Metadata.condition")?;
+    }
+    if has("tags") {
+        md.tags = get_string(map, "tags", "Metadata.tags")?;
+    }
+    if has("appVersion") {
+        md.app_version = get_string(map, "appVersion", "Metadata.appVersion")?;
+    }
+    if has("deprecated") {
+        md.deprecated = get_bool(map, "deprecated", "Metadata.deprecated")?;
+    }
+    if has("kubeVersion") {
+        md.kube_version = get_string(map, "kubeVersion", "Metadata.kubeVersion")?;
+    }
+    if has("type") {
+        md.chart_type = get_string(map, "type", "Metadata.type")?;
+    }
+    if let Some(v) = field(map, "annotations") {
+        match v {
+            Value::Nil => md.annotations = None,
+            Value::Map(m) => {
+                let mut out = std::collections::BTreeMap::new();
+                for (k, v) in m.iter() {
+                    match v {
+                        Value::String(s) => {
+                            out.insert(k.clone(), s.to_string());
+                        }
+                        Value::Nil => {
+                            out.insert(k.clone(), String::new());
+                        }
+                        other => {
+                            return Err(unmarshal_err(other, "Metadata.annotations", "string"));
+                        }
+                    }
+                }
+                md.annotations = Some(out);
+            }
+            other => return Err(unmarshal_err(other, "Metadata.annotations", "map[string]string")),
+        }
+    }
+    if let Some(v) = field(map, "maintainers") {
+        md.maintainers.clear();
+        if let Value::List(items) = v {
+            for item in items.iter() {
+                let m = as_object(item, "Metadata.maintainers", "v2.Maintainer")?;
+                md.maintainers.push(Maintainer {
+                    name: get_string(m, "name", "Metadata.maintainers.name")?,
+                    email: get_string(m, "email", "Metadata.maintainers.email")?,
+                    url: get_string(m, "url", "Metadata.maintainers.url")?,
+                });
+            }
+        } else if !matches!(v, Value::Nil) {
+            return Err(unmarshal_err(v, "Metadata.maintainers", "[]*v2.Maintainer"));
+        }
+    }
+    if let Some(v) = field(map, "dependencies") {
+        md.dependencies.clear();
+        if let Value::List(items) = v {
+            for item in items.iter() {
+                if matches!(item, Value::Nil) {
+                    return Err("validation: dependencies must not contain empty or null nodes".into());
+                }
+                let m = as_object(item, "Metadata.dependencies", "v2.Dependency")?;
+                let import_values = match field(m, "import-values") {
+                    None | Some(Value::Nil) => Vec::new(),
+                    Some(Value::List(l)) => l.to_vec(),
+                    Some(other) => {
+                        return Err(unmarshal_err(
+                            other,
+                            "Metadata.dependencies.import-values",
+                            "[]interface {}",
+                        ));
+                    }
+                };
+                md.dependencies.push(Dependency {
+                    name: get_string(m, "name", "Metadata.dependencies.name")?,
+                    version: get_string(m, "version", "Metadata.dependencies.version")?,
+                    repository: get_string(m, "repository", "Metadata.dependencies.repository")?,
+                    condition: get_string(m, "condition", "Metadata.dependencies.condition")?,
+                    tags: get_strings(m, "tags", "Metadata.dependencies.tags")?,
+                    enabled: get_bool(m, "enabled", "Metadata.dependencies.enabled")?,
+                    import_values,
+                    alias: get_string(m, "alias", "Metadata.dependencies.alias")?,
+                });
+            }
+        } else if !matches!(v, Value::Nil) {
+            return Err(unmarshal_err(v, "Metadata.dependencies", "[]*v2.Dependency"));
+        }
+    }
+    Ok(())
+}
+
+/// Removes control characters the way helm's `sanitizeString` does (keeps letters, spaces...).
+fn sanitize(s: &mut String) {
+    if s.chars().any(|c| c.is_control() && !c.is_whitespace()) || s.contains('\u{7f}') {
+        *s = s
+            .chars()
+            .filter(|c| !c.is_control() || c.is_whitespace())
+            .collect();
+    }
+    // Go: strings.Map keeping everything but unicode.IsControl, then... helm maps space-like
+    // characters to ' '.
+    if s.chars().any(|c| c.is_whitespace() && c != ' ') {
+        *s = s
+            .chars()
+            .map(|c| if c.is_whitespace() { ' ' } else { c })
+            .collect();
+    }
+}
+
+impl Metadata {
+    /// Helm's `Metadata.Validate`.
+    fn validate(&mut self) -> Result<()> {
+        let v = |m: &str| Err(Error::Load(format!("validation: {m}")));
+        for s in [
+            &mut self.name,
+            &mut self.description,
+            &mut self.home,
+            &mut self.icon,
+            &mut self.condition,
+            &mut self.tags,
+            &mut self.app_version,
+            &mut self.kube_version,
+        ] {
+            sanitize(s);
+        }
+        if self.api_version.is_empty() {
+            return v("chart.metadata.apiVersion is required");
+        }
+        if self.name.is_empty() {
+            return v("chart.metadata.name is required");
+        }
+        if self.name == "." || self.name == ".." {
+            return v(&format!("chart.metadata.name {:?} is not allowed", self.name));
+        }
+        if self.name.contains('/') || self.name.contains('\\') {
+            return v(&format!("chart.metadata.name {:?} is invalid", self.name));
+        }
+        if self.version.is_empty() {
+            return v("chart.metadata.version is required");
+        }
+        if semver::Version::parse(&self.version).is_none() {
+            return v(&format!("chart.metadata.version {:?} is invalid", self.version));
+        }
+        if !(self.chart_type.is_empty()
+            || self.chart_type.eq_ignore_ascii_case("application")
+            || self.chart_type.eq_ignore_ascii_case("library"))
+        {
+            return v("chart.metadata.type must be application or library");
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for dep in &self.dependencies {
+            if !dep.alias.is_empty()
+                && !dep
+                    .alias
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return v(&format!(
+                    "dependency {:?} has disallowed characters in the alias",
+                    dep.name
+                ));
+            }
+            let key = if dep.alias.is_empty() {
+                &dep.name
+            } else {
+                &dep.alias
+            };
+            if !seen.insert(key.clone()) {
+                return v(&format!(
+                    "more than one dependency with name or alias {key:?}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// `.Chart` as templates see it: helm's `MetadataAsMap` (Go field names as keys).
+    pub fn to_value(&self, is_root: bool) -> Value {
+        let s = |x: &str| Value::string(x);
+        let strs = |xs: &[String]| Value::list(xs.iter().map(|x| s(x)).collect());
+        let mut m = Map::new();
+        m.insert("Name".into(), s(&self.name));
+        m.insert("Home".into(), s(&self.home));
+        m.insert("Sources".into(), strs(&self.sources));
+        m.insert("Version".into(), s(&self.version));
+        m.insert("Description".into(), s(&self.description));
+        m.insert("Keywords".into(), strs(&self.keywords));
+        m.insert(
+            "Maintainers".into(),
+            Value::list(
+                self.maintainers
+                    .iter()
+                    .map(|x| {
+                        let mut mm = Map::new();
+                        mm.insert("Name".into(), s(&x.name));
+                        mm.insert("Email".into(), s(&x.email));
+                        mm.insert("URL".into(), s(&x.url));
+                        Value::map(mm)
+                    })
+                    .collect(),
+            ),
+        );
+        m.insert("Icon".into(), s(&self.icon));
+        m.insert("APIVersion".into(), s(&self.api_version));
+        m.insert("Condition".into(), s(&self.condition));
+        m.insert("Tags".into(), s(&self.tags));
+        m.insert("AppVersion".into(), s(&self.app_version));
+        m.insert("Deprecated".into(), Value::Bool(self.deprecated));
+        m.insert(
+            "Annotations".into(),
+            match &self.annotations {
+                Some(a) => Value::map(a.iter().map(|(k, v)| (k.clone(), s(v))).collect()),
+                None => Value::Nil,
+            },
+        );
+        m.insert("KubeVersion".into(), s(&self.kube_version));
+        m.insert(
+            "Dependencies".into(),
+            Value::list(
+                self.dependencies
+                    .iter()
+                    .map(|d| {
+                        let mut mm = Map::new();
+                        mm.insert("Name".into(), s(&d.name));
+                        mm.insert("Version".into(), s(&d.version));
+                        mm.insert("Repository".into(), s(&d.repository));
+                        mm.insert("Condition".into(), s(&d.condition));
+                        mm.insert("Tags".into(), strs(&d.tags));
+                        mm.insert("Enabled".into(), Value::Bool(d.enabled));
+                        mm.insert("ImportValues".into(), Value::list(d.import_values.clone()));
+                        mm.insert("Alias".into(), s(&d.alias));
+                        Value::map(mm)
+                    })
+                    .collect(),
+            ),
+        );
+        m.insert("Type".into(), s(&self.chart_type));
+        m.insert("IsRoot".into(), Value::Bool(is_root));
+        Value::map(m)
+    }
+}

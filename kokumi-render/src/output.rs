@@ -1,0 +1,424 @@
+//! Turning rendered files into `helm template`'s output: split into documents, hooks apart from
+//! manifests, sorted by Helm 4's install order, printed with `---` / `# Source:` headers.
+
+use std::collections::BTreeMap;
+
+use crate::error::{Error, Result};
+use crate::value::Value;
+use crate::yaml::parse;
+
+/// Helm 4's `InstallOrder`: manifests are stable-sorted by the position of their kind here;
+/// unknown kinds go last, alphabetically.
+pub const INSTALL_ORDER: &[&str] = &[
+    "PriorityClass",
+    "Namespace",
+    "NetworkPolicy",
+    "ResourceQuota",
+    "LimitRange",
+    "PodSecurityPolicy",
+    "PodDisruptionBudget",
+    "ServiceAccount",
+    "Secret",
+    "SecretList",
+    "ConfigMap",
+    "StorageClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "CustomResourceDefinition",
+    "ClusterRole",
+    "ClusterRoleList",
+    "ClusterRoleBinding",
+    "ClusterRoleBindingList",
+    "Role",
+    "RoleList",
+    "RoleBinding",
+    "RoleBindingList",
+    "Service",
+    "DaemonSet",
+    "Pod",
+    "ReplicationController",
+    "ReplicaSet",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "StatefulSet",
+    "Job",
+    "CronJob",
+    "IngressClass",
+    "Ingress",
+    "APIService",
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
+
+/// One rendered document that is not a hook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Manifest {
+    /// The template it came from (`chart/templates/x.yaml`).
+    pub path: String,
+    /// The document text (leading whitespace removed, trailing kept).
+    pub content: String,
+    /// Its `kind` (empty when none).
+    pub kind: String,
+}
+
+/// One rendered hook document (`helm.sh/hook` annotation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hook {
+    /// The template it came from.
+    pub path: String,
+    /// The document text.
+    pub content: String,
+    /// Its `kind`.
+    pub kind: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// The hook events, lower-cased (`pre-install`, `test`, ...).
+    pub events: Vec<String>,
+    /// `helm.sh/hook-weight` (0 when absent or not a number).
+    pub weight: i64,
+}
+
+impl Hook {
+    /// Whether this is a test hook (`test` or `test-success`).
+    pub fn is_test(&self) -> bool {
+        self.events.iter().any(|e| e == "test" || e == "test-success")
+    }
+}
+
+const HOOK_EVENTS: &[&str] = &[
+    "pre-install",
+    "post-install",
+    "pre-delete",
+    "post-delete",
+    "pre-upgrade",
+    "post-upgrade",
+    "pre-rollback",
+    "post-rollback",
+    "test",
+    "test-success",
+];
+
+/// Splits a rendered file on lines starting with `---` (helm 4's `(?m)^---[ \t]*`), dropping
+/// blank documents and each document's leading whitespace.
+pub fn split_manifests(big: &str) -> Vec<&str> {
+    let text = big.trim_start();
+    let bytes = text.as_bytes();
+    let mut docs = Vec::new();
+    let mut start = 0;
+    let mut line_start = Some(0);
+    while let Some(p) = line_start {
+        let next_line = text[p..].find('\n').map(|off| p + off + 1);
+        if bytes[p..].starts_with(b"---") {
+            let mut end = p + 3;
+            while end < bytes.len() && (bytes[end] == b' ' || bytes[end] == b'\t') {
+                end += 1;
+            }
+            docs.push(&text[start..p]);
+            start = end;
+        }
+        line_start = next_line;
+    }
+    docs.push(&text[start..]);
+    docs.into_iter()
+        .filter(|d| !d.trim().is_empty())
+        .map(str::trim_start)
+        .collect()
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::String(_) => "string",
+        Value::Float(_) | Value::Int(_) => "number",
+        Value::Bool(_) => "bool",
+        Value::List(_) => "array",
+        Value::Map(_) => "object",
+        _ => "value",
+    }
+}
+
+/// The parts of a document helm looks at (its `SimpleHead`).
+struct Head {
+    kind: String,
+    name: String,
+    annotations: Option<BTreeMap<String, String>>,
+}
+
+fn head(doc: &str) -> std::result::Result<Head, String> {
+    let v = parse::parse(doc).map_err(|e| e.to_string())?;
+    let de = |what: String| format!("error unmarshaling JSON: while decoding JSON: json: {what}");
+    let map = match &v {
+        Value::Nil => {
+            return Ok(Head {
+                kind: String::new(),
+                name: String::new(),
+                annotations: None,
+            });
+        }
+        Value::Map(m) => m,
+        other => {
+            return Err(de(format!(
+                "cannot unmarshal {} into Go value of type util.SimpleHead",
+                json_kind(other)
+            )));
+        }
+    };
+    let string_field = |v: Option<&Value>, field: &str| match v {
+        None | Some(Value::Nil) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.to_string()),
+        Some(other) => Err(de(format!(
+            "cannot unmarshal {} into Go struct field {field} of type string",
+            json_kind(other)
+        ))),
+    };
+    string_field(map.get("apiVersion"), "SimpleHead.apiVersion")?;
+    let kind = string_field(map.get("kind"), "SimpleHead.kind")?;
+    let (name, annotations) = match map.get("metadata") {
+        None | Some(Value::Nil) => (String::new(), None),
+        Some(Value::Map(md)) => {
+            let name = string_field(md.get("name"), "SimpleHead.metadata.name")?;
+            let ann = match md.get("annotations") {
+                None | Some(Value::Nil) => None,
+                Some(Value::Map(a)) => {
+                    let mut out = BTreeMap::new();
+                    for (k, v) in a.iter() {
+                        let s = string_field(Some(v), "SimpleHead.metadata.annotations")?;
+                        out.insert(k.clone(), s);
+                    }
+                    Some(out)
+                }
+                Some(other) => {
+                    return Err(de(format!(
+                        "cannot unmarshal {} into Go struct field SimpleHead.metadata.annotations of type map[string]string",
+                        json_kind(other)
+                    )));
+                }
+            };
+            (name, ann)
+        }
+        Some(other) => {
+            return Err(de(format!(
+                "cannot unmarshal {} into Go struct field SimpleHead.metadata of type struct {{ Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }}",
+                json_kind(other)
+            )));
+        }
+    };
+    Ok(Head {
+        kind,
+        name,
+        annotations,
+    })
+}
+
+fn kind_rank(kind: &str) -> Option<usize> {
+    INSTALL_ORDER.iter().position(|k| *k == kind)
+}
+
+/// Helm's `lessByKind` as a sort key: known kinds by position, then unknown kinds by name.
+fn kind_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    use std::cmp::Ordering;
+    match (kind_rank(a), kind_rank(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => a.cmp(b),
+    }
+}
+
+/// Helm's `SortManifests`: files in path order, documents in file order, hooks separated,
+/// both lists stable-sorted by kind. `files` maps template paths to their rendered text.
+pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<(Vec<Hook>, Vec<Manifest>)> {
+    let mut hooks = Vec::new();
+    let mut manifests = Vec::new();
+    for (path, content) in files {
+        let base = path.rsplit('/').next().unwrap_or(path);
+        if base.starts_with('_') || content.trim().is_empty() {
+            continue;
+        }
+        for doc in split_manifests(content) {
+            let h = head(doc).map_err(|message| Error::ManifestYaml {
+                path: path.clone(),
+                message,
+            })?;
+            let hook_types = h
+                .annotations
+                .as_ref()
+                .filter(|a| !a.is_empty())
+                .and_then(|a| a.get("helm.sh/hook"));
+            let Some(hook_types) = hook_types else {
+                manifests.push(Manifest {
+                    path: path.clone(),
+                    content: doc.to_string(),
+                    kind: h.kind,
+                });
+                continue;
+            };
+            let events: Vec<String> = hook_types
+                .split(',')
+                .map(|e| e.trim().to_lowercase())
+                .collect();
+            if events.iter().any(|e| !HOOK_EVENTS.contains(&e.as_str())) {
+                // helm skips documents with unknown hook types.
+                continue;
+            }
+            let weight = h
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get("helm.sh/hook-weight"))
+                .and_then(|w| w.parse().ok())
+                .unwrap_or(0);
+            hooks.push(Hook {
+                path: path.clone(),
+                content: doc.to_string(),
+                kind: h.kind,
+                name: h.name,
+                events,
+                weight,
+            });
+        }
+    }
+    manifests.sort_by(|a, b| kind_cmp(&a.kind, &b.kind));
+    hooks.sort_by(|a, b| kind_cmp(&a.kind, &b.kind));
+    Ok((hooks, manifests))
+}
+
+/// What to print.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PrintOptions {
+    /// Leave hooks out (`--no-hooks`).
+    pub no_hooks: bool,
+    /// Leave test hooks out (`--skip-tests`).
+    pub skip_tests: bool,
+}
+
+/// Prints like `helm template`: CRDs (already filtered by the caller), manifests, the whole
+/// trimmed and ended with one newline, then the hooks.
+pub fn print(
+    crds: &[(String, String)],
+    manifests: &[Manifest],
+    hooks: &[Hook],
+    opts: PrintOptions,
+) -> String {
+    let mut body = String::new();
+    for (path, content) in crds {
+        body.push_str("---\n# Source: ");
+        body.push_str(path);
+        body.push('\n');
+        body.push_str(content);
+        body.push('\n');
+    }
+    for m in manifests {
+        body.push_str("---\n# Source: ");
+        body.push_str(&m.path);
+        body.push('\n');
+        body.push_str(&m.content);
+        body.push('\n');
+    }
+    let mut out = String::with_capacity(body.len() + 64);
+    out.push_str(body.trim());
+    out.push('\n');
+    if !opts.no_hooks {
+        for h in hooks {
+            if opts.skip_tests && h.is_test() {
+                continue;
+            }
+            out.push_str("---\n# Source: ");
+            out.push_str(&h.path);
+            out.push('\n');
+            out.push_str(&h.content);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// `--show-only`: keeps the documents whose `# Source:` path (without the chart name) matches one
+/// of `patterns` (Go `filepath.Match`), in pattern order, as helm does.
+pub fn show_only(output: &str, patterns: &[String]) -> Result<String> {
+    let docs = split_manifests(output);
+    let mut picked = Vec::new();
+    for p in patterns {
+        let mut found = false;
+        for doc in &docs {
+            let Some(pos) = doc.find("# Source: ") else {
+                continue;
+            };
+            let after = &doc[pos + "# Source: ".len()..];
+            let line = after.split('\n').next().unwrap_or(after);
+            let Some((_, path)) = line.split_once('/') else {
+                continue;
+            };
+            if crate::chart::ignore::go_match(p, path).unwrap_or(false) {
+                picked.push(*doc);
+                found = true;
+            }
+        }
+        if !found {
+            return Err(Error::Invalid(format!("could not find template {p} in chart")));
+        }
+    }
+    let mut out = String::new();
+    for d in picked {
+        out.push_str("---\n");
+        out.push_str(d);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_like_helm_4() {
+        assert_eq!(split_manifests("a: 1\n---\nb: 2\n"), ["a: 1\n", "b: 2\n"]);
+        assert_eq!(split_manifests("---\na: 1\n---   \n\n---\n"), ["a: 1\n"]);
+        assert_eq!(split_manifests("a: 1\n--- # c\nb: 2"), ["a: 1\n", "# c\nb: 2"]);
+        assert_eq!(split_manifests("a: |\n  ---x\n"), ["a: |\n  ---x\n"]);
+        assert_eq!(split_manifests("  \n# only\n"), ["# only\n"]);
+    }
+
+    #[test]
+    fn sorts_by_kind_and_separates_hooks() {
+        let mut files = BTreeMap::new();
+        files.insert(
+            "c/templates/a.yaml".to_string(),
+            "kind: Deployment\n---\nkind: Zeta\n---\nkind: Service\n---\n# just a comment\n"
+                .to_string(),
+        );
+        files.insert(
+            "c/templates/b.yaml".to_string(),
+            "kind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n"
+                .to_string(),
+        );
+        let (hooks, manifests) = sort_manifests(&files).unwrap();
+        let kinds: Vec<_> = manifests.iter().map(|m| m.kind.as_str()).collect();
+        assert_eq!(kinds, ["Service", "Deployment", "", "Zeta"]);
+        assert_eq!(hooks.len(), 1);
+        assert!(hooks[0].is_test());
+        let out = print(&[], &manifests, &hooks, PrintOptions::default());
+        assert!(out.starts_with("---\n# Source: c/templates/a.yaml\nkind: Service\n\n---"));
+        assert!(out.ends_with("    helm.sh/hook: test\n\n"));
+        let out = print(
+            &[],
+            &manifests,
+            &hooks,
+            PrintOptions {
+                skip_tests: true,
+                ..Default::default()
+            },
+        );
+        assert!(out.ends_with("kind: Zeta\n"));
+    }
+
+    #[test]
+    fn non_yaml_documents_fail_like_helm() {
+        let mut files = BTreeMap::new();
+        files.insert("o/templates/raw.txt".to_string(), "just text\n".to_string());
+        let e = sort_manifests(&files).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "YAML parse error on o/templates/raw.txt: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go value of type util.SimpleHead"
+        );
+    }
+}
