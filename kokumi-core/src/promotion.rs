@@ -499,3 +499,501 @@ fn find_deployable(
     }
     Ok(index)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::condition::{self, ConditionStatus};
+    use crate::api::{
+        AutoDeploy, OrderSpec, PreparationSource, PreparationSpec, PreparationStatus, RenderType,
+        Renderer, Source,
+    };
+    use crate::digest::Digest;
+    use k8s_openapi::jiff::Timestamp;
+
+    const NS: &str = "shop";
+
+    fn at(s: i64) -> Time {
+        Time(Timestamp::from_second(1_700_000_000 + s).unwrap())
+    }
+
+    fn order(auto: AutoDeploy) -> Order {
+        let mut o = Order::new(
+            "podinfo",
+            OrderSpec {
+                source: Some(Source {
+                    oci: Some("oci://ghcr.io/stefanprodan/charts/podinfo".into()),
+                    version: "6.14.1".into(),
+                    pantry_ref: None,
+                }),
+                menu_ref: None,
+                recipe_ref: None,
+                render: None,
+                destination: None,
+                patches: vec![],
+                edits: vec![],
+                auto_deploy: auto,
+            },
+        );
+        o.metadata.namespace = Some(NS.into());
+        o.metadata.uid = Some("0000-order-uid".into());
+        o
+    }
+
+    /// A Ready Preparation of `podinfo` created at `created`.
+    fn prep(name: &str, created: i64) -> Preparation {
+        let digest = Digest::of_bytes(name.as_bytes());
+        let mut p = Preparation::new(
+            name,
+            PreparationSpec {
+                order_name: "podinfo".into(),
+                source: PreparationSource {
+                    oci: "oci://ghcr.io/stefanprodan/charts/podinfo".into(),
+                    version: Some("6.14.1".into()),
+                    base_digest: digest,
+                },
+                renderer: Renderer {
+                    name: "kokumi-render".into(),
+                    version: "0.1.0".into(),
+                    render_type: RenderType::Helm,
+                },
+                config_hash: digest,
+                artifact: crate::api::Artifact {
+                    oci_ref: format!("oci://registry/preparation/podinfo@{digest}"),
+                    digest,
+                    signed: None,
+                },
+                parent_digest: None,
+                commit_message: None,
+            },
+        );
+        p.metadata.namespace = Some(NS.into());
+        p.metadata.creation_timestamp = Some(at(created));
+        p.status = Some(PreparationStatus {
+            conditions: vec![condition::new(
+                condition::READY,
+                ConditionStatus::True,
+                "Pushed",
+                "",
+                Some(1),
+                at(created),
+            )],
+        });
+        p
+    }
+
+    fn not_ready(mut p: Preparation) -> Preparation {
+        p.status = Some(PreparationStatus {
+            conditions: vec![condition::new(
+                condition::READY,
+                ConditionStatus::False,
+                "Rendering",
+                "",
+                Some(1),
+                at(0),
+            )],
+        });
+        p
+    }
+
+    fn approved(mut p: Preparation, when: Option<i64>) -> Preparation {
+        p.labels_mut()
+            .insert(APPROVE_DEPLOY_LABEL.into(), "true".into());
+        if let Some(when) = when {
+            p.annotations_mut()
+                .insert(APPROVED_AT_ANNOTATION.into(), at(when).0.to_string());
+        }
+        p
+    }
+
+    fn serving(order: &Order, preparation: &str) -> Serving {
+        serving_for(
+            order,
+            ServingSpec {
+                order: "podinfo".into(),
+                preparation: preparation.into(),
+                preparation_policy: PreparationPolicy {
+                    type_: policy_for(order),
+                },
+            },
+        )
+    }
+
+    fn chosen(d: &Decision) -> Option<&str> {
+        d.desired().map(|s| s.preparation.as_str())
+    }
+
+    #[test]
+    fn nothing_ready_means_no_serving() {
+        let o = order(AutoDeploy::Enabled);
+        let d = decide(&o, &[], None);
+        assert_eq!(
+            d,
+            Decision::NoChange {
+                reason: NoChangeReason::NoReadyPreparation
+            }
+        );
+        let d = decide(&o, &[not_ready(prep("a", 1))], None);
+        assert_eq!(d.to_string(), "no ready preparation yet");
+    }
+
+    #[test]
+    fn manual_order_waits_for_approval() {
+        let o = order(AutoDeploy::Disabled);
+        let d = decide(&o, &[prep("a", 1), prep("b", 2)], None);
+        assert_eq!(
+            d,
+            Decision::NoChange {
+                reason: NoChangeReason::AwaitingApproval {
+                    latest_ready: "b".into()
+                }
+            }
+        );
+    }
+
+    #[test]
+    fn auto_deploy_creates_serving_for_newest_ready() {
+        let o = order(AutoDeploy::Enabled);
+        let preps = [
+            prep("a", 1),
+            prep("c", 3),
+            not_ready(prep("d", 4)),
+            prep("b", 2),
+        ];
+        let d = decide(&o, &preps, None);
+        let Decision::Create { spec, selection } = &d else {
+            panic!("expected create, got {d:?}");
+        };
+        assert_eq!(spec.preparation, "c");
+        assert_eq!(spec.order, "podinfo");
+        assert_eq!(spec.preparation_policy.type_, PromotionPolicy::Automatic);
+        assert_eq!(
+            selection.cause,
+            Cause::AutoDeploy {
+                created: Some(at(3))
+            }
+        );
+        assert_eq!(
+            d.to_string(),
+            "create serving for c (newest ready, auto-deploy)"
+        );
+    }
+
+    #[test]
+    fn ineligible_preparations_are_ignored() {
+        let o = order(AutoDeploy::Enabled);
+        let mut deleting = prep("deleting", 9);
+        deleting.metadata.deletion_timestamp = Some(at(10));
+        let mut other_order = prep("other-order", 9);
+        other_order.spec.order_name = "other".into();
+        let mut other_ns = prep("other-ns", 9);
+        other_ns.metadata.namespace = Some("elsewhere".into());
+        let preps = [
+            prep("ok", 1),
+            deleting,
+            other_order,
+            other_ns,
+            approved(not_ready(prep("unready", 9)), Some(20)),
+        ];
+        assert_eq!(chosen(&decide(&o, &preps, None)), Some("ok"));
+    }
+
+    #[test]
+    fn approval_selects_on_a_manual_order() {
+        let o = order(AutoDeploy::Disabled);
+        let preps = [prep("a", 1), approved(prep("b", 2), Some(5)), prep("c", 3)];
+        let d = decide(&o, &preps, None);
+        assert_eq!(chosen(&d), Some("b"));
+        assert_eq!(
+            d.desired().unwrap().preparation_policy.type_,
+            PromotionPolicy::Manual
+        );
+    }
+
+    #[test]
+    fn latest_approval_wins_whatever_the_list_order() {
+        let o = order(AutoDeploy::Disabled);
+        let preps = vec![
+            approved(prep("a", 1), Some(30)),
+            approved(prep("b", 2), Some(10)),
+            approved(prep("c", 3), Some(20)),
+            prep("d", 4),
+        ];
+        // Every permutation of the list gives the same answer.
+        let mut seen = std::collections::BTreeSet::new();
+        let mut preps = preps;
+        permute(&mut preps, 0, &mut |list| {
+            seen.insert(chosen(&decide(&o, list, None)).map(str::to_owned));
+        });
+        assert_eq!(seen.into_iter().collect::<Vec<_>>(), [Some("a".to_owned())]);
+    }
+
+    fn permute(list: &mut Vec<Preparation>, k: usize, f: &mut impl FnMut(&[Preparation])) {
+        if k == list.len() {
+            f(list);
+            return;
+        }
+        for i in k..list.len() {
+            list.swap(k, i);
+            permute(list, k + 1, f);
+            list.swap(k, i);
+        }
+    }
+
+    #[test]
+    fn approval_ties_break_by_creation_then_name() {
+        let o = order(AutoDeploy::Disabled);
+        let same_time = [
+            approved(prep("x", 2), Some(9)),
+            approved(prep("y", 1), Some(9)),
+        ];
+        assert_eq!(chosen(&decide(&o, &same_time, None)), Some("x"));
+        let same_creation = [
+            approved(prep("b", 1), Some(9)),
+            approved(prep("a", 1), Some(9)),
+        ];
+        assert_eq!(chosen(&decide(&o, &same_creation, None)), Some("b"));
+    }
+
+    #[test]
+    fn approval_without_time_counts_from_creation() {
+        let o = order(AutoDeploy::Disabled);
+        // "old" was approved (label only) and is older than "new"'s explicit approval time.
+        let preps = [
+            approved(prep("old", 5), None),
+            approved(prep("new", 1), Some(3)),
+        ];
+        assert_eq!(chosen(&decide(&o, &preps, None)), Some("old"));
+        let mut garbled = approved(prep("garbled", 1), None);
+        garbled
+            .annotations_mut()
+            .insert(APPROVED_AT_ANNOTATION.into(), "yesterday".into());
+        assert_eq!(garbled.approved_at(), Some(at(1)));
+        let preps = [garbled, approved(prep("timed", 0), Some(2))];
+        assert_eq!(chosen(&decide(&o, &preps, None)), Some("timed"));
+    }
+
+    #[test]
+    fn approval_label_must_be_true() {
+        let o = order(AutoDeploy::Disabled);
+        let mut p = prep("a", 1);
+        p.labels_mut()
+            .insert(APPROVE_DEPLOY_LABEL.into(), "yes".into());
+        assert!(!p.is_approved());
+        assert!(!decide(&o, &[p], None).is_change());
+    }
+
+    #[test]
+    fn approval_after_newest_overrides_auto_deploy_until_a_newer_render() {
+        let o = order(AutoDeploy::Enabled);
+        let mut preps = vec![approved(prep("old", 1), Some(10)), prep("mid", 5)];
+        assert_eq!(chosen(&decide(&o, &preps, None)), Some("old"));
+        preps.push(prep("new", 11));
+        assert_eq!(chosen(&decide(&o, &preps, None)), Some("new"));
+    }
+
+    #[test]
+    fn up_to_date_serving_is_left_alone() {
+        let o = order(AutoDeploy::Enabled);
+        let preps = [prep("a", 1), prep("b", 2)];
+        let s = serving(&o, "b");
+        let d = decide(&o, &preps, Some(&s));
+        assert!(!d.is_change());
+        assert_eq!(
+            d.to_string(),
+            "serving is up to date: b (newest ready, auto-deploy)"
+        );
+    }
+
+    #[test]
+    fn serving_moves_to_the_selection() {
+        let o = order(AutoDeploy::Enabled);
+        let preps = [prep("a", 1), prep("b", 2)];
+        let s = serving(&o, "a");
+        let d = decide(&o, &preps, Some(&s));
+        let Decision::Update { spec, previous, .. } = &d else {
+            panic!("expected update, got {d:?}");
+        };
+        assert_eq!(previous.preparation, "a");
+        assert_eq!(spec.preparation, "b");
+        assert_eq!(
+            d.to_string(),
+            "move serving from a to b (newest ready, auto-deploy)"
+        );
+    }
+
+    #[test]
+    fn removing_approvals_does_not_undeploy() {
+        let o = order(AutoDeploy::Disabled);
+        let s = serving(&o, "a");
+        let d = decide(&o, &[prep("a", 1), prep("b", 2)], Some(&s));
+        assert_eq!(
+            d,
+            Decision::NoChange {
+                reason: NoChangeReason::UpToDate(Selection {
+                    preparation: "a".into(),
+                    cause: Cause::Current
+                })
+            }
+        );
+    }
+
+    #[test]
+    fn toggling_auto_deploy_updates_the_policy() {
+        let manual = order(AutoDeploy::Disabled);
+        let s = serving(&manual, "a");
+        let mut auto = manual;
+        auto.spec.auto_deploy = AutoDeploy::Enabled;
+        let d = decide(&auto, &[prep("a", 1)], Some(&s));
+        let Decision::Update { spec, previous, .. } = d else {
+            panic!("expected update");
+        };
+        assert_eq!(spec.preparation, previous.preparation);
+        assert_eq!(spec.preparation_policy.type_, PromotionPolicy::Automatic);
+        assert_eq!(previous.preparation_policy.type_, PromotionPolicy::Manual);
+    }
+
+    #[test]
+    fn serving_object_is_named_and_owned_by_the_order() {
+        let o = order(AutoDeploy::Enabled);
+        let s = serving(&o, "a");
+        assert_eq!(s.metadata.name.as_deref(), Some("podinfo"));
+        assert_eq!(s.metadata.namespace.as_deref(), Some(NS));
+        assert_eq!(
+            s.labels().get(ORDER_LABEL).map(String::as_str),
+            Some("podinfo")
+        );
+        let owners = s.metadata.owner_references.as_ref().unwrap();
+        assert_eq!(owners.len(), 1);
+        assert_eq!(owners[0].kind, "Order");
+        assert_eq!(owners[0].uid, "0000-order-uid");
+        assert_eq!(owners[0].controller, Some(true));
+        assert_eq!(s.spec.preparation, "a");
+    }
+
+    #[test]
+    fn promote_returns_approval_and_the_decision_it_leads_to() {
+        let o = order(AutoDeploy::Disabled);
+        let mut preps = vec![prep("a", 1), prep("b", 2)];
+        let s = serving(&o, "b");
+        let p = promote(&o, &preps, Some(&s), "a", &at(100)).unwrap();
+        assert_eq!(p.approval.preparation, "a");
+        assert_eq!(
+            p.approval.merge_patch(),
+            json!({"metadata": {
+                "labels": {APPROVE_DEPLOY_LABEL: "true"},
+                "annotations": {APPROVED_AT_ANNOTATION: "2023-11-14T22:15:00Z"},
+            }})
+        );
+        assert_eq!(chosen(&p.decision), Some("a"));
+        // Once the approval is written, the controller's own decision agrees.
+        p.approval.apply_to(&mut preps[0]);
+        assert_eq!(preps[0].approved_at(), Some(at(100)));
+        assert_eq!(decide(&o, &preps, Some(&s)), p.decision);
+    }
+
+    #[test]
+    fn promote_refuses_what_cannot_be_deployed() {
+        let o = order(AutoDeploy::Disabled);
+        let mut foreign = prep("foreign", 1);
+        foreign.spec.order_name = "other".into();
+        let preps = [not_ready(prep("unready", 1)), foreign];
+        assert_eq!(
+            promote(&o, &preps, None, "missing", &at(0))
+                .unwrap_err()
+                .to_string(),
+            "preparation \"missing\" does not exist"
+        );
+        assert_eq!(
+            promote(&o, &preps, None, "unready", &at(0)).unwrap_err(),
+            PromotionError::NotReady {
+                name: "unready".into()
+            }
+        );
+        assert_eq!(
+            promote(&o, &preps, None, "foreign", &at(0))
+                .unwrap_err()
+                .to_string(),
+            "preparation \"foreign\" belongs to order \"other\", not \"podinfo\""
+        );
+    }
+
+    #[test]
+    fn rollback_picks_the_newest_older_ready_preparation() {
+        let o = order(AutoDeploy::Enabled);
+        let preps = [
+            prep("v1", 1),
+            prep("v2", 2),
+            not_ready(prep("v2b", 3)),
+            prep("v3", 4),
+        ];
+        let s = serving(&o, "v3");
+        let r = rollback(&o, &preps, Some(&s), None, &at(50)).unwrap();
+        assert_eq!(r.approval.preparation, "v2");
+        let Decision::Update {
+            spec,
+            previous,
+            selection,
+        } = &r.decision
+        else {
+            panic!("expected update, got {:?}", r.decision);
+        };
+        assert_eq!(
+            (previous.preparation.as_str(), spec.preparation.as_str()),
+            ("v3", "v2")
+        );
+        assert_eq!(selection.cause, Cause::Approved { at: Some(at(50)) });
+    }
+
+    #[test]
+    fn rollback_to_a_named_older_preparation_holds_under_auto_deploy() {
+        let o = order(AutoDeploy::Enabled);
+        let mut preps = vec![prep("v1", 1), prep("v2", 2), prep("v3", 3)];
+        let s = serving(&o, "v3");
+        let r = rollback(&o, &preps, Some(&s), Some("v1"), &at(10)).unwrap();
+        assert_eq!(chosen(&r.decision), Some("v1"));
+        r.approval.apply_to(&mut preps[0]);
+        // Re-deciding keeps v1 (no re-render happened) …
+        let s = serving(&o, "v1");
+        assert!(!decide(&o, &preps, Some(&s)).is_change());
+        // … until a newer Preparation is rendered.
+        preps.push(prep("v4", 11));
+        assert_eq!(chosen(&decide(&o, &preps, Some(&s))), Some("v4"));
+    }
+
+    #[test]
+    fn rollback_errors() {
+        let o = order(AutoDeploy::Disabled);
+        let preps = [prep("v1", 1), prep("v2", 2)];
+        assert_eq!(
+            rollback(&o, &preps, None, None, &at(0)).unwrap_err(),
+            PromotionError::NothingServed {
+                order: "podinfo".into()
+            }
+        );
+        let s = serving(&o, "v1");
+        assert_eq!(
+            rollback(&o, &preps, Some(&s), None, &at(0))
+                .unwrap_err()
+                .to_string(),
+            "order \"podinfo\" has no ready preparation older than \"v1\""
+        );
+        assert_eq!(
+            rollback(&o, &preps, Some(&s), Some("v2"), &at(0))
+                .unwrap_err()
+                .to_string(),
+            "preparation \"v2\" is not older than the served preparation \"v1\""
+        );
+        let gone = serving(&o, "v0");
+        assert!(matches!(
+            rollback(&o, &preps, Some(&gone), None, &at(0)),
+            Err(PromotionError::UnknownPreparation { .. })
+        ));
+    }
+
+    #[test]
+    fn errors_fold_into_the_crate_error() {
+        let e: crate::Error = PromotionError::NotReady { name: "a".into() }.into();
+        assert_eq!(e.to_string(), "preparation \"a\" is not ready");
+    }
+}

@@ -1,7 +1,10 @@
 //! Integration tests of `kokumi-core`, one binary; each topic is a module.
 
 mod crd;
-// mod merge; (TEMP: does not compile yet)
+mod digest;
+mod document;
+mod merge;
 mod no_io;
-// mod policy; (TEMP: does not compile yet)
+mod patch;
+mod policy;
 mod samples;
