@@ -15,6 +15,18 @@ pub enum Error {
     /// A promotion request cannot be carried out.
     #[error(transparent)]
     Promotion(#[from] crate::promotion::PromotionError),
+    /// A digest string is malformed.
+    #[error(transparent)]
+    Digest(#[from] crate::digest::DigestError),
+    /// A manifest document stream could not be read.
+    #[error(transparent)]
+    Document(#[from] crate::document::DocumentError),
+    /// A patch could not be applied to the rendered documents.
+    #[error(transparent)]
+    Patch(#[from] crate::patch::PatchError),
+    /// A field path does not parse.
+    #[error(transparent)]
+    Path(#[from] crate::patch::PathError),
 }
 
 /// `Result` with [`Error`] as the default error type.

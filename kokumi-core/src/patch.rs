@@ -15,13 +15,22 @@
 //!   mergePatch: {spec: {type: NodePort}}
 //! ```
 //!
-//! This module holds the serde/schema types.
+//! The types live here; applying them is in [`apply`] and the `set` path syntax in [`path`].
+
+pub mod apply;
+pub mod path;
 
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+pub use apply::{
+    PatchContext, PatchError, PatchErrorKind, PatchOrigin, apply_patches, apply_patches_in_order,
+    matches_target,
+};
+pub use path::{FieldPath, PathError, PathSegment, SetError};
 
 /// One patch: which documents it targets and what it does to them.
 ///

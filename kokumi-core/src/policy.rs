@@ -4,6 +4,10 @@
 //! [`Overrides::patches`], each with an [`OverridePolicy`]: `All`, `Restricted` (only what the
 //! allow-list names) or `None` (the default, as upstream).
 
+mod check;
+
+pub use check::{OrderOverrides, PolicyReport, Rule, Subject, Violation, check_overrides};
+
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
