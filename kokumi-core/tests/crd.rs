@@ -439,6 +439,7 @@ fn cel_rules_compile_within_scope_and_budget() {
     ");
 }
 
+#[allow(clippy::needless_pass_by_value)] // json!() literals read better passed by value
 fn order(spec: Value) -> Value {
     json!({
         "apiVersion": "delivery.kokumi.dev/v1alpha1",
@@ -545,4 +546,87 @@ fn menu_restricted_needs_an_allow_list() {
                  "overrides": {"values": {"policy": "Restricted"}, "patches": {"policy": "None"}}}
     });
     assert_eq!(cel_errors("Menu", &menu, None).len(), 1);
+}
+
+#[test]
+fn cel_serving_order_is_immutable() {
+    let serving = |order: &str, preparation: &str| {
+        json!({
+            "apiVersion": "delivery.kokumi.dev/v1alpha1", "kind": "Serving",
+            "metadata": {"name": "podinfo", "namespace": "n"},
+            "spec": {"order": order, "preparation": preparation,
+                     "preparationPolicy": {"type": "Manual"}},
+        })
+    };
+    let old = serving("podinfo", "podinfo-aaaaaaaaaaaa");
+    assert!(
+        cel_errors(
+            "Serving",
+            &serving("podinfo", "podinfo-bbbbbbbbbbbb"),
+            Some(&old)
+        )
+        .is_empty()
+    );
+    assert_eq!(
+        cel_errors(
+            "Serving",
+            &serving("other", "podinfo-aaaaaaaaaaaa"),
+            Some(&old)
+        ),
+        ["self == oldSelf: order is immutable"]
+    );
+}
+
+#[test]
+fn deploy_files_parse_back_into_the_same_crds() {
+    for (crd, kind) in api::crds().iter().zip(KINDS) {
+        let text = std::fs::read_to_string(deploy_dir().join(deploy_file_name(kind))).unwrap();
+        let parsed: k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition =
+            serde_norway::from_str(&text).unwrap();
+        assert_eq!(&parsed, crd, "{kind}");
+    }
+}
+
+#[test]
+fn status_written_with_condition_helpers_validates() {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+    use kokumi_core::api::condition::{self, ConditionStatus, Conditions};
+    let now = Time(k8s_openapi::jiff::Timestamp::from_second(1_750_000_000).unwrap());
+    let mut status = api::OrderStatus::default();
+    status.conditions.set(condition::new(
+        condition::READY,
+        ConditionStatus::Unknown,
+        "",
+        "",
+        Some(3),
+        now.clone(),
+    ));
+    status.conditions.set(condition::new(
+        condition::RENDERED,
+        ConditionStatus::True,
+        "Rendered",
+        "ok",
+        Some(3),
+        now,
+    ));
+    status.observed_generation = Some(3);
+    let mut object = order(json!({"menuRef": {"name": "m"}}));
+    object["status"] = serde_json::to_value(&status).unwrap();
+    let schema = schema_of("Order");
+    let validator = jsonschema::draft4::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&object)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        object["status"]["conditions"][0]["lastTransitionTime"],
+        "2025-06-15T15:06:40Z"
+    );
+    // A reason that is not CamelCase is rejected by the schema.
+    object["status"]["conditions"][0]["reason"] = json!("not a reason");
+    assert!(!validator.is_valid(&object));
 }

@@ -204,3 +204,44 @@ fn schema_rejects_what_upstream_would_not_write() {
         "{errors:?}"
     );
 }
+
+/// The example Orders, Menus and Recipes under `examples/` read into the types without losing a
+/// field (local mode allows non-`oci://` sources, so only the Rust types are checked here).
+#[test]
+fn workspace_examples_read_into_the_types() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut seen = Vec::new();
+    for dir in ["orders", "menus", "recipes"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
+        files.sort();
+        for path in files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        {
+            let object = load(path);
+            let kind = object["kind"].as_str().unwrap_or_default().to_owned();
+            let back = match kind.as_str() {
+                "Recipe" => serde_json::to_value(
+                    serde_json::from_value::<api::Recipe>(object.clone()).unwrap(),
+                )
+                .unwrap(),
+                _ => round_trip(&kind, &object),
+            };
+            assert_eq!(
+                back,
+                object,
+                "{} changes when read into {kind}",
+                path.display()
+            );
+            seen.push(kind);
+        }
+    }
+    assert!(
+        !seen.is_empty(),
+        "no examples found under {}",
+        root.display()
+    );
+}

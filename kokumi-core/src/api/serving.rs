@@ -73,8 +73,12 @@ use crate::digest::Digest;
 )]
 #[serde(rename_all = "camelCase")]
 pub struct ServingSpec {
-    /// Name of the Order served (same namespace).
+    /// Name of the Order served (same namespace). Cannot change: one Serving per Order.
     #[schemars(length(min = 1, max = 253))]
+    #[schemars(extend("x-kubernetes-validations" = [{
+        "rule": "self == oldSelf",
+        "message": "order is immutable",
+    }]))]
     pub order: String,
 
     /// Name of the Preparation to deploy (same namespace).
