@@ -51,13 +51,7 @@ pub fn merge_values(chart: &Chart, vals: &Map, warnings: &mut Warnings) -> Resul
     Ok(dest)
 }
 
-fn coalesce(
-    ch: &Chart,
-    dest: &mut Map,
-    prefix: &str,
-    merge: bool,
-    w: &mut Warnings,
-) -> Result<()> {
+fn coalesce(ch: &Chart, dest: &mut Map, prefix: &str, merge: bool, w: &mut Warnings) -> Result<()> {
     coalesce_chart_values(ch, dest, prefix, merge, w);
     coalesce_deps(ch, dest, prefix, merge, w)
 }
@@ -265,6 +259,31 @@ pub fn path_value<'a>(v: &'a Map, path: &str) -> Option<&'a Value> {
     parent.get(key).filter(|x| !is_table(x))
 }
 
+/// The user's values as `helm template` builds them: `-f` files merged left to right (each a
+/// stream of YAML documents), then every `--set`, then every `--set-string`.
+/// `value_files` holds (name, text) pairs; the name appears in errors.
+pub fn user_values(
+    value_files: &[(String, String)],
+    set: &[String],
+    set_string: &[String],
+) -> Result<Map> {
+    let mut base = Map::new();
+    for (name, text) in value_files {
+        let current = crate::chart::load::load_values(text)
+            .map_err(|e| Error::Values(format!("failed to parse {name}: {e}")))?;
+        base = crate::chart::load::merge_maps(base, &current);
+    }
+    for s in set {
+        crate::strvals::parse_into(s, &mut base)
+            .map_err(|e| Error::Values(format!("failed parsing --set data: {e}")))?;
+    }
+    for s in set_string {
+        crate::strvals::parse_into_string(s, &mut base)
+            .map_err(|e| Error::Values(format!("failed parsing --set-string data: {e}")))?;
+    }
+    Ok(base)
+}
+
 // --- dependencies ------------------------------------------------------------------------------
 
 /// Helm's `CheckDependencies`: every `dependencies` entry must be vendored (by name).
@@ -440,11 +459,7 @@ mod tests {
     use crate::yaml::parse::parse;
 
     fn m(yaml: &str) -> Map {
-        parse(yaml)
-            .unwrap()
-            .as_map()
-            .cloned()
-            .unwrap_or_default()
+        parse(yaml).unwrap().as_map().cloned().unwrap_or_default()
     }
 
     fn chart(name: &str, values: &str, deps: Vec<Chart>) -> Chart {

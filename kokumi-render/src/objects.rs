@@ -1,0 +1,361 @@
+//! `.Files`: a chart's non-template files with helm's methods (`Get`, `GetBytes`, `Glob`,
+//! `Lines`, `AsConfig`, `AsSecrets`).
+//!
+//! `.Release`, `.Chart`, `.Template` and `.Subcharts` are plain maps in helm 4 (see
+//! [`crate::render`]); only `.Files` and `.Capabilities` need methods.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use base64::Engine as _;
+
+use crate::chart::ChartFile;
+use crate::value::{FuncError, Map, Object, Value};
+
+/// `.Files` (helm's `engine.files`, a `map[string][]byte`).
+#[derive(Debug, Clone, Default)]
+pub struct Files {
+    files: BTreeMap<String, Arc<[u8]>>,
+}
+
+impl Files {
+    /// The files of a chart.
+    pub fn new(from: &[ChartFile]) -> Self {
+        Files {
+            files: from
+                .iter()
+                .map(|f| (f.name.clone(), f.data.clone()))
+                .collect(),
+        }
+    }
+
+    /// `GetBytes`: the content, or empty.
+    pub fn get_bytes(&self, name: &str) -> Arc<[u8]> {
+        self.files
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| Arc::from(&[][..]))
+    }
+
+    /// `Get`: the content as a string, or empty.
+    pub fn get(&self, name: &str) -> String {
+        String::from_utf8_lossy(&self.get_bytes(name)).into_owned()
+    }
+
+    /// `Glob`: the files whose name matches a gobwas/glob pattern (`*` stops at `/`, `**` does
+    /// not, `?`, `[...]`, `{a,b}`); an invalid pattern matches everything, as in helm.
+    pub fn glob(&self, pattern: &str) -> Files {
+        let compiled =
+            glob::compile(pattern).unwrap_or_else(|| glob::compile("**").unwrap_or_default());
+        Files {
+            files: self
+                .files
+                .iter()
+                .filter(|(n, _)| glob::matches(&compiled, n))
+                .map(|(n, d)| (n.clone(), d.clone()))
+                .collect(),
+        }
+    }
+
+    /// `Lines`: the content split on `\n`, without a trailing empty line.
+    pub fn lines(&self, name: &str) -> Vec<String> {
+        let data = self.get(name);
+        if data.is_empty() {
+            return Vec::new();
+        }
+        let s = data.strip_suffix('\n').unwrap_or(&data);
+        s.split('\n').map(str::to_string).collect()
+    }
+
+    fn basename_map(&self, f: impl Fn(&[u8]) -> String) -> Value {
+        let mut m = Map::new();
+        for (k, v) in &self.files {
+            let base = k.rsplit('/').next().unwrap_or(k);
+            m.insert(base.to_string(), Value::string(f(v)));
+        }
+        Value::map(m)
+    }
+
+    fn to_yaml(v: Value) -> Result<Value, FuncError> {
+        match crate::funcs::lookup("toYaml") {
+            Some(to_yaml) => to_yaml(&[v]),
+            None => Err(FuncError::new("toYaml is not available")),
+        }
+    }
+}
+
+impl Object for Files {
+    fn type_name(&self) -> &str {
+        "engine.files"
+    }
+    fn kind(&self) -> &str {
+        "map"
+    }
+    fn field(&self, name: &str) -> Option<Value> {
+        self.files.get(name).map(|d| Value::Bytes(d.clone()))
+    }
+    fn has_method(&self, name: &str) -> bool {
+        matches!(
+            name,
+            "Get" | "GetBytes" | "Glob" | "Lines" | "AsConfig" | "AsSecrets"
+        )
+    }
+    fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
+        let want = |n: usize| -> Result<(), FuncError> {
+            if args.len() == n {
+                Ok(())
+            } else {
+                Err(FuncError::new(format!(
+                    "wrong number of args for {name}: want {n} got {}",
+                    args.len()
+                )))
+            }
+        };
+        let arg = || -> Result<String, FuncError> {
+            want(1)?;
+            match &args[0] {
+                Value::String(s) => Ok(s.to_string()),
+                other => Err(FuncError::new(format!(
+                    "wrong type for value; expected string; got {}",
+                    other.type_name()
+                ))),
+            }
+        };
+        Some(match name {
+            "Get" => arg().map(|n| Value::string(self.get(&n))),
+            "GetBytes" => arg().map(|n| Value::Bytes(self.get_bytes(&n))),
+            "Glob" => arg().map(|p| Value::Object(Arc::new(self.glob(&p)))),
+            "Lines" => {
+                arg().map(|n| Value::list(self.lines(&n).into_iter().map(Value::from).collect()))
+            }
+            "AsConfig" => want(0).and_then(|_| {
+                if self.files.is_empty() {
+                    return Ok(Value::string("{}"));
+                }
+                Self::to_yaml(self.basename_map(|d| String::from_utf8_lossy(d).into_owned()))
+            }),
+            "AsSecrets" => want(0).and_then(|_| {
+                if self.files.is_empty() {
+                    return Ok(Value::string("{}"));
+                }
+                Self::to_yaml(
+                    self.basename_map(|d| base64::engine::general_purpose::STANDARD.encode(d)),
+                )
+            }),
+            _ => return None,
+        })
+    }
+    fn go_format(&self) -> String {
+        let mut out = String::from("map[");
+        for (i, (k, v)) in self.files.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(k);
+            out.push(':');
+            out.push_str(&Value::Bytes(v.clone()).to_string());
+        }
+        out.push(']');
+        out
+    }
+    fn to_plain(&self) -> Value {
+        Value::map(
+            self.files
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        Value::string(base64::engine::general_purpose::STANDARD.encode(v)),
+                    )
+                })
+                .collect(),
+        )
+    }
+}
+
+/// gobwas/glob with `/` as the separator.
+mod glob {
+    #[derive(Debug, Clone, PartialEq, Default)]
+    pub(super) struct Pattern(Vec<Tok>);
+
+    #[derive(Debug, Clone, PartialEq)]
+    enum Tok {
+        Lit(char),
+        /// `?`
+        Any,
+        /// `*`
+        Star,
+        /// `**`
+        SuperStar,
+        /// `[...]`: (negated, ranges)
+        Class(bool, Vec<(char, char)>),
+        /// `{a,b}`
+        Alt(Vec<Pattern>),
+    }
+
+    pub(super) fn compile(p: &str) -> Option<Pattern> {
+        let chars: Vec<char> = p.chars().collect();
+        let mut i = 0;
+        let pat = parse(&chars, &mut i, false)?;
+        if i != chars.len() {
+            return None;
+        }
+        Some(pat)
+    }
+
+    fn parse(c: &[char], i: &mut usize, in_alt: bool) -> Option<Pattern> {
+        let mut toks = Vec::new();
+        while *i < c.len() {
+            let ch = c[*i];
+            match ch {
+                '*' => {
+                    if *i + 1 < c.len() && c[*i + 1] == '*' {
+                        toks.push(Tok::SuperStar);
+                        *i += 2;
+                    } else {
+                        toks.push(Tok::Star);
+                        *i += 1;
+                    }
+                }
+                '?' => {
+                    toks.push(Tok::Any);
+                    *i += 1;
+                }
+                '\\' => {
+                    *i += 1;
+                    toks.push(Tok::Lit(*c.get(*i)?));
+                    *i += 1;
+                }
+                '[' => {
+                    *i += 1;
+                    let neg = *i < c.len() && c[*i] == '!';
+                    if neg {
+                        *i += 1;
+                    }
+                    let mut ranges = Vec::new();
+                    loop {
+                        let lo = *c.get(*i)?;
+                        if lo == ']' {
+                            *i += 1;
+                            break;
+                        }
+                        *i += 1;
+                        if *i + 1 < c.len() && c[*i] == '-' && c[*i + 1] != ']' {
+                            ranges.push((lo, c[*i + 1]));
+                            *i += 2;
+                        } else {
+                            ranges.push((lo, lo));
+                        }
+                    }
+                    toks.push(Tok::Class(neg, ranges));
+                }
+                '{' => {
+                    *i += 1;
+                    let mut alts = Vec::new();
+                    loop {
+                        alts.push(parse(c, i, true)?);
+                        match c.get(*i)? {
+                            ',' => *i += 1,
+                            '}' => {
+                                *i += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                    toks.push(Tok::Alt(alts));
+                }
+                ',' | '}' if in_alt => break,
+                _ => {
+                    toks.push(Tok::Lit(ch));
+                    *i += 1;
+                }
+            }
+        }
+        Some(Pattern(toks))
+    }
+
+    pub(super) fn matches(p: &Pattern, name: &str) -> bool {
+        let chars: Vec<char> = name.chars().collect();
+        let mut budget = 1_000_000usize;
+        m(&p.0, &chars, &mut budget)
+    }
+
+    fn m(toks: &[Tok], s: &[char], budget: &mut usize) -> bool {
+        if *budget == 0 {
+            return false;
+        }
+        *budget -= 1;
+        let Some((first, rest)) = toks.split_first() else {
+            return s.is_empty();
+        };
+        match first {
+            Tok::Lit(c) => s.first() == Some(c) && m(rest, &s[1..], budget),
+            Tok::Any => s.first().is_some_and(|&c| c != '/') && m(rest, &s[1..], budget),
+            Tok::Class(neg, ranges) => {
+                s.first().is_some_and(|&c| {
+                    c != '/' && ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *neg
+                }) && m(rest, &s[1..], budget)
+            }
+            Tok::Star => {
+                for k in 0..=s.len() {
+                    if m(rest, &s[k..], budget) {
+                        return true;
+                    }
+                    if k < s.len() && s[k] == '/' {
+                        return false;
+                    }
+                }
+                false
+            }
+            Tok::SuperStar => (0..=s.len()).any(|k| m(rest, &s[k..], budget)),
+            Tok::Alt(alts) => alts.iter().any(|a| {
+                let mut joined = a.0.clone();
+                joined.extend_from_slice(rest);
+                m(&joined, s, budget)
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files() -> Files {
+        Files::new(&[
+            ChartFile::new("files/a.json", b"{}".to_vec()),
+            ChartFile::new("files/sub/b.json", b"x\ny\n".to_vec()),
+            ChartFile::new("README.md", b"hi".to_vec()),
+        ])
+    }
+
+    fn names(f: &Files) -> Vec<String> {
+        f.files.keys().cloned().collect()
+    }
+
+    #[test]
+    fn glob_like_gobwas() {
+        let f = files();
+        assert_eq!(names(&f.glob("files/*.json")), ["files/a.json"]);
+        assert_eq!(
+            names(&f.glob("files/**.json")),
+            ["files/a.json", "files/sub/b.json"]
+        );
+        assert_eq!(
+            names(&f.glob("{README.md,files/a.json}")),
+            ["README.md", "files/a.json"]
+        );
+        assert_eq!(names(&f.glob("files/[a-b].json")), ["files/a.json"]);
+        assert_eq!(names(&f.glob("[")).len(), 3);
+    }
+
+    #[test]
+    fn get_and_lines() {
+        let f = files();
+        assert_eq!(f.get("README.md"), "hi");
+        assert_eq!(f.get("missing"), "");
+        assert_eq!(f.lines("files/sub/b.json"), ["x", "y"]);
+        assert!(f.lines("missing").is_empty());
+    }
+}

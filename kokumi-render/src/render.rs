@@ -1,0 +1,345 @@
+//! Rendering a chart the way `helm template` does, end to end.
+//!
+//! [`render_chart`] runs helm 4.3.1's pipeline: installable check, dependency presence,
+//! dependency processing (conditions, tags, aliases, import-values), values coalescing, schema
+//! validation, the `kubeVersion` check, one shared [`TemplateSet`] for the chart and its
+//! subcharts (parsed deepest path first, so the parent's `define`s win), execution of every
+//! non-`_` template, NOTES.txt removal, document splitting, hooks vs manifests, Helm 4's install
+//! order. [`Rendered::output`] prints the result byte for byte like `helm template`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::capabilities::Capabilities;
+use crate::chart::Chart;
+use crate::error::{Error, Result};
+use crate::objects::Files;
+use crate::output::{self, Hook, Manifest, PrintOptions};
+use crate::template::{Limits, TemplateSet};
+use crate::value::{Map, Value};
+use crate::values::{self, Warnings};
+
+/// What to render and how (the flags of `helm template`).
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// The release name (`helm template NAME`).
+    pub release_name: String,
+    /// `--namespace` (helm's default: `default`).
+    pub namespace: String,
+    /// `.Release.Revision` (1 for `helm template`).
+    pub revision: i64,
+    /// `--is-upgrade`: `.Release.IsUpgrade` true, `.Release.IsInstall` false.
+    pub is_upgrade: bool,
+    /// The user's values: `-f` files and `--set` flags already merged (see
+    /// [`crate::values`] and [`crate::strvals`]).
+    pub values: Map,
+    /// `--kube-version` (default `v1.37.0`).
+    pub kube_version: Option<String>,
+    /// `--api-versions`, added to the built-in list.
+    pub api_versions: Vec<String>,
+    /// `--include-crds`.
+    pub include_crds: bool,
+    /// `--skip-tests`.
+    pub skip_tests: bool,
+    /// `--no-hooks`.
+    pub no_hooks: bool,
+    /// `--skip-schema-validation`.
+    pub skip_schema_validation: bool,
+    /// Bounds on template execution.
+    pub limits: Limits,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        Self {
+            release_name: "release-name".into(),
+            namespace: "default".into(),
+            revision: 1,
+            is_upgrade: false,
+            values: Map::new(),
+            kube_version: None,
+            api_versions: Vec::new(),
+            include_crds: false,
+            skip_tests: false,
+            no_hooks: false,
+            skip_schema_validation: false,
+            limits: Limits::default(),
+        }
+    }
+}
+
+/// The result of a render.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// CRD files (`crds/`) as (path, content), present only with `include_crds`.
+    pub crds: Vec<(String, String)>,
+    /// Non-hook documents in install order.
+    pub manifests: Vec<Manifest>,
+    /// Hook documents (tests included) in install order.
+    pub hooks: Vec<Hook>,
+    /// The root chart's rendered NOTES.txt (never part of the output).
+    pub notes: String,
+    /// Coalescing warnings, as helm logs them.
+    pub warnings: Warnings,
+    print: PrintOptions,
+}
+
+impl Rendered {
+    /// The exact text `helm template` prints on stdout.
+    pub fn output(&self) -> String {
+        output::print(&self.crds, &self.manifests, &self.hooks, self.print)
+    }
+}
+
+/// Renders `chart` like `helm template`.
+///
+/// ```
+/// use kokumi_render::chart::{Chart, ChartFile, load};
+/// use kokumi_render::render::{RenderOptions, render_chart};
+///
+/// let chart = load::load_files(
+///     vec![
+///         ChartFile::new("Chart.yaml", b"apiVersion: v2\nname: demo\nversion: 0.1.0\n".to_vec()),
+///         ChartFile::new("values.yaml", b"replicas: 2\n".to_vec()),
+///         ChartFile::new(
+///             "templates/cm.yaml",
+///             b"kind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  n: {{ .Values.replicas | quote }}\n".to_vec(),
+///         ),
+///     ],
+///     &Default::default(),
+/// )?;
+/// let opts = RenderOptions { release_name: "rel".into(), ..Default::default() };
+/// let out = render_chart(&chart, &opts)?.output();
+/// assert_eq!(
+///     out,
+///     "---\n# Source: demo/templates/cm.yaml\nkind: ConfigMap\nmetadata:\n  name: rel\ndata:\n  n: \"2\"\n"
+/// );
+/// # Ok::<(), kokumi_render::error::Error>(())
+/// ```
+pub fn render_chart(chart: &Chart, opts: &RenderOptions) -> Result<Rendered> {
+    let t = &chart.metadata.chart_type;
+    if !(t.is_empty() || t == "application") {
+        if t.eq_ignore_ascii_case("library") {
+            return Err(Error::LibraryChart);
+        }
+        return Err(Error::Load(format!("{t} charts are not installable")));
+    }
+    if !chart.metadata.dependencies.is_empty() {
+        values::check_dependencies(chart)?;
+    }
+    let mut warnings = Warnings::new();
+    let mut chart = chart.clone();
+    values::process_dependencies(&mut chart, &opts.values, &mut warnings)
+        .map_err(|e| Error::Dependencies(e.to_string()))?;
+
+    let caps = Capabilities::new(opts.kube_version.as_deref(), &opts.api_versions)?;
+    let vals = values::coalesce_values(&chart, &opts.values, &mut warnings)?;
+    if !opts.skip_schema_validation {
+        let mut report = String::new();
+        validate_schemas(&chart, &vals, &mut report);
+        if !report.is_empty() {
+            return Err(Error::Schema(report));
+        }
+    }
+    if !chart.metadata.kube_version.is_empty()
+        && !crate::chart::semver::is_compatible_range(
+            &chart.metadata.kube_version,
+            &caps.kube_version.normalized,
+        )
+    {
+        return Err(Error::KubeVersion {
+            constraint: chart.metadata.kube_version.clone(),
+            version: caps.kube_version.version.clone(),
+        });
+    }
+
+    let mut release = Map::new();
+    release.insert("Name".into(), Value::string(opts.release_name.as_str()));
+    release.insert("Namespace".into(), Value::string(opts.namespace.as_str()));
+    release.insert("IsUpgrade".into(), Value::Bool(opts.is_upgrade));
+    release.insert("IsInstall".into(), Value::Bool(!opts.is_upgrade));
+    release.insert("Revision".into(), Value::Int(opts.revision));
+    release.insert("Service".into(), Value::string("Helm"));
+    let shared = Shared {
+        release: Value::map(release),
+        capabilities: Value::Object(Arc::new(caps)),
+    };
+    let mut templates: Vec<Renderable> = Vec::new();
+    collect_templates(
+        &chart,
+        chart.name(),
+        true,
+        Value::map(vals),
+        &shared,
+        &mut templates,
+    );
+
+    // Helm's parse order: more path segments first, then reverse lexical order.
+    templates.sort_by(|a, b| {
+        let (ca, cb) = (a.name.matches('/').count(), b.name.matches('/').count());
+        cb.cmp(&ca).then_with(|| b.name.cmp(&a.name))
+    });
+    let mut set = TemplateSet::with_limits(opts.limits);
+    for t in &templates {
+        set.add(&t.name, &t.text)?;
+    }
+    let mut rendered: BTreeMap<String, String> = BTreeMap::new();
+    for t in &templates {
+        let base = t.name.rsplit('/').next().unwrap_or(&t.name);
+        if base.starts_with('_') {
+            continue;
+        }
+        let mut data = (*t.context).clone();
+        let mut tpl = Map::new();
+        tpl.insert("Name".into(), Value::string(t.name.as_str()));
+        tpl.insert("BasePath".into(), Value::string(t.base_path.as_str()));
+        data.insert("Template".into(), Value::map(tpl));
+        let out = set.render(&t.name, &Value::map(data))?;
+        rendered.insert(t.name.clone(), out);
+    }
+
+    let root_notes = format!("{}/templates/NOTES.txt", chart.name());
+    let notes = rendered.get(&root_notes).cloned().unwrap_or_default();
+    rendered.retain(|k, _| !k.ends_with("NOTES.txt"));
+
+    let (hooks, manifests) = output::sort_manifests(&rendered)?;
+    let crds = if opts.include_crds {
+        chart
+            .crd_objects(chart.name())
+            .into_iter()
+            .map(|(path, f)| (path, f.text()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Rendered {
+        crds,
+        manifests,
+        hooks,
+        notes,
+        warnings,
+        print: PrintOptions {
+            no_hooks: opts.no_hooks,
+            skip_tests: opts.skip_tests,
+        },
+    })
+}
+
+struct Shared {
+    release: Value,
+    capabilities: Value,
+}
+
+struct Renderable {
+    name: String,
+    text: String,
+    base_path: String,
+    context: Arc<Map>,
+}
+
+/// Helm's `recAllTpls`: builds each chart's template context (its `.Values` scope, `.Chart`,
+/// `.Files`, `.Subcharts`) and collects its templates under their full names. Returns the
+/// chart's context (for the parent's `.Subcharts`).
+fn collect_templates(
+    chart: &Chart,
+    full_path: &str,
+    is_root: bool,
+    values: Value,
+    shared: &Shared,
+    out: &mut Vec<Renderable>,
+) -> Value {
+    let mut subcharts = Map::new();
+    for child in &chart.dependencies {
+        let child_values = match values.as_map().and_then(|m| m.get(child.name())) {
+            Some(v @ Value::Map(_)) => v.clone(),
+            _ => Value::map(Map::new()),
+        };
+        let child_path = format!("{full_path}/charts/{}", child.name());
+        let ctx = collect_templates(child, &child_path, false, child_values, shared, out);
+        subcharts.insert(child.name().to_string(), ctx);
+    }
+    let mut ctx = Map::new();
+    ctx.insert("Chart".into(), chart.metadata.to_value(is_root));
+    ctx.insert(
+        "Files".into(),
+        Value::Object(Arc::new(Files::new(&chart.files))),
+    );
+    ctx.insert("Release".into(), shared.release.clone());
+    ctx.insert("Capabilities".into(), shared.capabilities.clone());
+    ctx.insert("Values".into(), values);
+    ctx.insert("Subcharts".into(), Value::map(subcharts));
+    let ctx = Arc::new(ctx);
+    let library = chart.is_library();
+    for t in &chart.templates {
+        let base = t.name.rsplit('/').next().unwrap_or(&t.name);
+        if library && !base.starts_with('_') {
+            continue;
+        }
+        out.push(Renderable {
+            name: format!("{full_path}/{}", t.name),
+            text: t.text(),
+            base_path: format!("{full_path}/templates"),
+            context: ctx.clone(),
+        });
+    }
+    Value::Map(ctx)
+}
+
+/// Values as JSON for schema validation (integral floats as integers, like Go's decoder sees
+/// them through `float64`, which JSON Schema's `integer` accepts).
+fn to_json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Nil => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Int(i) => serde_json::Value::from(*i),
+        Value::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                serde_json::Value::from(*f as i64)
+            } else {
+                serde_json::Number::from_f64(*f)
+                    .map(serde_json::Value::Number)
+                    .unwrap_or(serde_json::Value::Null)
+            }
+        }
+        Value::String(s) => serde_json::Value::String(s.to_string()),
+        Value::Bytes(b) => serde_json::Value::String(String::from_utf8_lossy(b).into_owned()),
+        Value::List(l) => serde_json::Value::Array(l.iter().map(to_json).collect()),
+        Value::Map(m) => {
+            serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+        }
+        Value::Object(o) => to_json(&o.to_plain()),
+    }
+}
+
+/// Helm's `ValidateAgainstSchema`: each chart's schema against its scope of the values.
+fn validate_schemas(chart: &Chart, values: &Map, report: &mut String) {
+    if let Some(schema) = &chart.schema {
+        let mut errs = String::new();
+        match serde_json::from_slice::<serde_json::Value>(schema) {
+            Err(e) => errs.push_str(&format!("invalid values.schema.json: {e}\n")),
+            Ok(schema) => match jsonschema::validator_for(&schema) {
+                Err(e) => errs.push_str(&format!("invalid values.schema.json: {e}\n")),
+                Ok(validator) => {
+                    let instance = to_json(&Value::map(values.clone()));
+                    for e in validator.iter_errors(&instance) {
+                        errs.push_str(&format!("- at '{}': {e}\n", e.instance_path()));
+                    }
+                }
+            },
+        }
+        if !errs.is_empty() {
+            report.push_str(&format!("{}:\n{errs}", chart.name()));
+        }
+    }
+    for sub in &chart.dependencies {
+        match values.get(sub.name()) {
+            None | Some(Value::Nil) => {}
+            Some(Value::Map(m)) => validate_schemas(sub, m, report),
+            Some(other) => report.push_str(&format!(
+                "{}:\ninvalid type for values: expected object (map), got {}\n",
+                sub.name(),
+                other.type_name()
+            )),
+        }
+    }
+}

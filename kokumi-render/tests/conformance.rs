@@ -1,0 +1,228 @@
+//! Conformance with helm 4.3.1 on the shared corpus: every case of
+//! `$KOKUMI_SHARED/helm-corpus/golden/INDEX.json` rendered in-process and compared with the
+//! golden output by compare.py's rule (byte-identical, except lines that differ between helm's
+//! two runs; `.err` goldens need helm's final message in our error text).
+//!
+//! Prints `N/38 identical` and the failures. Fails only when a case listed in
+//! `tests/conformance-baseline.txt` stops matching, and says which new cases pass so the
+//! baseline can be raised.
+
+use std::path::{Path, PathBuf};
+
+use kokumi_render::chart::load::{LoadOptions, load_path};
+use kokumi_render::render::{RenderOptions, render_chart};
+use kokumi_render::values::user_values;
+
+/// `$KOKUMI_SHARED`, or `<workspace>/../shared`.
+pub fn shared_dir() -> PathBuf {
+    match std::env::var_os("KOKUMI_SHARED") {
+        Some(p) => PathBuf::from(p),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+    }
+}
+
+/// The corpus, or `None` (with a notice) when it is absent and tools are not required.
+pub fn corpus_dir() -> Option<PathBuf> {
+    let dir = shared_dir().join("helm-corpus");
+    if dir.join("golden/INDEX.json").exists() {
+        return Some(dir);
+    }
+    let msg = format!(
+        "the helm corpus is missing at {} (set KOKUMI_SHARED to the shared/ directory)",
+        dir.display()
+    );
+    if std::env::var("KOKUMI_REQUIRE_TOOLS").as_deref() == Ok("1") {
+        panic!("{msg}");
+    }
+    eprintln!("notice: {msg}; skipping");
+    None
+}
+
+/// The flags of a corpus `helm template` command line.
+#[derive(Debug, Default, Clone)]
+pub struct Cmd {
+    pub release: String,
+    pub chart: String,
+    pub namespace: String,
+    pub values_files: Vec<String>,
+    pub set: Vec<String>,
+    pub set_string: Vec<String>,
+    pub include_crds: bool,
+    pub skip_tests: bool,
+    pub no_hooks: bool,
+    pub kube_version: Option<String>,
+    pub api_versions: Vec<String>,
+}
+
+/// Parses `helm template REL CHART [flags]` (the flags the corpus uses).
+pub fn parse_cmd(cmd: &str) -> Cmd {
+    let words: Vec<&str> = cmd.split_whitespace().collect();
+    let mut c = Cmd {
+        namespace: "default".into(),
+        ..Cmd::default()
+    };
+    let mut positional = Vec::new();
+    let mut i = 2;
+    while i < words.len() {
+        let w = words[i];
+        let mut next = || {
+            i += 1;
+            words.get(i).map(|s| s.to_string()).unwrap_or_default()
+        };
+        match w {
+            "--namespace" | "-n" => c.namespace = next(),
+            "-f" | "--values" => c.values_files.push(next()),
+            "--set" => c.set.push(next()),
+            "--set-string" => c.set_string.push(next()),
+            "--include-crds" => c.include_crds = true,
+            "--skip-tests" => c.skip_tests = true,
+            "--no-hooks" => c.no_hooks = true,
+            "--kube-version" => c.kube_version = Some(next()),
+            "--api-versions" | "-a" => c.api_versions.push(next()),
+            other => positional.push(other.to_string()),
+        }
+        i += 1;
+    }
+    c.release = positional.first().cloned().unwrap_or_default();
+    c.chart = positional.get(1).cloned().unwrap_or_default();
+    c
+}
+
+/// Renders a command in-process; returns stdout, or `Error: ...` text on failure.
+pub fn render_cmd(base: &Path, cmd: &Cmd) -> Result<String, String> {
+    let chart = load_path(&base.join(&cmd.chart), &LoadOptions::default())
+        .map_err(|e| format!("Error: {}", e.helm_message()))?;
+    let mut files = Vec::new();
+    for f in &cmd.values_files {
+        let text = std::fs::read_to_string(base.join(f)).map_err(|e| format!("Error: {f}: {e}"))?;
+        files.push((f.clone(), text));
+    }
+    let values = user_values(&files, &cmd.set, &cmd.set_string)
+        .map_err(|e| format!("Error: {}", e.helm_message()))?;
+    let opts = RenderOptions {
+        release_name: cmd.release.clone(),
+        namespace: cmd.namespace.clone(),
+        values,
+        kube_version: cmd.kube_version.clone(),
+        api_versions: cmd.api_versions.clone(),
+        include_crds: cmd.include_crds,
+        skip_tests: cmd.skip_tests,
+        no_hooks: cmd.no_hooks,
+        ..RenderOptions::default()
+    };
+    render_chart(&chart, &opts)
+        .map(|r| r.output())
+        .map_err(|e| format!("Error: {}", e.helm_message()))
+}
+
+/// compare.py's rule. `golden` is the golden text, `alt` the second run if any, `is_err` for
+/// `.err` goldens. `Ok(note)` on a match, `Err(why)` otherwise.
+pub fn compare(golden: &str, alt: Option<&str>, is_err: bool, got: &str) -> Result<String, String> {
+    if is_err {
+        let last = golden.trim().lines().last().unwrap_or("");
+        let key = last.rsplit(": ").next().unwrap_or("").trim();
+        return if !key.is_empty() && got.contains(key) {
+            Ok("error matches".into())
+        } else {
+            Err(format!(
+                "expected an error containing {key:?}, got {:?}",
+                first_line(got)
+            ))
+        };
+    }
+    if got == golden {
+        return Ok("identical".into());
+    }
+    let Some(alt) = alt else {
+        return Err(first_diff(golden, got));
+    };
+    let (a, b, g): (Vec<_>, Vec<_>, Vec<_>) = (
+        golden.split('\n').collect(),
+        alt.split('\n').collect(),
+        got.split('\n').collect(),
+    );
+    if a.len() != b.len() || a.len() != g.len() {
+        return Err(format!("line count {} != {}", g.len(), a.len()));
+    }
+    for (i, ((x, y), z)) in a.iter().zip(&b).zip(&g).enumerate() {
+        if x != y {
+            continue;
+        }
+        if x != z {
+            return Err(format!("line {}: want {x:?} got {z:?}", i + 1));
+        }
+    }
+    Ok("identical but for random values".into())
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+fn first_diff(want: &str, got: &str) -> String {
+    let (w, g): (Vec<_>, Vec<_>) = (want.split('\n').collect(), got.split('\n').collect());
+    for i in 0..w.len().min(g.len()) {
+        if w[i] != g[i] {
+            return format!("line {}: want {:?} got {:?}", i + 1, w[i], g[i]);
+        }
+    }
+    format!("line count {} != {}", g.len(), w.len())
+}
+
+/// Reads a baseline file: one case name per line, `#` comments.
+pub fn read_baseline(name: &str) -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(name);
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn golden_corpus_matches_helm() {
+    let Some(corpus) = corpus_dir() else {
+        return;
+    };
+    let index: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(corpus.join("golden/INDEX.json")).expect("INDEX.json"),
+    )
+    .expect("INDEX.json is JSON");
+    let entries = index["entries"].as_array().expect("entries");
+    let baseline = read_baseline("conformance-baseline.txt");
+    let mut passed = Vec::new();
+    let mut failures = Vec::new();
+    for e in entries {
+        let file = e["file"].as_str().expect("file").to_string();
+        let cmd = parse_cmd(e["cmd"].as_str().expect("cmd"));
+        let golden_path = corpus.join("golden").join(&file);
+        let golden = std::fs::read_to_string(&golden_path).expect("golden");
+        let alt = std::fs::read_to_string(corpus.join("golden").join(format!("{file}.alt"))).ok();
+        let is_err = file.ends_with(".err");
+        let got = match render_cmd(&corpus, &cmd) {
+            Ok(out) => out,
+            Err(err) => err,
+        };
+        match compare(&golden, alt.as_deref(), is_err, &got) {
+            Ok(_) => passed.push(file),
+            Err(why) => failures.push((file, why)),
+        }
+    }
+    println!("{}/{} identical", passed.len(), entries.len());
+    for (file, why) in &failures {
+        println!("FAIL {file}: {why}");
+    }
+    let newly: Vec<_> = passed.iter().filter(|p| !baseline.contains(p)).collect();
+    if !newly.is_empty() {
+        println!("newly passing (add to tests/conformance-baseline.txt): {newly:?}");
+    }
+    let regressed: Vec<_> = baseline.iter().filter(|b| !passed.contains(b)).collect();
+    assert!(
+        regressed.is_empty(),
+        "cases in the baseline no longer match helm: {regressed:?}"
+    );
+}
