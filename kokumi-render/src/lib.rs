@@ -8,8 +8,12 @@
 pub mod capabilities;
 pub mod chart;
 pub mod error;
+pub mod funcs;
+pub mod gofmt;
+pub mod objects;
 pub mod output;
 pub mod strvals;
+pub mod template;
 pub mod value;
 pub mod values;
 pub mod yaml;

@@ -71,9 +71,9 @@ pub(crate) enum Node {
         pipe: Option<Pipe>,
     },
     /// `{{break}}`.
-    Break(usize),
+    Break(#[allow(dead_code)] usize),
     /// `{{continue}}`.
-    Continue(usize),
+    Continue(#[allow(dead_code)] usize),
     /// A comment (kept only when comments are parsed).
     Comment,
 }
@@ -299,5 +299,45 @@ impl fmt::Display for Pipe {
             write!(f, "{c}")?;
         }
         Ok(())
+    }
+}
+
+/// Go's `BranchNode.String()`: `{{range pipe}}body{{else}}body{{end}}`.
+pub(crate) fn write_branch(f: &mut fmt::Formatter<'_>, name: &str, b: &Branch) -> fmt::Result {
+    write!(f, "{{{{{name} {}}}}}", b.pipe)?;
+    write_list(f, &b.list)?;
+    if let Some(el) = &b.else_list {
+        f.write_str("{{else}}")?;
+        write_list(f, el)?;
+    }
+    f.write_str("{{end}}")
+}
+
+fn write_list(f: &mut fmt::Formatter<'_>, list: &[Node]) -> fmt::Result {
+    for n in list {
+        write!(f, "{n}")?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Node::Text(t) => f.write_str(t),
+            Node::Action(p) => write!(f, "{{{{{p}}}}}"),
+            Node::If(b) => write_branch(f, "if", b),
+            Node::With(b) => write_branch(f, "with", b),
+            Node::Range(b) => write_branch(f, "range", b),
+            Node::Template { name, pipe, .. } => {
+                write!(f, "{{{{template {}", super::lex::go_quote(name))?;
+                if let Some(p) = pipe {
+                    write!(f, " {p}")?;
+                }
+                f.write_str("}}")
+            }
+            Node::Break(_) => f.write_str("{{break}}"),
+            Node::Continue(_) => f.write_str("{{continue}}"),
+            Node::Comment => Ok(()),
+        }
     }
 }

@@ -80,7 +80,9 @@ impl Forward {
                     }
                     let new = self.deep_inner(child.clone(), depth + 1);
                     if !same(&new, child) {
-                        changed.get_or_insert_with(|| (*m).clone()).insert(k.clone(), new);
+                        changed
+                            .get_or_insert_with(|| (*m).clone())
+                            .insert(k.clone(), new);
                     }
                 }
                 match changed {
@@ -157,7 +159,6 @@ enum Ctl {
 
 type R<T> = Result<T, Error>;
 
-
 impl<'s> Exec<'s> {
     fn lookup(&self, name: &str) -> Option<Arc<Tree>> {
         for o in self.overlays.iter().rev() {
@@ -169,10 +170,7 @@ impl<'s> Exec<'s> {
     }
 
     fn error(&self, fr: &Frame<'_>, pos: usize, node: &dyn fmt::Display, msg: String) -> Error {
-        let mut ctx = node.to_string();
-        if ctx.chars().count() > 20 {
-            ctx = ctx.chars().take(20).collect::<String>() + "...";
-        }
+        let ctx = node.to_string();
         Error::Exec(Box::new(ExecError {
             location: fr.tree.location(pos),
             template: fr.tree.name.to_string(),
@@ -219,7 +217,7 @@ impl<'s> Exec<'s> {
     pub(crate) fn exec_tree(
         &mut self,
         tree: &Tree,
-        dot: Value,
+        dot: &Value,
         dot_origin_invalid: bool,
         out: &mut String,
     ) -> R<()> {
@@ -230,7 +228,10 @@ impl<'s> Exec<'s> {
                 location: String::new(),
                 template: tree.name.to_string(),
                 context: String::new(),
-                message: format!("exceeded maximum template depth ({})", self.limits.max_depth),
+                message: format!(
+                    "exceeded maximum template depth ({})",
+                    self.limits.max_depth
+                ),
                 helm_message: None,
             })));
         }
@@ -244,7 +245,7 @@ impl<'s> Exec<'s> {
             vars: vec![(Cow::Borrowed("$"), dot.clone(), origin)],
         };
         let r = stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || {
-            self.walk_list(&mut fr, &dot, origin, &tree.root, out)
+            self.walk_list(&mut fr, dot, origin, &tree.root, out)
         });
         self.depth -= 1;
         r.map(|_| ())
@@ -303,7 +304,7 @@ impl<'s> Exec<'s> {
                         format!("template {} not defined", super::lex::go_quote(name)),
                     ));
                 };
-                self.exec_tree(&tree, data, o == Origin::Invalid, out)?;
+                self.exec_tree(&tree, &data, o == Origin::Invalid, out)?;
             }
             Node::Break(_) => return Ok(Ctl::Break),
             Node::Continue(_) => return Ok(Ctl::Continue),
@@ -384,7 +385,14 @@ impl<'s> Exec<'s> {
                     this.set_or_push(fr, b.pipe.is_assign, first, elem.clone(), Origin::Iface, b)?;
                 } else {
                     this.set_or_push(fr, b.pipe.is_assign, first, key, Origin::Typed, b)?;
-                    this.set_or_push(fr, b.pipe.is_assign, &decl[1], elem.clone(), Origin::Iface, b)?;
+                    this.set_or_push(
+                        fr,
+                        b.pipe.is_assign,
+                        &decl[1],
+                        elem.clone(),
+                        Origin::Iface,
+                        b,
+                    )?;
                 }
             }
             let r = this.walk_list(fr, &elem, Origin::Iface, &b.list, out);
@@ -414,11 +422,12 @@ impl<'s> Exec<'s> {
             Value::Int(n) => {
                 if decl.len() > 1 {
                     fr.vars.truncate(mark);
+                    let at = last_node(&b.pipe);
                     return Err(self.error(
                         fr,
-                        b.pos,
-                        &b.pipe,
-                        "can't use 2 variables when ranging over an integer".to_string(),
+                        at.pos(),
+                        at,
+                        format!("can't use {n} to iterate over more than one variable"),
                     ));
                 }
                 for i in 0..(*n).max(0) {
@@ -429,7 +438,13 @@ impl<'s> Exec<'s> {
             }
             Value::Bytes(bs) => {
                 for (i, e) in bs.iter().enumerate() {
-                    if !iterate(self, fr, Value::Int(i as i64), Value::Int(i64::from(*e)), out)? {
+                    if !iterate(
+                        self,
+                        fr,
+                        Value::Int(i as i64),
+                        Value::Int(i64::from(*e)),
+                        out,
+                    )? {
                         break;
                     }
                 }
@@ -439,7 +454,9 @@ impl<'s> Exec<'s> {
                 // Structs can't be ranged over; an object that is a map or list in disguise
                 // ranges over its plain form.
                 match o.to_plain() {
-                    p @ (Value::Map(_) | Value::List(_)) if o.kind() != "struct" && o.kind() != "ptr" => {
+                    p @ (Value::Map(_) | Value::List(_))
+                        if o.kind() != "struct" && o.kind() != "ptr" =>
+                    {
                         let r = match &p {
                             Value::List(l) => {
                                 for (i, e) in l.iter().enumerate() {
@@ -451,7 +468,13 @@ impl<'s> Exec<'s> {
                             }
                             Value::Map(m) => {
                                 for (k, e) in m.iter() {
-                                    if !iterate(self, fr, Value::string(k.as_str()), e.clone(), out)? {
+                                    if !iterate(
+                                        self,
+                                        fr,
+                                        Value::string(k.as_str()),
+                                        e.clone(),
+                                        out,
+                                    )? {
                                         break;
                                     }
                                 }
@@ -462,18 +485,20 @@ impl<'s> Exec<'s> {
                         r?;
                     }
                     _ => {
+                        let at = last_node(&b.pipe);
                         return Err(self.error(
                             fr,
-                            b.pos,
-                            &RangeNode(b),
-                            format!("range can't iterate over {}", v),
+                            at.pos(),
+                            at,
+                            format!("range can't iterate over {v}"),
                         ));
                     }
                 }
             }
             other => {
                 let msg = format!("range can't iterate over {other}");
-                return Err(self.error(fr, b.pos, &RangeNode(b), msg));
+                let at = last_node(&b.pipe);
+                return Err(self.error(fr, at.pos(), at, msg));
             }
         }
         fr.vars.truncate(mark);
@@ -562,12 +587,7 @@ impl<'s> Exec<'s> {
         Ok((v, o))
     }
 
-    fn not_a_function(
-        &self,
-        fr: &Frame<'_>,
-        cmd: &Command,
-        final_: &Option<Value>,
-    ) -> R<()> {
+    fn not_a_function(&self, fr: &Frame<'_>, cmd: &Command, final_: &Option<Value>) -> R<()> {
         if cmd.args.len() > 1 || final_.is_some() {
             let first = &cmd.args[0];
             return Err(self.error(
@@ -591,9 +611,18 @@ impl<'s> Exec<'s> {
         let first = &cmd.args[0];
         let rest = &cmd.args[1..];
         match first {
-            Arg::Field { pos, idents } => {
-                self.eval_field_chain(fr, dot, origin, dot.clone(), origin, idents, rest, final_, *pos, first)
-            }
+            Arg::Field { pos, idents } => self.eval_field_chain(
+                fr,
+                dot,
+                origin,
+                dot.clone(),
+                origin,
+                idents,
+                rest,
+                final_.as_ref(),
+                *pos,
+                first,
+            ),
             Arg::Chain { pos, node, fields } => {
                 if matches!(node.as_ref(), Arg::Nil(_)) {
                     return Err(self.error(
@@ -604,7 +633,18 @@ impl<'s> Exec<'s> {
                     ));
                 }
                 let (recv, o) = self.eval_arg_value(fr, dot, origin, node)?;
-                self.eval_field_chain(fr, dot, origin, recv, o, fields, rest, final_, *pos, first)
+                self.eval_field_chain(
+                    fr,
+                    dot,
+                    origin,
+                    recv,
+                    o,
+                    fields,
+                    rest,
+                    final_.as_ref(),
+                    *pos,
+                    first,
+                )
             }
             Arg::Variable { pos, name, fields } => {
                 let (v, o) = self.var_value(fr, name, *pos, first)?;
@@ -612,11 +652,22 @@ impl<'s> Exec<'s> {
                     self.not_a_function(fr, cmd, &final_)?;
                     return Ok(v);
                 }
-                self.eval_field_chain(fr, dot, origin, v, o, fields, rest, final_, *pos, first)
+                self.eval_field_chain(
+                    fr,
+                    dot,
+                    origin,
+                    v,
+                    o,
+                    fields,
+                    rest,
+                    final_.as_ref(),
+                    *pos,
+                    first,
+                )
             }
-            Arg::Func { pos, name, func } => {
-                self.eval_call(fr, dot, origin, *func, name, *pos, cmd.pos, cmd, rest, final_)
-            }
+            Arg::Func { pos, name, func } => self.eval_call(
+                fr, dot, origin, *func, name, *pos, cmd.pos, cmd, rest, final_,
+            ),
             Arg::Pipe(p) => {
                 self.not_a_function(fr, cmd, &final_)?;
                 self.enter_pipe(fr, dot, origin, p).map(|(v, _)| v)
@@ -731,7 +782,7 @@ impl<'s> Exec<'s> {
         recv_origin: Origin,
         idents: &[Box<str>],
         args: &[Arg],
-        final_: Option<Value>,
+        final_: Option<&Value>,
         pos: usize,
         node: &Arg,
     ) -> R<Value> {
@@ -740,8 +791,8 @@ impl<'s> Exec<'s> {
         let n = idents.len();
         for (i, name) in idents.iter().enumerate() {
             let last = i + 1 == n;
-            let (a, f): (&[Arg], Option<Value>) = if last { (args, None) } else { (&[], None) };
-            let fin = if last { final_.clone() } else { f };
+            let (a, fin): (&[Arg], Option<&Value>) =
+                if last { (args, final_) } else { (&[], None) };
             let (v, no) = self.eval_field(fr, dot, origin, name, pos, node, a, fin, cur, o)?;
             cur = v;
             o = no;
@@ -759,7 +810,7 @@ impl<'s> Exec<'s> {
         pos: usize,
         node: &Arg,
         args: &[Arg],
-        final_: Option<Value>,
+        final_: Option<&Value>,
         recv: Value,
         recv_origin: Origin,
     ) -> R<(Value, Origin)> {
@@ -797,11 +848,11 @@ impl<'s> Exec<'s> {
                         argv.push(self.forward.deep(v));
                     }
                     if let Some(f) = final_ {
-                        argv.push(self.forward.deep(f));
+                        argv.push(self.forward.deep(f.clone()));
                     }
                     return match obj.call(name, &argv) {
                         Some(Ok(v)) => Ok((v, Origin::Typed)),
-                        Some(Err(e)) => Err(self.call_error(fr, pos, node, name, e)),
+                        Some(Err(e)) => Err(self.call_error(fr, pos, node, name, &e)),
                         None => Err(self.error(
                             fr,
                             pos,
@@ -852,7 +903,7 @@ impl<'s> Exec<'s> {
         pos: usize,
         node: &dyn fmt::Display,
         name: &str,
-        e: FuncError,
+        e: &FuncError,
     ) -> Error {
         self.error(fr, pos, node, format!("error calling {name}: {e}"))
     }
@@ -883,7 +934,8 @@ impl<'s> Exec<'s> {
             Arg::Variable { pos, name, fields } => {
                 let (mut cur, mut o) = self.var_value(fr, name, *pos, a)?;
                 for f in fields {
-                    let (v, no) = self.eval_field(fr, dot, origin, f, *pos, a, &[], None, cur, o)?;
+                    let (v, no) =
+                        self.eval_field(fr, dot, origin, f, *pos, a, &[], None, cur, o)?;
                     cur = v;
                     o = no;
                 }
@@ -907,7 +959,8 @@ impl<'s> Exec<'s> {
                 }
                 let (mut cur, mut o) = self.eval_arg_value(fr, dot, origin, node)?;
                 for f in fields {
-                    let (v, no) = self.eval_field(fr, dot, origin, f, *pos, a, &[], None, cur, o)?;
+                    let (v, no) =
+                        self.eval_field(fr, dot, origin, f, *pos, a, &[], None, cur, o)?;
                     cur = v;
                     o = no;
                 }
@@ -945,7 +998,9 @@ impl<'s> Exec<'s> {
                     Param::String => {
                         Err(self.error(fr, *pos, a, format!("expected string; found {a}")))
                     }
-                    Param::Bool => Err(self.error(fr, *pos, a, format!("expected bool; found {a}"))),
+                    Param::Bool => {
+                        Err(self.error(fr, *pos, a, format!("expected bool; found {a}")))
+                    }
                     _ => Err(self.error(
                         fr,
                         *pos,
@@ -963,7 +1018,9 @@ impl<'s> Exec<'s> {
                     Param::Float64 => {
                         Err(self.error(fr, *pos, a, format!("expected float; found {a}")))
                     }
-                    Param::Bool => Err(self.error(fr, *pos, a, format!("expected bool; found {a}"))),
+                    Param::Bool => {
+                        Err(self.error(fr, *pos, a, format!("expected bool; found {a}")))
+                    }
                     _ => Err(self.error(
                         fr,
                         *pos,
@@ -1202,22 +1259,21 @@ impl<'s> Exec<'s> {
                         }
                         Ok(self.forward.shallow(v))
                     }
-                    Err(e) => Err(self.call_error(fr, cmd_pos, cmd, name, e)),
+                    Err(e) => Err(self.call_error(fr, cmd_pos, cmd, name, &e)),
                 }
             }
             FuncRef::Builtin(b) => self.call_builtin(fr, b, name, cmd_pos, cmd, &argv),
             FuncRef::Include => {
                 let tname = argv[0].as_str().unwrap_or_default().to_string();
-                let data = argv[1].clone();
                 let mut buf = String::new();
-                match self.include(&tname, data, &mut buf) {
+                match self.include(&tname, &argv[1], &mut buf) {
                     Ok(()) => Ok(Value::string(buf)),
                     Err(e) => Err(self.wrap_call_error(fr, cmd_pos, cmd, name, e)),
                 }
             }
             FuncRef::Tpl => {
                 let text = argv[0].as_str().unwrap_or_default().to_string();
-                match self.tpl(&text, argv[1].clone()) {
+                match self.tpl(&text, &argv[1]) {
                     Ok(s) => Ok(Value::string(s)),
                     Err(e) => Err(self.wrap_call_error(fr, cmd_pos, cmd, name, e)),
                 }
@@ -1294,7 +1350,9 @@ impl<'s> Exec<'s> {
         node: &dyn fmt::Display,
         argv: &[Value],
     ) -> R<Value> {
-        let fail = |this: &Self, m: String| this.error(fr, pos, node, format!("error calling {name}: {m}"));
+        let fail = |this: &Self, m: String| {
+            this.error(fr, pos, node, format!("error calling {name}: {m}"))
+        };
         let deep = |this: &mut Self, v: &[Value]| -> Vec<Value> {
             v.iter().map(|x| this.forward.deep(x.clone())).collect()
         };
@@ -1338,7 +1396,7 @@ impl<'s> Exec<'s> {
     }
 
     /// Helm's `include`: execute a named template into a string, with its depth limit.
-    fn include(&mut self, name: &str, data: Value, out: &mut String) -> Result<(), CallErr> {
+    fn include(&mut self, name: &str, data: &Value, out: &mut String) -> Result<(), CallErr> {
         let count = self.includes.entry(name.to_string()).or_insert(0);
         if *count > INCLUDE_LIMIT {
             return Err(CallErr::Msg(format!(
@@ -1359,7 +1417,7 @@ impl<'s> Exec<'s> {
     }
 
     /// Helm's `tpl`: parse `text` into a layer over the current templates and execute it.
-    fn tpl(&mut self, text: &str, data: Value) -> Result<String, CallErr> {
+    fn tpl(&mut self, text: &str, data: &Value) -> Result<String, CallErr> {
         let quoted = super::lex::go_quote(text);
         let trees = super::parse::parse_file(super::TPL_NAME, text)
             .map_err(|e| CallErr::Wrapped(format!("cannot parse template {quoted}"), e))?;
@@ -1387,7 +1445,10 @@ impl<'s> Exec<'s> {
         };
         self.overlays.pop();
         r.map_err(|e| {
-            CallErr::Wrapped(format!("error during tpl function execution for {quoted}"), e)
+            CallErr::Wrapped(
+                format!("error during tpl function execution for {quoted}"),
+                e,
+            )
         })?;
         Ok(out.replace("<no value>", ""))
     }
@@ -1416,15 +1477,26 @@ impl fmt::Display for TemplateNode<'_> {
     }
 }
 
-/// Go's `RangeNode.String()`.
-struct RangeNode<'a>(&'a Branch);
-
-impl fmt::Display for RangeNode<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{{{{range {}}}}}", self.0.pipe)?;
-        f.write_str("...")
+/// The node Go's executor last marked while evaluating `pipe` (its errors point there).
+fn last_node(pipe: &Pipe) -> &Arg {
+    let cmd = pipe.cmds.last().map(|c| &c.args);
+    match cmd {
+        Some(args) => match args.first() {
+            Some(Arg::Func { .. }) if pipe.cmds.len() == 1 => args.last().unwrap_or(&args[0]),
+            Some(first) => {
+                if matches!(first, Arg::Func { .. }) {
+                    first
+                } else {
+                    args.last().unwrap_or(first)
+                }
+            }
+            None => &NIL_ARG,
+        },
+        None => &NIL_ARG,
     }
 }
+
+static NIL_ARG: Arg = Arg::Nil(0);
 
 struct Ident<'a>(&'a str);
 

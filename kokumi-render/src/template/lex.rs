@@ -281,9 +281,7 @@ impl<'a> Lexer<'a> {
                 let delim = self.pos + off;
                 let mut trim = false;
                 let after = &self.src[delim + LEFT.len()..];
-                if after.len() >= 2
-                    && after.as_bytes()[0] == b'-'
-                    && is_space(after.as_bytes()[1])
+                if after.len() >= 2 && after.as_bytes()[0] == b'-' && is_space(after.as_bytes()[1])
                 {
                     trim = true;
                 }
@@ -697,9 +695,18 @@ mod tests {
     #[test]
     fn errors() {
         assert_eq!(kinds("{{ .x ").last().unwrap().1, "unclosed action");
-        assert_eq!(kinds("{{ 3k }}").last().unwrap().1, "bad number syntax: \"3k\"");
-        assert_eq!(kinds("{{ \"ab }}").last().unwrap().1, "unterminated quoted string");
-        assert_eq!(kinds("{{ /* x */ .y }}").last().unwrap().1, "comment ends before closing delimiter");
+        assert_eq!(
+            kinds("{{ 3k }}").last().unwrap().1,
+            "bad number syntax: \"3k\""
+        );
+        assert_eq!(
+            kinds("{{ \"ab }}").last().unwrap().1,
+            "unterminated quoted string"
+        );
+        assert_eq!(
+            kinds("{{ /* x */ .y }}").last().unwrap().1,
+            "comment ends before closing delimiter"
+        );
         assert_eq!(kinds("{{ ) }}").last().unwrap().1, "unexpected right paren");
         assert_eq!(kinds("{{ ( }}").last().unwrap().1, "unclosed left paren");
     }

@@ -207,6 +207,6 @@ impl TemplateSet {
             includes: BTreeMap::new(),
             forward: &mut guard,
         };
-        ex.exec_tree(&tree, data.clone(), false, out)
+        ex.exec_tree(&tree, data, false, out)
     }
 }

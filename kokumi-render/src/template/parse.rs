@@ -119,7 +119,10 @@ impl Parser {
         if token.kind == Tok::Error {
             let mut extra = String::new();
             if self.action_line != 0 && self.action_line != token.line {
-                extra = format!(" in action started at {}:{}", self.parse_name, self.action_line);
+                extra = format!(
+                    " in action started at {}:{}",
+                    self.parse_name, self.action_line
+                );
                 if token.text.ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
                 }
@@ -194,14 +197,14 @@ impl Parser {
         if !matches!(end, Item::End) {
             return Err(self.errorf(format!("unexpected {} in {CONTEXT}", end.describe())));
         }
-        self.add_tree(name, list)
+        self.add_tree(&name, list)
     }
 
     /// Go's `Tree.add`: a second non-empty definition in one file is an error; an empty one
     /// never replaces a non-empty one.
-    fn add_tree(&mut self, name: String, root: Vec<Node>) -> PResult<()> {
+    fn add_tree(&mut self, name: &str, root: Vec<Node>) -> PResult<()> {
         let tree = Tree {
-            name: Arc::from(name.as_str()),
+            name: Arc::from(name),
             parse_name: self.parse_name.clone(),
             source: self.source.clone(),
             root,
@@ -212,7 +215,7 @@ impl Parser {
             } else if !tree.is_empty() {
                 return Err(self.errorf(format!(
                     "template: multiple definition of template {}",
-                    super::lex::go_quote(&name)
+                    super::lex::go_quote(name)
                 )));
             }
             return Ok(());
@@ -258,7 +261,11 @@ impl Parser {
                 self.expect(Tok::RightDelim, "end")?;
                 return Ok(Item::End);
             }
-            Tok::If => return self.control("if").map(|b| Item::Node(Node::If(Box::new(b)))),
+            Tok::If => {
+                return self
+                    .control("if")
+                    .map(|b| Item::Node(Node::If(Box::new(b))));
+            }
             Tok::Range => {
                 return self
                     .control("range")
@@ -389,7 +396,7 @@ impl Parser {
         if !matches!(end, Item::End) {
             return Err(self.errorf(format!("unexpected {} in {CONTEXT}", end.describe())));
         }
-        self.add_tree(name.clone(), list)?;
+        self.add_tree(&name, list)?;
         Ok(Node::Template {
             pos: t.pos,
             name: name.into_boxed_str(),
@@ -535,7 +542,9 @@ impl Parser {
                 }
             }
             Arg::Variable {
-                name, fields: mut f, ..
+                name,
+                fields: mut f,
+                ..
             } => {
                 f.extend(fields);
                 Arg::Variable {
@@ -635,7 +644,8 @@ impl Parser {
         };
         if t.kind == Tok::CharConstant {
             let inner = &text[1..];
-            let (c, tail) = unquote_char(inner, '\'').ok_or_else(|| self.errorf("invalid syntax"))?;
+            let (c, tail) =
+                unquote_char(inner, '\'').ok_or_else(|| self.errorf("invalid syntax"))?;
             if tail != "'" {
                 return Err(self.errorf(format!("malformed character constant: {text}")));
             }
@@ -729,15 +739,16 @@ fn parse_go_int(text: &str) -> Option<i128> {
     } else if lower.len() > 1 && lower.starts_with('0') {
         (8, lower[1..].to_string(), true)
     } else {
-        (10, lower.clone(), false)
+        (10, lower, false)
     };
     if digits.contains('_') {
         // Underscores are allowed only between digits (or after a prefix) with base 0.
-        let check = if prefixed {
+        let prefixed_form = if prefixed {
             format!("0{digits}")
         } else {
-            digits.clone()
+            String::new()
         };
+        let check: &str = if prefixed { &prefixed_form } else { &digits };
         if check.starts_with('_') || check.ends_with('_') || check.contains("__") {
             return None;
         }

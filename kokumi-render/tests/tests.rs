@@ -1,0 +1,3 @@
+//! Integration tests of kokumi-render (one binary; topic files below).
+
+mod go_semantics;
