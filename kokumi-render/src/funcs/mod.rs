@@ -1,0 +1,482 @@
+//! Sprig v3.3.0 and Helm's pure template functions.
+//!
+//! Every function that needs only its arguments lives here: all of Sprig's `TxtFuncMap` except
+//! `env`/`expandenv` (Helm removes them), and Helm's `toYaml`, `fromYaml`, `toJson`, `toToml`,
+//! ... family and Helm 4's duration helpers. The engine resolves a name with [`lookup`] once, at
+//! parse time, and calls the [`Func`] pointer. Functions that need the engine (`include`, `tpl`,
+//! `required`, `fail`, `lookup`) and Go's builtins (`and`, `printf`, `eq`, ...) are not here.
+//!
+//! Arguments arrive as [`Value`]s. Sprig's Go signatures have typed parameters (`trunc(c int, s
+//! string)`); Go's template engine refuses a value that is not assignable to such a parameter
+//! *before* the call, with `wrong type for value; expected int; got float64`. [`signature`] tells
+//! the engine each function's parameter types so it can do that check with Go's wording and
+//! position; the functions repeat the check themselves (same message) so they are safe to call
+//! directly.
+//!
+//! # Mutation
+//!
+//! In Go, `set`, `unset`, `merge`, `mergeOverwrite` (and their `must` forms) modify the map they
+//! are given and return it. Values here are immutable and shared, so these functions return the
+//! modified map and leave their argument unchanged; [`mutates_first_arg`] names them so the engine
+//! can store the result back where the first argument came from (the `$_ := set $d "k" v` idiom).
+//!
+//! ```
+//! use kokumi_render::funcs::lookup;
+//! use kokumi_render::value::Value;
+//!
+//! let trunc = lookup("trunc").unwrap();
+//! let out = trunc(&[Value::Int(3), Value::from("kokumi")]).unwrap();
+//! assert_eq!(out.to_string(), "kok");
+//! ```
+
+use std::borrow::Cow;
+
+use crate::value::{Func, FuncError, Map, Value};
+
+mod defaults;
+mod dicts;
+mod encoding;
+mod json;
+mod lists;
+mod math;
+mod paths;
+mod regex;
+pub mod semver;
+mod strings;
+
+/// A Go parameter type of a template function, for Go's argument check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Param {
+    /// `interface{}`: anything.
+    Any,
+    /// `string`.
+    String,
+    /// `int`.
+    Int,
+    /// `float64`.
+    Float64,
+    /// `bool`.
+    Bool,
+    /// `map[string]interface{}`.
+    Map,
+}
+
+impl Param {
+    /// Go's name of the type, as it appears in `expected string`.
+    pub fn go_name(self) -> &'static str {
+        match self {
+            Param::Any => "interface {}",
+            Param::String => "string",
+            Param::Int => "int",
+            Param::Float64 => "float64",
+            Param::Bool => "bool",
+            Param::Map => "map[string]interface {}",
+        }
+    }
+}
+
+/// The Go signature of a template function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Signature {
+    /// The fixed parameters.
+    pub params: &'static [Param],
+    /// The type of the trailing `...T` parameter, if the function is variadic.
+    pub variadic: Option<Param>,
+}
+
+const fn sig(params: &'static [Param]) -> Signature {
+    Signature {
+        params,
+        variadic: None,
+    }
+}
+
+const fn var(params: &'static [Param], rest: Param) -> Signature {
+    Signature {
+        params,
+        variadic: Some(rest),
+    }
+}
+
+use Param::{Any as A, Bool as B, Float64 as F, Int as I, Map as M, String as S};
+
+/// The function table, sorted by name (a test checks it).
+static TABLE: &[(&str, Func, Signature)] = &[
+    ("abbrev", strings::abbrev, sig(&[I, S])),
+    ("abbrevboth", strings::abbrevboth, sig(&[I, I, S])),
+    ("add", math::add, var(&[], A)),
+    ("add1", math::add1, sig(&[A])),
+    ("add1f", math::add1f, sig(&[A])),
+    ("addf", math::addf, var(&[], A)),
+    ("adler32sum", encoding::adler32sum, sig(&[S])),
+    ("all", defaults::all, var(&[], A)),
+    ("any", defaults::any, var(&[], A)),
+    ("append", lists::push, sig(&[A, A])),
+    ("atoi", math::atoi, sig(&[S])),
+    ("b32dec", encoding::b32dec, sig(&[S])),
+    ("b32enc", encoding::b32enc, sig(&[S])),
+    ("b64dec", encoding::b64dec, sig(&[S])),
+    ("b64enc", encoding::b64enc, sig(&[S])),
+    ("base", paths::base, sig(&[S])),
+    ("biggest", math::max, var(&[A], A)),
+    ("camelcase", strings::camelcase, sig(&[S])),
+    ("cat", strings::cat, var(&[], A)),
+    ("ceil", math::ceil, sig(&[A])),
+    ("chunk", lists::chunk, sig(&[I, A])),
+    ("clean", paths::clean, sig(&[S])),
+    ("coalesce", defaults::coalesce, var(&[], A)),
+    ("compact", lists::compact, sig(&[A])),
+    ("concat", lists::concat, var(&[], A)),
+    ("contains", strings::contains, sig(&[S, S])),
+    ("deepCopy", defaults::deep_copy, sig(&[A])),
+    ("deepEqual", defaults::deep_equal, sig(&[A, A])),
+    ("default", defaults::default, var(&[A], A)),
+    ("dict", dicts::dict, var(&[], A)),
+    ("dig", dicts::dig, var(&[], A)),
+    ("dir", paths::dir, sig(&[S])),
+    ("div", math::div, sig(&[A, A])),
+    ("divf", math::divf, var(&[A], A)),
+    ("empty", defaults::empty, sig(&[A])),
+    ("ext", paths::ext, sig(&[S])),
+    ("first", lists::first, sig(&[A])),
+    ("float64", math::float64, sig(&[A])),
+    ("floor", math::floor, sig(&[A])),
+    ("fromJson", encoding::from_json, sig(&[S])),
+    ("fromJsonArray", encoding::from_json_array, sig(&[S])),
+    ("fromYaml", encoding::from_yaml, sig(&[S])),
+    ("fromYamlArray", encoding::from_yaml_array, sig(&[S])),
+    ("get", dicts::get, sig(&[M, S])),
+    ("getHostByName", strings::get_host_by_name, sig(&[S])),
+    ("has", lists::has, sig(&[A, A])),
+    ("hasKey", dicts::has_key, sig(&[M, S])),
+    ("hasPrefix", strings::has_prefix, sig(&[S, S])),
+    ("hasSuffix", strings::has_suffix, sig(&[S, S])),
+    ("hello", strings::hello, sig(&[])),
+    ("indent", strings::indent, sig(&[I, S])),
+    ("initial", lists::initial, sig(&[A])),
+    ("initials", strings::initials, sig(&[S])),
+    ("int", math::int, sig(&[A])),
+    ("int64", math::int64, sig(&[A])),
+    ("isAbs", paths::is_abs, sig(&[S])),
+    ("join", strings::join, sig(&[S, A])),
+    ("kebabcase", strings::kebabcase, sig(&[S])),
+    ("keys", dicts::keys, var(&[], M)),
+    ("kindIs", defaults::kind_is, sig(&[S, A])),
+    ("kindOf", defaults::kind_of, sig(&[A])),
+    ("last", lists::last, sig(&[A])),
+    ("list", lists::list, var(&[], A)),
+    ("lower", strings::lower, sig(&[S])),
+    ("max", math::max, var(&[A], A)),
+    ("maxf", math::maxf, var(&[A], A)),
+    ("merge", dicts::merge, var(&[M], M)),
+    ("mergeOverwrite", dicts::merge_overwrite, var(&[M], M)),
+    ("min", math::min, var(&[A], A)),
+    ("minf", math::minf, var(&[A], A)),
+    ("mod", math::modulo, sig(&[A, A])),
+    ("mul", math::mul, var(&[A], A)),
+    ("mulf", math::mulf, var(&[A], A)),
+    ("mustAppend", lists::must_push, sig(&[A, A])),
+    ("mustChunk", lists::must_chunk, sig(&[I, A])),
+    ("mustCompact", lists::must_compact, sig(&[A])),
+    ("mustDeepCopy", defaults::must_deep_copy, sig(&[A])),
+    ("mustFirst", lists::must_first, sig(&[A])),
+    ("mustFromJson", encoding::must_from_json, sig(&[S])),
+    ("mustHas", lists::must_has, sig(&[A, A])),
+    ("mustInitial", lists::must_initial, sig(&[A])),
+    ("mustLast", lists::must_last, sig(&[A])),
+    ("mustMerge", dicts::must_merge, var(&[M], M)),
+    (
+        "mustMergeOverwrite",
+        dicts::must_merge_overwrite,
+        var(&[M], M),
+    ),
+    ("mustPrepend", lists::must_prepend, sig(&[A, A])),
+    ("mustPush", lists::must_push, sig(&[A, A])),
+    ("mustRegexFind", regex::must_regex_find, sig(&[S, S])),
+    (
+        "mustRegexFindAll",
+        regex::must_regex_find_all,
+        sig(&[S, S, I]),
+    ),
+    ("mustRegexMatch", regex::must_regex_match, sig(&[S, S])),
+    (
+        "mustRegexReplaceAll",
+        regex::must_regex_replace_all,
+        sig(&[S, S, S]),
+    ),
+    (
+        "mustRegexReplaceAllLiteral",
+        regex::must_regex_replace_all_literal,
+        sig(&[S, S, S]),
+    ),
+    ("mustRegexSplit", regex::must_regex_split, sig(&[S, S, I])),
+    ("mustRest", lists::must_rest, sig(&[A])),
+    ("mustReverse", lists::must_reverse, sig(&[A])),
+    ("mustSlice", lists::must_slice, var(&[A], A)),
+    ("mustToJson", encoding::must_to_json, sig(&[A])),
+    ("mustToPrettyJson", encoding::must_to_pretty_json, sig(&[A])),
+    ("mustToRawJson", encoding::must_to_raw_json, sig(&[A])),
+    ("mustToYaml", encoding::must_to_yaml, sig(&[A])),
+    ("mustUniq", lists::must_uniq, sig(&[A])),
+    ("mustWithout", lists::must_without, var(&[A], A)),
+    ("nindent", strings::nindent, sig(&[I, S])),
+    ("nospace", strings::nospace, sig(&[S])),
+    ("omit", dicts::omit, var(&[M], S)),
+    ("osBase", paths::base, sig(&[S])),
+    ("osClean", paths::clean, sig(&[S])),
+    ("osDir", paths::dir, sig(&[S])),
+    ("osExt", paths::ext, sig(&[S])),
+    ("osIsAbs", paths::is_abs, sig(&[S])),
+    ("pick", dicts::pick, var(&[M], S)),
+    ("pluck", dicts::pluck, var(&[S], M)),
+    ("plural", strings::plural, sig(&[S, S, I])),
+    ("prepend", lists::prepend, sig(&[A, A])),
+    ("push", lists::push, sig(&[A, A])),
+    ("quote", strings::quote, var(&[], A)),
+    ("regexFind", regex::regex_find, sig(&[S, S])),
+    ("regexFindAll", regex::regex_find_all, sig(&[S, S, I])),
+    ("regexMatch", regex::regex_match, sig(&[S, S])),
+    ("regexQuoteMeta", regex::regex_quote_meta, sig(&[S])),
+    ("regexReplaceAll", regex::regex_replace_all, sig(&[S, S, S])),
+    (
+        "regexReplaceAllLiteral",
+        regex::regex_replace_all_literal,
+        sig(&[S, S, S]),
+    ),
+    ("regexSplit", regex::regex_split, sig(&[S, S, I])),
+    ("repeat", strings::repeat, sig(&[I, S])),
+    ("replace", strings::replace, sig(&[S, S, S])),
+    ("rest", lists::rest, sig(&[A])),
+    ("reverse", lists::reverse, sig(&[A])),
+    ("round", math::round, var(&[A, I], F)),
+    ("semver", semver::semver_fn, sig(&[S])),
+    ("semverCompare", semver::semver_compare, sig(&[S, S])),
+    ("seq", math::seq, var(&[], I)),
+    ("set", dicts::set, sig(&[M, S, A])),
+    ("sha1sum", encoding::sha1sum, sig(&[S])),
+    ("sha256sum", encoding::sha256sum, sig(&[S])),
+    ("sha512sum", encoding::sha512sum, sig(&[S])),
+    ("slice", lists::slice, var(&[A], A)),
+    ("snakecase", strings::snakecase, sig(&[S])),
+    ("sortAlpha", lists::sort_alpha, sig(&[A])),
+    ("split", strings::split, sig(&[S, S])),
+    ("splitList", strings::split_list, sig(&[S, S])),
+    ("splitn", strings::splitn, sig(&[S, I, S])),
+    ("squote", strings::squote, var(&[], A)),
+    ("sub", math::sub, sig(&[A, A])),
+    ("subf", math::subf, var(&[A], A)),
+    ("substr", strings::substr, sig(&[I, I, S])),
+    ("swapcase", strings::swapcase, sig(&[S])),
+    ("ternary", defaults::ternary, sig(&[A, A, B])),
+    ("title", strings::title, sig(&[S])),
+    ("toDecimal", math::to_decimal, sig(&[A])),
+    ("toJson", encoding::to_json, sig(&[A])),
+    ("toPrettyJson", encoding::to_pretty_json, sig(&[A])),
+    ("toRawJson", encoding::to_raw_json, sig(&[A])),
+    ("toString", strings::to_string, sig(&[A])),
+    ("toStrings", lists::to_strings, sig(&[A])),
+    ("toYaml", encoding::to_yaml, sig(&[A])),
+    ("toYamlPretty", encoding::to_yaml_pretty, sig(&[A])),
+    ("trim", strings::trim, sig(&[S])),
+    ("trimAll", strings::trim_all, sig(&[S, S])),
+    ("trimPrefix", strings::trim_prefix, sig(&[S, S])),
+    ("trimSuffix", strings::trim_suffix, sig(&[S, S])),
+    ("trimall", strings::trim_all, sig(&[S, S])),
+    ("trunc", strings::trunc, sig(&[I, S])),
+    ("tuple", lists::list, var(&[], A)),
+    ("typeIs", defaults::type_is, sig(&[S, A])),
+    ("typeIsLike", defaults::type_is_like, sig(&[S, A])),
+    ("typeOf", defaults::type_of, sig(&[A])),
+    ("uniq", lists::uniq, sig(&[A])),
+    ("unset", dicts::unset, sig(&[M, S])),
+    ("until", math::until, sig(&[I])),
+    ("untilStep", math::until_step, sig(&[I, I, I])),
+    ("untitle", strings::untitle, sig(&[S])),
+    ("upper", strings::upper, sig(&[S])),
+    ("urlJoin", strings::url_join, sig(&[M])),
+    ("urlParse", strings::url_parse, sig(&[S])),
+    ("values", dicts::values, sig(&[M])),
+    ("without", lists::without, var(&[A], A)),
+    ("wrap", strings::wrap, sig(&[I, S])),
+    ("wrapWith", strings::wrap_with, sig(&[I, S, S])),
+];
+
+fn find(name: &str) -> Option<&'static (&'static str, Func, Signature)> {
+    TABLE
+        .binary_search_by(|(n, _, _)| (*n).cmp(name))
+        .ok()
+        .map(|i| &TABLE[i])
+}
+
+/// The function called `name`, if it is a Sprig or pure Helm function.
+pub fn lookup(name: &str) -> Option<Func> {
+    find(name).map(|(_, f, _)| *f)
+}
+
+/// The Go signature of function `name`, for the engine's argument checks.
+pub fn signature(name: &str) -> Option<Signature> {
+    find(name).map(|(_, _, s)| *s)
+}
+
+/// Every function name in the table, sorted.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    TABLE.iter().map(|(n, _, _)| *n)
+}
+
+/// Whether Go's version of `name` modifies its first argument (a map) in place and returns it.
+///
+/// Our version returns the modified map instead; the engine should store that result where
+/// the first argument came from.
+pub fn mutates_first_arg(name: &str) -> bool {
+    matches!(
+        name,
+        "set" | "unset" | "merge" | "mergeOverwrite" | "mustMerge" | "mustMergeOverwrite"
+    )
+}
+
+pub(crate) use json::json_float;
+pub(crate) use math::{parse_go_float as parse_float_go, parse_go_int as parse_int_go};
+
+// ---------------------------------------------------------------------------------------------
+// Argument helpers shared by the function families.
+
+/// `wrong number of args for NAME: want N got M`, as Go's engine says it.
+pub(crate) fn arity(args: &[Value], want: usize, name: &str) -> Result<(), FuncError> {
+    if args.len() == want {
+        Ok(())
+    } else {
+        Err(FuncError::new(format!(
+            "wrong number of args for {name}: want {want} got {}",
+            args.len()
+        )))
+    }
+}
+
+/// At least `want` arguments (variadic functions).
+pub(crate) fn arity_min(args: &[Value], want: usize, name: &str) -> Result<(), FuncError> {
+    if args.len() >= want {
+        Ok(())
+    } else {
+        Err(FuncError::new(format!(
+            "wrong number of args for {name}: want at least {want} got {}",
+            args.len()
+        )))
+    }
+}
+
+fn wrong_type(v: &Value, expected: Param) -> FuncError {
+    match v {
+        Value::Nil => FuncError::new(format!("invalid value; expected {}", expected.go_name())),
+        other => FuncError::new(format!(
+            "wrong type for value; expected {}; got {}",
+            expected.go_name(),
+            other.type_name()
+        )),
+    }
+}
+
+/// A Go `string` parameter.
+pub(crate) fn str_arg(v: &Value) -> Result<&str, FuncError> {
+    match v {
+        Value::String(s) => Ok(s),
+        other => Err(wrong_type(other, Param::String)),
+    }
+}
+
+/// A Go `int` parameter.
+pub(crate) fn int_arg(v: &Value) -> Result<i64, FuncError> {
+    match v {
+        Value::Int(i) => Ok(*i),
+        other => Err(wrong_type(other, Param::Int)),
+    }
+}
+
+/// A Go `bool` parameter.
+pub(crate) fn bool_arg(v: &Value) -> Result<bool, FuncError> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        other => Err(wrong_type(other, Param::Bool)),
+    }
+}
+
+/// A Go `float64` parameter (an integer constant converts, as Go's engine does for literals).
+pub(crate) fn float_arg(v: &Value) -> Result<f64, FuncError> {
+    match v {
+        Value::Float(f) => Ok(*f),
+        Value::Int(i) => Ok(*i as f64),
+        other => Err(wrong_type(other, Param::Float64)),
+    }
+}
+
+/// A Go `map[string]interface{}` parameter (nil is an empty map, as Go passes a nil map).
+pub(crate) fn map_arg(v: &Value) -> Result<Cow<'_, Map>, FuncError> {
+    match v {
+        Value::Map(m) => Ok(Cow::Borrowed(m)),
+        Value::Nil => Ok(Cow::Owned(Map::new())),
+        Value::Object(o) => match o.to_plain() {
+            Value::Map(m) if o.kind() == "map" => Ok(Cow::Owned((*m).clone())),
+            _ => Err(wrong_type(v, Param::Map)),
+        },
+        other => Err(wrong_type(other, Param::Map)),
+    }
+}
+
+/// Sprig's `strval`: strings and bytes as they are, everything else as Go's `%v`.
+pub(crate) fn strval(v: &Value) -> Cow<'_, str> {
+    match v {
+        Value::String(s) => Cow::Borrowed(s),
+        Value::Bytes(b) => String::from_utf8_lossy(b),
+        other => Cow::Owned(other.to_string()),
+    }
+}
+
+/// A Go `string` result.
+pub(crate) fn ok_str(s: impl Into<std::sync::Arc<str>>) -> Result<Value, FuncError> {
+    Ok(Value::String(s.into()))
+}
+
+/// A string made from bytes that Go would keep as they are; invalid UTF-8 (a byte-offset cut
+/// through a character) is replaced, since our strings are UTF-8.
+pub(crate) fn bytes_to_string(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// The Go message of a nil-pointer panic, which Go's engine reports as the call's error.
+pub(crate) const NIL_PANIC: &str =
+    "runtime error: invalid memory address or nil pointer dereference";
+
+/// The elements of a Go slice or array argument, or `None` for any other kind.
+pub(crate) fn as_slice(v: &Value) -> Option<Cow<'_, [Value]>> {
+    match v {
+        Value::List(l) => Some(Cow::Borrowed(l.as_slice())),
+        Value::Bytes(b) => Some(Cow::Owned(
+            b.iter().map(|x| Value::Int(i64::from(*x))).collect(),
+        )),
+        Value::Object(o) if o.kind() == "slice" => match o.to_plain() {
+            Value::List(l) => Some(Cow::Owned((*l).clone())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_sorted_and_unique() {
+        for pair in TABLE.windows(2) {
+            assert!(pair[0].0 < pair[1].0, "{} >= {}", pair[0].0, pair[1].0);
+        }
+    }
+
+    #[test]
+    fn env_functions_are_absent() {
+        assert!(lookup("env").is_none());
+        assert!(lookup("expandenv").is_none());
+        assert!(lookup("include").is_none());
+        assert!(lookup("trunc").is_some());
+    }
+}

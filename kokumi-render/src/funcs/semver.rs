@@ -1,0 +1,574 @@
+//! Masterminds/semver v3 (what Sprig's `semver`/`semverCompare` and Helm's `kubeVersion` check
+//! use): loose version parsing (`v1.2`, `1.21.3-gke.100`) and constraints (`>=1.21-0`, `~1.2`,
+//! `^0.3`, `1.x`, `1.2 - 1.4`, `>=1 <2 || 3`), including its prerelease rule: a prerelease
+//! version only satisfies an AND group whose constraints mention a prerelease.
+//!
+//! The `semver` crate follows Cargo's rules (different wildcard, caret and prerelease
+//! semantics), so this is written against Masterminds' behaviour instead.
+//!
+//! ```
+//! use kokumi_render::funcs::semver::{Constraints, Version};
+//!
+//! let c = Constraints::parse(">=1.21-0").unwrap();
+//! assert!(c.check(&Version::parse("v1.30.2-eks-1234").unwrap()));
+//! assert!(!Constraints::parse("<1.21").unwrap().check(&Version::parse("1.21.0").unwrap()));
+//! ```
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::sync::{Arc, LazyLock};
+
+use regex::Regex;
+
+use crate::value::{FuncError, Object, Value};
+
+use super::{arity, str_arg};
+
+const CV: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
+const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
+
+struct Regexes {
+    version: Regex,
+    constraint: Regex,
+    range: Regex,
+    find: Regex,
+    valid: Regex,
+}
+
+static RE: LazyLock<Option<Regexes>> = LazyLock::new(|| {
+    Some(Regexes {
+        version: Regex::new(
+            r"^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?$",
+        )
+        .ok()?,
+        constraint: Regex::new(&format!(r"^\s*({OPS})\s*({CV})\s*$")).ok()?,
+        range: Regex::new(&format!(r"\s*({CV})\s+-\s+({CV})\s*")).ok()?,
+        find: Regex::new(&format!(r"({OPS})\s*({CV})")).ok()?,
+        valid: Regex::new(&format!(
+            r"^(\s*({OPS})\s*({CV})\s*)((?:\s+|,\s*)({OPS})\s*({CV})\s*)*$"
+        ))
+        .ok()?,
+    })
+});
+
+fn regexes() -> Result<&'static Regexes, String> {
+    RE.as_ref()
+        .ok_or_else(|| "semver: internal regex error".to_string())
+}
+
+/// A semantic version as Masterminds parses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    /// Major number.
+    pub major: u64,
+    /// Minor number.
+    pub minor: u64,
+    /// Patch number.
+    pub patch: u64,
+    /// Prerelease (after `-`), empty if none.
+    pub pre: String,
+    /// Build metadata (after `+`), empty if none.
+    pub metadata: String,
+    /// The text it was parsed from.
+    pub original: String,
+}
+
+const NUM: &str = "0123456789";
+const ALLOWED: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789";
+
+fn contains_only(s: &str, set: &str) -> bool {
+    s.chars().all(|c| set.contains(c))
+}
+
+impl Version {
+    /// Masterminds' `NewVersion` (coercing: `1`, `1.2`, `v1.2.3`, leading zeros allowed).
+    pub fn parse(v: &str) -> Result<Version, String> {
+        let re = regexes()?;
+        let Some(m) = re.version.captures(v) else {
+            return Err("Invalid Semantic Version".into());
+        };
+        let seg = |i: usize| -> Result<u64, String> {
+            match m.get(i) {
+                None => Ok(0),
+                Some(s) => s
+                    .as_str()
+                    .trim_start_matches('.')
+                    .parse::<u64>()
+                    .map_err(|e| format!("error parsing version segment: {e}")),
+            }
+        };
+        let pre = m.get(5).map_or("", |x| x.as_str()).to_string();
+        let metadata = m.get(8).map_or("", |x| x.as_str()).to_string();
+        let ver = Version {
+            major: seg(1)?,
+            minor: seg(2)?,
+            patch: seg(3)?,
+            pre,
+            metadata,
+            original: v.to_string(),
+        };
+        if !ver.pre.is_empty() {
+            for p in ver.pre.split('.') {
+                if contains_only(p, NUM) {
+                    if p.len() > 1 && p.starts_with('0') {
+                        return Err("version segment starts with 0".into());
+                    }
+                } else if !contains_only(p, ALLOWED) {
+                    return Err("invalid prerelease string".into());
+                }
+            }
+        }
+        if !ver.metadata.is_empty() && !ver.metadata.split('.').all(|p| contains_only(p, ALLOWED)) {
+            return Err("invalid metadata string".into());
+        }
+        Ok(ver)
+    }
+
+    /// Masterminds' `Compare`: -1, 0 or 1 (metadata ignored).
+    pub fn compare(&self, o: &Version) -> Ordering {
+        self.major
+            .cmp(&o.major)
+            .then(self.minor.cmp(&o.minor))
+            .then(self.patch.cmp(&o.patch))
+            .then_with(|| match (self.pre.is_empty(), o.pre.is_empty()) {
+                (true, true) => Ordering::Equal,
+                (true, false) => Ordering::Greater,
+                (false, true) => Ordering::Less,
+                (false, false) => compare_prerelease(&self.pre, &o.pre),
+            })
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)?;
+        if !self.pre.is_empty() {
+            write!(f, "-{}", self.pre)?;
+        }
+        if !self.metadata.is_empty() {
+            write!(f, "+{}", self.metadata)?;
+        }
+        Ok(())
+    }
+}
+
+fn compare_prerelease(a: &str, b: &str) -> Ordering {
+    let ap: Vec<&str> = a.split('.').collect();
+    let bp: Vec<&str> = b.split('.').collect();
+    for i in 0..ap.len().max(bp.len()) {
+        let s = ap.get(i).copied().unwrap_or("");
+        let o = bp.get(i).copied().unwrap_or("");
+        let d = compare_pre_part(s, o);
+        if d != Ordering::Equal {
+            return d;
+        }
+    }
+    Ordering::Equal
+}
+
+fn compare_pre_part(s: &str, o: &str) -> Ordering {
+    if s == o {
+        return Ordering::Equal;
+    }
+    if s.is_empty() {
+        return Ordering::Less;
+    }
+    if o.is_empty() {
+        return Ordering::Greater;
+    }
+    match (s.parse::<u64>(), o.parse::<u64>()) {
+        (Err(_), Err(_)) => {
+            if s > o {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+        (Ok(_), Err(_)) => Ordering::Less,
+        (Err(_), Ok(_)) => Ordering::Greater,
+        (Ok(a), Ok(b)) => {
+            if a > b {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    TildeOrEqual,
+    NotEqual,
+    Greater,
+    Less,
+    GreaterEqual,
+    LessEqual,
+    Tilde,
+    Caret,
+}
+
+#[derive(Debug, Clone)]
+struct Constraint {
+    con: Version,
+    op: Op,
+    minor_dirty: bool,
+    patch_dirty: bool,
+    dirty: bool,
+}
+
+/// A parsed constraint: OR groups of AND-ed comparisons.
+#[derive(Debug, Clone)]
+pub struct Constraints {
+    groups: Vec<Vec<Constraint>>,
+    contains_pre: Vec<bool>,
+}
+
+fn is_x(s: &str) -> bool {
+    matches!(s, "x" | "*" | "X")
+}
+
+fn parse_one(c: &str) -> Result<Constraint, String> {
+    let re = regexes()?;
+    if c.is_empty() {
+        return Ok(Constraint {
+            con: Version::parse("0.0.0")?,
+            op: Op::TildeOrEqual,
+            minor_dirty: false,
+            patch_dirty: false,
+            dirty: true,
+        });
+    }
+    let Some(m) = re.constraint.captures(c) else {
+        return Err(format!("improper constraint: {}", crate::gofmt::quote(c)));
+    };
+    let g = |i: usize| m.get(i).map_or("", |x| x.as_str());
+    let op = match g(1) {
+        "" | "=" => Op::TildeOrEqual,
+        "!=" => Op::NotEqual,
+        ">" => Op::Greater,
+        "<" => Op::Less,
+        ">=" | "=>" => Op::GreaterEqual,
+        "<=" | "=<" => Op::LessEqual,
+        "~" | "~>" => Op::Tilde,
+        _ => Op::Caret,
+    };
+    let (mut minor_dirty, mut patch_dirty, mut dirty) = (false, false, false);
+    let ver = if is_x(g(3)) || g(3).is_empty() {
+        dirty = true;
+        format!("0.0.0{}", g(6))
+    } else if is_x(g(4).trim_start_matches('.')) || g(4).is_empty() {
+        minor_dirty = true;
+        dirty = true;
+        format!("{}.0.0{}", g(3), g(6))
+    } else if is_x(g(5).trim_start_matches('.')) || g(5).is_empty() {
+        dirty = true;
+        patch_dirty = true;
+        format!("{}{}.0{}", g(3), g(4), g(6))
+    } else {
+        g(2).to_string()
+    };
+    let con = Version::parse(&ver).map_err(|_| "constraint parser error".to_string())?;
+    Ok(Constraint {
+        con,
+        op,
+        minor_dirty,
+        patch_dirty,
+        dirty,
+    })
+}
+
+impl Constraints {
+    /// Masterminds' `NewConstraint`.
+    pub fn parse(c: &str) -> Result<Constraints, String> {
+        let re = regexes()?;
+        // rewrite "a - b" ranges
+        let mut text = c.to_string();
+        let ranges: Vec<(String, String, String)> = re
+            .range
+            .captures_iter(c)
+            .map(|m| {
+                (
+                    m.get(0).map_or("", |x| x.as_str()).to_string(),
+                    m.get(1).map_or("", |x| x.as_str()).to_string(),
+                    m.get(11).map_or("", |x| x.as_str()).to_string(),
+                )
+            })
+            .collect();
+        for (whole, a, b) in ranges {
+            text = text.replacen(&whole, &format!(">= {a}, <= {b} "), 1);
+        }
+        let mut groups = Vec::new();
+        let mut contains_pre = Vec::new();
+        for part in text.split("||") {
+            if !re.valid.is_match(part) {
+                return Err(format!(
+                    "improper constraint: {}",
+                    crate::gofmt::quote(part)
+                ));
+            }
+            let mut found: Vec<&str> = re.find.find_iter(part).map(|m| m.as_str()).collect();
+            if found.is_empty() {
+                found.push(part);
+            }
+            let mut group = Vec::with_capacity(found.len());
+            let mut pre = false;
+            for s in found {
+                let pc = parse_one(s)?;
+                if !pc.con.pre.is_empty() {
+                    pre = true;
+                }
+                group.push(pc);
+            }
+            groups.push(group);
+            contains_pre.push(pre);
+        }
+        Ok(Constraints {
+            groups,
+            contains_pre,
+        })
+    }
+
+    /// Masterminds' `Check`.
+    pub fn check(&self, v: &Version) -> bool {
+        self.groups
+            .iter()
+            .zip(&self.contains_pre)
+            .any(|(group, pre)| group.iter().all(|c| c.check(v, *pre)))
+    }
+}
+
+impl Constraint {
+    fn check(&self, v: &Version, include_pre: bool) -> bool {
+        if !v.pre.is_empty() && !include_pre {
+            return false;
+        }
+        let c = &self.con;
+        match self.op {
+            Op::TildeOrEqual => {
+                if self.dirty {
+                    self.tilde(v)
+                } else {
+                    v.compare(c) == Ordering::Equal
+                }
+            }
+            Op::NotEqual => {
+                if self.dirty {
+                    if c.major != v.major {
+                        return true;
+                    }
+                    if c.minor != v.minor && !self.minor_dirty {
+                        return true;
+                    } else if self.minor_dirty {
+                        return false;
+                    } else if c.patch != v.patch && !self.patch_dirty {
+                        return true;
+                    } else if self.patch_dirty {
+                        if !v.pre.is_empty() || !c.pre.is_empty() {
+                            return compare_prerelease(&v.pre, &c.pre) != Ordering::Equal;
+                        }
+                        return false;
+                    }
+                }
+                v.compare(c) != Ordering::Equal
+            }
+            Op::Greater => {
+                if !self.dirty {
+                    return v.compare(c) == Ordering::Greater;
+                }
+                if v.major > c.major {
+                    true
+                } else if v.major < c.major || self.minor_dirty {
+                    false
+                } else if self.patch_dirty {
+                    v.minor > c.minor
+                } else {
+                    v.compare(c) == Ordering::Greater
+                }
+            }
+            Op::Less => v.compare(c) == Ordering::Less,
+            Op::GreaterEqual => v.compare(c) != Ordering::Less,
+            Op::LessEqual => {
+                if !self.dirty {
+                    return v.compare(c) != Ordering::Greater;
+                }
+                !(v.major > c.major
+                    || (v.major == c.major && v.minor > c.minor && !self.minor_dirty))
+            }
+            Op::Tilde => self.tilde(v),
+            Op::Caret => {
+                if v.compare(c) == Ordering::Less {
+                    return false;
+                }
+                if c.major > 0 || self.minor_dirty {
+                    return v.major == c.major;
+                }
+                if v.major > 0 {
+                    return false;
+                }
+                if c.minor > 0 || self.patch_dirty {
+                    return v.minor == c.minor;
+                }
+                if v.minor > 0 {
+                    return false;
+                }
+                c.patch == v.patch
+            }
+        }
+    }
+
+    fn tilde(&self, v: &Version) -> bool {
+        let c = &self.con;
+        if v.compare(c) == Ordering::Less {
+            return false;
+        }
+        if c.major == 0 && c.minor == 0 && c.patch == 0 && !self.minor_dirty && !self.patch_dirty {
+            return true;
+        }
+        if v.major != c.major {
+            return false;
+        }
+        v.minor == c.minor || self.minor_dirty
+    }
+}
+
+/// Sprig's `semverCompare constraint version`.
+pub fn semver_compare_str(constraint: &str, version: &str) -> Result<bool, String> {
+    let c = Constraints::parse(constraint)?;
+    let v = Version::parse(version)?;
+    Ok(c.check(&v))
+}
+
+pub(crate) fn semver_compare(args: &[Value]) -> Result<Value, FuncError> {
+    arity(args, 2, "semverCompare")?;
+    let c = str_arg(&args[0])?;
+    let v = str_arg(&args[1])?;
+    semver_compare_str(c, v)
+        .map(Value::Bool)
+        .map_err(FuncError::new)
+}
+
+/// The `*semver.Version` a template gets from `semver`: prints as its normalised form, and has
+/// Masterminds' methods (`Major`, `Minor`, `Patch`, `Prerelease`, `Metadata`, `Original`,
+/// `String`, `Compare`, `LessThan`, `GreaterThan`, `Equal`).
+#[derive(Debug)]
+pub struct SemverObject(pub Version);
+
+impl Object for SemverObject {
+    fn type_name(&self) -> &str {
+        "*semver.Version"
+    }
+    fn kind(&self) -> &str {
+        "ptr"
+    }
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
+    fn has_method(&self, name: &str) -> bool {
+        matches!(
+            name,
+            "Major"
+                | "Minor"
+                | "Patch"
+                | "Prerelease"
+                | "Metadata"
+                | "Original"
+                | "String"
+                | "Compare"
+                | "LessThan"
+                | "GreaterThan"
+                | "Equal"
+        )
+    }
+    fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
+        let v = &self.0;
+        let other = || -> Result<Version, FuncError> {
+            match args.first() {
+                Some(Value::Object(o)) if o.type_name() == "*semver.Version" => {
+                    Version::parse(&o.go_format()).map_err(FuncError::new)
+                }
+                Some(other) => Err(FuncError::new(format!(
+                    "wrong type for value; expected *semver.Version; got {}",
+                    other.type_name()
+                ))),
+                None => Err(FuncError::new(format!(
+                    "wrong number of args for {name}: want 1 got 0"
+                ))),
+            }
+        };
+        Some(match name {
+            "Major" => Ok(Value::Int(v.major as i64)),
+            "Minor" => Ok(Value::Int(v.minor as i64)),
+            "Patch" => Ok(Value::Int(v.patch as i64)),
+            "Prerelease" => Ok(Value::from(v.pre.as_str())),
+            "Metadata" => Ok(Value::from(v.metadata.as_str())),
+            "Original" => Ok(Value::from(v.original.as_str())),
+            "String" => Ok(Value::from(v.to_string())),
+            "Compare" => other().map(|o| Value::Int(v.compare(&o) as i64)),
+            "LessThan" => other().map(|o| Value::Bool(v.compare(&o) == Ordering::Less)),
+            "GreaterThan" => other().map(|o| Value::Bool(v.compare(&o) == Ordering::Greater)),
+            "Equal" => other().map(|o| Value::Bool(v.compare(&o) == Ordering::Equal)),
+            _ => return None,
+        })
+    }
+    fn go_format(&self) -> String {
+        self.0.to_string()
+    }
+    fn to_plain(&self) -> Value {
+        Value::from(self.0.to_string())
+    }
+}
+
+pub(crate) fn semver_fn(args: &[Value]) -> Result<Value, FuncError> {
+    arity(args, 1, "semver")?;
+    let v = Version::parse(str_arg(&args[0])?).map_err(FuncError::new)?;
+    Ok(Value::Object(Arc::new(SemverObject(v))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(c: &str, v: &str) -> bool {
+        semver_compare_str(c, v).unwrap()
+    }
+
+    #[test]
+    fn constraints_like_masterminds() {
+        assert!(ok(">=1.21-0", "1.37.0"));
+        assert!(ok(">=1.21-0", "v1.30.2-eks-a1b2"));
+        assert!(!ok(">=1.21", "v1.30.2-eks-a1b2"));
+        assert!(ok("<1.25.0-0", "1.24.9"));
+        assert!(ok("~1.2.3", "1.2.9"));
+        assert!(!ok("~1.2.3", "1.3.0"));
+        assert!(ok("^1.2", "1.9.0"));
+        assert!(!ok("^0.2.3", "0.3.0"));
+        assert!(ok("^0.0.3", "0.0.3"));
+        assert!(ok("1.x", "1.5.0"));
+        assert!(!ok("1.x", "2.0.0"));
+        assert!(ok("1.2 - 1.4.5", "1.4.5"));
+        assert!(!ok("1.2 - 1.4.5", "1.4.6"));
+        assert!(ok(">=1 <2 || 3", "3.0.0"));
+        assert!(ok(">= 1.19-0, < 1.25-0", "1.20.1"));
+        assert!(ok("*", "4.0.0"));
+        assert!(ok("!=1.2.x", "1.3.0"));
+        assert!(!ok("!=1.2.x", "1.2.4"));
+        assert!(ok(">1.2", "1.3.0"));
+        assert!(!ok(">1.2", "1.2.9"));
+        assert!(ok("<=1.2", "1.2.9"));
+        assert!(semver_compare_str("foo", "1.0.0").is_err());
+        assert!(semver_compare_str(">1", "x.y").is_err());
+    }
+
+    #[test]
+    fn versions_compare() {
+        let v = |s: &str| Version::parse(s).unwrap();
+        assert_eq!(
+            v("1.0.0-alpha").compare(&v("1.0.0-alpha.1")),
+            Ordering::Less
+        );
+        assert_eq!(v("1.0.0-2").compare(&v("1.0.0-10")), Ordering::Less);
+        assert_eq!(v("1.0.0-rc").compare(&v("1.0.0")), Ordering::Less);
+        assert_eq!(v("v1.2").to_string(), "1.2.0");
+    }
+}

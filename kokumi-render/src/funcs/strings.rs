@@ -1,0 +1,805 @@
+//! Sprig's string functions.
+
+use crate::gofmt;
+use crate::value::{FuncError, Map, Value};
+
+use super::{arity, as_slice, bytes_to_string, int_arg, map_arg, ok_str, str_arg, strval};
+
+type R = Result<Value, FuncError>;
+
+pub(crate) fn hello(args: &[Value]) -> R {
+    arity(args, 0, "hello")?;
+    ok_str("Hello!")
+}
+
+fn one_str<'a>(args: &'a [Value], name: &str) -> Result<&'a str, FuncError> {
+    arity(args, 1, name)?;
+    str_arg(&args[0])
+}
+
+fn two_str<'a>(args: &'a [Value], name: &str) -> Result<(&'a str, &'a str), FuncError> {
+    arity(args, 2, name)?;
+    Ok((str_arg(&args[0])?, str_arg(&args[1])?))
+}
+
+pub(crate) fn trim(args: &[Value]) -> R {
+    ok_str(one_str(args, "trim")?.trim_matches(is_go_space))
+}
+
+/// Go's `unicode.IsSpace`.
+pub(crate) fn is_go_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{85}' | '\u{a0}'
+    ) || (c as u32 > 0xff && c.is_whitespace())
+}
+
+pub(crate) fn upper(args: &[Value]) -> R {
+    ok_str(go_upper(one_str(args, "upper")?))
+}
+
+pub(crate) fn lower(args: &[Value]) -> R {
+    ok_str(go_lower(one_str(args, "lower")?))
+}
+
+fn go_upper(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_ascii_uppercase()
+    } else {
+        s.chars().map(simple_upper).collect()
+    }
+}
+
+fn go_lower(s: &str) -> String {
+    if s.is_ascii() {
+        s.to_ascii_lowercase()
+    } else {
+        s.chars().map(simple_lower).collect()
+    }
+}
+
+/// Go maps one rune to one rune (`unicode.ToUpper`); Rust may expand (`ß` → `SS`), which Go
+/// does not, so a multi-char mapping keeps the rune.
+fn simple_upper(c: char) -> char {
+    let mut it = c.to_uppercase();
+    match (it.next(), it.next()) {
+        (Some(u), None) => u,
+        _ => c,
+    }
+}
+
+fn simple_lower(c: char) -> char {
+    let mut it = c.to_lowercase();
+    match (it.next(), it.next()) {
+        (Some(u), None) => u,
+        _ => c,
+    }
+}
+
+/// Go's `strings.Title`: upper-cases the first letter of each word.
+pub(crate) fn title(args: &[Value]) -> R {
+    let s = one_str(args, "title")?;
+    let mut out = String::with_capacity(s.len());
+    let mut prev = ' ';
+    for c in s.chars() {
+        if is_title_separator(prev) {
+            out.push(simple_upper(c));
+        } else {
+            out.push(c);
+        }
+        prev = c;
+    }
+    ok_str(out)
+}
+
+fn is_title_separator(c: char) -> bool {
+    if c.is_ascii() {
+        return !(c.is_ascii_alphanumeric() || c == '_');
+    }
+    if c.is_alphanumeric() {
+        return false;
+    }
+    c.is_whitespace()
+}
+
+/// goutils' `Uncapitalize`: lower-cases the first letter of each whitespace-separated word.
+pub(crate) fn untitle(args: &[Value]) -> R {
+    let s = one_str(args, "untitle")?;
+    let mut out = String::with_capacity(s.len());
+    let mut at_start = true;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            at_start = true;
+            out.push(c);
+        } else if at_start {
+            out.push(simple_lower(c));
+            at_start = false;
+        } else {
+            out.push(c);
+        }
+    }
+    ok_str(out)
+}
+
+/// goutils' `SwapCase`: upper and title case become lower case, lower case becomes upper.
+pub(crate) fn swapcase(args: &[Value]) -> R {
+    let s = one_str(args, "swapcase")?;
+    let out: String = s
+        .chars()
+        .map(|c| {
+            if c.is_uppercase() {
+                simple_lower(c)
+            } else if c.is_lowercase() {
+                simple_upper(c)
+            } else {
+                c
+            }
+        })
+        .collect();
+    ok_str(out)
+}
+
+/// goutils' `Initials`: the first character of each whitespace-separated word.
+pub(crate) fn initials(args: &[Value]) -> R {
+    let s = one_str(args, "initials")?;
+    let mut out = String::new();
+    let mut last_space = true;
+    for c in s.chars() {
+        if c.is_whitespace() {
+            last_space = true;
+        } else {
+            if last_space {
+                out.push(c);
+            }
+            last_space = false;
+        }
+    }
+    ok_str(out)
+}
+
+pub(crate) fn nospace(args: &[Value]) -> R {
+    ok_str(
+        one_str(args, "nospace")?
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>(),
+    )
+}
+
+pub(crate) fn trunc(args: &[Value]) -> R {
+    arity(args, 2, "trunc")?;
+    let c = int_arg(&args[0])?;
+    let s = str_arg(&args[1])?;
+    let len = s.len() as i64;
+    let b = s.as_bytes();
+    if c < 0 && len + c > 0 {
+        return ok_str(bytes_to_string(&b[(len + c) as usize..]));
+    }
+    if c >= 0 && len > c {
+        return ok_str(bytes_to_string(&b[..c as usize]));
+    }
+    Ok(args[1].clone())
+}
+
+pub(crate) fn abbrev(args: &[Value]) -> R {
+    arity(args, 2, "abbrev")?;
+    let width = int_arg(&args[0])?;
+    let s = str_arg(&args[1])?;
+    if width < 4 {
+        return Ok(args[1].clone());
+    }
+    ok_str(abbreviate_full(s, 0, width))
+}
+
+pub(crate) fn abbrevboth(args: &[Value]) -> R {
+    arity(args, 3, "abbrevboth")?;
+    let left = int_arg(&args[0])?;
+    let right = int_arg(&args[1])?;
+    let s = str_arg(&args[2])?;
+    if right < 4 || (left > 0 && right < 7) {
+        return Ok(args[2].clone());
+    }
+    ok_str(abbreviate_full(s, left, right))
+}
+
+/// goutils' `AbbreviateFull` (byte offsets, like Go).
+fn abbreviate_full(s: &str, offset: i64, max_width: i64) -> String {
+    let b = s.as_bytes();
+    let len = b.len() as i64;
+    if s.is_empty() || max_width < 4 || len <= max_width {
+        return s.to_string();
+    }
+    let mut offset = offset.min(len);
+    if len - offset < max_width - 3 {
+        offset = len - (max_width - 3);
+    }
+    if offset <= 4 {
+        return format!("{}...", bytes_to_string(&b[..(max_width - 3) as usize]));
+    }
+    if max_width < 7 {
+        return s.to_string();
+    }
+    if offset + max_width - 3 < len {
+        let rest = bytes_to_string(&b[offset as usize..]);
+        return format!("...{}", abbreviate_full(&rest, 0, max_width - 3));
+    }
+    format!(
+        "...{}",
+        bytes_to_string(&b[(len - (max_width - 3)) as usize..])
+    )
+}
+
+pub(crate) fn substr(args: &[Value]) -> R {
+    arity(args, 3, "substr")?;
+    let start = int_arg(&args[0])?;
+    let end = int_arg(&args[1])?;
+    let s = str_arg(&args[2])?;
+    let b = s.as_bytes();
+    let len = b.len() as i64;
+    let oob = |lo: i64, hi: i64| {
+        if hi > len || hi < 0 {
+            FuncError::new(format!(
+                "runtime error: slice bounds out of range [:{hi}] with length {len}"
+            ))
+        } else {
+            FuncError::new(format!(
+                "runtime error: slice bounds out of range [{lo}:{hi}]"
+            ))
+        }
+    };
+    if start < 0 {
+        if end < 0 || end > len {
+            return Err(oob(0, end));
+        }
+        return ok_str(bytes_to_string(&b[..end as usize]));
+    }
+    if end < 0 || end > len {
+        if start > len {
+            return Err(FuncError::new(format!(
+                "runtime error: slice bounds out of range [{start}:{len}]"
+            )));
+        }
+        return ok_str(bytes_to_string(&b[start as usize..]));
+    }
+    if start > end {
+        return Err(oob(start, end));
+    }
+    ok_str(bytes_to_string(&b[start as usize..end as usize]))
+}
+
+/// Outputs larger than this are refused rather than allocated (a template budget, not Go's).
+const MAX_REPEAT: usize = 64 << 20;
+
+pub(crate) fn repeat(args: &[Value]) -> R {
+    arity(args, 2, "repeat")?;
+    let count = int_arg(&args[0])?;
+    let s = str_arg(&args[1])?;
+    if count < 0 {
+        return Err(FuncError::new("strings: negative Repeat count"));
+    }
+    if (count as u128) * (s.len() as u128) > MAX_REPEAT as u128 {
+        return Err(FuncError::new(format!(
+            "repeat: output of {count} × {} bytes exceeds the {MAX_REPEAT}-byte limit",
+            s.len()
+        )));
+    }
+    ok_str(s.repeat(count as usize))
+}
+
+pub(crate) fn trim_all(args: &[Value]) -> R {
+    let (cutset, s) = two_str(args, "trimAll")?;
+    ok_str(s.trim_matches(|c| cutset.contains(c)))
+}
+
+pub(crate) fn trim_suffix(args: &[Value]) -> R {
+    let (suffix, s) = two_str(args, "trimSuffix")?;
+    ok_str(s.strip_suffix(suffix).unwrap_or(s))
+}
+
+pub(crate) fn trim_prefix(args: &[Value]) -> R {
+    let (prefix, s) = two_str(args, "trimPrefix")?;
+    ok_str(s.strip_prefix(prefix).unwrap_or(s))
+}
+
+pub(crate) fn contains(args: &[Value]) -> R {
+    let (sub, s) = two_str(args, "contains")?;
+    Ok(Value::Bool(s.contains(sub)))
+}
+
+pub(crate) fn has_prefix(args: &[Value]) -> R {
+    let (p, s) = two_str(args, "hasPrefix")?;
+    Ok(Value::Bool(s.starts_with(p)))
+}
+
+pub(crate) fn has_suffix(args: &[Value]) -> R {
+    let (p, s) = two_str(args, "hasSuffix")?;
+    Ok(Value::Bool(s.ends_with(p)))
+}
+
+pub(crate) fn quote(args: &[Value]) -> R {
+    let mut out = String::new();
+    for v in args.iter().filter(|v| !matches!(v, Value::Nil)) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(&gofmt::quote(&strval(v)));
+    }
+    ok_str(out)
+}
+
+pub(crate) fn squote(args: &[Value]) -> R {
+    let mut out = String::new();
+    for v in args.iter().filter(|v| !matches!(v, Value::Nil)) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push('\'');
+        out.push_str(&v.to_string());
+        out.push('\'');
+    }
+    ok_str(out)
+}
+
+pub(crate) fn cat(args: &[Value]) -> R {
+    let parts: Vec<String> = args
+        .iter()
+        .filter(|v| !matches!(v, Value::Nil))
+        .map(Value::to_string)
+        .collect();
+    ok_str(parts.join(" "))
+}
+
+fn do_indent(spaces: i64, s: &str) -> String {
+    let pad = " ".repeat(spaces.max(0) as usize);
+    let mut out = String::with_capacity(s.len() + pad.len() * (1 + s.len() / 16));
+    out.push_str(&pad);
+    for (i, line) in s.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+            out.push_str(&pad);
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+pub(crate) fn indent(args: &[Value]) -> R {
+    arity(args, 2, "indent")?;
+    let n = int_arg(&args[0])?;
+    if n < 0 {
+        return Err(FuncError::new("strings: negative Repeat count"));
+    }
+    ok_str(do_indent(n, str_arg(&args[1])?))
+}
+
+pub(crate) fn nindent(args: &[Value]) -> R {
+    arity(args, 2, "nindent")?;
+    let n = int_arg(&args[0])?;
+    if n < 0 {
+        return Err(FuncError::new("strings: negative Repeat count"));
+    }
+    let body = do_indent(n, str_arg(&args[1])?);
+    let mut out = String::with_capacity(body.len() + 1);
+    out.push('\n');
+    out.push_str(&body);
+    ok_str(out)
+}
+
+pub(crate) fn replace(args: &[Value]) -> R {
+    arity(args, 3, "replace")?;
+    let old = str_arg(&args[0])?;
+    let new = str_arg(&args[1])?;
+    let src = str_arg(&args[2])?;
+    ok_str(src.replace(old, new))
+}
+
+pub(crate) fn plural(args: &[Value]) -> R {
+    arity(args, 3, "plural")?;
+    let one = str_arg(&args[0])?;
+    let many = str_arg(&args[1])?;
+    let count = int_arg(&args[2])?;
+    ok_str(if count == 1 { one } else { many })
+}
+
+pub(crate) fn to_string(args: &[Value]) -> R {
+    arity(args, 1, "toString")?;
+    match &args[0] {
+        Value::String(_) => Ok(args[0].clone()),
+        other => ok_str(strval(other).into_owned()),
+    }
+}
+
+/// Sprig's `strslice`: the string forms of a list's non-nil elements.
+pub(crate) fn strslice(v: &Value) -> Vec<String> {
+    match as_slice(v) {
+        Some(items) => items
+            .iter()
+            .filter(|x| !matches!(x, Value::Nil))
+            .map(|x| strval(x).into_owned())
+            .collect(),
+        None => match v {
+            Value::Nil => Vec::new(),
+            other => vec![strval(other).into_owned()],
+        },
+    }
+}
+
+pub(crate) fn join(args: &[Value]) -> R {
+    arity(args, 2, "join")?;
+    let sep = str_arg(&args[0])?;
+    ok_str(strslice(&args[1]).join(sep))
+}
+
+/// Go's `strings.SplitN` (n < 0: all).
+fn go_split<'a>(s: &'a str, sep: &str, n: i64) -> Vec<&'a str> {
+    if n == 0 {
+        return Vec::new();
+    }
+    if sep.is_empty() {
+        let mut parts: Vec<&str> = Vec::new();
+        let mut rest = s;
+        while !rest.is_empty() {
+            if n > 0 && parts.len() as i64 == n - 1 {
+                parts.push(rest);
+                return parts;
+            }
+            let len = rest.chars().next().map_or(1, char::len_utf8);
+            parts.push(&rest[..len]);
+            rest = &rest[len..];
+        }
+        return parts;
+    }
+    if n < 0 {
+        s.split(sep).collect()
+    } else {
+        s.splitn(n as usize, sep).collect()
+    }
+}
+
+fn parts_map(parts: &[&str]) -> Value {
+    let mut m = Map::new();
+    for (i, p) in parts.iter().enumerate() {
+        m.insert(format!("_{i}"), Value::from(*p));
+    }
+    Value::map(m)
+}
+
+pub(crate) fn split(args: &[Value]) -> R {
+    let (sep, s) = two_str(args, "split")?;
+    Ok(parts_map(&go_split(s, sep, -1)))
+}
+
+pub(crate) fn splitn(args: &[Value]) -> R {
+    arity(args, 3, "splitn")?;
+    let sep = str_arg(&args[0])?;
+    let n = int_arg(&args[1])?;
+    let s = str_arg(&args[2])?;
+    Ok(parts_map(&go_split(s, sep, n)))
+}
+
+pub(crate) fn split_list(args: &[Value]) -> R {
+    let (sep, s) = two_str(args, "splitList")?;
+    Ok(Value::list(
+        go_split(s, sep, -1).into_iter().map(Value::from).collect(),
+    ))
+}
+
+/// `getHostByName`: Helm answers `""` unless DNS lookups are enabled, which `helm template`
+/// does not do by default; a renderer has no network.
+pub(crate) fn get_host_by_name(args: &[Value]) -> R {
+    one_str(args, "getHostByName")?;
+    ok_str("")
+}
+
+// --- case conversion (huandu/xstrings 1.5) ---------------------------------------------------
+
+/// Splits into words the way xstrings does for snake/kebab case: a boundary before an upper
+/// case letter that follows a lower case letter or digit, or that starts `Xy` after an upper
+/// run; separators are anything that is not a letter or digit.
+fn words(s: &str) -> Vec<String> {
+    let chars: Vec<char> = s.chars().collect();
+    let mut words: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_alphanumeric() {
+            if !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            continue;
+        }
+        if c.is_uppercase() && !cur.is_empty() {
+            let prev = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+            if prev.is_lowercase() || (prev.is_uppercase() && next_lower) {
+                words.push(std::mem::take(&mut cur));
+            }
+        }
+        cur.push(c);
+    }
+    if !cur.is_empty() {
+        words.push(cur);
+    }
+    words
+}
+
+fn delimited(s: &str, sep: char) -> String {
+    let ws = words(s);
+    let mut out = String::with_capacity(s.len() + ws.len());
+    for (i, w) in ws.iter().enumerate() {
+        if i > 0 {
+            out.push(sep);
+        }
+        out.push_str(&go_lower(w));
+    }
+    out
+}
+
+pub(crate) fn snakecase(args: &[Value]) -> R {
+    ok_str(delimited(one_str(args, "snakecase")?, '_'))
+}
+
+pub(crate) fn kebabcase(args: &[Value]) -> R {
+    ok_str(delimited(one_str(args, "kebabcase")?, '-'))
+}
+
+/// xstrings' `ToPascalCase`: words split on `_`, `-`, spaces and `.`, each capitalised.
+pub(crate) fn camelcase(args: &[Value]) -> R {
+    let s = one_str(args, "camelcase")?;
+    let mut out = String::with_capacity(s.len());
+    let mut upper_next = true;
+    for c in s.chars() {
+        if c == '_' || c == '-' || c == ' ' || c == '.' {
+            upper_next = true;
+            continue;
+        }
+        if upper_next {
+            out.push(simple_upper(c));
+            upper_next = false;
+        } else {
+            out.push(c);
+        }
+    }
+    ok_str(out)
+}
+
+/// goutils' `WrapCustom(str, width, newline, wrapLongWords)`.
+fn wrap_custom(s: &str, width: i64, newline: &str, wrap_long: bool) -> String {
+    let width = if width < 1 { 1 } else { width as usize };
+    let b = s.as_bytes();
+    let len = b.len();
+    let mut out = String::with_capacity(len + 8);
+    let mut offset = 0usize;
+    while len - offset > width {
+        if b[offset] == b' ' {
+            offset += 1;
+            continue;
+        }
+        let window_end = (offset + width + 1).min(len);
+        let window = &s.get(offset..window_end).unwrap_or("");
+        let space = window.rfind(' ');
+        match space {
+            Some(sp) if sp > 0 => {
+                out.push_str(&bytes_to_string(&b[offset..offset + sp]));
+                out.push_str(newline);
+                offset += sp + 1;
+            }
+            _ => {
+                if wrap_long {
+                    out.push_str(&bytes_to_string(&b[offset..offset + width]));
+                    out.push_str(newline);
+                    offset += width;
+                } else {
+                    match s[offset + width..].find(' ') {
+                        Some(sp) => {
+                            let at = offset + width + sp;
+                            out.push_str(&bytes_to_string(&b[offset..at]));
+                            out.push_str(newline);
+                            offset = at + 1;
+                        }
+                        None => {
+                            out.push_str(&bytes_to_string(&b[offset..]));
+                            offset = len;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out.push_str(&bytes_to_string(&b[offset..]));
+    out
+}
+
+pub(crate) fn wrap(args: &[Value]) -> R {
+    arity(args, 2, "wrap")?;
+    let w = int_arg(&args[0])?;
+    ok_str(wrap_custom(str_arg(&args[1])?, w, "\n", false))
+}
+
+pub(crate) fn wrap_with(args: &[Value]) -> R {
+    arity(args, 3, "wrapWith")?;
+    let w = int_arg(&args[0])?;
+    let sep = str_arg(&args[1])?;
+    ok_str(wrap_custom(str_arg(&args[2])?, w, sep, true))
+}
+
+// --- URLs ------------------------------------------------------------------------------------
+
+/// Sprig's `urlParse`: a dict of `scheme host hostname path query opaque fragment userinfo`.
+pub(crate) fn url_parse(args: &[Value]) -> R {
+    let s = one_str(args, "urlParse")?;
+    let u = parse_url(s).map_err(|e| FuncError::new(format!("unable to parse url: {e}")))?;
+    let mut m = Map::new();
+    m.insert("scheme".into(), Value::from(u.scheme.as_str()));
+    m.insert("host".into(), Value::from(u.host.as_str()));
+    let hostname = hostname_of(&u.host);
+    m.insert("hostname".into(), Value::from(hostname));
+    m.insert("path".into(), Value::from(u.path.as_str()));
+    m.insert("query".into(), Value::from(u.query.as_str()));
+    m.insert("opaque".into(), Value::from(u.opaque.as_str()));
+    m.insert("fragment".into(), Value::from(u.fragment.as_str()));
+    m.insert("userinfo".into(), Value::from(u.userinfo.as_str()));
+    Ok(Value::map(m))
+}
+
+fn hostname_of(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix('[') {
+        return rest.split(']').next().unwrap_or("");
+    }
+    match host.rfind(':') {
+        Some(i) => &host[..i],
+        None => host,
+    }
+}
+
+#[derive(Default)]
+struct Url {
+    scheme: String,
+    opaque: String,
+    userinfo: String,
+    host: String,
+    path: String,
+    query: String,
+    fragment: String,
+}
+
+fn parse_url(s: &str) -> Result<Url, String> {
+    let mut u = Url::default();
+    let (rest, frag) = match s.split_once('#') {
+        Some((a, b)) => (a, b),
+        None => (s, ""),
+    };
+    u.fragment = percent_decode(frag);
+    let mut rest = rest;
+    // scheme
+    if let Some(i) = rest.find(':') {
+        let cand = &rest[..i];
+        if !cand.is_empty()
+            && cand.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && cand
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        {
+            u.scheme = cand.to_ascii_lowercase();
+            rest = &rest[i + 1..];
+        } else if i == 0 {
+            return Err("missing protocol scheme".into());
+        }
+    }
+    if let Some((a, q)) = rest.split_once('?') {
+        u.query = q.to_string();
+        rest = a;
+    }
+    if !u.scheme.is_empty() && !rest.starts_with('/') {
+        u.opaque = rest.to_string();
+        return Ok(u);
+    }
+    if let Some(after) = rest.strip_prefix("//") {
+        let (auth, path) = match after.find('/') {
+            Some(i) => (&after[..i], &after[i..]),
+            None => (after, ""),
+        };
+        let host = match auth.rfind('@') {
+            Some(i) => {
+                u.userinfo = auth[..i].to_string();
+                &auth[i + 1..]
+            }
+            None => auth,
+        };
+        u.host = percent_decode(host);
+        rest = path;
+    }
+    u.path = percent_decode(rest);
+    Ok(u)
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Some(x) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(x);
+            i += 3;
+            continue;
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    bytes_to_string(&out)
+}
+
+/// Sprig's `urlJoin`: builds a URL from a dict with the keys `urlParse` produces.
+pub(crate) fn url_join(args: &[Value]) -> R {
+    arity(args, 1, "urlJoin")?;
+    let m = map_arg(&args[0])?;
+    let get = |k: &str| -> String {
+        match m.get(k) {
+            Some(Value::String(s)) => s.to_string(),
+            _ => String::new(),
+        }
+    };
+    let scheme = get("scheme");
+    let host = get("host");
+    let userinfo = get("userinfo");
+    let opaque = get("opaque");
+    let path = get("path");
+    let query = get("query");
+    let fragment = get("fragment");
+    let mut out = String::new();
+    if !scheme.is_empty() {
+        out.push_str(&scheme);
+        out.push(':');
+    }
+    if !opaque.is_empty() {
+        out.push_str(&opaque);
+    } else {
+        if !scheme.is_empty() || !host.is_empty() || !userinfo.is_empty() {
+            if !host.is_empty() || !path.is_empty() || !userinfo.is_empty() {
+                out.push_str("//");
+            }
+            if !userinfo.is_empty() {
+                out.push_str(&userinfo);
+                out.push('@');
+            }
+            out.push_str(&host);
+        }
+        if !path.is_empty() && !path.starts_with('/') && !host.is_empty() {
+            out.push('/');
+        }
+        out.push_str(&path);
+    }
+    if !query.is_empty() {
+        out.push('?');
+        out.push_str(&query);
+    }
+    if !fragment.is_empty() {
+        out.push('#');
+        out.push_str(&fragment);
+    }
+    ok_str(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_like_go() {
+        assert_eq!(go_split("a,b,,c", ",", -1), vec!["a", "b", "", "c"]);
+        assert_eq!(go_split("abc", "", -1), vec!["a", "b", "c"]);
+        assert_eq!(go_split("a/b/c", "/", 2), vec!["a", "b/c"]);
+        assert!(go_split("a", "/", 0).is_empty());
+    }
+
+    #[test]
+    fn words_split_like_xstrings() {
+        assert_eq!(delimited("FirstName", '_'), "first_name");
+        assert_eq!(delimited("HTTPServer", '-'), "http-server");
+        assert_eq!(delimited("some-thing else", '_'), "some_thing_else");
+    }
+}

@@ -1,0 +1,1059 @@
+//! YAML output byte-identical to Helm's `toYaml` (sigs.k8s.io/yaml over go-yaml v2).
+//!
+//! sigs.k8s.io/yaml marshals a value to JSON first, reads that JSON back with go-yaml v2 and
+//! emits it with go-yaml v2's emitter. That round trip decides what comes out:
+//! - map keys are sorted by go-yaml's "natural" order (`s2` before `s10`), not byte order;
+//! - numbers are what JSON printed, re-read as YAML: a float with an integral value up to 1e21
+//!   prints as an integer (`1e+06` → `1000000`), others in Go's shortest `%g` form
+//!   (`123456789.5` → `1.234567895e+08`);
+//! - strings that would read back as something else (`"yes"`, `"1e3"`, `"0x1F"`, `""`,
+//!   `"2006-01-02"`, `"1:20"`) are double-quoted; strings that cannot be plain (`": "`,
+//!   leading/trailing spaces, indicators) are single-quoted; strings with characters YAML
+//!   cannot print raw (tabs, emoji, control characters) are double-quoted with escapes;
+//!   multi-line strings become `|` literal blocks (with `-`/`+` chomping and an indentation
+//!   indicator when they start with a space or break);
+//! - lists are not indented under their key; empty collections print as `[]`/`{}`;
+//! - plain and quoted scalars are folded at spaces past column 80, as go-yaml v2 does.
+//!
+//! The emitter below follows go-yaml v2's `emitterc.go` state for just the events such a
+//! document has (block mappings and sequences, empty flow collections, scalars).
+//!
+//! ```
+//! use kokumi_render::value::{Map, Value};
+//! use kokumi_render::yaml::emit::to_yaml;
+//!
+//! let mut m = Map::new();
+//! m.insert("enabled".into(), Value::from("yes"));
+//! m.insert("items".into(), Value::list(vec![Value::Float(1e6), Value::from("a: b")]));
+//! assert_eq!(to_yaml(&Value::map(m)).unwrap(), "enabled: \"yes\"\nitems:\n- 1000000\n- 'a: b'\n");
+//! ```
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::value::{Value, format_go_float};
+
+/// Why a value cannot be marshalled (what `encoding/json` refuses).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EmitError {
+    /// A float that JSON cannot represent: `json: unsupported value: NaN`.
+    UnsupportedValue(String),
+}
+
+impl fmt::Display for EmitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EmitError::UnsupportedValue(v) => write!(f, "json: unsupported value: {v}"),
+        }
+    }
+}
+
+impl std::error::Error for EmitError {}
+
+/// sigs.k8s.io/yaml's `Marshal`: the YAML text, ending with a newline.
+pub fn to_yaml(v: &Value) -> Result<String, EmitError> {
+    let mut e = Emitter::new(false);
+    e.node(v, Ctx::ROOT)?;
+    // Document end: a line break unless at the start of a line.
+    e.write_indent_root();
+    Ok(e.out)
+}
+
+/// Helm's `toYamlPretty` (go-yaml v3's encoder with a 2-space indent, no JSON round trip):
+/// lists are indented under their key, long lines are not folded, floats print in Go's `%g`
+/// form (`1e+06`), NaN and infinities as `.nan`/`.inf`.
+pub fn to_yaml_pretty(v: &Value) -> Result<String, EmitError> {
+    let mut e = Emitter::new(true);
+    e.node(v, Ctx::ROOT)?;
+    e.write_indent_root();
+    Ok(e.out)
+}
+
+/// go-yaml's scalar styles.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Style {
+    Plain,
+    Single,
+    Double,
+    Literal,
+}
+
+#[derive(Clone, Copy)]
+struct Ctx {
+    root: bool,
+    mapping: bool,
+    simple_key: bool,
+}
+
+impl Ctx {
+    const ROOT: Ctx = Ctx {
+        root: true,
+        mapping: false,
+        simple_key: false,
+    };
+    const SEQ: Ctx = Ctx {
+        root: false,
+        mapping: false,
+        simple_key: false,
+    };
+    const MAP_VALUE: Ctx = Ctx {
+        root: false,
+        mapping: true,
+        simple_key: false,
+    };
+    const SIMPLE_KEY: Ctx = Ctx {
+        root: false,
+        mapping: true,
+        simple_key: true,
+    };
+}
+
+struct Emitter {
+    out: String,
+    column: usize,
+    indent: i64,
+    indents: Vec<i64>,
+    whitespace: bool,
+    indention: bool,
+    best_width: usize,
+    best_indent: i64,
+    /// go-yaml v3 flavour (`toYamlPretty`).
+    pretty: bool,
+}
+
+/// The result of go-yaml's `analyze_scalar`.
+struct Analysis {
+    multiline: bool,
+    block_plain_allowed: bool,
+    single_quoted_allowed: bool,
+    block_allowed: bool,
+}
+
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+fn is_blank(c: Option<char>) -> bool {
+    matches!(c, Some(' ' | '\t'))
+}
+
+fn is_blankz(c: Option<char>) -> bool {
+    match c {
+        None | Some('\0') => true,
+        Some(c) => c == ' ' || c == '\t' || is_break(c),
+    }
+}
+
+/// go-yaml's `is_printable` (on the UTF-8 encoding; 4-byte characters are not printable).
+fn is_printable(c: char) -> bool {
+    let u = c as u32;
+    u == 0x0A
+        || (0x20..=0x7E).contains(&u)
+        || (0xA0..=0xD7FF).contains(&u)
+        || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
+}
+
+fn analyze(value: &str) -> Analysis {
+    if value.is_empty() {
+        return Analysis {
+            multiline: false,
+            block_plain_allowed: true,
+            single_quoted_allowed: true,
+            block_allowed: false,
+        };
+    }
+    let mut block_indicators = false;
+    let mut line_breaks = false;
+    let mut special_characters = false;
+    let mut leading_space = false;
+    let mut leading_break = false;
+    let mut trailing_space = false;
+    let mut trailing_break = false;
+    let mut break_space = false;
+    let mut space_break = false;
+    let mut previous_space = false;
+    let mut previous_break = false;
+
+    if value.starts_with("---") || value.starts_with("...") {
+        block_indicators = true;
+    }
+    let chars: Vec<char> = value.chars().collect();
+    let n = chars.len();
+    let mut preceded_by_whitespace = true;
+    for i in 0..n {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        let followed_by_whitespace = i + 1 >= n || is_blank(next);
+        if i == 0 {
+            match c {
+                '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
+                | '%' | '@' | '`' => block_indicators = true,
+                '?' | ':' | '-' if followed_by_whitespace => block_indicators = true,
+                _ => {}
+            }
+        } else {
+            match c {
+                ':' if followed_by_whitespace => block_indicators = true,
+                '#' if preceded_by_whitespace => block_indicators = true,
+                _ => {}
+            }
+        }
+        if !is_printable(c) {
+            special_characters = true;
+        }
+        if c == ' ' {
+            if i == 0 {
+                leading_space = true;
+            }
+            if i + 1 == n {
+                trailing_space = true;
+            }
+            if previous_break {
+                break_space = true;
+            }
+            previous_space = true;
+            previous_break = false;
+        } else if is_break(c) {
+            line_breaks = true;
+            if i == 0 {
+                leading_break = true;
+            }
+            if i + 1 == n {
+                trailing_break = true;
+            }
+            if previous_space {
+                space_break = true;
+            }
+            previous_space = false;
+            previous_break = true;
+        } else {
+            previous_space = false;
+            previous_break = false;
+        }
+        preceded_by_whitespace = is_blankz(Some(c));
+    }
+    let mut a = Analysis {
+        multiline: line_breaks,
+        block_plain_allowed: true,
+        single_quoted_allowed: true,
+        block_allowed: true,
+    };
+    if leading_space || leading_break || trailing_space || trailing_break {
+        a.block_plain_allowed = false;
+    }
+    if trailing_space {
+        a.block_allowed = false;
+    }
+    if break_space {
+        a.block_plain_allowed = false;
+        a.single_quoted_allowed = false;
+    }
+    if space_break || special_characters {
+        a.block_plain_allowed = false;
+        a.single_quoted_allowed = false;
+        a.block_allowed = false;
+    }
+    if line_breaks {
+        a.block_plain_allowed = false;
+    }
+    if block_indicators {
+        a.block_plain_allowed = false;
+    }
+    a
+}
+
+// --- go-yaml v2's resolve(): would this plain text read back as a non-string? ------------
+
+static YAML_FLOAT: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$").ok());
+static BASE60: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$").ok());
+
+fn in_resolve_map(s: &str) -> bool {
+    matches!(
+        s,
+        "y" | "Y"
+            | "yes"
+            | "Yes"
+            | "YES"
+            | "true"
+            | "True"
+            | "TRUE"
+            | "on"
+            | "On"
+            | "ON"
+            | "n"
+            | "N"
+            | "no"
+            | "No"
+            | "NO"
+            | "false"
+            | "False"
+            | "FALSE"
+            | "off"
+            | "Off"
+            | "OFF"
+            | ""
+            | "~"
+            | "null"
+            | "Null"
+            | "NULL"
+            | ".nan"
+            | ".NaN"
+            | ".NAN"
+            | ".inf"
+            | ".Inf"
+            | ".INF"
+            | "+.inf"
+            | "+.Inf"
+            | "+.INF"
+            | "-.inf"
+            | "-.Inf"
+            | "-.INF"
+            | "<<"
+    )
+}
+
+/// Whether go-yaml would resolve the plain scalar `s` to a tag other than `!!str`.
+pub(crate) fn resolves_to_non_string(s: &str) -> bool {
+    let Some(first) = s.bytes().next() else {
+        return true; // "" is null
+    };
+    let hint = match first {
+        b'+' | b'-' => 'S',
+        b'0'..=b'9' => 'D',
+        b'y' | b'Y' | b'n' | b'N' | b't' | b'T' | b'f' | b'F' | b'o' | b'O' | b'~' => 'M',
+        b'.' => '.',
+        _ => return false,
+    };
+    if in_resolve_map(s) {
+        return true;
+    }
+    match hint {
+        'M' => false,
+        '.' => crate::funcs::parse_float_go(s).is_some(),
+        _ => {
+            if is_timestamp(s) {
+                return true;
+            }
+            let plain = s.replace('_', "");
+            if crate::funcs::parse_int_go(&plain, 0).is_ok() || parse_uint_base0(&plain) {
+                return true;
+            }
+            if YAML_FLOAT.as_ref().is_some_and(|r| r.is_match(&plain))
+                && crate::funcs::parse_float_go(&plain).is_some()
+            {
+                return true;
+            }
+            if let Some(b) = plain.strip_prefix("0b") {
+                return u64::from_str_radix(b, 2).is_ok();
+            }
+            if let Some(b) = plain.strip_prefix("-0b") {
+                return i64::from_str_radix(&format!("-{b}"), 2).is_ok();
+            }
+            false
+        }
+    }
+}
+
+fn parse_uint_base0(s: &str) -> bool {
+    if s.starts_with(['+', '-']) {
+        return false;
+    }
+    let lower = s.to_ascii_lowercase();
+    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
+        (16, d.to_string())
+    } else if let Some(d) = lower.strip_prefix("0b") {
+        (2, d.to_string())
+    } else if let Some(d) = lower.strip_prefix("0o") {
+        (8, d.to_string())
+    } else if lower.len() > 1 && lower.starts_with('0') {
+        (8, lower[1..].to_string())
+    } else {
+        (10, lower)
+    };
+    !digits.is_empty() && u64::from_str_radix(&digits, radix).is_ok()
+}
+
+fn is_base60_float(s: &str) -> bool {
+    let Some(c) = s.bytes().next() else {
+        return false;
+    };
+    if !(c == b'+' || c == b'-' || c.is_ascii_digit()) || !s.contains(':') {
+        return false;
+    }
+    BASE60.as_ref().is_some_and(|r| r.is_match(s))
+}
+
+/// go-yaml's `parseTimestamp`: `YYYY-M-D`, optionally followed by `T`/`t`/space and
+/// `h:m:s[.frac]` and (after `T`/`t`) a `Z` or `±hh:mm` zone.
+fn is_timestamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() < 5 || !b[..4].iter().all(u8::is_ascii_digit) || b[4] != b'-' {
+        return false;
+    }
+    let mut p = Parser { b, i: 5 };
+    let year: u32 = match s[..4].parse() {
+        Ok(y) => y,
+        Err(_) => return false,
+    };
+    let Some(month) = p.num(1, 2) else {
+        return false;
+    };
+    if !p.eat(b'-') {
+        return false;
+    }
+    let Some(day) = p.num(1, 2) else { return false };
+    if !(1..=12).contains(&month) || day < 1 || day > days_in(month, year) {
+        return false;
+    }
+    if p.done() {
+        return true;
+    }
+    let sep = b[p.i];
+    if !matches!(sep, b'T' | b't' | b' ') {
+        return false;
+    }
+    p.i += 1;
+    let (Some(h), true, Some(m), true, Some(sec)) = (
+        p.num(1, 2),
+        p.eat(b':'),
+        p.num(1, 2),
+        p.eat(b':'),
+        p.num(1, 2),
+    ) else {
+        return false;
+    };
+    if h > 23 || m > 59 || sec > 59 {
+        return false;
+    }
+    if p.eat(b'.') {
+        let start = p.i;
+        while p.i < b.len() && b[p.i].is_ascii_digit() {
+            p.i += 1;
+        }
+        if p.i == start {
+            return false;
+        }
+    }
+    if p.done() {
+        return sep == b' ';
+    }
+    if sep == b' ' {
+        return false;
+    }
+    if p.eat(b'Z') {
+        return p.done();
+    }
+    if !(p.eat(b'+') || p.eat(b'-')) {
+        return false;
+    }
+    let (Some(zh), true, Some(zm)) = (p.num(2, 2), p.eat(b':'), p.num(2, 2)) else {
+        return false;
+    };
+    zh <= 24 && zm <= 59 && p.done()
+}
+
+struct Parser<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Parser<'_> {
+    fn num(&mut self, min: usize, max: usize) -> Option<u32> {
+        let start = self.i;
+        while self.i < self.b.len() && self.i - start < max && self.b[self.i].is_ascii_digit() {
+            self.i += 1;
+        }
+        if self.i - start < min {
+            return None;
+        }
+        std::str::from_utf8(&self.b[start..self.i])
+            .ok()?
+            .parse()
+            .ok()
+    }
+    fn eat(&mut self, c: u8) -> bool {
+        if self.b.get(self.i) == Some(&c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+    fn done(&self) -> bool {
+        self.i >= self.b.len()
+    }
+}
+
+fn days_in(month: u32, year: u32) -> u32 {
+    match month {
+        2 if (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400) => {
+            29
+        }
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// The style go-yaml's `stringv` asks for.
+fn string_style(s: &str) -> Style {
+    let can_use_plain = !resolves_to_non_string(s) && !is_base60_float(s);
+    if s.contains('\n') {
+        Style::Literal
+    } else if can_use_plain {
+        Style::Plain
+    } else {
+        Style::Double
+    }
+}
+
+/// go-yaml v2's map key order (sorter.go): numbers before strings, digit runs compared by
+/// value, non-letters before letters.
+fn key_less(a: &str, b: &str) -> bool {
+    let ar: Vec<char> = a.chars().collect();
+    let br: Vec<char> = b.chars().collect();
+    let mut i = 0;
+    while i < ar.len() && i < br.len() {
+        if ar[i] == br[i] {
+            i += 1;
+            continue;
+        }
+        let al = ar[i].is_alphabetic();
+        let bl = br[i].is_alphabetic();
+        if al && bl {
+            return ar[i] < br[i];
+        }
+        if al || bl {
+            return bl;
+        }
+        let mut an: i64 = 0;
+        let mut bn: i64 = 0;
+        if ar[i] == '0' || br[i] == '0' {
+            let mut j = i;
+            while j > 0 && ar[j - 1].is_ascii_digit() {
+                j -= 1;
+                if ar[j] != '0' {
+                    an = 1;
+                    bn = 1;
+                    break;
+                }
+            }
+        }
+        let mut ai = i;
+        while ai < ar.len() && ar[ai].is_ascii_digit() {
+            an = an
+                .wrapping_mul(10)
+                .wrapping_add(i64::from(ar[ai] as u8 - b'0'));
+            ai += 1;
+        }
+        let mut bi = i;
+        while bi < br.len() && br[bi].is_ascii_digit() {
+            bn = bn
+                .wrapping_mul(10)
+                .wrapping_add(i64::from(br[bi] as u8 - b'0'));
+            bi += 1;
+        }
+        if an != bn {
+            return an < bn;
+        }
+        if ai != bi {
+            return ai < bi;
+        }
+        return ar[i] < br[i];
+    }
+    ar.len() < br.len()
+}
+
+/// Sorts keys with go-yaml's order (a merge sort: the order need not be total).
+pub(crate) fn sort_keys(keys: &mut Vec<&str>) {
+    if keys.len() < 2 {
+        return;
+    }
+    let mid = keys.len() / 2;
+    let mut right = keys.split_off(mid);
+    sort_keys(keys);
+    sort_keys(&mut right);
+    let left = std::mem::take(keys);
+    let (mut i, mut j) = (0, 0);
+    while i < left.len() && j < right.len() {
+        if key_less(right[j], left[i]) {
+            keys.push(right[j]);
+            j += 1;
+        } else {
+            keys.push(left[i]);
+            i += 1;
+        }
+    }
+    keys.extend_from_slice(&left[i..]);
+    keys.extend_from_slice(&right[j..]);
+}
+
+/// How JSON then go-yaml turn a float into a YAML scalar.
+fn float_scalar(f: f64) -> Result<String, EmitError> {
+    if !f.is_finite() {
+        let mut s = String::new();
+        let _ = format_go_float(&mut s, f);
+        return Err(EmitError::UnsupportedValue(s));
+    }
+    let json = crate::funcs::json_float(f);
+    if !json.contains(['.', 'e', 'E']) {
+        if let Ok(i) = json.parse::<i64>() {
+            return Ok(i.to_string());
+        }
+        if let Ok(u) = json.parse::<u64>() {
+            return Ok(u.to_string());
+        }
+    }
+    let back: f64 = json.parse().unwrap_or(f);
+    let mut s = String::new();
+    let _ = format_go_float(&mut s, back);
+    Ok(s)
+}
+
+impl Emitter {
+    fn new(pretty: bool) -> Self {
+        Emitter {
+            pretty,
+            out: String::new(),
+            column: 0,
+            indent: -1,
+            indents: Vec::new(),
+            whitespace: true,
+            indention: true,
+            best_width: if pretty { usize::MAX } else { 80 },
+            best_indent: 2,
+        }
+    }
+
+    fn put(&mut self, c: char) {
+        self.out.push(c);
+        self.column += 1;
+    }
+
+    fn put_break(&mut self) {
+        self.out.push('\n');
+        self.column = 0;
+    }
+
+    fn write_str(&mut self, s: &str) {
+        for c in s.chars() {
+            self.put(c);
+        }
+    }
+
+    fn increase_indent(&mut self, flow: bool, indentless: bool) {
+        self.indents.push(self.indent);
+        if self.indent < 0 {
+            self.indent = if flow { self.best_indent } else { 0 };
+        } else if !indentless {
+            self.indent += self.best_indent;
+        }
+    }
+
+    fn pop_indent(&mut self) {
+        self.indent = self.indents.pop().unwrap_or(-1);
+    }
+
+    fn write_indent(&mut self) {
+        let indent = self.indent.max(0) as usize;
+        if !self.indention || self.column > indent || (self.column == indent && !self.whitespace) {
+            self.put_break();
+        }
+        while self.column < indent {
+            self.put(' ');
+        }
+        self.whitespace = true;
+        self.indention = true;
+    }
+
+    fn write_indent_root(&mut self) {
+        // Document end: write_indent at indent -1 (= 0).
+        self.indent = -1;
+        if !self.indention || self.column > 0 || !self.whitespace {
+            self.put_break();
+        }
+    }
+
+    fn write_indicator(
+        &mut self,
+        ind: &str,
+        need_whitespace: bool,
+        is_whitespace: bool,
+        is_indention: bool,
+    ) {
+        if need_whitespace && !self.whitespace {
+            self.put(' ');
+        }
+        self.write_str(ind);
+        self.whitespace = is_whitespace;
+        self.indention = self.indention && is_indention;
+    }
+
+    fn node(&mut self, v: &Value, ctx: Ctx) -> Result<(), EmitError> {
+        match v {
+            Value::Nil => self.scalar("null", Style::Plain, ctx),
+            Value::Bool(b) => self.scalar(if *b { "true" } else { "false" }, Style::Plain, ctx),
+            Value::Int(i) => self.scalar(&i.to_string(), Style::Plain, ctx),
+            Value::Float(f) if self.pretty => {
+                let s = if f.is_nan() {
+                    ".nan".to_string()
+                } else if f.is_infinite() {
+                    if *f > 0.0 {
+                        ".inf".to_string()
+                    } else {
+                        "-.inf".to_string()
+                    }
+                } else {
+                    let mut s = String::new();
+                    let _ = format_go_float(&mut s, *f);
+                    s
+                };
+                self.scalar(&s, Style::Plain, ctx)
+            }
+            Value::Float(f) => {
+                let s = float_scalar(*f)?;
+                self.scalar(&s, Style::Plain, ctx)
+            }
+            Value::String(s) => self.scalar(s, string_style(s), ctx),
+            Value::Bytes(b) => {
+                use base64::Engine as _;
+                let s = base64::engine::general_purpose::STANDARD.encode(b);
+                self.scalar(&s, string_style(&s), ctx)
+            }
+            Value::List(items) => {
+                if items.is_empty() {
+                    self.empty_flow("[", "]");
+                    return Ok(());
+                }
+                let indentless = !self.pretty && ctx.mapping && !self.indention;
+                self.increase_indent(false, indentless);
+                for item in items.iter() {
+                    self.write_indent();
+                    self.write_indicator("-", true, false, true);
+                    self.node(item, Ctx::SEQ)?;
+                }
+                self.pop_indent();
+                Ok(())
+            }
+            Value::Map(map) => {
+                if map.is_empty() {
+                    self.empty_flow("{", "}");
+                    return Ok(());
+                }
+                let mut keys: Vec<&str> = map.keys().map(String::as_str).collect();
+                sort_keys(&mut keys);
+                self.increase_indent(false, false);
+                for k in keys {
+                    let val = map.get(k).unwrap_or(&Value::Nil);
+                    self.write_indent();
+                    let a = analyze(k);
+                    let simple = !a.multiline && k.len() <= 128;
+                    if simple {
+                        self.scalar_analyzed(k, string_style(k), Ctx::SIMPLE_KEY, &a);
+                        self.write_indicator(":", false, false, false);
+                    } else {
+                        self.write_indicator("?", true, false, true);
+                        self.scalar_analyzed(k, string_style(k), Ctx::MAP_VALUE, &a);
+                        self.write_indent();
+                        self.write_indicator(":", true, false, true);
+                    }
+                    self.node(val, Ctx::MAP_VALUE)?;
+                }
+                self.pop_indent();
+                Ok(())
+            }
+            Value::Object(o) => {
+                let plain = o.to_plain();
+                self.node(&plain, ctx)
+            }
+        }
+    }
+
+    fn empty_flow(&mut self, open: &str, close: &str) {
+        self.write_indicator(open, true, true, false);
+        self.write_indicator(close, false, false, false);
+    }
+
+    fn scalar(&mut self, s: &str, style: Style, ctx: Ctx) -> Result<(), EmitError> {
+        let a = analyze(s);
+        self.scalar_analyzed(s, style, ctx, &a);
+        Ok(())
+    }
+
+    fn scalar_analyzed(&mut self, s: &str, requested: Style, ctx: Ctx, a: &Analysis) {
+        let _ = ctx.root;
+        let mut style = requested;
+        if ctx.simple_key && a.multiline {
+            style = Style::Double;
+        }
+        if style == Style::Plain {
+            if !a.block_plain_allowed {
+                style = Style::Single;
+            }
+            if s.is_empty() && ctx.simple_key {
+                style = Style::Single;
+            }
+        }
+        if style == Style::Single && !a.single_quoted_allowed {
+            style = Style::Double;
+        }
+        if style == Style::Literal && (!a.block_allowed || ctx.simple_key) {
+            style = Style::Double;
+        }
+        self.increase_indent(true, false);
+        let allow_breaks = !ctx.simple_key;
+        match style {
+            Style::Plain => self.write_plain(s, allow_breaks),
+            Style::Single => self.write_single(s, allow_breaks),
+            Style::Double => self.write_double(s, allow_breaks),
+            Style::Literal => self.write_literal(s),
+        }
+        self.pop_indent();
+    }
+
+    fn write_plain(&mut self, s: &str, allow_breaks: bool) {
+        if !self.whitespace {
+            self.put(' ');
+        }
+        let chars: Vec<char> = s.chars().collect();
+        let mut spaces = false;
+        let mut breaks = false;
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if c == ' ' {
+                if allow_breaks
+                    && !spaces
+                    && self.column > self.best_width
+                    && chars.get(i + 1) != Some(&' ')
+                {
+                    self.write_indent();
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else if is_break(c) {
+                if !breaks && c == '\n' {
+                    self.put_break();
+                }
+                self.write_break(c);
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                self.put(c);
+                self.indention = false;
+                spaces = false;
+                breaks = false;
+            }
+            i += 1;
+        }
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_break(&mut self, c: char) {
+        if c == '\n' {
+            self.put_break();
+        } else {
+            self.out.push(c);
+            self.column = 0;
+        }
+    }
+
+    fn write_single(&mut self, s: &str, allow_breaks: bool) {
+        self.write_indicator("'", true, false, false);
+        let chars: Vec<char> = s.chars().collect();
+        let n = chars.len();
+        let mut spaces = false;
+        let mut breaks = false;
+        for i in 0..n {
+            let c = chars[i];
+            if c == ' ' {
+                if allow_breaks
+                    && !spaces
+                    && self.column > self.best_width
+                    && i > 0
+                    && i < n - 1
+                    && chars.get(i + 1) != Some(&' ')
+                {
+                    self.write_indent();
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else if is_break(c) {
+                if !breaks && c == '\n' {
+                    self.put_break();
+                }
+                self.write_break(c);
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                if c == '\'' {
+                    self.put('\'');
+                }
+                self.put(c);
+                self.indention = false;
+                spaces = false;
+                breaks = false;
+            }
+        }
+        self.write_indicator("'", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_double(&mut self, s: &str, allow_breaks: bool) {
+        self.write_indicator("\"", true, false, false);
+        let chars: Vec<char> = s.chars().collect();
+        let n = chars.len();
+        let mut spaces = false;
+        for i in 0..n {
+            let c = chars[i];
+            if !is_printable(c) || c == '\u{FEFF}' || is_break(c) || c == '"' || c == '\\' {
+                self.put('\\');
+                match c {
+                    '\0' => self.put('0'),
+                    '\u{7}' => self.put('a'),
+                    '\u{8}' => self.put('b'),
+                    '\t' => self.put('t'),
+                    '\n' => self.put('n'),
+                    '\u{b}' => self.put('v'),
+                    '\u{c}' => self.put('f'),
+                    '\r' => self.put('r'),
+                    '\u{1b}' => self.put('e'),
+                    '"' => self.put('"'),
+                    '\\' => self.put('\\'),
+                    '\u{85}' => self.put('N'),
+                    '\u{a0}' => self.put('_'),
+                    '\u{2028}' => self.put('L'),
+                    '\u{2029}' => self.put('P'),
+                    c => {
+                        let v = c as u32;
+                        let (ch, w) = if v <= 0xFF {
+                            ('x', 2)
+                        } else if v <= 0xFFFF {
+                            ('u', 4)
+                        } else {
+                            ('U', 8)
+                        };
+                        self.put(ch);
+                        let hex = format!("{v:0w$X}");
+                        self.write_str(&hex);
+                    }
+                }
+                spaces = false;
+            } else if c == ' ' {
+                if allow_breaks && !spaces && self.column > self.best_width && i > 0 && i < n - 1 {
+                    self.write_indent();
+                    if chars.get(i + 1) == Some(&' ') {
+                        self.put('\\');
+                    }
+                } else {
+                    self.put(c);
+                }
+                spaces = true;
+            } else {
+                self.put(c);
+                spaces = false;
+            }
+        }
+        self.write_indicator("\"", false, false, false);
+        self.whitespace = false;
+        self.indention = false;
+    }
+
+    fn write_literal(&mut self, s: &str) {
+        self.write_indicator("|", true, false, false);
+        // block scalar hints
+        let chars: Vec<char> = s.chars().collect();
+        if chars.first().is_some_and(|c| *c == ' ' || is_break(*c)) {
+            let hint = char::from(b'0' + self.best_indent as u8);
+            self.write_indicator(&hint.to_string(), false, false, false);
+        }
+        let chomp = match chars.len() {
+            0 => Some('-'),
+            n => {
+                if !is_break(chars[n - 1]) {
+                    Some('-')
+                } else if n == 1 || is_break(chars[n - 2]) {
+                    Some('+')
+                } else {
+                    None
+                }
+            }
+        };
+        if let Some(c) = chomp {
+            self.write_indicator(&c.to_string(), false, false, false);
+        }
+        self.put_break();
+        self.indention = true;
+        self.whitespace = true;
+        let mut breaks = true;
+        for c in chars {
+            if is_break(c) {
+                self.write_break(c);
+                self.indention = true;
+                breaks = true;
+            } else {
+                if breaks {
+                    self.write_indent();
+                }
+                self.put(c);
+                self.indention = false;
+                breaks = false;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_order_is_natural() {
+        let mut k = vec!["s10", "s2", "s1", "a", "B", "", "1", "-"];
+        sort_keys(&mut k);
+        assert_eq!(k, vec!["", "-", "1", "B", "a", "s1", "s2", "s10"]);
+    }
+
+    #[test]
+    fn resolution() {
+        for s in [
+            "yes",
+            "1e3",
+            "0x1F",
+            "",
+            "null",
+            "~",
+            "2006-01-02",
+            "+1",
+            ".5",
+            "3.0",
+            "1_000",
+            "0o17",
+            "08",
+        ] {
+            assert!(resolves_to_non_string(s), "{s}");
+        }
+        for s in ["abc", "-", "1.2.3", "0x", "2006-13-01", "..."] {
+            assert!(!resolves_to_non_string(s), "{s}");
+        }
+        assert!(is_base60_float("1:20"));
+        assert!(is_timestamp("2001-12-14t21:59:43.10-05:00"));
+        assert!(is_timestamp("2001-12-14 21:59:43.10"));
+        assert!(!is_timestamp("2001-02-30"));
+    }
+}
