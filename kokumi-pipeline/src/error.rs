@@ -206,6 +206,11 @@ pub enum Error {
         source: BoxError,
     },
 
+    /// A promotion or rollback the current state does not allow (not Ready, wrong Order,
+    /// nothing to roll back to…).
+    #[error(transparent)]
+    Promotion(#[from] kokumi_core::promotion::PromotionError),
+
     /// A lifecycle request that the current state does not allow (e.g. promoting a Preparation
     /// that is not Ready, rolling back with nothing to roll back to).
     #[error("{0}")]

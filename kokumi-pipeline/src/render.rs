@@ -1,0 +1,69 @@
+//! The render stage's seam: a [`Renderer`] turns a chart and options into manifests.
+//!
+//! [`HelmRenderer`] is the native Helm engine of `kokumi-render`. The trait exists so the
+//! operator, tests and benches can count, fail or replace renders without touching the pipeline.
+//! Manifest bundles are not rendered: the pipeline uses their files as they are.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::BoxError;
+use crate::source::ChartInput;
+
+/// Helm options of one render: the Order's `render.helm` over the Recipe's `helm`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HelmOptions {
+    /// `.Release.Name`.
+    pub release_name: String,
+    /// `.Release.Namespace`.
+    pub namespace: String,
+    /// User values (Menu base → Recipe → Order), merged over the chart's own by the renderer.
+    #[serde(skip)]
+    pub values: Value,
+    /// Render `crds/` too.
+    #[serde(rename = "includeCRDs")]
+    pub include_crds: bool,
+    /// `.Capabilities.KubeVersion`; `None` is the renderer's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kube_version: Option<String>,
+    /// Extra `.Capabilities.APIVersions`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub api_versions: Vec<String>,
+    /// Leave out test hooks.
+    pub skip_tests: bool,
+    /// Leave out hooks.
+    pub no_hooks: bool,
+}
+
+/// One rendered template file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderedFile {
+    /// The template's path, e.g. `hello/templates/deployment.yaml` (helm's `# Source:`).
+    pub source: String,
+    /// Its YAML documents, as rendered.
+    pub content: String,
+}
+
+/// What a chart render returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RenderedChart {
+    /// `Chart.yaml` `name`.
+    pub chart_name: String,
+    /// `Chart.yaml` `version`.
+    pub chart_version: String,
+    /// The output, in helm's install order, one entry per template file.
+    pub files: Vec<RenderedFile>,
+    /// Warnings (e.g. values coalescing), for the user.
+    pub warnings: Vec<String>,
+}
+
+/// Renders Helm charts.
+pub trait Renderer: Send + Sync {
+    /// The renderer's name, recorded in every Preparation (`kokumi-render`).
+    fn name(&self) -> &str;
+    /// Its version; part of the config hash, so a new renderer re-renders.
+    fn version(&self) -> &str;
+    /// Renders `chart`. Errors must name the template file and line.
+    fn render(&self, chart: &ChartInput, options: &HelmOptions) -> Result<RenderedChart, BoxError>;
+}
