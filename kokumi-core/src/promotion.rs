@@ -991,6 +991,90 @@ mod tests {
         ));
     }
 
+    /// One generated Preparation: creation time, Ready, approval (none / label only / at time).
+    type Spec = (i64, bool, Option<Option<i64>>);
+
+    fn build(specs: &[Spec]) -> Vec<Preparation> {
+        specs
+            .iter()
+            .enumerate()
+            .map(|(i, &(created, ready, approval))| {
+                let mut p = prep(&format!("p{i}"), created);
+                if !ready {
+                    p = not_ready(p);
+                }
+                match approval {
+                    Some(when) => approved(p, when),
+                    None => p,
+                }
+            })
+            .collect()
+    }
+
+    fn event_key(p: &Preparation) -> (Option<Time>, Option<Time>, String) {
+        (
+            p.approved_at(),
+            p.metadata.creation_timestamp.clone(),
+            p.name_any(),
+        )
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decision_is_independent_of_list_order(
+            specs in proptest::collection::vec(
+                (0i64..4, proptest::bool::weighted(0.8),
+                 proptest::option::of(proptest::option::of(0i64..6))),
+                0..7,
+            ),
+            auto in proptest::bool::ANY,
+            rotate in 0usize..7,
+        ) {
+            let o = order(if auto { AutoDeploy::Enabled } else { AutoDeploy::Disabled });
+            let preps = build(&specs);
+            let base = decide(&o, &preps, None);
+            let mut reversed = preps.clone();
+            reversed.reverse();
+            proptest::prop_assert_eq!(&decide(&o, &reversed, None), &base);
+            let mut rotated = preps.clone();
+            if !rotated.is_empty() {
+                let k = rotate % rotated.len();
+                rotated.rotate_left(k);
+            }
+            proptest::prop_assert_eq!(&decide(&o, &rotated, None), &base);
+
+            let eligible: Vec<&Preparation> = preps.iter().filter(|p| is_eligible(p)).collect();
+            let best_approved = eligible.iter().filter(|p| p.is_approved()).map(|p| event_key(p)).max();
+            match &base {
+                Decision::Create { selection, .. } => {
+                    let chosen = preps.iter().find(|p| p.name_any() == selection.preparation).unwrap();
+                    proptest::prop_assert!(is_eligible(chosen));
+                    match &selection.cause {
+                        Cause::Approved { .. } => {
+                            proptest::prop_assert!(chosen.is_approved());
+                            proptest::prop_assert_eq!(Some(event_key(chosen)), best_approved);
+                        }
+                        Cause::AutoDeploy { created } => {
+                            proptest::prop_assert!(auto);
+                            let newest = eligible.iter().map(|p| creation_key(p)).max().unwrap();
+                            proptest::prop_assert_eq!(creation_key(chosen), newest);
+                            // No approval happened after the newest render.
+                            if let Some((at, _, _)) = &best_approved {
+                                proptest::prop_assert!(at <= created);
+                            }
+                        }
+                        Cause::Current => proptest::prop_assert!(false, "no serving was given"),
+                    }
+                }
+                Decision::NoChange { .. } => {
+                    proptest::prop_assert!(best_approved.is_none());
+                    proptest::prop_assert!(!auto || eligible.is_empty());
+                }
+                Decision::Update { .. } => proptest::prop_assert!(false, "no serving was given"),
+            }
+        }
+    }
+
     #[test]
     fn errors_fold_into_the_crate_error() {
         let e: crate::Error = PromotionError::NotReady { name: "a".into() }.into();

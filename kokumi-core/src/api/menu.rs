@@ -73,16 +73,21 @@ pub struct MenuSpec {
     #[serde(default)]
     pub overrides: Overrides,
 
-    /// Defaults for Orders of this Menu.
+    /// Defaults for Orders of this Menu (upstream's; `autoDeploy` is informational, since every
+    /// Order carries its own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defaults: Option<MenuDefaults>,
 }
 
-/// Defaults an Order of a Menu inherits when it does not say otherwise.
+/// Defaults for the Orders of a Menu (upstream's `spec.defaults`).
+///
+/// `autoDeploy` is accepted for upstream compatibility and documents the Menu's intent, but an
+/// Order always carries its own `autoDeploy` (the CRD defaults it to `Disabled`), so the Order's
+/// value is the one that applies.
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct MenuDefaults {
-    /// Default for the Order's `autoDeploy`.
+    /// The `autoDeploy` the Menu's author intends for its Orders (informational, see above).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_deploy: Option<AutoDeploy>,
 }

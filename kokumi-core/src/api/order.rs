@@ -267,7 +267,7 @@ pub struct OrderStatus {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_hash: Option<Digest>,
 
-    /// `Ready`, `Rendered`, `PolicyViolation`… (Kubernetes conventions).
+    /// `Ready`, `Rendered`, `PolicyAccepted` (Kubernetes conventions).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(schema_with = "super::schema::conditions")]
     pub conditions: Vec<Condition>,
