@@ -6,6 +6,8 @@
 
 mod support;
 
+mod artifact;
+mod artifact_extract;
 mod bad_registry;
 mod copy;
 mod interop;
