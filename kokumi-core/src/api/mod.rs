@@ -42,7 +42,9 @@ pub use recipe::{
     ImagePolicy, ImageViolation, ImageViolationKind, Recipe, RecipeHelm, RecipeOutput, RecipeSpec,
     RecipeStatus,
 };
-pub use serving::{PreparationPolicy, PromotionPolicy, Serving, ServingSpec, ServingStatus};
+pub use serving::{
+    ObservedDeployment, PreparationPolicy, PromotionPolicy, Serving, ServingSpec, ServingStatus,
+};
 
 /// The API group of every Kokumi kind.
 pub const GROUP: &str = "delivery.kokumi.dev";
