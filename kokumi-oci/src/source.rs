@@ -542,6 +542,20 @@ pub struct HelmPushOptions {
     pub provenance: Option<Vec<u8>>,
 }
 
+impl HelmPushOptions {
+    /// Sets `org.opencontainers.image.created`.
+    pub fn with_created(mut self, created: impl Into<String>) -> Self {
+        self.created = Some(created.into());
+        self
+    }
+
+    /// Attaches a provenance file.
+    pub fn with_provenance(mut self, provenance: Vec<u8>) -> Self {
+        self.provenance = Some(provenance);
+        self
+    }
+}
+
 /// A Helm chart artifact ready to push.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -638,8 +652,8 @@ pub fn helm_chart_artifact(chart: Vec<u8>, options: &HelmPushOptions) -> Result<
     // Field order of Go's ocispec.Manifest and Descriptor (serde_json keeps insertion order).
     let descriptor = |b: &Blob| json!({"mediaType": b.media_type, "digest": b.digest.as_str(), "size": b.bytes.len()});
     let mut manifest = serde_json::Map::new();
+    // helm writes no `mediaType` field (the registry learns it from the Content-Type).
     manifest.insert("schemaVersion".into(), json!(2));
-    manifest.insert("mediaType".into(), json!(mt::OCI_MANIFEST));
     manifest.insert("config".into(), descriptor(&config));
     manifest.insert(
         "layers".into(),

@@ -14,3 +14,4 @@ mod interop;
 mod layout;
 mod referrers;
 mod registry;
+mod source;
