@@ -630,3 +630,151 @@ fn status_written_with_condition_helpers_validates() {
     object["status"]["conditions"][0]["reason"] = json!("not a reason");
     assert!(!validator.is_valid(&object));
 }
+
+/// Evaluates the JSONPath forms printer columns use: `.a.b`, `a\.b/c` (escaped dots) and
+/// `[?(@.type=="X")]` filters.
+fn column_value<'a>(object: &'a Value, path: &str) -> Option<&'a Value> {
+    let mut current = vec![object];
+    let mut rest = path.strip_prefix('.')?;
+    while !rest.is_empty() {
+        if let Some(filter) = rest.strip_prefix("[?(@.") {
+            let end = filter.find(")]")?;
+            let (field, want) = filter[..end].split_once("==")?;
+            let want = want.trim_matches('"').trim_matches('\'');
+            current = current
+                .into_iter()
+                .filter_map(Value::as_array)
+                .flatten()
+                .filter(|item| item.get(field).and_then(Value::as_str) == Some(want))
+                .collect();
+            rest = filter[end + 2..]
+                .strip_prefix('.')
+                .unwrap_or(&filter[end + 2..]);
+            continue;
+        }
+        // A field name runs to the next unescaped `.` or `[`.
+        let mut name = String::new();
+        let mut chars = rest.char_indices().peekable();
+        let mut consumed = rest.len();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some((_, next)) = chars.next() {
+                        name.push(next);
+                    }
+                }
+                '.' | '[' => {
+                    consumed = i;
+                    break;
+                }
+                c => name.push(c),
+            }
+        }
+        current = current.into_iter().filter_map(|v| v.get(&name)).collect();
+        rest = &rest[consumed..];
+        rest = rest.strip_prefix('.').unwrap_or(rest);
+    }
+    current.into_iter().next()
+}
+
+#[test]
+fn printer_columns_point_at_real_fields() {
+    let ready = json!([{"type": "Ready", "status": "True", "reason": "Done", "message": "",
+                        "lastTransitionTime": "2026-01-01T00:00:00Z"},
+                       {"type": "Synced", "status": "True", "reason": "Synced", "message": "",
+                        "lastTransitionTime": "2026-01-01T00:00:00Z"},
+                       {"type": "Healthy", "status": "True", "reason": "Healthy", "message": "",
+                        "lastTransitionTime": "2026-01-01T00:00:00Z"},
+                       {"type": "Drifted", "status": "False", "reason": "InSync", "message": "",
+                        "lastTransitionTime": "2026-01-01T00:00:00Z"}]);
+    let digest = format!("sha256:{}", "ab".repeat(32));
+    let meta = |labels: Value| json!({"name": "x", "creationTimestamp": "2026-01-01T00:00:00Z", "labels": labels});
+    let examples: Vec<(&str, Value)> = vec![
+        (
+            "Order",
+            json!({"metadata": meta(json!({})), "spec": {
+            "source": {"oci": "oci://r/x", "version": "1"}, "autoDeploy": "Disabled"},
+            "status": {"conditions": ready, "latestPreparation": "x-abababababab", "latestDigest": digest}}),
+        ),
+        (
+            "Order",
+            json!({"metadata": meta(json!({})), "spec": {"menuRef": {"name": "m"}}}),
+        ),
+        ("Preparation", {
+            let mut p = preparation("m");
+            p["metadata"] = meta(json!({"delivery.kokumi.dev/approve-deploy": "true"}));
+            p["status"] = json!({"conditions": ready});
+            p
+        }),
+        (
+            "Serving",
+            json!({"metadata": meta(json!({})), "spec": {"order": "o", "preparation": "p",
+            "preparationPolicy": {"type": "Manual"}},
+            "status": {"conditions": ready, "deployedDigest": digest}}),
+        ),
+        (
+            "Menu",
+            json!({"metadata": meta(json!({})), "spec": {
+            "source": {"oci": "oci://r/x", "version": "1"},
+            "overrides": {"values": {"policy": "All"}, "patches": {"policy": "None"}}},
+            "status": {"conditions": ready}}),
+        ),
+        (
+            "Recipe",
+            json!({"metadata": meta(json!({})), "spec": {"helm": {"kubeVersion": "v1.33.0"},
+            "output": {"layout": "Single"}, "imagePolicy": {"requireDigest": true}}}),
+        ),
+        (
+            "Pantry",
+            json!({"metadata": meta(json!({})), "spec": {"url": "oci://r", "description": "d"},
+            "status": {"conditions": ready}}),
+        ),
+    ];
+    let mut missing = Vec::new();
+    for crd in api::crds() {
+        let kind = crd.spec.names.kind.as_str();
+        let objects: Vec<&Value> = examples
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, v)| v)
+            .collect();
+        assert!(!objects.is_empty(), "no example object for {kind}");
+        for o in &objects {
+            let errors = crate::samples::schema_errors(kind, o);
+            assert!(errors.is_empty(), "example {kind} is invalid: {errors:?}");
+        }
+        for col in crd.spec.versions[0]
+            .additional_printer_columns
+            .iter()
+            .flatten()
+        {
+            if !objects
+                .iter()
+                .any(|o| column_value(o, &col.json_path).is_some())
+            {
+                missing.push(format!("{kind} column {} ({})", col.name, col.json_path));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "printer columns that resolve to nothing:\n{}",
+        missing.join("\n")
+    );
+    // The evaluator itself must be able to say no.
+    assert!(column_value(&examples[0].1, ".spec.nothing").is_none());
+    assert!(
+        column_value(
+            &examples[0].1,
+            ".status.conditions[?(@.type==\"Gone\")].status"
+        )
+        .is_none()
+    );
+    assert_eq!(
+        column_value(
+            &examples[2].1,
+            ".metadata.labels.delivery\\.kokumi\\.dev/approve-deploy"
+        ),
+        Some(&json!("true"))
+    );
+}

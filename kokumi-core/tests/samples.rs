@@ -40,7 +40,7 @@ fn load(path: &Path) -> Value {
 
 /// JSON-Schema validation against the CRD's openAPIV3Schema (draft 4 is the closest draft to
 /// OpenAPI 3.0's schema dialect; formats are checked).
-fn schema_errors(kind: &str, object: &Value) -> Vec<String> {
+pub(crate) fn schema_errors(kind: &str, object: &Value) -> Vec<String> {
     let schema = schema_of(kind);
     let validator = jsonschema::draft4::options()
         .should_validate_formats(true)
