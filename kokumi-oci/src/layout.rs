@@ -12,7 +12,9 @@
 //!   place, and the directory is `fsync`ed: a crash leaves either the old or the new file, never
 //!   a torn one. Leftover temporary files start with `.tmp-` and are removed by [`LayoutStore::gc`].
 //! - Blobs are verified (size and digest) while they stream to disk; a mismatch leaves nothing
-//!   behind. Two writers of the same blob race harmlessly: both rename identical content.
+//!   behind. Two writers of the same blob race harmlessly: both rename identical content. A
+//!   blob already present with the announced size is not rewritten (it was verified when
+//!   written; reads verify it again).
 //! - `index.json` is read-modify-written under an exclusive advisory lock (`flock`, via
 //!   [`std::fs::File::lock`]) held on the `oci-layout` file. That file is never replaced, so
 //!   every process locks the same inode and no update is lost; readers need no lock because
@@ -606,7 +608,17 @@ impl Store for LayoutStore {
             && meta.is_file()
             && meta.len() == size
         {
-            // Content-addressed and verified when written: already here.
+            // Content-addressed and verified when written: already here. Refresh its mtime so
+            // a concurrent `gc` (which spares young blobs) keeps it until our manifest lands.
+            let touch = path.clone();
+            let _ = blocking(move || {
+                std::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&touch)
+                    .and_then(|f| f.set_modified(SystemTime::now()))
+                    .map_err(|e| Error::io("touching", &touch, e))
+            })
+            .await;
             return Ok(());
         }
         let dir = self.root.join("blobs").join("sha256");
