@@ -399,10 +399,31 @@ pub struct Promotion {
     pub decision: Decision,
 }
 
+/// The time to stamp a new approval with: `now`, unless another selection event of the Order
+/// (an approval, or a creation time) is not older than `now` — clocks of the CLI, the operator
+/// and the API server can disagree — in which case one second after the latest such event, so
+/// that a promotion always takes effect.
+fn approval_time(order: &Order, preparations: &[Preparation], now: &Time) -> Time {
+    let latest = preparations
+        .iter()
+        .filter(|p| belongs_to(p, order) && is_eligible(p))
+        .flat_map(|p| [p.approved_at(), p.metadata.creation_timestamp.clone()])
+        .flatten()
+        .max();
+    match latest {
+        Some(latest) if latest >= *now => latest
+            .0
+            .checked_add(k8s_openapi::jiff::SignedDuration::from_secs(1))
+            .map_or(latest, Time),
+        _ => now.clone(),
+    }
+}
+
 /// Promotes the Preparation called `target`: it must belong to `order` and be Ready.
 ///
-/// Returns the approval (stamped `now`) and the resulting decision, computed by [`decide`] over
-/// the Preparations with the approval applied, so the controller's next [`decide`] agrees.
+/// Returns the approval (stamped `now`, or just after the latest existing event when clocks
+/// disagree) and the resulting decision, computed by [`decide`] over the Preparations with the
+/// approval applied, so the controller's next [`decide`] agrees.
 pub fn promote(
     order: &Order,
     preparations: &[Preparation],
@@ -411,7 +432,7 @@ pub fn promote(
     now: &Time,
 ) -> Result<Promotion, PromotionError> {
     let index = find_deployable(order, preparations, target)?;
-    let approval = Approval::new(target, now);
+    let approval = Approval::new(target, &approval_time(order, preparations, now));
     let mut after = preparations.to_vec();
     if let Some(p) = after.get_mut(index) {
         approval.apply_to(p);
@@ -893,6 +914,22 @@ mod tests {
     }
 
     #[test]
+    fn promote_wins_even_when_clocks_disagree() {
+        // The newest Preparation was created "after" the promoter's clock says it is now.
+        let o = order(AutoDeploy::Enabled);
+        let mut preps = vec![prep("a", 1), approved(prep("b", 200), Some(250))];
+        let s = serving(&o, "b");
+        let p = promote(&o, &preps, Some(&s), "a", &at(100)).unwrap();
+        assert_eq!(
+            p.approval.annotations[APPROVED_AT_ANNOTATION],
+            at(251).0.to_string()
+        );
+        assert_eq!(chosen(&p.decision), Some("a"));
+        p.approval.apply_to(&mut preps[0]);
+        assert_eq!(chosen(&decide(&o, &preps, Some(&s))), Some("a"));
+    }
+
+    #[test]
     fn promote_refuses_what_cannot_be_deployed() {
         let o = order(AutoDeploy::Disabled);
         let mut foreign = prep("foreign", 1);
@@ -1071,6 +1108,35 @@ mod tests {
                     proptest::prop_assert!(!auto || eligible.is_empty());
                 }
                 Decision::Update { .. } => proptest::prop_assert!(false, "no serving was given"),
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn promoting_any_ready_preparation_selects_it(
+            specs in proptest::collection::vec(
+                (0i64..4, proptest::bool::weighted(0.8),
+                 proptest::option::of(proptest::option::of(0i64..6))),
+                1..7,
+            ),
+            auto in proptest::bool::ANY,
+            pick in 0usize..7,
+            now in 0i64..8,
+        ) {
+            let o = order(if auto { AutoDeploy::Enabled } else { AutoDeploy::Disabled });
+            let mut preps = build(&specs);
+            let target = preps[pick % preps.len()].name_any();
+            match promote(&o, &preps, None, &target, &at(now)) {
+                Ok(p) => {
+                    proptest::prop_assert_eq!(chosen(&p.decision), Some(target.as_str()));
+                    let i = preps.iter().position(|x| x.name_any() == target).unwrap();
+                    p.approval.apply_to(&mut preps[i]);
+                    proptest::prop_assert_eq!(decide(&o, &preps, None), p.decision);
+                }
+                Err(e) => {
+                    proptest::prop_assert_eq!(e, PromotionError::NotReady { name: target });
+                }
             }
         }
     }
