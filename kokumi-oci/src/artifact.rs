@@ -33,11 +33,14 @@
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
-use crate::extract::{ArchiveFile, Compression, Limits, normalize_entry_path, read_blob_archive};
+use crate::extract::{
+    ArchiveFile, Compression, Limits, normalize_entry_path, prepare_empty_dir, read_blob_archive,
+};
 use crate::media_types as mt;
 use crate::store::{Digest, Manifest, Store, read_capped};
 
@@ -366,6 +369,26 @@ impl Preparation {
             .iter()
             .find(|f| f.path == path)
             .map(|f| f.bytes.as_slice())
+    }
+
+    /// Writes the files under `dir`, which must not exist or be empty (as `kokumi pull … DIR`
+    /// does). Paths were normalised when extracted; files are created fresh, never through an
+    /// existing path. Blocking I/O: call it from a blocking context for large Preparations.
+    pub fn write_to_dir(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        prepare_empty_dir(dir)?;
+        let mut written = Vec::with_capacity(self.files.len());
+        for file in &self.files {
+            let target = dir.join(&file.path);
+            if let Some(parent) = target.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| Error::io("creating", parent, e))?;
+            }
+            let mut out = std::fs::File::create_new(&target)
+                .map_err(|e| Error::io("creating", &target, e))?;
+            out.write_all(&file.bytes)
+                .map_err(|e| Error::io("writing", &target, e))?;
+            written.push(target);
+        }
+        Ok(written)
     }
 }
 

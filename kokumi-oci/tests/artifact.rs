@@ -184,6 +184,16 @@ async fn push_then_pull_through_a_layout() {
         .unwrap();
     assert_eq!(by_digest, prep);
 
+    // Written out as `kokumi pull … DIR` does; a non-empty directory is refused.
+    let out = dir.path().join("out");
+    let written = prep.write_to_dir(&out).unwrap();
+    assert_eq!(written.len(), 2);
+    assert_eq!(
+        std::fs::read(out.join("extra/notes.txt")).unwrap(),
+        b"multi layout file\n"
+    );
+    assert!(prep.write_to_dir(&out).is_err());
+
     // Too small a cap is an error, not a truncated Preparation.
     let err = pull(
         &store,
