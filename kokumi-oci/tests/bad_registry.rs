@@ -272,6 +272,25 @@ async fn bearer_token_flow() {
     let err = anonymous.resolve("v1").await.unwrap_err();
     assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
 
+    let identity = RegistryStore::new(
+        &bad.host,
+        "x",
+        fast().clone_with(Credential::IdentityToken("pw".into())),
+    )
+    .unwrap();
+    assert_eq!(
+        identity.get_blob_bytes(&digest, 1 << 20).await.unwrap(),
+        layer
+    );
+    let bad_identity = RegistryStore::new(
+        &bad.host,
+        "x",
+        fast().clone_with(Credential::IdentityToken("stale".into())),
+    )
+    .unwrap();
+    let err = bad_identity.resolve("v1").await.unwrap_err();
+    assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
+
     let token = RegistryStore::new(
         &bad.host,
         "x",

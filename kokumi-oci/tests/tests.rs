@@ -11,6 +11,7 @@ mod artifact_extract;
 mod bad_registry;
 mod copy;
 mod interop;
+mod interop_helm;
 mod layout;
 mod referrers;
 mod registry;

@@ -154,6 +154,24 @@ async fn handle(State(inner): State<Arc<Inner>>, request: Request) -> Response {
         let Some((user, password, token)) = bearer else {
             return status(StatusCode::NOT_FOUND);
         };
+        if request.method() == Method::POST {
+            // OAuth2 refresh-token grant (docker's `identitytoken`): the password is the
+            // refresh token here.
+            let body = axum::body::to_bytes(request.into_body(), 1 << 16)
+                .await
+                .unwrap();
+            let form = String::from_utf8_lossy(&body).to_string();
+            let field = |name: &str| {
+                form.split('&')
+                    .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                    .unwrap_or("")
+                    .to_owned()
+            };
+            if field("grant_type") != "refresh_token" || field("refresh_token") != password {
+                return (StatusCode::UNAUTHORIZED, "bad refresh token").into_response();
+            }
+            return axum::Json(serde_json::json!({ "access_token": token })).into_response();
+        }
         use base64::Engine as _;
         let expected = format!(
             "Basic {}",
