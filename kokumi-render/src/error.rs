@@ -41,7 +41,9 @@ pub enum Error {
     #[error("library charts are not installable")]
     LibraryChart,
     /// The chart's `kubeVersion` constraint excludes the target Kubernetes version.
-    #[error("chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {version}")]
+    #[error(
+        "chart requires kubeVersion: {constraint} which is incompatible with Kubernetes {version}"
+    )]
     KubeVersion {
         /// The constraint from `Chart.yaml`.
         constraint: String,
@@ -49,14 +51,16 @@ pub enum Error {
         version: String,
     },
     /// The values do not satisfy a chart's `values.schema.json`.
-    #[error("values don't meet the specifications of the schema(s) in the following chart(s):\n{0}")]
+    #[error(
+        "values don't meet the specifications of the schema(s) in the following chart(s):\n{0}"
+    )]
     Schema(String),
     /// A `--set` style expression or a values file is malformed.
     #[error("{0}")]
     Values(String),
     /// A template failed to parse or execute (the message is helm's).
     #[error("{0}")]
-    Template(String),
+    Template(#[from] crate::template::Error),
     /// A rendered document is not YAML that helm could sort.
     #[error("YAML parse error on {path}: {message}")]
     ManifestYaml {

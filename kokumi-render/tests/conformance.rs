@@ -14,7 +14,7 @@ use kokumi_render::render::{RenderOptions, render_chart};
 use kokumi_render::values::user_values;
 
 /// `$KOKUMI_SHARED`, or `<workspace>/../shared`.
-pub fn shared_dir() -> PathBuf {
+pub(crate) fn shared_dir() -> PathBuf {
     match std::env::var_os("KOKUMI_SHARED") {
         Some(p) => PathBuf::from(p),
         None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
@@ -22,7 +22,7 @@ pub fn shared_dir() -> PathBuf {
 }
 
 /// The corpus, or `None` (with a notice) when it is absent and tools are not required.
-pub fn corpus_dir() -> Option<PathBuf> {
+pub(crate) fn corpus_dir() -> Option<PathBuf> {
     let dir = shared_dir().join("helm-corpus");
     if dir.join("golden/INDEX.json").exists() {
         return Some(dir);
@@ -40,22 +40,22 @@ pub fn corpus_dir() -> Option<PathBuf> {
 
 /// The flags of a corpus `helm template` command line.
 #[derive(Debug, Default, Clone)]
-pub struct Cmd {
-    pub release: String,
-    pub chart: String,
-    pub namespace: String,
-    pub values_files: Vec<String>,
-    pub set: Vec<String>,
-    pub set_string: Vec<String>,
-    pub include_crds: bool,
-    pub skip_tests: bool,
-    pub no_hooks: bool,
-    pub kube_version: Option<String>,
-    pub api_versions: Vec<String>,
+pub(crate) struct Cmd {
+    pub(crate) release: String,
+    pub(crate) chart: String,
+    pub(crate) namespace: String,
+    pub(crate) values_files: Vec<String>,
+    pub(crate) set: Vec<String>,
+    pub(crate) set_string: Vec<String>,
+    pub(crate) include_crds: bool,
+    pub(crate) skip_tests: bool,
+    pub(crate) no_hooks: bool,
+    pub(crate) kube_version: Option<String>,
+    pub(crate) api_versions: Vec<String>,
 }
 
 /// Parses `helm template REL CHART [flags]` (the flags the corpus uses).
-pub fn parse_cmd(cmd: &str) -> Cmd {
+pub(crate) fn parse_cmd(cmd: &str) -> Cmd {
     let words: Vec<&str> = cmd.split_whitespace().collect();
     let mut c = Cmd {
         namespace: "default".into(),
@@ -89,7 +89,7 @@ pub fn parse_cmd(cmd: &str) -> Cmd {
 }
 
 /// Renders a command in-process; returns stdout, or `Error: ...` text on failure.
-pub fn render_cmd(base: &Path, cmd: &Cmd) -> Result<String, String> {
+pub(crate) fn render_cmd(base: &Path, cmd: &Cmd) -> Result<String, String> {
     let chart = load_path(&base.join(&cmd.chart), &LoadOptions::default())
         .map_err(|e| format!("Error: {}", e.helm_message()))?;
     let mut files = Vec::new();
@@ -117,7 +117,7 @@ pub fn render_cmd(base: &Path, cmd: &Cmd) -> Result<String, String> {
 
 /// compare.py's rule. `golden` is the golden text, `alt` the second run if any, `is_err` for
 /// `.err` goldens. `Ok(note)` on a match, `Err(why)` otherwise.
-pub fn compare(golden: &str, alt: Option<&str>, is_err: bool, got: &str) -> Result<String, String> {
+pub(crate) fn compare(golden: &str, alt: Option<&str>, is_err: bool, got: &str) -> Result<String, String> {
     if is_err {
         let last = golden.trim().lines().last().unwrap_or("");
         let key = last.rsplit(": ").next().unwrap_or("").trim();
@@ -170,7 +170,7 @@ fn first_diff(want: &str, got: &str) -> String {
 }
 
 /// Reads a baseline file: one case name per line, `#` comments.
-pub fn read_baseline(name: &str) -> Vec<String> {
+pub(crate) fn read_baseline(name: &str) -> Vec<String> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
         .join(name);
