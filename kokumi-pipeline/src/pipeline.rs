@@ -351,8 +351,8 @@ pub struct Pipeline<'a, R: RecordStore> {
     pub sources: &'a Sources,
     /// The Helm renderer.
     pub renderer: &'a dyn Renderer,
-    /// Where artifacts are pushed.
-    pub destination: &'a dyn kokumi_oci::Store,
+    /// Where artifacts are pushed (`None` for dry runs: [`Pipeline::render`] only).
+    pub destination: Option<&'a dyn kokumi_oci::Store>,
     /// The clock.
     pub clock: &'a dyn Clock,
 }
@@ -361,7 +361,7 @@ impl<R: RecordStore> std::fmt::Debug for Pipeline<'_, R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Pipeline")
             .field("renderer", &self.renderer.name())
-            .field("destination", &self.destination.location())
+            .field("destination", &self.destination.map(|d| d.location()))
             .finish_non_exhaustive()
     }
 }
@@ -573,6 +573,11 @@ impl<R: RecordStore> Pipeline<'_, R> {
             .config_inputs(fetched.digest, self.renderer)
             .config_hash();
         let name = resolved.order.clone();
+        let Some(store) = self.destination else {
+            return Err(Error::Lifecycle(
+                "this pipeline has no destination store: it can only render (dry run)".into(),
+            ));
+        };
 
         let preparations: Vec<Preparation> = self
             .records
@@ -586,7 +591,7 @@ impl<R: RecordStore> Pipeline<'_, R> {
             .find(|p| p.spec.config_hash == config_hash)
             .cloned();
 
-        let destination = self.destination.location().to_string();
+        let destination = store.location().to_string();
         let push_error = |source| Error::Push {
             order: name.clone(),
             destination: destination.clone(),
@@ -595,7 +600,7 @@ impl<R: RecordStore> Pipeline<'_, R> {
 
         let (outcome, preparation, warnings) = match existing {
             Some(existing) => {
-                let present = artifact::exists(self.destination, &existing.spec.artifact.digest)
+                let present = artifact::exists(store, &existing.spec.artifact.digest)
                     .await
                     .map_err(push_error)?;
                 if present {
@@ -610,7 +615,7 @@ impl<R: RecordStore> Pipeline<'_, R> {
                             existing.spec.artifact.digest
                         )));
                     }
-                    artifact::push(self.destination, &output.packed, &existing.name_any())
+                    artifact::push(store, &output.packed, &existing.name_any())
                         .await
                         .map_err(push_error)?;
                     (Outcome::Restored, existing, output.warnings)
@@ -619,7 +624,7 @@ impl<R: RecordStore> Pipeline<'_, R> {
             None => {
                 let output = self.render_resolved(order, resolved, &fetched, config_hash)?;
                 let prep_name = preparation_name(&name, &output.packed.digest);
-                artifact::push(self.destination, &output.packed, &prep_name)
+                artifact::push(store, &output.packed, &prep_name)
                     .await
                     .map_err(push_error)?;
                 let preparation = self.preparation_record(order, &output, &prep_name, &destination);

@@ -67,3 +67,34 @@ pub trait Renderer: Send + Sync {
     /// Renders `chart`. Errors must name the template file and line.
     fn render(&self, chart: &ChartInput, options: &HelmOptions) -> Result<RenderedChart, BoxError>;
 }
+
+/// The native Helm engine of `kokumi-render`.
+#[derive(Debug, Clone, Default)]
+pub struct HelmRenderer {
+    load: kokumi_render::chart::load::LoadOptions,
+}
+
+impl HelmRenderer {
+    /// The renderer with Helm's default archive limits.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// The name recorded in Preparations.
+pub const RENDERER_NAME: &str = "kokumi-render";
+
+impl Renderer for HelmRenderer {
+    fn name(&self) -> &str {
+        RENDERER_NAME
+    }
+
+    fn version(&self) -> &str {
+        env!("CARGO_PKG_VERSION")
+    }
+
+    fn render(&self, chart: &ChartInput, options: &HelmOptions) -> Result<RenderedChart, BoxError> {
+        let _ = (chart, options, &self.load);
+        Err("pending".into())
+    }
+}

@@ -1,0 +1,182 @@
+//! `kokumi render -f ORDER`: a dry run — the manifests and the digest they would get.
+//!
+//! Nothing is pushed or recorded. Menus, Recipes and Pantries come from the same files or, when
+//! a state directory exists, from it.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use kokumi_core::api::{Menu, Order, Pantry, Recipe};
+use kokumi_core::digest::preparation_name;
+use kokumi_pipeline::pipeline::{BASE_DIR_ANNOTATION, Output, Pipeline};
+use kokumi_pipeline::record::{MemoryRecords, RecordStore as _};
+use kokumi_pipeline::render::HelmRenderer;
+use kokumi_pipeline::source::Sources;
+use kokumi_pipeline::state::{LocalState, LockMode};
+use kube::ResourceExt as _;
+
+use super::files::{self, Object};
+use super::show::as_stream;
+use super::{CmdResult, Context, Failure, StateArgs, exit};
+
+/// Output of `render`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RenderOutput {
+    /// The manifests (default).
+    Yaml,
+    /// `{name, digest, configHash, sourceDigest, files}` for scripts.
+    Json,
+}
+
+/// `kokumi render`.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// The Order's file (may also hold its Menu, Recipe, Pantry), or a directory.
+    #[arg(
+        short = 'f',
+        long = "filename",
+        required = true,
+        value_name = "FILE|DIR"
+    )]
+    pub files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "yaml")]
+    pub output: RenderOutput,
+    /// Where the state lives.
+    #[command(flatten)]
+    pub state: StateArgs,
+}
+
+/// Loads `files` plus the state's Menus/Recipes/Pantries into memory; returns the Orders.
+pub(crate) fn load_with_refs(
+    ctx: &Context,
+    paths: &[PathBuf],
+) -> Result<(MemoryRecords, Vec<Order>), Failure> {
+    let paths: Vec<PathBuf> = paths.iter().map(|p| ctx.path(p)).collect();
+    let loaded = files::load(&paths)?;
+    let records = MemoryRecords::new();
+    let runtime = ctx.runtime()?;
+    if ctx.home.is_dir() {
+        let state = LocalState::open(&ctx.home)?;
+        let _lock = state.lock(LockMode::Shared)?;
+        runtime.block_on(async {
+            for m in state.read_all::<Menu>()? {
+                records.put(&m).await?;
+            }
+            for r in state.read_all::<Recipe>()? {
+                records.put(&r).await?;
+            }
+            for p in state.read_all::<Pantry>()? {
+                records.put(&p).await?;
+            }
+            Ok::<(), kokumi_pipeline::Error>(())
+        })?;
+    }
+    let mut orders = Vec::new();
+    runtime.block_on(async {
+        for item in &loaded {
+            match &item.object {
+                Object::Menu(m) => records.put(&**m).await?,
+                Object::Recipe(r) => records.put(&**r).await?,
+                Object::Pantry(p) => records.put(&**p).await?,
+                Object::Order(o) => {
+                    let mut order = (**o).clone();
+                    if let Some(dir) = item.path.parent() {
+                        order
+                            .annotations_mut()
+                            .insert(BASE_DIR_ANNOTATION.into(), dir.display().to_string());
+                    }
+                    if order.metadata.namespace.is_none() {
+                        order.metadata.namespace = Some("default".into());
+                    }
+                    orders.push(order);
+                }
+            }
+        }
+        Ok::<(), kokumi_pipeline::Error>(())
+    })?;
+    if orders.is_empty() {
+        return Err(Failure::new(
+            exit::USAGE,
+            "no Order found in the given files",
+        ));
+    }
+    Ok((records, orders))
+}
+
+/// Renders `orders` without pushing (shared with `menu check`'s callers and tests).
+pub(crate) fn dry_run(
+    ctx: &Context,
+    records: &MemoryRecords,
+    orders: &[Order],
+) -> Result<Vec<Output>, Failure> {
+    let runtime = ctx.runtime()?;
+    let sources = Sources::default();
+    let renderer = HelmRenderer::new();
+    let pipeline = Pipeline {
+        records,
+        sources: &sources,
+        renderer: &renderer,
+        destination: None,
+        clock: &*ctx.clock,
+    };
+    let mut outputs = Vec::new();
+    for order in orders {
+        outputs.push(runtime.block_on(pipeline.render(order))?);
+    }
+    Ok(outputs)
+}
+
+/// Runs `kokumi render`.
+pub(crate) fn run(
+    args: &RenderArgs,
+    ctx: &Context,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> CmdResult {
+    let (records, orders) = load_with_refs(ctx, &args.files)?;
+    let outputs = dry_run(ctx, &records, &orders)?;
+    match args.output {
+        RenderOutput::Yaml => {
+            for output in &outputs {
+                for warning in &output.warnings {
+                    writeln!(err, "warning: {warning}")?;
+                }
+                out.write_all(as_stream(&output.files).as_bytes())?;
+                writeln!(
+                    err,
+                    "would create preparation {} ({})",
+                    preparation_name(&output.resolved.order, &output.packed.digest),
+                    output.packed.digest
+                )?;
+            }
+        }
+        RenderOutput::Json => {
+            let items: Vec<serde_json::Value> = outputs
+                .iter()
+                .map(|o| {
+                    serde_json::json!({
+                        "order": o.resolved.order,
+                        "preparation": preparation_name(&o.resolved.order, &o.packed.digest),
+                        "digest": o.packed.digest,
+                        "configHash": o.config_hash,
+                        "sourceDigest": o.source_digest,
+                        "files": o.files.iter().map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned())).collect::<std::collections::BTreeMap<_, _>>(),
+                    })
+                })
+                .collect();
+            let value = if items.len() == 1 {
+                items[0].clone()
+            } else {
+                serde_json::Value::Array(items)
+            };
+            writeln!(
+                out,
+                "{}",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            )?;
+        }
+    }
+    Ok(())
+}
