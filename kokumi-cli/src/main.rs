@@ -1,7 +1,42 @@
 //! The `kokumi` command.
+//!
+//! `main` parses the command line and hands each subcommand to its module's `run`; every
+//! command is a function that a test can call without a process (it writes to the given
+//! streams).
 
+mod template;
+
+use std::io::Write;
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
+
+/// Structured, immutable release management for Kubernetes.
+#[derive(Debug, Parser)]
+#[command(name = "kokumi", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Locally render a Helm chart, exactly like `helm template`.
+    Template(template::TemplateArgs),
+}
+
 fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let result = match &cli.command {
+        Command::Template(args) => template::run(args, &mut stdout.lock(), &mut stderr.lock()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            let _ = writeln!(stderr.lock(), "Error: {message}");
+            ExitCode::FAILURE
+        }
+    }
 }

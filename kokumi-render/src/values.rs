@@ -355,11 +355,7 @@ fn process_enabled(c: &mut Chart, v: &Map, path: &str, w: &mut Warnings) -> Resu
                     }
                 }
             }
-            if !has_true && has_false {
-                r.enabled = false;
-            } else {
-                r.enabled = true;
-            }
+            r.enabled = has_true || !has_false;
         }
     }
     for r in c.metadata.dependencies.iter_mut() {

@@ -22,6 +22,7 @@ pub(crate) fn shared_dir() -> PathBuf {
 }
 
 /// The corpus, or `None` (with a notice) when it is absent and tools are not required.
+#[allow(clippy::panic, clippy::print_stderr)]
 pub(crate) fn corpus_dir() -> Option<PathBuf> {
     let dir = shared_dir().join("helm-corpus");
     if dir.join("golden/INDEX.json").exists() {

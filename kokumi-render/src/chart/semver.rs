@@ -176,7 +176,7 @@ fn parse_term(op: Op, text: &str) -> Option<Term> {
     }
     let mut nums = [0u64; 3];
     let mut dirty_at = 3u8;
-    for i in 0..3 {
+    for (i, num) in nums.iter_mut().enumerate() {
         match parts.get(i) {
             None => {
                 dirty_at = dirty_at.min(i as u8);
@@ -189,7 +189,7 @@ fn parse_term(op: Op, text: &str) -> Option<Term> {
                     // A number after a wildcard (`1.x.3`) is ignored like Masterminds does.
                     continue;
                 }
-                nums[i] = p.parse().ok()?;
+                *num = p.parse().ok()?;
             }
         }
     }

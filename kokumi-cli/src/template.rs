@@ -1,0 +1,119 @@
+//! `kokumi template`: a drop-in for `helm template` (same flags, same stdout, errors on stderr
+//! as `Error: ...` with a non-zero exit).
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use clap::Args;
+use kokumi_render::chart::load::{LoadOptions, load_path};
+use kokumi_render::output::show_only;
+use kokumi_render::render::{RenderOptions, render_chart};
+use kokumi_render::values::user_values;
+
+/// The flags of `helm template` that kokumi supports.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct TemplateArgs {
+    /// Release name (with only one argument, that argument is the chart and the release is
+    /// called `release-name`, as in helm).
+    #[arg(value_name = "NAME")]
+    name: String,
+    /// The chart: a directory or a `.tgz` archive.
+    #[arg(value_name = "CHART")]
+    chart: Option<String>,
+    /// Namespace of the release.
+    #[arg(short = 'n', long, default_value = "default")]
+    namespace: String,
+    /// Values files (repeatable, comma-separated lists allowed; `-` reads stdin).
+    #[arg(short = 'f', long = "values", value_delimiter = ',')]
+    values: Vec<String>,
+    /// Set values (`a.b=c`, `list[0]=x`, `a={x,y}`).
+    #[arg(long = "set")]
+    set: Vec<String>,
+    /// Set values, always as strings.
+    #[arg(long = "set-string")]
+    set_string: Vec<String>,
+    /// Print the chart's CRDs (`crds/`) first.
+    #[arg(long = "include-crds")]
+    include_crds: bool,
+    /// Kubernetes version for `.Capabilities` and `kubeVersion` checks (default v1.37.0).
+    #[arg(long = "kube-version")]
+    kube_version: Option<String>,
+    /// Extra API versions for `.Capabilities.APIVersions` (repeatable, comma-separated).
+    #[arg(short = 'a', long = "api-versions", value_delimiter = ',')]
+    api_versions: Vec<String>,
+    /// Leave test hooks out.
+    #[arg(long = "skip-tests")]
+    skip_tests: bool,
+    /// Leave hooks out.
+    #[arg(long = "no-hooks")]
+    no_hooks: bool,
+    /// Only show manifests rendered from these templates (`templates/x.yaml`, globs allowed).
+    #[arg(short = 's', long = "show-only")]
+    show_only: Vec<String>,
+    /// Render as an upgrade (`.Release.IsUpgrade`).
+    #[arg(long = "is-upgrade")]
+    is_upgrade: bool,
+    /// Do not validate values against `values.schema.json`.
+    #[arg(long = "skip-schema-validation")]
+    skip_schema_validation: bool,
+}
+
+fn read_values_file(name: &str) -> Result<String, String> {
+    if name.trim() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| format!("reading values from stdin: {e}"))?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(name).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!("open {name}: no such file or directory"),
+        _ => format!("open {name}: {e}"),
+    })
+}
+
+/// Runs `kokumi template`; the rendered chart goes to `out`, warnings to `err`. Returns the
+/// error text (without the `Error: ` prefix) on failure.
+pub(crate) fn run(
+    args: &TemplateArgs,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> Result<(), String> {
+    let (release, chart_path) = match &args.chart {
+        Some(chart) => (args.name.clone(), chart.clone()),
+        None => ("release-name".to_string(), args.name.clone()),
+    };
+    let mut files = Vec::new();
+    for f in &args.values {
+        files.push((f.clone(), read_values_file(f)?));
+    }
+    let values = user_values(&files, &args.set, &args.set_string).map_err(|e| e.helm_message())?;
+    let path = Path::new(&chart_path);
+    if !path.exists() {
+        return Err(format!("path {chart_path:?} not found"));
+    }
+    let chart = load_path(path, &LoadOptions::default()).map_err(|e| e.helm_message())?;
+    let opts = RenderOptions {
+        release_name: release,
+        namespace: args.namespace.clone(),
+        is_upgrade: args.is_upgrade,
+        values,
+        kube_version: args.kube_version.clone(),
+        api_versions: args.api_versions.clone(),
+        include_crds: args.include_crds,
+        skip_tests: args.skip_tests,
+        no_hooks: args.no_hooks,
+        skip_schema_validation: args.skip_schema_validation,
+        ..RenderOptions::default()
+    };
+    let rendered = render_chart(&chart, &opts).map_err(|e| e.helm_message())?;
+    for w in &rendered.warnings {
+        let _ = writeln!(err, "{w}");
+    }
+    let mut text = rendered.output();
+    if !args.show_only.is_empty() {
+        text = show_only(&text, &args.show_only).map_err(|e| e.to_string())?;
+    }
+    out.write_all(text.as_bytes())
+        .map_err(|e| format!("writing output: {e}"))
+}
