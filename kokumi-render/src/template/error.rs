@@ -96,10 +96,16 @@ fn helm4_layout(go: &str) -> Option<String> {
     let mut out = String::new();
     let mut rest = go;
     loop {
-        let body = rest.strip_prefix("template: ")?;
-        let (loc, after) = body.split_once(": executing \"")?;
-        let (name, after) = after.split_once("\" at <")?;
-        let (ctx, msg) = after.split_once(">: ")?;
+        let Some((loc, name, ctx, msg)) = split_exec(rest) else {
+            // A nested error that is not an execution error (`template: no template ...`)
+            // goes on its own line as Go words it.
+            if out.is_empty() {
+                return None;
+            }
+            out.push('\n');
+            out.push_str(rest);
+            return Some(out);
+        };
         if !out.is_empty() {
             out.push('\n');
         }
@@ -124,6 +130,15 @@ fn helm4_layout(go: &str) -> Option<String> {
         out.push_str(msg);
         return Some(out);
     }
+}
+
+/// Splits `template: LOC: executing "NAME" at <CTX>: MSG`.
+fn split_exec(s: &str) -> Option<(&str, &str, &str, &str)> {
+    let body = s.strip_prefix("template: ")?;
+    let (loc, after) = body.split_once(": executing \"")?;
+    let (name, after) = after.split_once("\" at <")?;
+    let (ctx, msg) = after.split_once(">: ")?;
+    Some((loc, name, ctx, msg))
 }
 
 impl fmt::Display for Error {

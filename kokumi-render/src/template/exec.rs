@@ -45,7 +45,7 @@ impl Forward {
             return v;
         }
         let mut v = v;
-        for _ in 0..1_000_000 {
+        for _ in 0..100_000 {
             let next = match &v {
                 Value::Map(m) => match self.map.get(&Self::key(m)) {
                     Some((_, new)) => new.clone(),
@@ -244,7 +244,7 @@ impl<'s> Exec<'s> {
             tree,
             vars: vec![(Cow::Borrowed("$"), dot.clone(), origin)],
         };
-        let r = stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || {
+        let r = stacker::maybe_grow(super::parse::RED_ZONE, super::parse::STACK_GROWTH, || {
             self.walk_list(&mut fr, dot, origin, &tree.root, out)
         });
         self.depth -= 1;
@@ -708,7 +708,7 @@ impl<'s> Exec<'s> {
             return Err(self.error(fr, p.pos, p, "expression nested too deeply".to_string()));
         }
         // Parenthesised pipelines may declare variables that live on in the frame.
-        let r = stacker::maybe_grow(64 * 1024, 2 * 1024 * 1024, || {
+        let r = stacker::maybe_grow(super::parse::RED_ZONE, super::parse::STACK_GROWTH, || {
             self.eval_pipeline_decl_only(fr, dot, origin, p)
         });
         self.depth -= 1;
@@ -1246,11 +1246,20 @@ impl<'s> Exec<'s> {
             FuncRef::Plain(f, _) => {
                 let argv: Vec<Value> = if self.forward.map.is_empty() {
                     argv
-                } else {
+                } else if reads_nested(name) {
                     argv.into_iter().map(|v| self.forward.deep(v)).collect()
+                } else {
+                    argv.into_iter().map(|v| self.forward.shallow(v)).collect()
                 };
                 match f(&argv) {
                     Ok(v) => {
+                        // Go's deepCopy returns new maps; a shared one would let a later
+                        // `set` on the copy reach the original.
+                        let v = if matches!(name, "deepCopy" | "mustDeepCopy") {
+                            fresh_copy(&v)
+                        } else {
+                            v
+                        };
                         if let Some(m) = first_map
                             && crate::funcs::mutates_first_arg(name)
                             && matches!(v, Value::Map(_))
@@ -1474,6 +1483,47 @@ impl fmt::Display for TemplateNode<'_> {
             write!(f, " {p}")?;
         }
         f.write_str("}}")
+    }
+}
+
+/// Whether function `name` looks inside nested maps of its arguments (so they must be brought
+/// up to date with recorded mutations first); the others see only the top level.
+fn reads_nested(name: &str) -> bool {
+    name.starts_with("to")
+        || name.starts_with("mustTo")
+        || name.contains("erge")
+        || name.contains("eepCopy")
+        || matches!(
+            name,
+            "dig"
+                | "deepEqual"
+                | "quote"
+                | "squote"
+                | "cat"
+                | "join"
+                | "sha256sum"
+                | "sha1sum"
+                | "b64enc"
+                | "pluck"
+                | "values"
+                | "has"
+                | "mustHas"
+                | "uniq"
+                | "mustUniq"
+                | "without"
+                | "mustWithout"
+                | "splitList"
+                | "fail"
+                | "required"
+        )
+}
+
+/// A copy of `v` in which every map and list is a new allocation.
+fn fresh_copy(v: &Value) -> Value {
+    match v {
+        Value::Map(m) => Value::map(m.iter().map(|(k, x)| (k.clone(), fresh_copy(x))).collect()),
+        Value::List(l) => Value::list(l.iter().map(fresh_copy).collect()),
+        other => other.clone(),
     }
 }
 

@@ -12,6 +12,11 @@ use super::lex::{Tok, Token, lex};
 /// Go's `maxStackDepth` for nested constructs.
 const MAX_DEPTH: usize = 10_000;
 
+/// Stack left before recursion moves to a fresh segment, and that segment's size.
+pub(crate) const RED_ZONE: usize = 128 * 1024;
+/// See [`RED_ZONE`].
+pub(crate) const STACK_GROWTH: usize = 4 * 1024 * 1024;
+
 /// Resolves a function name the way Helm's engine does: its late-bound functions, then Sprig
 /// and Helm's pure functions, then Go's builtins.
 pub(crate) fn resolve_func(name: &str) -> Option<FuncRef> {
@@ -311,7 +316,7 @@ impl Parser {
     fn control(&mut self, context: &str) -> PResult<Branch> {
         self.enter()?;
         let nvars = self.vars.len();
-        let r = self.control_inner(context);
+        let r = stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || self.control_inner(context));
         self.vars.truncate(nvars);
         self.leave();
         r
@@ -609,7 +614,9 @@ impl Parser {
             }
             Tok::LeftParen => {
                 self.enter()?;
-                let p = self.pipeline("parenthesized pipeline", Tok::RightParen);
+                let p = stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || {
+                    self.pipeline("parenthesized pipeline", Tok::RightParen)
+                });
                 self.leave();
                 Arg::Pipe(Box::new(p?))
             }

@@ -1,0 +1,253 @@
+//! Helm's engine-bound functions and rules (include, tpl, required, fail, lookup, in-place map
+//! mutation, limits), with outputs and error texts pinned from a real `helm template` 4.3.1.
+
+use kokumi_render::template::{Limits, TemplateSet};
+use kokumi_render::value::{Map, Value};
+
+use crate::go_semantics::run_with;
+
+const HELPERS: &str = r#"{{ define "r" }}{{ include "r" . }}{{ end }}
+{{- define "show" }}{{ .Values.added }}{{ end }}
+{{- define "tn" }}{{ .Template.Name }} {{ .Template.BasePath }}{{ end }}
+{{- define "miss" }}{{ .Values.missing }}{{ end }}
+{{- define "a" }}{{ include "b" . }}{{ end }}
+{{- define "b" }}{{ fail "deep" }}{{ end }}
+{{- define "bad" }}{{ .Values.s.x }}{{ end }}"#;
+
+fn run(text: &str) -> String {
+    run_with(text, HELPERS)
+}
+
+#[test]
+fn include_renders_with_the_given_dot_and_keeps_the_callers_template() {
+    assert_eq!(
+        run(r#"x: {{ include "tn" . }}"#),
+        "x: c/templates/t.yaml c/templates"
+    );
+    // `.Values` has no `.Template`: Go's nil-interface error, as helm reports it.
+    assert_eq!(
+        run(r#"{{ include "tn" .Values }}"#),
+        "ERR: c/templates/t.yaml:1:3\n  executing \"c/templates/t.yaml\" at <include \"tn\" .Values>:\n    error calling include:\nc/templates/_h.tpl:3:30\n  executing \"tn\" at <.Template.Name>:\n    nil pointer evaluating interface {}.Name"
+    );
+}
+
+#[test]
+fn include_keeps_no_value_but_tpl_removes_it() {
+    assert_eq!(
+        run(r#"{{ len (tpl "{{ .Values.missing }}" .) }} {{ len (include "miss" .) }}"#),
+        "0 10"
+    );
+}
+
+#[test]
+fn tpl_defines_are_visible_inside_the_tpl_only() {
+    assert_eq!(
+        run(
+            r#"x: {{ tpl "{{ define \"in\" }}IN{{ .Values.s }}{{ end }}{{ include \"in\" . }}" . }}"#
+        ),
+        "x: INstr"
+    );
+    assert_eq!(
+        run(r#"x: {{ tpl "{{ define \"only\" }}o{{ end }}" . }}|{{ include "only" . }}"#),
+        "ERR: c/templates/t.yaml:1:52\n  executing \"c/templates/t.yaml\" at <include \"only\" .>:\n    error calling include:\ntemplate: no template \"only\" associated with template \"gotpl\""
+    );
+}
+
+#[test]
+fn required_and_fail_report_the_outermost_location() {
+    assert_eq!(
+        run(r#"x: {{ required "need" "" }}"#),
+        "ERR: execution error at (c/templates/t.yaml:1:6): need"
+    );
+    assert_eq!(run(r#"x: {{ required "need" .Values.s }}"#), "x: str");
+    assert_eq!(
+        run(r#"x: {{ include "a" . }}"#),
+        "ERR: execution error at (c/templates/t.yaml:1:6): deep"
+    );
+    assert_eq!(
+        run(r#"x: {{ tpl "{{ fail \"boom\" }}" . }}"#),
+        "ERR: execution error at (c/templates/t.yaml:1:6): boom"
+    );
+    assert_eq!(
+        run_with(
+            "\nx: {{ include \"h\" . }}",
+            "{{ define \"h\" }}\n  {{- required \"need it\" .Values.zzz }}{{ end }}"
+        ),
+        "ERR: execution error at (c/templates/t.yaml:2:6): need it"
+    );
+}
+
+#[test]
+fn nested_errors_use_helm4_layout() {
+    assert_eq!(
+        run("\nx: {{ include \"bad\" . }}"),
+        "ERR: c/templates/t.yaml:2:6\n  executing \"c/templates/t.yaml\" at <include \"bad\" .>:\n    error calling include:\nc/templates/_h.tpl:7:29\n  executing \"bad\" at <.Values.s.x>:\n    can't evaluate field x in type interface {}"
+    );
+    // A tpl failure keeps Go's one-line text, as helm prints it.
+    assert_eq!(
+        run(r#"{{ tpl "{{ .Values.s.x }}" . }}"#),
+        "ERR: template: c/templates/t.yaml:1:3: executing \"c/templates/t.yaml\" at <tpl \"{{ .Values.s.x }}\" .>: error calling tpl: error during tpl function execution for \"{{ .Values.s.x }}\": template: gotpl:1:10: executing \"gotpl\" at <.Values.s.x>: can't evaluate field x in type interface {}"
+    );
+}
+
+#[test]
+fn include_recursion_stops_at_helms_limit() {
+    let out = run(r#"x: {{ include "r" . }}"#);
+    assert!(
+        out.starts_with("ERR: template: c/templates/t.yaml:1:6: executing \"c/templates/t.yaml\" at <include \"r\" .>: error calling include: template: c/templates/_h.tpl:1:19: executing \"r\""),
+        "{}",
+        &out[..200]
+    );
+    assert!(out.ends_with(
+        "error calling include: rendering template has a nested reference name: r: unable to execute template"
+    ));
+    // helm 4.3.1 prints 1002 "executing" frames for this template.
+    assert_eq!(out.matches("executing").count(), 1002);
+}
+
+#[test]
+fn lookup_is_an_empty_map() {
+    assert_eq!(
+        run(r#"x: {{ lookup "v1" "Pod" "ns" "n" }}|{{ lookup "v1" "Pod" "ns" "n" | len }}"#),
+        "x: map[]|0"
+    );
+}
+
+#[test]
+fn map_mutation_is_visible_through_every_reference() {
+    assert_eq!(
+        run(
+            r#"x: {{ $_ := set .Values "added" "yes" }}{{ .Values.added }} {{ include "show" . }}"#
+        ),
+        "x: yes yes"
+    );
+    assert_eq!(
+        run(r#"{{ $d := dict "a" (dict "b" 1) }}{{ $_ := set $d.a "c" 2 }}{{ $d }}"#),
+        "map[a:map[b:1 c:2]]"
+    );
+    assert_eq!(
+        run(r#"{{ $c := .Values.m }}{{ $_ := set $c "w" 1 }}{{ .Values.m.w }}"#),
+        "1"
+    );
+    assert_eq!(
+        run(r#"{{ $x := merge .Values.m (dict "q" 1) }}{{ .Values.m.q }}"#),
+        "1"
+    );
+    assert_eq!(
+        run(r#"{{ $_ := set .Values.m.z "e" 5 }}{{ .Values.m }} {{ toJson .Values.m.z }}"#),
+        r#"map[x:1 y:two z:map[deep:d e:5]] {"deep":"d","e":5}"#
+    );
+    assert_eq!(
+        run(r#"{{ $_ := unset .Values.m "x" }}{{ keys .Values.m | sortAlpha }}"#),
+        "[y z]"
+    );
+}
+
+#[test]
+fn deep_copies_are_independent_of_their_source() {
+    assert_eq!(
+        run(
+            r#"{{ $c := deepCopy .Values.m }}{{ $_ := set $c "x" 9 }}{{ .Values.m.x }} {{ $c.x }}"#
+        ),
+        "1 9"
+    );
+    assert_eq!(
+        run(r#"{{ $_ := mergeOverwrite (deepCopy .Values.m) (dict "x" 5) }}{{ .Values.m.x }}"#),
+        "1"
+    );
+    assert_eq!(
+        run(
+            r#"{{ $c := deepCopy .Values.m }}{{ $_ := set $c.z "deep" "changed" }}{{ .Values.m.z.deep }}"#
+        ),
+        "d"
+    );
+}
+
+#[test]
+fn mutations_persist_across_renders_of_one_set_until_reset() {
+    let mut set = TemplateSet::new();
+    set.add("c/templates/a.yaml", r#"{{ $_ := set .Values "k" "v" }}"#)
+        .unwrap();
+    set.add("c/templates/b.yaml", r#"[{{ .Values.k }}]"#)
+        .unwrap();
+    let mut data = Map::new();
+    data.insert("Values".into(), Value::map(Map::new()));
+    let data = Value::map(data);
+    assert_eq!(set.render("c/templates/b.yaml", &data).unwrap(), "[]");
+    set.render("c/templates/a.yaml", &data).unwrap();
+    assert_eq!(set.render("c/templates/b.yaml", &data).unwrap(), "[v]");
+    set.reset();
+    assert_eq!(set.render("c/templates/b.yaml", &data).unwrap(), "[]");
+}
+
+#[test]
+fn step_budget_ends_a_runaway_template() {
+    let mut set = TemplateSet::with_limits(Limits::default().with_max_steps(10_000));
+    set.add("t", "{{ range 1000000000 }}x{{ end }}").unwrap();
+    let err = set.render("t", &Value::Nil).unwrap_err().to_string();
+    assert!(
+        err.contains("execution budget exceeded: more than 10000 steps"),
+        "{err}"
+    );
+}
+
+#[test]
+fn output_cap_ends_a_template_that_writes_too_much() {
+    let mut set = TemplateSet::with_limits(Limits::default().with_max_output(1000));
+    set.add("t", "{{ range 100000 }}0123456789{{ end }}")
+        .unwrap();
+    let err = set.render("t", &Value::Nil).unwrap_err().to_string();
+    assert!(
+        err.contains("output limit exceeded: more than 1000 bytes"),
+        "{err}"
+    );
+}
+
+#[test]
+fn mutual_recursion_ends_at_the_depth_limit_without_overflowing_the_stack() {
+    // Alternating names escape Helm's per-name limit; the total depth limit catches them.
+    let mut set = TemplateSet::new();
+    set.add(
+        "t",
+        r#"{{ define "p" }}{{ template "q" . }}{{ end }}{{ define "q" }}{{ template "p" . }}{{ end }}{{ template "p" . }}"#,
+    )
+    .unwrap();
+    // A small thread stack, like a test harness or a tokio worker.
+    let err = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || set.render("t", &Value::Nil).unwrap_err().to_string())
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(
+        err.contains("exceeded maximum template depth (10000)"),
+        "{}",
+        &err[..err.len().min(300)]
+    );
+}
+
+#[test]
+fn deeply_nested_input_is_a_parse_error_not_a_crash() {
+    let deep = format!("{{{{ {}1{} }}}}", "(".repeat(20_000), ")".repeat(20_000));
+    let mut set = TemplateSet::new();
+    let err = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || set.add("t", &deep).unwrap_err().to_string())
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(err, "parse error at (t:1): max expression depth exceeded");
+    let nested_ifs = format!(
+        "{}x{}",
+        "{{ if 1 }}".repeat(20_000),
+        "{{ end }}".repeat(20_000)
+    );
+    let mut set = TemplateSet::new();
+    let err = std::thread::Builder::new()
+        .stack_size(256 * 1024)
+        .spawn(move || set.add("t", &nested_ifs).unwrap_err().to_string())
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(err, "parse error at (t:1): max expression depth exceeded");
+}
