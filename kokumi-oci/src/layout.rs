@@ -329,6 +329,26 @@ impl LayoutStore {
         blocking(move || Ok(Self::read_index_at(&root)?.manifests)).await
     }
 
+    /// The one manifest of a layout named without a tag (`oci-layout:PATH`), as skopeo reads
+    /// `oci:PATH`: an error when the layout lists no manifest or several.
+    pub async fn sole_manifest(&self) -> Result<Descriptor> {
+        let entries = self.entries().await?;
+        match entries.as_slice() {
+            [one] => Ok(clean(one.clone())),
+            [] => Err(Error::NotFound {
+                what: "any manifest".into(),
+                location: self.location().to_string(),
+            }),
+            more => Err(Error::Invalid {
+                what: format!("reference {}", self.location()),
+                reason: format!(
+                    "the layout lists {} manifests; name one with `:TAG` or `@sha256:…`",
+                    more.len()
+                ),
+            }),
+        }
+    }
+
     /// Runs `f` on `index.json` under the exclusive lock and writes the result atomically.
     async fn update_index<T: Send + 'static>(
         &self,

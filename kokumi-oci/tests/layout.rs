@@ -442,3 +442,27 @@ async fn skopeo_reads_ours_and_we_read_skopeos() {
         store.resolve("v3").await.unwrap().digest().to_string()
     );
 }
+
+#[tokio::test]
+async fn keeps_foreign_index_fields_and_finds_the_sole_manifest() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LayoutStore::create(dir.path()).await.unwrap();
+    let err = store.sole_manifest().await.unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err}");
+    // Another tool wrote top-level fields we don't model; an update must keep them.
+    std::fs::write(
+        dir.path().join("index.json"),
+        r#"{"schemaVersion":2,"manifests":[],"annotations":{"com.example.tool":"x"}}"#,
+    )
+    .unwrap();
+    let image = put_image(&store, "only", None).await;
+    let index = index_json(dir.path());
+    assert_eq!(index["annotations"]["com.example.tool"], "x", "{index}");
+    assert_eq!(
+        store.sole_manifest().await.unwrap().digest().to_string(),
+        image.digest().to_string()
+    );
+    put_image(&store, "second", Some("two")).await;
+    let err = store.sole_manifest().await.unwrap_err();
+    assert!(err.to_string().contains("lists 2 manifests"), "{err}");
+}
