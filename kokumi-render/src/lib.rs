@@ -40,6 +40,7 @@ pub mod funcs;
 pub mod gofmt;
 pub mod objects;
 pub mod output;
+pub mod render;
 pub mod strvals;
 pub mod template;
 pub mod value;

@@ -1,5 +1,8 @@
 //! Integration tests of kokumi-render (one binary; topic files below).
 
+mod chart_fixtures;
+mod conformance;
+mod differential;
 mod go_semantics;
 mod template_fuzz;
 mod template_helm;
