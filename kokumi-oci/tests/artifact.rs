@@ -300,3 +300,43 @@ async fn skopeo_reads_a_preparation() {
     let prep = pull(&copied, "web-1", &Limits::default()).await.unwrap();
     assert_eq!(prep.digest, packed.digest());
 }
+
+/// The rules Argo CD's repo-server (≥ 3.3, `util/oci`) and Flux's OCIRepository apply before
+/// extracting, checked on our manifest: at most 10 layers; exactly one content layer (media
+/// type ending in `tar+gzip` or `tar`) and it is in Argo CD's default allowed list; Flux
+/// extracts the first layer as gzip tar; every entry a regular file with a relative path.
+#[test]
+fn argo_cd_and_flux_accept_the_shape() {
+    let packed = pack(&sample_files(), &sample_meta()).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&packed.manifest.bytes).unwrap();
+    let layers = manifest["layers"].as_array().unwrap();
+    assert!(layers.len() <= 10);
+    let content: Vec<&str> = layers
+        .iter()
+        .map(|l| l["mediaType"].as_str().unwrap())
+        .filter(|t| t.ends_with("tar+gzip") || t.ends_with("tar"))
+        .collect();
+    let argo_default_allowed = [
+        "application/vnd.oci.image.layer.v1.tar",
+        "application/vnd.oci.image.layer.v1.tar+gzip",
+        "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
+    ];
+    assert_eq!(content.len(), 1);
+    assert!(argo_default_allowed.contains(&content[0]));
+    assert_eq!(manifest["schemaVersion"], 2);
+    assert_eq!(
+        manifest["mediaType"],
+        "application/vnd.oci.image.manifest.v1+json"
+    );
+    // The first (and only) layer is a gzip stream of a tar with regular files only.
+    let mut tar_bytes = Vec::new();
+    flate2::read::GzDecoder::new(&packed.layer.bytes[..])
+        .read_to_end(&mut tar_bytes)
+        .unwrap();
+    for entry in tar::Archive::new(&tar_bytes[..]).entries().unwrap() {
+        let entry = entry.unwrap();
+        assert_eq!(entry.header().entry_type(), tar::EntryType::Regular);
+        let path = entry.path().unwrap().into_owned();
+        assert!(path.is_relative() && !path.starts_with(".."));
+    }
+}
