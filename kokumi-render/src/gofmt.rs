@@ -600,6 +600,9 @@ impl Printer {
 
     fn fmt_float(&mut self, x: f64, verb: char, f: &Flags, v: &Value) {
         let body = match verb {
+            'v' if f.prec.is_some() && !f.sharp_v => {
+                format_g(x, f.prec.unwrap_or(6).max(1), f.sharp)
+            }
             'v' => {
                 if f.sharp_v {
                     let mut s = String::new();

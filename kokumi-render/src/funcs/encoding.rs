@@ -32,20 +32,89 @@ pub(crate) fn b64enc(args: &[Value]) -> R {
 }
 
 pub(crate) fn b64dec(args: &[Value]) -> R {
-    let s = one(args, "b64dec")?;
-    let cleaned: String = s.chars().filter(|c| *c != '\r' && *c != '\n').collect();
-    match b64_engine().decode(cleaned.as_bytes()) {
+    match b64_decode(one(args, "b64dec")?.as_bytes()) {
         Ok(bytes) => ok_str(super::bytes_to_string(&bytes)),
-        Err(e) => {
-            let at = match e {
-                base64::DecodeError::InvalidByte(i, _) => i,
-                base64::DecodeError::InvalidLength(n) => n - n % 4,
-                base64::DecodeError::InvalidLastSymbol(i, _) => i,
-                base64::DecodeError::InvalidPadding => cleaned.find('=').unwrap_or(0),
-            };
-            ok_str(format!("illegal base64 data at input byte {at}"))
+        Err(at) => ok_str(format!("illegal base64 data at input byte {at}")),
+    }
+}
+
+fn b64_value(c: u8) -> Option<u8> {
+    match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    }
+}
+
+/// Go's `base64.StdEncoding.DecodeString`, quantum by quantum, so a bad input fails at the
+/// byte offset Go reports (`illegal base64 data at input byte N`).
+fn b64_decode(src: &[u8]) -> Result<Vec<u8>, usize> {
+    let mut out = Vec::with_capacity(src.len() / 4 * 3);
+    let mut si = 0;
+    while si < src.len() {
+        let mut dbuf = [0u8; 4];
+        let mut dlen = 4;
+        let mut j = 0;
+        let mut trailing_error = None;
+        while j < 4 {
+            if si == src.len() {
+                if j == 0 {
+                    return Ok(out);
+                }
+                return Err(si - j);
+            }
+            let c = src[si];
+            si += 1;
+            if let Some(v) = b64_value(c) {
+                dbuf[j] = v;
+                j += 1;
+                continue;
+            }
+            if c == b'\n' || c == b'\r' {
+                continue;
+            }
+            if c != b'=' {
+                return Err(si - 1);
+            }
+            match j {
+                0 | 1 => return Err(si - 1),
+                2 => {
+                    while si < src.len() && (src[si] == b'\n' || src[si] == b'\r') {
+                        si += 1;
+                    }
+                    if si == src.len() {
+                        return Err(src.len());
+                    }
+                    if src[si] != b'=' {
+                        return Err(si - 1);
+                    }
+                    si += 1;
+                }
+                _ => {}
+            }
+            while si < src.len() && (src[si] == b'\n' || src[si] == b'\r') {
+                si += 1;
+            }
+            if si < src.len() {
+                trailing_error = Some(si);
+            }
+            dlen = j;
+            break;
+        }
+        let n = u32::from(dbuf[0]) << 18
+            | u32::from(dbuf[1]) << 12
+            | u32::from(dbuf[2]) << 6
+            | u32::from(dbuf[3]);
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..dlen - 1]);
+        if let Some(at) = trailing_error {
+            return Err(at);
         }
     }
+    Ok(out)
 }
 
 const B32: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";

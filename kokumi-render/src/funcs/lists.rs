@@ -141,7 +141,7 @@ pub(crate) fn rest(args: &[Value]) -> R {
     arity(args, 1, "rest")?;
     let items = elems(&args[0], "find rest on")?;
     if items.is_empty() {
-        return Ok(Value::Nil);
+        return Ok(Value::list(Vec::new()));
     }
     Ok(Value::list(items[1..].to_vec()))
 }
@@ -154,7 +154,7 @@ pub(crate) fn initial(args: &[Value]) -> R {
     arity(args, 1, "initial")?;
     let items = elems(&args[0], "find initial on")?;
     if items.is_empty() {
-        return Ok(Value::Nil);
+        return Ok(Value::list(Vec::new()));
     }
     Ok(Value::list(items[..items.len() - 1].to_vec()))
 }
