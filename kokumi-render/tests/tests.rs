@@ -3,6 +3,7 @@
 mod chart_fixtures;
 mod conformance;
 mod differential;
+mod funcs;
 mod go_semantics;
 mod template_fuzz;
 mod template_helm;
