@@ -473,6 +473,25 @@ impl LayoutStore {
                     report.blobs_removed.push(digest);
                 }
             }
+            // Stale temporary index.json files (a writer died between create and rename).
+            let entries = std::fs::read_dir(&root).map_err(|e| Error::io("listing", &root, e))?;
+            for entry in entries {
+                let entry = entry.map_err(|e| Error::io("listing", &root, e))?;
+                if !entry.file_name().to_string_lossy().starts_with(TMP_PREFIX) {
+                    continue;
+                }
+                let old_enough = entry
+                    .metadata()
+                    .ok()
+                    .and_then(|m| m.modified().ok())
+                    .and_then(|m| now.duration_since(m).ok())
+                    .is_some_and(|age| age >= min_age);
+                if old_enough {
+                    std::fs::remove_file(entry.path())
+                        .map_err(|e| Error::io("removing", entry.path(), e))?;
+                    report.temp_files_removed += 1;
+                }
+            }
             report.blobs_removed.sort();
             Ok(report)
         })
