@@ -7,3 +7,4 @@ mod funcs;
 mod go_semantics;
 mod template_fuzz;
 mod template_helm;
+mod yaml_emit;

@@ -593,6 +593,43 @@ pub(crate) fn sort_keys(keys: &mut Vec<&str>) {
     keys.extend_from_slice(&right[j..]);
 }
 
+/// What the JSON round trip does to a string: JSON leaves U+0085 (NEL) raw, and go-yaml reads
+/// it back as a line break inside a double-quoted scalar, folding it like YAML folds breaks
+/// (spaces around it dropped, one break becomes a space, `n` breaks become `n-1` newlines).
+fn fold_nel(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains('\u{85}') {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '\u{85}' {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        while out.ends_with(' ') {
+            out.pop();
+        }
+        let mut breaks = 0;
+        while i < chars.len() && (chars[i] == '\u{85}' || chars[i] == ' ') {
+            if chars[i] == '\u{85}' {
+                breaks += 1;
+            }
+            i += 1;
+        }
+        if breaks == 1 {
+            out.push(' ');
+        } else {
+            for _ in 1..breaks {
+                out.push('\n');
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// How JSON then go-yaml turn a float into a YAML scalar.
 fn float_scalar(f: f64) -> Result<String, EmitError> {
     if !f.is_finite() {
@@ -719,6 +756,10 @@ impl Emitter {
                 let s = float_scalar(*f)?;
                 self.scalar(&s, Style::Plain, ctx)
             }
+            Value::String(s) if !self.pretty => {
+                let s = fold_nel(s);
+                self.scalar(&s, string_style(&s), ctx)
+            }
             Value::String(s) => self.scalar(s, string_style(s), ctx),
             Value::Bytes(b) => {
                 use base64::Engine as _;
@@ -745,11 +786,27 @@ impl Emitter {
                     self.empty_flow("{", "}");
                     return Ok(());
                 }
-                let mut keys: Vec<&str> = map.keys().map(String::as_str).collect();
+                let folded: Vec<(std::borrow::Cow<'_, str>, &Value)> = map
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            if self.pretty {
+                                k.as_str().into()
+                            } else {
+                                fold_nel(k)
+                            },
+                            v,
+                        )
+                    })
+                    .collect();
+                let mut keys: Vec<&str> = folded.iter().map(|(k, _)| k.as_ref()).collect();
                 sort_keys(&mut keys);
+                let by_key: std::collections::BTreeMap<&str, &Value> =
+                    folded.iter().map(|(k, v)| (k.as_ref(), *v)).collect();
+                let lookup_value = |k: &str| by_key.get(k).copied().unwrap_or(&Value::Nil);
                 self.increase_indent(false, false);
                 for k in keys {
-                    let val = map.get(k).unwrap_or(&Value::Nil);
+                    let val = lookup_value(k);
                     self.write_indent();
                     let a = analyze(k);
                     let simple = !a.multiline && k.len() <= 128;

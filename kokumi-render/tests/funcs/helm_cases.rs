@@ -9,7 +9,10 @@ pub(crate) const HELM_CASES: &[(&str, &str)] = &[
     (r#"trimPrefix "a" "aab""#, r#"ab"#),
     (r#"upper "héllo""#, r#"HÉLLO"#),
     (r#"lower "HÉLLO""#, r#"héllo"#),
-    (r#"title "hello wOrld-foo_bar baz""#, r#"Hello WOrld-Foo_bar Baz"#),
+    (
+        r#"title "hello wOrld-foo_bar baz""#,
+        r#"Hello WOrld-Foo_bar Baz"#,
+    ),
     (r#"untitle "Hello World""#, r#"hello world"#),
     (r#"substr 1 3 "hello""#, r#"el"#),
     (r#"substr -1 3 "hello""#, r#"hel"#),
@@ -26,30 +29,45 @@ pub(crate) const HELM_CASES: &[(&str, &str)] = &[
     (r#"camelcase "foo-bar baz""#, r#"FooBarBaz"#),
     (r#"kebabcase "FirstName""#, r#"first-name"#),
     (r#"kebabcase "MyHTTPServer""#, r#"my-http-server"#),
-    (r#"wrap 10 "The quick brown fox jumps over the lazy dog""#, r#"The quick
+    (
+        r#"wrap 10 "The quick brown fox jumps over the lazy dog""#,
+        r#"The quick
 brown fox
 jumps over
 the lazy
-dog"#),
+dog"#,
+    ),
     (r#"wrapWith 5 "\t" "Hello World""#, r#"Hello	World"#),
     (r#"contains "lo w" .Values.s"#, r#"true"#),
     (r#"hasPrefix "he" .Values.s"#, r#"true"#),
     (r#"hasSuffix "xd" .Values.s"#, r#"false"#),
-    (r#"quote "a\"b" 1 nil 2.5 .Values.m"#, r#""a\"b" "1" "2.5" "map[true:two x:1 z:map[deep:d]]""#),
+    (
+        r#"quote "a\"b" 1 nil 2.5 .Values.m"#,
+        r#""a\"b" "1" "2.5" "map[true:two x:1 z:map[deep:d]]""#,
+    ),
     (r#"squote "a" 1 nil"#, r#"'a' '1'"#),
     (r#"cat "a" 1 nil 2.5 (list 1 2)"#, r#"a 1 2.5 [1 2]"#),
-    (r#"indent 2 "a\nb\n""#, r#"  a
+    (
+        r#"indent 2 "a\nb\n""#,
+        r#"  a
   b
-  "#),
-    (r#"nindent 4 "x""#, r#"
-    x"#),
+  "#,
+    ),
+    (
+        r#"nindent 4 "x""#,
+        r#"
+    x"#,
+    ),
     (r#"replace "o" "0" .Values.s"#, r#"hell0 w0rld"#),
     (r#"plural "one" "many" 1"#, r#"one"#),
     (r#"plural "one" "many" 2"#, r#"many"#),
     (r#"toString 1.5"#, r#"1.5"#),
     (r#"toString .Values.big"#, r#"1e+06"#),
     (r#"toString .Values.l"#, r#"[1 b <nil> 2.5]"#),
-    (r#"toString .Values.m"#, r#"map[true:two x:1 z:map[deep:d]]"#),
+    (
+        r#"toString .Values.m"#,
+        r#"map[true:two x:1 z:map[deep:d]]"#,
+    ),
     (r#"toString true"#, r#"true"#),
     (r#"abbrev 5 "hello world""#, r#"he..."#),
     (r#"abbrevboth 5 10 "1234 5678 9123""#, r#"...5678..."#),
@@ -63,17 +81,32 @@ dog"#),
     (r#"toStrings (list 1 nil "a" 2.5)"#, r#"[1 a 2.5]"#),
     (r#"sortAlpha (list "b" "B" "a" 10 2)"#, r#"[10 2 B a b]"#),
     (r#"sortAlpha "x""#, r#"[x]"#),
-    (r#"sha1sum "abc""#, r#"a9993e364706816aba3e25717850c26c9cd0d89d"#),
-    (r#"sha256sum "abc""#, r#"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"#),
-    (r#"sha512sum "abc""#, r#"ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"#),
+    (
+        r#"sha1sum "abc""#,
+        r#"a9993e364706816aba3e25717850c26c9cd0d89d"#,
+    ),
+    (
+        r#"sha256sum "abc""#,
+        r#"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"#,
+    ),
+    (
+        r#"sha512sum "abc""#,
+        r#"ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"#,
+    ),
     (r#"adler32sum "abc""#, r#"38600999"#),
     (r#"b64enc "hello""#, r#"aGVsbG8="#),
     (r#"b64dec "aGVsbG8=""#, r#"hello"#),
-    (r#"b64dec "aGVsbG8""#, r#"illegal base64 data at input byte 4"#),
+    (
+        r#"b64dec "aGVsbG8""#,
+        r#"illegal base64 data at input byte 4"#,
+    ),
     (r#"b64dec "a$b""#, r#"illegal base64 data at input byte 1"#),
     (r#"b32enc "hello""#, r#"NBSWY3DP"#),
     (r#"b32dec "NBSWY3DP""#, r#"hello"#),
-    (r#"b32dec "NBSWY3D""#, r#"illegal base32 data at input byte 0"#),
+    (
+        r#"b32dec "NBSWY3D""#,
+        r#"illegal base32 data at input byte 0"#,
+    ),
     (r#"int "0x1F""#, r#"31"#),
     (r#"int "010""#, r#"8"#),
     (r#"int "1.0""#, r#"1"#),
@@ -200,28 +233,58 @@ dog"#),
     (r#"values (dict "a" 1)"#, r#"[1]"#),
     (r#"pick .Values.m "x" "z" "q""#, r#"map[x:1 z:map[deep:d]]"#),
     (r#"omit .Values.m "x""#, r#"map[true:two z:map[deep:d]]"#),
-    (r#"pluck "a" (dict "a" 1) (dict "b" 2) (dict "a" 3)"#, r#"[1 3]"#),
+    (
+        r#"pluck "a" (dict "a" 1) (dict "b" 2) (dict "a" 3)"#,
+        r#"[1 3]"#,
+    ),
     (r#"set (dict "a" 1) "b" 2"#, r#"map[a:1 b:2]"#),
     (r#"unset (dict "a" 1 "b" 2) "a""#, r#"map[b:2]"#),
-    (r#"merge (dict "a" 1 "n" (dict "x" 1)) (dict "a" 2 "b" 3 "n" (dict "x" 2 "y" 3))"#, r#"map[a:1 b:3 n:map[x:1 y:3]]"#),
-    (r#"mergeOverwrite (dict "a" 1 "n" (dict "x" 1)) (dict "a" 2 "b" 3 "n" (dict "x" 2 "y" 3))"#, r#"map[a:2 b:3 n:map[x:2 y:3]]"#),
-    (r#"merge (dict "a" "" "b" 0 "c" false) (dict "a" "x" "b" 1 "c" true)"#, r#"map[a:x b:1 c:true]"#),
-    (r#"mergeOverwrite (dict "a" "x") (dict "a" "")"#, r#"map[a:]"#),
-    (r#"mergeOverwrite (dict "a" (dict "b" 1)) (dict "a" "s")"#, r#"map[a:s]"#),
-    (r#"merge (dict "a" (dict "b" 1)) (dict "a" "s")"#, r#"map[a:map[b:1]]"#),
+    (
+        r#"merge (dict "a" 1 "n" (dict "x" 1)) (dict "a" 2 "b" 3 "n" (dict "x" 2 "y" 3))"#,
+        r#"map[a:1 b:3 n:map[x:1 y:3]]"#,
+    ),
+    (
+        r#"mergeOverwrite (dict "a" 1 "n" (dict "x" 1)) (dict "a" 2 "b" 3 "n" (dict "x" 2 "y" 3))"#,
+        r#"map[a:2 b:3 n:map[x:2 y:3]]"#,
+    ),
+    (
+        r#"merge (dict "a" "" "b" 0 "c" false) (dict "a" "x" "b" 1 "c" true)"#,
+        r#"map[a:x b:1 c:true]"#,
+    ),
+    (
+        r#"mergeOverwrite (dict "a" "x") (dict "a" "")"#,
+        r#"map[a:]"#,
+    ),
+    (
+        r#"mergeOverwrite (dict "a" (dict "b" 1)) (dict "a" "s")"#,
+        r#"map[a:s]"#,
+    ),
+    (
+        r#"merge (dict "a" (dict "b" 1)) (dict "a" "s")"#,
+        r#"map[a:map[b:1]]"#,
+    ),
     (r#"dig "z" "deep" "def" .Values.m"#, r#"d"#),
     (r#"dig "z" "nope" "def" .Values.m"#, r#"def"#),
     (r#"dig "x" "def" .Values.m"#, r#"1"#),
-    (r#"deepCopy .Values.m"#, r#"map[true:two x:1 z:map[deep:d]]"#),
+    (
+        r#"deepCopy .Values.m"#,
+        r#"map[true:two x:1 z:map[deep:d]]"#,
+    ),
     (r#"regexMatch "^h.*d$" .Values.s"#, r#"true"#),
     (r#"regexMatch "(" "x""#, r#"false"#),
     (r#"regexFind "o." .Values.s"#, r#"o "#),
     (r#"regexFindAll "o." .Values.s -1"#, r#"[o  or]"#),
     (r#"regexFindAll "o." .Values.s 1"#, r#"[o ]"#),
     (r#"regexFindAll "a*" "baaab" -1"#, r#"[ aaa ]"#),
-    (r#"regexReplaceAll "(o)(.)" .Values.s "${2}$1""#, r#"hell owrold"#),
+    (
+        r#"regexReplaceAll "(o)(.)" .Values.s "${2}$1""#,
+        r#"hell owrold"#,
+    ),
     (r#"regexReplaceAll "a|" "xay" "-""#, r#"-x-y-"#),
-    (r#"regexReplaceAllLiteral "o" .Values.s "$1""#, r#"hell$1 w$1rld"#),
+    (
+        r#"regexReplaceAllLiteral "o" .Values.s "$1""#,
+        r#"hell$1 w$1rld"#,
+    ),
     (r#"regexSplit " " .Values.s -1"#, r#"[hello world]"#),
     (r#"regexSplit "o" .Values.s 2"#, r#"[hell  world]"#),
     (r#"regexSplit "x*" "axbxxc" -1"#, r#"[a b c]"#),
@@ -248,56 +311,125 @@ dog"#),
     (r#"ext "a.b/c""#, r#""#),
     (r#"isAbs "/x""#, r#"true"#),
     (r#"osBase "a/b""#, r#"b"#),
-    (r#"urlParse "https://user:pw@host.com:8080/p/a?q=1&r=2#frag""#, r#"map[fragment:frag host:host.com:8080 hostname:host.com opaque: path:/p/a query:q=1&r=2 scheme:https userinfo:user:pw]"#),
-    (r#"urlJoin (dict "scheme" "https" "host" "h.com" "path" "/p" "query" "a=1")"#, r#"https://h.com/p?a=1"#),
-    (r#"toJson .Values.m"#, r#"{"true":"two","x":1,"z":{"deep":"d"}}"#),
-    (r#"toJson (list 1.0 1e21 0.000001 1e-7 "<&>")"#, r#"[1,1e+21,0.000001,1e-7,"\u003c\u0026\u003e"]"#),
+    (
+        r#"urlParse "https://user:pw@host.com:8080/p/a?q=1&r=2#frag""#,
+        r#"map[fragment:frag host:host.com:8080 hostname:host.com opaque: path:/p/a query:q=1&r=2 scheme:https userinfo:user:pw]"#,
+    ),
+    (
+        r#"urlJoin (dict "scheme" "https" "host" "h.com" "path" "/p" "query" "a=1")"#,
+        r#"https://h.com/p?a=1"#,
+    ),
+    (
+        r#"toJson .Values.m"#,
+        r#"{"true":"two","x":1,"z":{"deep":"d"}}"#,
+    ),
+    (
+        r#"toJson (list 1.0 1e21 0.000001 1e-7 "<&>")"#,
+        r#"[1,1e+21,0.000001,1e-7,"\u003c\u0026\u003e"]"#,
+    ),
     (r#"toRawJson (dict "a" "<&>")"#, r#"{"a":"<&>"}"#),
-    (r#"toPrettyJson (dict "a" (list 1 2) "b" (dict) "c" (list))"#, r#"{
+    (
+        r#"toPrettyJson (dict "a" (list 1 2) "b" (dict) "c" (list))"#,
+        r#"{
   "a": [
     1,
     2
   ],
   "b": {},
   "c": []
-}"#),
-    (r#"fromJson "{\"a\": [1, 2.5, \"x\"], \"b\": null}""#, r#"map[a:[1 2.5 x] b:<nil>]"#),
-    (r#"fromJson "[1,2]""#, r#"map[Error:json: cannot unmarshal array into Go value of type map[string]interface {}]"#),
-    (r#"fromJson "{bad""#, r#"map[Error:invalid character 'b' looking for beginning of object key string]"#),
-    (r#"fromJson """#, r#"map[Error:unexpected end of JSON input]"#),
+}"#,
+    ),
+    (
+        r#"fromJson "{\"a\": [1, 2.5, \"x\"], \"b\": null}""#,
+        r#"map[a:[1 2.5 x] b:<nil>]"#,
+    ),
+    (
+        r#"fromJson "[1,2]""#,
+        r#"map[Error:json: cannot unmarshal array into Go value of type map[string]interface {}]"#,
+    ),
+    (
+        r#"fromJson "{bad""#,
+        r#"map[Error:invalid character 'b' looking for beginning of object key string]"#,
+    ),
+    (
+        r#"fromJson """#,
+        r#"map[Error:unexpected end of JSON input]"#,
+    ),
     (r#"fromJsonArray "[1, {\"a\": 2}]""#, r#"[1 map[a:2]]"#),
-    (r#"fromJsonArray "{}""#, r#"[json: cannot unmarshal object into Go value of type []interface {}]"#),
+    (
+        r#"fromJsonArray "{}""#,
+        r#"[json: cannot unmarshal object into Go value of type []interface {}]"#,
+    ),
     (r#"mustFromJson "[1]""#, r#"[1]"#),
-    (r#"toYaml .Values.m"#, r#""true": two
+    (
+        r#"toYaml .Values.m"#,
+        r#""true": two
 x: 1
 z:
-  deep: d"#),
+  deep: d"#,
+    ),
     (r#"toYaml (list)"#, r#"[]"#),
-    (r#"fromYaml "a: 1\nb: [x, y]\nc: yes""#, r#"map[a:1 b:[x true] c:true]"#),
-    (r#"fromYaml "- 1""#, r#"map[Error:error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}]"#),
+    (
+        r#"fromYaml "a: 1\nb: [x, y]\nc: yes""#,
+        r#"map[a:1 b:[x true] c:true]"#,
+    ),
+    (
+        r#"fromYaml "- 1""#,
+        r#"map[Error:error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}]"#,
+    ),
     (r#"fromYamlArray "- a\n- b: 1""#, r#"[a map[b:1]]"#),
-    (r#"fromYamlArray "a: 1""#, r#"[error unmarshaling JSON: while decoding JSON: json: cannot unmarshal object into Go value of type []interface {}]"#),
-    (r#"toYamlPretty (dict "a" (list 1 2) "b" 1.5 "c" (dict "d" "yes"))"#, r#"a:
+    (
+        r#"fromYamlArray "a: 1""#,
+        r#"[error unmarshaling JSON: while decoding JSON: json: cannot unmarshal object into Go value of type []interface {}]"#,
+    ),
+    (
+        r#"toYamlPretty (dict "a" (list 1 2) "b" 1.5 "c" (dict "d" "yes"))"#,
+        r#"a:
   - 1
   - 2
 b: 1.5
 c:
-  d: "yes""#),
+  d: "yes""#,
+    ),
     (r#"mustToYaml (dict "a" 1)"#, r#"a: 1"#),
-    (r#"printf "%v|%5.2f|%-4s|%q|%x|%T" .Values.m 3.14158 "ab" "q" 255 .Values.l"#, r#"map[true:two x:1 z:map[deep:d]]| 3.14|ab  |"q"|ff|[]interface {}"#),
+    (
+        r#"printf "%v|%5.2f|%-4s|%q|%x|%T" .Values.m 3.14158 "ab" "q" 255 .Values.l"#,
+        r#"map[true:two x:1 z:map[deep:d]]| 3.14|ab  |"q"|ff|[]interface {}"#,
+    ),
     (r#"printf "%d %s" "x" 1"#, r#"%!d(string=x) %!s(int=1)"#),
     (r#"printf "%d" 1 2"#, r#"1%!(EXTRA int=2)"#),
-    (r#"printf "%05d|%+d|%o|%#x|%b|%c|%U" -42 5 8 255 5 65 65"#, r#"-0042|+5|10|0xff|101|A|U+0041"#),
-    (r#"printf "%e|%E|%g|%G|%.3g|%8.3e" 1234.5678 1234.5678 0.00001 1e21 1234.5678 -0.5"#, r#"1.234568e+03|1.234568E+03|1e-05|1E+21|1.23e+03|-5.000e-01"#),
-    (r#"printf "%t|%v|%s" true nil nil"#, r#"true|<nil>|%!s(<nil>)"#),
+    (
+        r#"printf "%05d|%+d|%o|%#x|%b|%c|%U" -42 5 8 255 5 65 65"#,
+        r#"-0042|+5|10|0xff|101|A|U+0041"#,
+    ),
+    (
+        r#"printf "%e|%E|%g|%G|%.3g|%8.3e" 1234.5678 1234.5678 0.00001 1e21 1234.5678 -0.5"#,
+        r#"1.234568e+03|1.234568E+03|1e-05|1E+21|1.23e+03|-5.000e-01"#,
+    ),
+    (
+        r#"printf "%t|%v|%s" true nil nil"#,
+        r#"true|<nil>|%!s(<nil>)"#,
+    ),
     (r#"printf "%v %v" .Values.big .Values.f"#, r#"1e+06 1.5"#),
     (r#"printf "%[2]s %[1]s" "a" "b""#, r#"b a"#),
     (r#"printf "%*d|%-*d|" 4 1 3 2"#, r#"   1|2  |"#),
-    (r#"printf "%.2s|%.0f|%#v|%#v|%#v" "hello" 2.5 .Values.m .Values.l "s""#, r#"he|2|map[string]interface {}{"true":"two", "x":1, "z":map[string]interface {}{"deep":"d"}}|[]interface {}{1, "b", interface {}(nil), 2.5}|"s""#),
-    (r#"printf "%6.2v|%x|% x|%X" 3.14158 "hi" "hi" "hi""#, r#"   3.1|6869|68 69|6869"#),
+    (
+        r#"printf "%.2s|%.0f|%#v|%#v|%#v" "hello" 2.5 .Values.m .Values.l "s""#,
+        r#"he|2|map[string]interface {}{"true":"two", "x":1, "z":map[string]interface {}{"deep":"d"}}|[]interface {}{1, "b", interface {}(nil), 2.5}|"s""#,
+    ),
+    (
+        r#"printf "%6.2v|%x|% x|%X" 3.14158 "hi" "hi" "hi""#,
+        r#"   3.1|6869|68 69|6869"#,
+    ),
     (r#"printf "%s" .Values.sl"#, r#"[b a c]"#),
-    (r#"printf "%d" .Values.l"#, r#"[%!d(float64=1) %!d(string=b) <nil> %!d(float64=2.5)]"#),
+    (
+        r#"printf "%d" .Values.l"#,
+        r#"[%!d(float64=1) %!d(string=b) <nil> %!d(float64=2.5)]"#,
+    ),
     (r#"print 1 2 "a" 3 nil"#, r#"1 2a3 <nil>"#),
-    (r#"println 1 "a""#, r#"1 a
-"#),
+    (
+        r#"println 1 "a""#,
+        r#"1 a
+"#,
+    ),
 ];

@@ -12,7 +12,10 @@ fn random_functions_have_the_right_shape() {
     let n = eval("randNumeric 8", &dot);
     assert!(n.len() == 8 && n.chars().all(|c| c.is_ascii_digit()), "{n}");
     let a = eval("randAlpha 5", &dot);
-    assert!(a.len() == 5 && a.chars().all(|c| c.is_ascii_alphabetic()), "{a}");
+    assert!(
+        a.len() == 5 && a.chars().all(|c| c.is_ascii_alphabetic()),
+        "{a}"
+    );
     let u = eval("uuidv4", &dot);
     assert_eq!(u.len(), 36, "{u}");
     assert_eq!(&u[14..15], "4", "{u}");
