@@ -1,6 +1,11 @@
 //! Digest identity: canonical JSON, config hash, Preparation names.
 
-#![allow(clippy::unwrap_used, clippy::panic, clippy::needless_pass_by_value)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::needless_pass_by_value,
+    clippy::redundant_clone
+)]
 
 use kokumi_core::digest::{ConfigInputs, Digest, canonical_json, preparation_name};
 use kokumi_core::patch::{Patch, PatchTarget};

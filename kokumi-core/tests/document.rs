@@ -1,6 +1,11 @@
 //! Manifest documents: parsing with limits, identity, canonical YAML; fuzz-style robustness.
 
-#![allow(clippy::unwrap_used, clippy::panic, clippy::needless_pass_by_value)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::needless_pass_by_value,
+    clippy::redundant_clone
+)]
 
 use kokumi_core::document::{
     DocumentErrorKind, Limits, ResourceId, parse_documents, to_canonical_yaml,

@@ -1,6 +1,11 @@
 //! Values deep-merge with Helm's coalesce semantics, and the Menu → Recipe → Order layering.
 
-#![allow(clippy::unwrap_used, clippy::panic, clippy::needless_pass_by_value)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::needless_pass_by_value,
+    clippy::redundant_clone
+)]
 
 use kokumi_core::merge::{Layer, coalesce, layer_values};
 use proptest::prelude::*;

@@ -1,6 +1,11 @@
 //! Patches on rendered documents: `set`, RFC 6902, RFC 7386, selectors, and their errors.
 
-#![allow(clippy::unwrap_used, clippy::panic, clippy::needless_pass_by_value)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::needless_pass_by_value,
+    clippy::redundant_clone
+)]
 
 use kokumi_core::document::{Limits, parse_documents, to_canonical_yaml};
 use kokumi_core::patch::{
@@ -230,6 +235,19 @@ proptest! {
         let mut doc = json!({"metadata": {"name": "x"}});
         reparsed.set(&mut doc, value.clone()).unwrap();
         prop_assert_eq!(reparsed.get(&doc), Some(&value));
+    }
+
+    /// Arbitrary path strings never panic the parsers, and what parses prints back the same.
+    #[test]
+    fn path_parsers_never_panic(s in "[a-z.\\[\\]*\"'\\\\0-9]{0,24}", t in any::<String>()) {
+        for input in [&s, &t] {
+            if let Ok(p) = FieldPath::parse(input) {
+                prop_assert_eq!(FieldPath::parse(&p.to_string()).unwrap(), p);
+            }
+            if let Ok(p) = FieldPath::parse_pattern(input) {
+                prop_assert_eq!(FieldPath::parse_pattern(&p.to_string()).unwrap(), p);
+            }
+        }
     }
 
     /// Setting a string over an existing string never changes its type.

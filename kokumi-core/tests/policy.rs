@@ -1,7 +1,12 @@
 //! Menu override policy: every policy × values/patches × allowed/denied/edge, snapshotted as
 //! the report a platform engineer reads.
 
-#![allow(clippy::unwrap_used, clippy::panic, clippy::needless_pass_by_value)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::needless_pass_by_value,
+    clippy::redundant_clone
+)]
 
 use kokumi_core::patch::Patch;
 use kokumi_core::policy::{OrderOverrides, Overrides, Rule, check_overrides};

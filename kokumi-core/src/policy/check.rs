@@ -402,9 +402,18 @@ fn check_values(overrides: &Overrides, values: Option<&Value>, violations: &mut 
             _ => Rule::PathNotAllowed,
         };
         let dotted = path.to_dotted();
+        let (dotted, location) = if path.is_empty() {
+            (
+                "(all values)".to_owned(),
+                "spec.render.helm.values".to_owned(),
+            )
+        } else {
+            let location = format!("spec.render.helm.values.{dotted}");
+            (dotted, location)
+        };
         violations.push(Violation {
             subject: Subject::Values,
-            location: format!("spec.render.helm.values.{dotted}"),
+            location,
             path: dotted,
             rule,
             allowed: match policy {
