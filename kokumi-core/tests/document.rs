@@ -141,8 +141,19 @@ fn billion_laughs_is_stopped() {
             "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
         ));
     }
-    let start = std::time::Instant::now();
+    // With the default limits the bomb fails too...
     let e = parse_documents(&bomb, &Limits::default()).unwrap_err();
+    assert!(
+        matches!(e.kind, DocumentErrorKind::TooManyNodes { limit: 2_000_000 }),
+        "{e}"
+    );
+    // ...and a tighter limit stops it proportionally sooner.
+    let limits = Limits {
+        max_nodes: 100_000,
+        ..Limits::default()
+    };
+    let start = std::time::Instant::now();
+    let e = parse_documents(&bomb, &limits).unwrap_err();
     assert!(
         matches!(e.kind, DocumentErrorKind::TooManyNodes { .. }),
         "{e}"

@@ -253,8 +253,9 @@ impl<'l> Builder<'l> {
     }
 
     fn alias(&mut self, id: usize) -> Result<(), DocumentErrorKind> {
-        let (value, nodes, depth) = match self.anchors.get(&id) {
-            Some(a) => (a.value.clone(), a.nodes, a.depth),
+        // Check the limits before copying anything: the copy is what a bomb is made of.
+        let (nodes, depth) = match self.anchors.get(&id) {
+            Some(a) => (a.nodes, a.depth),
             None => return Err(DocumentErrorKind::UnknownAlias),
         };
         self.count(nodes)?;
@@ -263,6 +264,10 @@ impl<'l> Builder<'l> {
                 limit: self.limits.max_depth,
             });
         }
+        let value = match self.anchors.get(&id) {
+            Some(a) => a.value.clone(),
+            None => return Err(DocumentErrorKind::UnknownAlias),
+        };
         let kind = match value {
             Value::Array(_) => NodeKind::Container("list"),
             Value::Object(_) => NodeKind::Container("map"),
