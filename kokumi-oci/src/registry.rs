@@ -19,6 +19,7 @@
 //! # }
 //! ```
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use futures_util::TryStreamExt as _;
@@ -26,6 +27,7 @@ use oci_spec::image::{Descriptor, MediaType};
 use reqwest::{Method, StatusCode};
 use tokio::io::AsyncReadExt as _;
 
+use crate::auth::{Credential, CredentialHelper, DockerConfig, NoHelpers};
 use crate::error::{Error, Result};
 use crate::media_types;
 use crate::store::{BlobReader, Digest, Manifest, Store, StoreLocation, VerifyingReader};
@@ -251,6 +253,149 @@ impl RegistryStore {
                 Err(status_error(&op, &self.loc(), &req, response).await)
             }
         }
+    }
+}
+
+/// Per-host registry settings and credentials, handing out [`RegistryStore`]s that share one
+/// connection pool and token cache per host.
+///
+/// Plain HTTP and skipped TLS verification are opt-in per host ([`Registries::plain_http`],
+/// [`Registries::insecure`]); loopback hosts default to plain HTTP. Credentials come from an
+/// optional docker `config.json` / `.dockerconfigjson` (helpers run through the given
+/// [`CredentialHelper`]).
+///
+/// ```
+/// use kokumi_oci::registry::{Registries, RegistryConfig};
+/// use kokumi_oci::Store as _;
+/// let registries = Registries::new(RegistryConfig::default()).insecure("registry.internal:5000");
+/// let a = registries.store("registry.internal:5000", "team/a")?;
+/// let b = registries.store("registry.internal:5000", "team/b")?;
+/// assert_eq!(a.location().to_string(), "oci://registry.internal:5000/team/a");
+/// assert!(a.shares_connection_with(&b));
+/// # Ok::<(), kokumi_oci::Error>(())
+/// ```
+pub struct Registries {
+    defaults: RegistryConfig,
+    docker: Option<DockerConfig>,
+    helpers: Arc<dyn CredentialHelper>,
+    plain_http: BTreeSet<String>,
+    insecure: BTreeSet<String>,
+    transports: std::sync::Mutex<BTreeMap<String, Arc<Transport>>>,
+}
+
+impl std::fmt::Debug for Registries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registries")
+            .field("plain_http", &self.plain_http)
+            .field("insecure", &self.insecure)
+            .field("docker_config", &self.docker.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Registries {
+    /// Registries configured with `defaults` (timeouts, retries; its credential is used for
+    /// hosts the docker config does not know).
+    pub fn new(defaults: RegistryConfig) -> Self {
+        Self {
+            defaults,
+            docker: None,
+            helpers: Arc::new(NoHelpers),
+            plain_http: BTreeSet::new(),
+            insecure: BTreeSet::new(),
+            transports: std::sync::Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// Takes credentials from `config`, running helpers through `helpers`.
+    pub fn with_docker_config(
+        mut self,
+        config: DockerConfig,
+        helpers: Arc<dyn CredentialHelper>,
+    ) -> Self {
+        self.docker = Some(config);
+        self.helpers = helpers;
+        self
+    }
+
+    /// Talk plain HTTP to `host`.
+    pub fn plain_http(mut self, host: &str) -> Self {
+        self.plain_http.insert(host.to_ascii_lowercase());
+        self
+    }
+
+    /// Accept any TLS certificate from `host`.
+    pub fn insecure(mut self, host: &str) -> Self {
+        self.insecure.insert(host.to_ascii_lowercase());
+        self
+    }
+
+    /// The configuration used for `host` (credentials resolved, helpers run).
+    pub fn config_for(&self, host: &str) -> Result<RegistryConfig> {
+        let mut config = self.defaults.clone();
+        let key = host.to_ascii_lowercase();
+        if self.plain_http.contains(&key) {
+            config.plain_http = Some(true);
+        }
+        if self.insecure.contains(&key) {
+            config.insecure_skip_tls_verify = true;
+        }
+        if let Some(docker) = &self.docker {
+            let credential = docker.credential_for(host, self.helpers.as_ref())?;
+            if credential != Credential::Anonymous {
+                config.credential = credential;
+            }
+        }
+        Ok(config)
+    }
+
+    /// A store for `repository` on `host`.
+    pub fn store(&self, host: &str, repository: &str) -> Result<RegistryStore> {
+        crate::store::validate_repository(repository).map_err(|reason| {
+            Error::InvalidReference {
+                input: format!("oci://{host}/{repository}"),
+                reason,
+            }
+        })?;
+        let key = host.to_ascii_lowercase();
+        let cached = self
+            .transports
+            .lock()
+            .ok()
+            .and_then(|t| t.get(&key).cloned());
+        let transport = match cached {
+            Some(t) => t,
+            None => {
+                let t = Arc::new(Transport::new(host, self.config_for(host)?)?);
+                if let Ok(mut map) = self.transports.lock() {
+                    map.entry(key).or_insert_with(|| Arc::clone(&t));
+                }
+                t
+            }
+        };
+        Ok(RegistryStore {
+            transport,
+            repository: repository.to_owned(),
+        })
+    }
+
+    /// A store for the registry repository named by `location`.
+    pub fn store_for(&self, location: &StoreLocation) -> Result<RegistryStore> {
+        match location {
+            StoreLocation::Registry { host, repository } => self.store(host, repository),
+            other => Err(Error::InvalidReference {
+                input: other.to_string(),
+                reason: "not a registry location (`oci://HOST/REPO`)".into(),
+            }),
+        }
+    }
+}
+
+impl RegistryStore {
+    /// Whether both stores use one connection pool and token cache (same host, same
+    /// [`Registries`] or [`RegistryStore::repository`]).
+    pub fn shares_connection_with(&self, other: &RegistryStore) -> bool {
+        Arc::ptr_eq(&self.transport, &other.transport)
     }
 }
 

@@ -24,7 +24,8 @@ use crate::error::{Error, Result};
 #[non_exhaustive]
 pub struct RegistryConfig {
     /// Use plain HTTP. `None` (the default) means: plain HTTP for loopback hosts (`localhost`,
-    /// `127.0.0.0/8`, `::1`), HTTPS for everything else.
+    /// `127.0.0.0/8`, `::1`) unless [`RegistryConfig::insecure_skip_tls_verify`] is set (which
+    /// asks for TLS), HTTPS for everything else.
     pub plain_http: Option<bool>,
     /// Accept any TLS certificate (self-signed, wrong host). Only for registries you name.
     pub insecure_skip_tls_verify: bool,
@@ -181,7 +182,9 @@ pub(crate) struct HttpStatusError {
 
 impl Transport {
     pub(crate) fn new(host: &str, config: RegistryConfig) -> Result<Self> {
-        let plain = config.plain_http.unwrap_or_else(|| is_loopback(host));
+        let plain = config
+            .plain_http
+            .unwrap_or_else(|| is_loopback(host) && !config.insecure_skip_tls_verify);
         let scheme = if plain { "http" } else { "https" };
         let base = format!("{scheme}://{host}");
         let location = format!("oci://{host}");

@@ -165,3 +165,56 @@ async fn manifest_media_types_round_trip() {
     let err = store.put_manifest(&dangling, None).await.unwrap_err();
     assert!(matches!(err, Error::Registry { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn tls_verification_is_skipped_only_when_asked() {
+    let Some(registry) = TestRegistry::start_tls() else {
+        return;
+    };
+    // Loopback defaults to plain HTTP: a TLS server refuses that.
+    let default = RegistryStore::new(&registry.host, "t", RegistryConfig::default()).unwrap();
+    assert!(default.ping().await.is_err());
+    // HTTPS with verification: the self-signed certificate is refused.
+    let verified = RegistryStore::new(
+        &registry.host,
+        "t",
+        RegistryConfig::default().plain_http(false),
+    )
+    .unwrap();
+    let err = verified.ping().await.unwrap_err();
+    assert!(matches!(err, Error::Registry { .. }), "{err:?}");
+    // Skipping verification for this host works, and implies HTTPS on loopback.
+    let registries =
+        kokumi_oci::registry::Registries::new(RegistryConfig::default()).insecure(&registry.host);
+    let insecure = registries.store(&registry.host, "t").unwrap();
+    insecure.ping().await.unwrap();
+    let manifest = push_image(&insecure, &config_for("tls"), &[noise(9, 100)], Some("v1")).await;
+    assert_eq!(
+        insecure.resolve("v1").await.unwrap().digest().to_string(),
+        manifest.digest().as_str()
+    );
+    // Another host in the same set stays verified.
+    let other = registries.store("127.0.0.2:1", "t").unwrap();
+    assert!(!other.shares_connection_with(&insecure));
+}
+
+#[tokio::test]
+async fn docker_config_credentials_reach_the_registry() {
+    let Some(registry) = TestRegistry::start_htpasswd("robot", "pa55") else {
+        return;
+    };
+    use base64::Engine as _;
+    let auth = base64::engine::general_purpose::STANDARD.encode("robot:pa55");
+    let secret = format!(
+        r#"{{"auths":{{"http://{}":{{"auth":"{auth}"}}}}}}"#,
+        registry.host
+    );
+    let config =
+        kokumi_oci::auth::DockerConfig::from_dockerconfigjson(secret.as_bytes(), "ns/pull")
+            .unwrap();
+    let registries = kokumi_oci::registry::Registries::new(RegistryConfig::default())
+        .with_docker_config(config, std::sync::Arc::new(kokumi_oci::auth::NoHelpers));
+    let store = registries.store(&registry.host, "private/app").unwrap();
+    push_image(&store, &config_for("p"), &[noise(8, 100)], Some("v1")).await;
+    assert_eq!(store.list_tags().await.unwrap(), ["v1"]);
+}

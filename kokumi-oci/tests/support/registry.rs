@@ -102,21 +102,61 @@ impl TestRegistry {
     /// Starts an anonymous registry, or returns `None` when `docker-registry` is missing and not
     /// required.
     pub fn start() -> Option<Self> {
-        Self::start_with(None)
+        Self::start_with(None, false)
+    }
+
+    /// Starts a registry serving HTTPS with a self-signed certificate for 127.0.0.1 (made with
+    /// the `openssl` CLI).
+    pub fn start_tls() -> Option<Self> {
+        Self::start_with(None, true)
     }
 
     /// Starts a registry behind htpasswd basic auth with one user.
     pub fn start_htpasswd(user: &str, password: &str) -> Option<Self> {
-        Self::start_with(Some((user.to_owned(), password.to_owned())))
+        Self::start_with(Some((user.to_owned(), password.to_owned())), false)
     }
 
-    fn start_with(credentials: Option<(String, String)>) -> Option<Self> {
+    fn start_with(credentials: Option<(String, String)>, tls: bool) -> Option<Self> {
         let binary = require_tool(
             "docker-registry",
             Some("KOKUMI_DOCKER_REGISTRY"),
             REGISTRY_HINT,
         )?;
         let dir = tempfile::tempdir().expect("temp dir");
+        let tls_config = if tls {
+            let openssl = require_tool(
+                "openssl",
+                None,
+                "apt-get install -y --no-install-recommends openssl",
+            )?;
+            let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+            let status = Command::new(openssl)
+                .args([
+                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                ])
+                .args([
+                    "-subj",
+                    "/CN=127.0.0.1",
+                    "-addext",
+                    "subjectAltName=IP:127.0.0.1",
+                ])
+                .arg("-keyout")
+                .arg(&key)
+                .arg("-out")
+                .arg(&cert)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .expect("running openssl");
+            assert!(status.success(), "openssl could not make a certificate");
+            format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                cert.display(),
+                key.display()
+            )
+        } else {
+            String::new()
+        };
         let mut last_error = String::new();
         for _ in 0..5 {
             let port = free_port();
@@ -134,7 +174,7 @@ impl TestRegistry {
                 }
             };
             let config = format!(
-                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  maintenance:\n    uploadpurging:\n      enabled: false\nhttp:\n  addr: {host}\n  secret: kokumi-test-secret\n{auth}",
+                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\n  maintenance:\n    uploadpurging:\n      enabled: false\nhttp:\n  addr: {host}\n  secret: kokumi-test-secret\n{tls_config}{auth}",
                 dir.path().join("data").display()
             );
             let config_path = dir.path().join("config.yml");
@@ -151,7 +191,10 @@ impl TestRegistry {
             let deadline = Instant::now() + Duration::from_secs(10);
             loop {
                 if let Some(status) = v2_status(&host)
-                    && (status == 200 || (credentials.is_some() && status == 401))
+                    // Over TLS, Go answers our plain-HTTP probe with 400: it is up.
+                    && (status == 200
+                        || (credentials.is_some() && status == 401)
+                        || (tls && status == 400))
                 {
                     return Some(Self {
                         child,
