@@ -340,3 +340,39 @@ fn argo_cd_and_flux_accept_the_shape() {
         assert!(path.is_relative() && !path.starts_with(".."));
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any set of safe relative paths packs, in any order, to one digest, and the layer reads
+    /// back (through the safe extractor) to exactly the files, sorted.
+    #[test]
+    fn pack_round_trips_and_ignores_order(
+        files in proptest::collection::btree_map(
+            "[a-z0-9_-]{1,12}(/[a-z0-9_][a-z0-9_.-]{0,11}){0,3}",
+            proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048),
+            1..12,
+        )
+    ) {
+        // Paths that are a prefix directory of another path cannot both be files.
+        let paths: Vec<&String> = files.keys().collect();
+        let clash = paths.iter().any(|a| paths.iter().any(|b| b.starts_with(&format!("{a}/"))));
+        proptest::prop_assume!(!clash);
+        let forward: Vec<(&str, &[u8])> = files.iter().map(|(p, b)| (p.as_str(), b.as_slice())).collect();
+        let mut backward = forward.clone();
+        backward.reverse();
+        let meta = PreparationMeta::new("prop");
+        let a = pack(&forward, &meta).unwrap();
+        let b = pack(&backward, &meta).unwrap();
+        proptest::prop_assert_eq!(a.digest(), b.digest());
+        let read = kokumi_oci::extract::read_archive(
+            &a.layer.bytes[..],
+            kokumi_oci::extract::Compression::Gzip,
+            &mut Limits::default().budget(),
+        )
+        .unwrap();
+        let got: Vec<(String, Vec<u8>)> = read.into_iter().map(|f| (f.path, f.bytes)).collect();
+        let want: Vec<(String, Vec<u8>)> = files.into_iter().collect();
+        proptest::prop_assert_eq!(got, want);
+    }
+}
