@@ -25,7 +25,7 @@ fn compile(expr: &str) -> Result<Arc<Regex>, FuncError> {
     {
         return Ok(re.clone());
     }
-    let re = regex::RegexBuilder::new(expr)
+    let re = regex::RegexBuilder::new(&go_to_rust(expr))
         .size_limit(1 << 22)
         .build()
         .map(Arc::new)
@@ -43,6 +43,168 @@ fn compile(expr: &str) -> Result<Arc<Regex>, FuncError> {
         cache.insert(expr.to_string(), re.clone());
     }
     Ok(re)
+}
+
+/// Rewrites Go RE2 syntax where Rust's `regex` reads it differently:
+/// - `\\w \\d \\s \\b` (and negations) are ASCII-only in Go, Unicode-aware in Rust;
+/// - a `{` that does not start a repetition (`{2}`, `{1,}`, `{1,3}`) is a literal in Go;
+/// - a `-` next to a class escape or after a range (`[\\w-.]`, `[0-9-_]`) is a literal in Go;
+/// - `\\Q...\\E` quotes literally.
+pub(crate) fn go_to_rust(expr: &str) -> String {
+    const W: &str = "0-9A-Za-z_";
+    const S: &str = "\\t\\n\\f\\r ";
+    let c: Vec<char> = expr.chars().collect();
+    let mut out = String::with_capacity(expr.len() + 8);
+    let mut i = 0;
+    let mut in_class = false;
+    // Inside a class: whether the last item can start a range (a single character).
+    let mut class_start = false;
+    let mut prev_single = false;
+    while i < c.len() {
+        let ch = c[i];
+        if ch == '\\' && i + 1 < c.len() {
+            let e = c[i + 1];
+            if e == 'Q' {
+                // \Q...\E: literal text
+                let mut j = i + 2;
+                while j < c.len() && !(c[j] == '\\' && c.get(j + 1) == Some(&'E')) {
+                    let lit = c[j].to_string();
+                    out.push_str(&regex::escape(&lit));
+                    j += 1;
+                }
+                i = (j + 2).min(c.len());
+                prev_single = false;
+                continue;
+            }
+            let class_escape = match (e, in_class) {
+                ('w', false) => Some(format!("[{W}]")),
+                ('W', false) => Some(format!("[^{W}]")),
+                ('d', false) => Some("[0-9]".to_string()),
+                ('D', false) => Some("[^0-9]".to_string()),
+                ('s', false) => Some(format!("[{S}]")),
+                ('S', false) => Some(format!("[^{S}]")),
+                ('b', false) => Some("(?-u:\\b)".to_string()),
+                ('B', false) => Some("(?-u:\\B)".to_string()),
+                ('w', true) => Some(W.to_string()),
+                ('W', true) => Some(format!("[^{W}]")),
+                ('d', true) => Some("0-9".to_string()),
+                ('D', true) => Some("[^0-9]".to_string()),
+                ('s', true) => Some(S.to_string()),
+                ('S', true) => Some(format!("[^{S}]")),
+                _ => None,
+            };
+            if let Some(rep) = class_escape {
+                out.push_str(&rep);
+                prev_single = false;
+                class_start = false;
+            } else {
+                out.push(ch);
+                out.push(e);
+                prev_single = in_class;
+                class_start = false;
+            }
+            i += 2;
+            continue;
+        }
+        if in_class {
+            match ch {
+                ']' if !class_start => {
+                    in_class = false;
+                    out.push(ch);
+                }
+                '[' if c.get(i + 1) == Some(&':') => {
+                    // [:alpha:] stays as it is
+                    let end = (i + 2..c.len().saturating_sub(1))
+                        .find(|&j| c[j] == ':' && c[j + 1] == ']')
+                        .map_or(i, |j| j + 1);
+                    for x in &c[i..=end] {
+                        out.push(*x);
+                    }
+                    i = end;
+                    prev_single = false;
+                }
+                '[' | '&' | '~' => {
+                    out.push('\\');
+                    out.push(ch);
+                    prev_single = true;
+                }
+                '-' => {
+                    let at_end = c.get(i + 1) == Some(&']');
+                    if class_start || at_end || !prev_single {
+                        out.push_str("\\-");
+                        prev_single = true;
+                    } else {
+                        // a range: copy the end character (possibly escaped)
+                        out.push('-');
+                        i += 1;
+                        if c.get(i) == Some(&'\\') {
+                            out.push('\\');
+                            i += 1;
+                        }
+                        if let Some(x) = c.get(i) {
+                            out.push(*x);
+                        }
+                        prev_single = false;
+                    }
+                }
+                _ => {
+                    out.push(ch);
+                    prev_single = true;
+                }
+            }
+            class_start = false;
+            i += 1;
+            continue;
+        }
+        match ch {
+            '[' => {
+                in_class = true;
+                out.push('[');
+                i += 1;
+                if c.get(i) == Some(&'^') {
+                    out.push('^');
+                    i += 1;
+                }
+                // A leading ']' is a literal in Go.
+                if c.get(i) == Some(&']') {
+                    out.push_str("\\]");
+                    i += 1;
+                }
+                class_start = true;
+                prev_single = false;
+                continue;
+            }
+            '{' => {
+                // A repetition only if {n}, {n,} or {n,m} follows.
+                let rest: String = c[i..].iter().take(32).collect();
+                let is_rep = rest
+                    .find('}')
+                    .map(|end| {
+                        let inner = &rest[1..end];
+                        let mut parts = inner.splitn(2, ',');
+                        let a = parts.next().unwrap_or("");
+                        let b = parts.next();
+                        !a.is_empty()
+                            && a.bytes().all(|x| x.is_ascii_digit())
+                            && b.is_none_or(|b| b.bytes().all(|x| x.is_ascii_digit()))
+                    })
+                    .unwrap_or(false);
+                if is_rep && i > 0 {
+                    while i < c.len() && c[i] != '}' {
+                        out.push(c[i]);
+                        i += 1;
+                    }
+                    out.push('}');
+                } else {
+                    out.push_str("\\{");
+                }
+            }
+            '}' => out.push_str("\\}"),
+            _ => out.push(ch),
+        }
+        i += 1;
+    }
+    out
 }
 
 /// `MustCompile`'s panic message.
@@ -235,4 +397,28 @@ pub(crate) fn regex_quote_meta(args: &[Value]) -> R {
         out.push(c);
     }
     ok_str(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_syntax_translates() {
+        for (go, subject, want) in [
+            (r"^[\w-\.]+$", "redis-ha.x", true),
+            (r"^[\w-\.]+$", "a b", false),
+            (r"\$(?:__(?:env|file|vault))?{[^}]+}", "${FOO}", true),
+            (r"{(v[0-9])*[^}]*}}$", "{x}}", true),
+            (r"[^a-zA-Z0-9-_.]+", "é", true),
+            (r"^\d+$", "١٢", false),
+            (r"a{2}", "aa", true),
+            (r"\Qa.b\E", "a.b", true),
+            (r"\Qa.b\E", "axb", false),
+            (r"[]a]", "]", true),
+        ] {
+            let re = compile(go).unwrap_or_else(|e| panic!("{go}: {e}"));
+            assert_eq!(re.is_match(subject), want, "{go} on {subject:?} ({})", go_to_rust(go));
+        }
+    }
 }
