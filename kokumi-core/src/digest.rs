@@ -189,10 +189,26 @@ impl JsonSchema for Digest {
     }
 }
 
+/// Longest Kubernetes object name (a DNS subdomain).
+const MAX_NAME_LEN: usize = 253;
+
 /// The Preparation name for an Order and an artifact digest:
 /// `<order>-<first 12 hex of the digest>`. Same input ⇒ same name, so a retry never duplicates.
+///
+/// Order names near the 253-character limit are shortened (and stripped of a trailing `-` or
+/// `.`) so the result is still a valid object name; the digest part is never cut.
 pub fn preparation_name(order: &str, artifact: &Digest) -> String {
-    format!("{order}-{}", artifact.short_hex(12))
+    let suffix = artifact.short_hex(12);
+    let mut prefix = order;
+    let room = MAX_NAME_LEN - suffix.len() - 1;
+    if prefix.len() > room {
+        let mut cut = room;
+        while !prefix.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        prefix = prefix[..cut].trim_end_matches(['-', '.']);
+    }
+    format!("{prefix}-{suffix}")
 }
 
 /// Serialises `value` as canonical JSON: keys sorted by UTF-8 bytes, no whitespace, numbers in
@@ -354,6 +370,10 @@ mod tests {
         assert_eq!(d.to_string(), s);
         assert_eq!(d.short_hex(12), "abababababab");
         assert_eq!(preparation_name("podinfo", &d), "podinfo-abababababab");
+        let long = format!("{}-x", "a".repeat(239));
+        let name = preparation_name(&long, &d);
+        assert_eq!(name.len(), 252);
+        assert!(name.ends_with("a-abababababab"), "{name}");
     }
 
     #[test]

@@ -410,3 +410,82 @@ patches:
     assert!(matches!(denied.violations[2].rule, Rule::PolicyNone));
     insta::assert_snapshot!("upstream_samples_denied", text);
 }
+
+mod properties {
+    use kokumi_core::policy::{
+        OrderOverrides, OverridePolicy, Overrides, PatchOverrides, ValuesOverrides, check_overrides,
+    };
+    use proptest::prelude::*;
+    use serde_json::Value;
+
+    fn values() -> impl Strategy<Value = Value> {
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            "[a-z]{0,4}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..3).prop_map(Value::Array),
+                prop::collection::btree_map("[a-d.]{1,3}", inner, 0..5)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+        .prop_map(|v| match v {
+            Value::Object(_) => v,
+            other => serde_json::json!({ "root": other }),
+        })
+    }
+
+    fn values_policy(policy: OverridePolicy, allowed: &[&str]) -> Overrides {
+        Overrides {
+            values: ValuesOverrides {
+                policy,
+                allowed: allowed.iter().map(|s| (*s).to_owned()).collect(),
+            },
+            patches: PatchOverrides::default(),
+        }
+    }
+
+    fn check(o: &Overrides, v: &Value) -> kokumi_core::policy::PolicyReport {
+        check_overrides(
+            o,
+            OrderOverrides {
+                values: Some(v),
+                ..OrderOverrides::default()
+            },
+        )
+    }
+
+    proptest! {
+        /// `All` allows everything, and so does a Restricted `**`.
+        #[test]
+        fn all_and_double_star_allow_everything(v in values()) {
+            prop_assert!(check(&values_policy(OverridePolicy::All, &[]), &v).is_allowed());
+            prop_assert!(check(&values_policy(OverridePolicy::Restricted, &["**"]), &v).is_allowed());
+        }
+
+        /// `None` reports one violation per leaf, and never for a tree of empty maps.
+        #[test]
+        fn none_denies_each_leaf(v in values()) {
+            let report = check(&values_policy(OverridePolicy::None, &[]), &v);
+            let mut paths: Vec<&str> = report.violations.iter().map(|x| x.path.as_str()).collect();
+            let n = paths.len();
+            paths.sort_unstable();
+            paths.dedup();
+            prop_assert_eq!(paths.len(), n, "one violation per path");
+            let restricted = check(&values_policy(OverridePolicy::Restricted, &["nothing.here"]), &v);
+            prop_assert_eq!(restricted.violations.len(), n);
+        }
+
+        /// Allowing exactly the reported paths makes the Order pass.
+        #[test]
+        fn allowing_the_reported_paths_passes(v in values()) {
+            let denied = check(&values_policy(OverridePolicy::None, &[]), &v);
+            let paths: Vec<String> = denied.violations.iter().map(|x| x.path.clone()).collect();
+            let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+            let report = check(&values_policy(OverridePolicy::Restricted, &refs), &v);
+            prop_assert!(report.is_allowed(), "{}", report.render("m"));
+        }
+    }
+}
