@@ -27,6 +27,9 @@ pub enum Error {
     /// A field path does not parse.
     #[error(transparent)]
     Path(#[from] crate::patch::PathError),
+    /// An Order overrides what its Menu's policy does not allow.
+    #[error(transparent)]
+    Policy(#[from] crate::policy::PolicyError),
 }
 
 /// `Result` with [`Error`] as the default error type.

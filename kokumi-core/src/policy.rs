@@ -3,10 +3,35 @@
 //! A Menu's `spec.overrides` has two independent halves, [`Overrides::values`] and
 //! [`Overrides::patches`], each with an [`OverridePolicy`]: `All`, `Restricted` (only what the
 //! allow-list names) or `None` (the default, as upstream).
+//!
+//! [`check_overrides`] evaluates an Order against them and returns a [`PolicyReport`] with
+//! *every* violation (where, which path, which rule, what would be allowed);
+//! [`PolicyReport::render`] prints it like a compiler diagnostic and
+//! [`PolicyReport::into_result`] turns it into an error for a failed reconcile.
+//!
+//! ```
+//! use kokumi_core::policy::{OrderOverrides, Overrides, check_overrides};
+//! use serde_json::json;
+//!
+//! let menu: Overrides = serde_json::from_value(json!({
+//!     "values": {"policy": "Restricted", "allowed": ["ui.message", "replicaCount"]},
+//!     "patches": {"policy": "None"}
+//! }))
+//! .unwrap();
+//! let values = json!({"ui": {"message": "hi", "color": "red"}});
+//! let report = check_overrides(&menu, OrderOverrides { values: Some(&values), ..Default::default() });
+//! assert_eq!(report.violations.len(), 1);
+//! assert!(report.render("podinfo").starts_with(
+//!     "error[values]: `ui.color` is not in the values allow-list\n  --> spec.render.helm.values.ui.color\n"
+//! ));
+//! assert!(report.into_result("podinfo").is_err());
+//! ```
 
 mod check;
 
-pub use check::{OrderOverrides, PolicyReport, Rule, Subject, Violation, check_overrides};
+pub use check::{
+    OrderOverrides, PolicyError, PolicyReport, Rule, Subject, Violation, check_overrides,
+};
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -83,10 +83,32 @@ pub struct PolicyReport {
     pub violations: Vec<Violation>,
 }
 
+/// An Order overrides what its Menu does not allow.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{} override(s) not allowed by menu {menu:?}", self.report.violations.len())]
+pub struct PolicyError {
+    /// The Menu's name.
+    pub menu: String,
+    /// The full report; [`PolicyReport::render`] gives the text for a status message.
+    pub report: PolicyReport,
+}
+
 impl PolicyReport {
     /// True when nothing is violated.
     pub fn is_allowed(&self) -> bool {
         self.violations.is_empty()
+    }
+
+    /// `Ok` when allowed, otherwise a [`PolicyError`] carrying this report.
+    pub fn into_result(self, menu: &str) -> Result<(), PolicyError> {
+        if self.is_allowed() {
+            Ok(())
+        } else {
+            Err(PolicyError {
+                menu: menu.to_owned(),
+                report: self,
+            })
+        }
     }
 
     /// The report as text, like a compiler diagnostic. `menu` names the Menu in the summary.
