@@ -467,3 +467,61 @@ async fn keeps_foreign_index_fields_and_finds_the_sole_manifest() {
     let err = store.sole_manifest().await.unwrap_err();
     assert!(err.to_string().contains("lists 2 manifests"), "{err}");
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[tokio::test]
+async fn reads_a_layout_skopeo_wrote() {
+    // Committed fixture (see tests/fixtures/layout-skopeo.README): no skopeo needed here.
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/layout-skopeo");
+    let store = LayoutStore::open(&fixture).await.unwrap();
+    assert_eq!(store.list_tags().await.unwrap(), ["again", "v1"]);
+    let v1 = store.resolve("v1").await.unwrap();
+    let again = store.resolve("again").await.unwrap();
+    assert_eq!(v1.digest(), again.digest());
+    assert_eq!(
+        v1.digest().to_string(),
+        "sha256:2148754beb99f06314fad2eefcc58448b4340024b91dfac627d79fa6965b4598"
+    );
+    let digest = Digest::of(&v1).unwrap();
+    let manifest = store.get_manifest(&digest).await.unwrap();
+    assert_eq!(
+        manifest.media_type,
+        "application/vnd.oci.image.manifest.v1+json"
+    );
+    for child in manifest.children().unwrap() {
+        store
+            .get_blob_bytes(&Digest::of(&child).unwrap(), 1 << 20)
+            .await
+            .unwrap();
+    }
+    let fetched = kokumi_oci::source::fetch(&store, "v1", &kokumi_oci::extract::Limits::default())
+        .await
+        .unwrap();
+    match fetched.source {
+        kokumi_oci::source::Source::Bundle(files) => {
+            assert_eq!(files.len(), 1);
+            assert_eq!(files[0].path, "manifest.yaml");
+        }
+        other => panic!("expected a bundle, got {other:?}"),
+    }
+
+    // Writing into (a copy of) it keeps skopeo's entries and adds ours.
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixture, dir.path());
+    let store = LayoutStore::open(dir.path()).await.unwrap();
+    put_image(&store, "ours", Some("ours")).await;
+    store.delete_manifest(&digest).await.unwrap_or(());
+    assert_eq!(store.list_tags().await.unwrap(), ["ours"]);
+}
