@@ -105,8 +105,7 @@ impl TestRegistry {
         Self::start_with(None, false)
     }
 
-    /// Starts a registry serving HTTPS with a self-signed certificate for 127.0.0.1 (made with
-    /// the `openssl` CLI).
+    /// Starts a registry serving HTTPS with a self-signed certificate for 127.0.0.1.
     pub fn start_tls() -> Option<Self> {
         Self::start_with(None, true)
     }
@@ -124,31 +123,11 @@ impl TestRegistry {
         )?;
         let dir = tempfile::tempdir().expect("temp dir");
         let tls_config = if tls {
-            let openssl = require_tool(
-                "openssl",
-                None,
-                "apt-get install -y --no-install-recommends openssl",
-            )?;
             let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-            let status = Command::new(openssl)
-                .args([
-                    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                ])
-                .args([
-                    "-subj",
-                    "/CN=127.0.0.1",
-                    "-addext",
-                    "subjectAltName=IP:127.0.0.1",
-                ])
-                .arg("-keyout")
-                .arg(&key)
-                .arg("-out")
-                .arg(&cert)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-                .expect("running openssl");
-            assert!(status.success(), "openssl could not make a certificate");
+            let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()])
+                .expect("self-signed certificate");
+            std::fs::write(&cert, certified.cert.pem()).expect("cert.pem");
+            std::fs::write(&key, certified.signing_key.serialize_pem()).expect("key.pem");
             format!(
                 "  tls:\n    certificate: {}\n    key: {}\n",
                 cert.display(),
