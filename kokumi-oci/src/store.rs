@@ -305,6 +305,8 @@ impl fmt::Display for Target {
 /// - `oci-layout:PATH[:TAG|@sha256:…]` — the tag is the part after the last `:` that follows the
 ///   last `/` of PATH (so `oci-layout:./a:b/c` is the directory `./a:b/c` with no tag).
 ///
+/// `…:TAG@sha256:…` is accepted too; the digest decides, as with docker and skopeo.
+///
 /// ```
 /// use kokumi_oci::store::{Reference, StoreLocation, Target};
 /// let r: Reference = "oci://localhost:5000/team/app:v1".parse().unwrap();
@@ -388,6 +390,17 @@ fn split_target<'a>(text: &'a str, input: &str) -> Result<(&'a str, Option<Targe
     };
     if let Some((path, digest)) = text.rsplit_once('@') {
         let digest = Digest::parse(digest).map_err(|e| bad(format!("digest: {e}")))?;
+        // `REPO:TAG@DIGEST`: the digest decides (as docker and skopeo do); the tag must
+        // still be well-formed.
+        let last_slash = path.rfind('/').map_or(0, |i| i + 1);
+        let path = match path[last_slash..].rfind(':') {
+            Some(i) => {
+                let tag = &path[last_slash + i + 1..];
+                validate_tag(tag).map_err(|r| bad(format!("tag `{tag}`: {r}")))?;
+                &path[..last_slash + i]
+            }
+            None => path,
+        };
         return Ok((path, Some(Target::Digest(digest))));
     }
     let last_slash = text.rfind('/').map_or(0, |i| i + 1);
@@ -734,6 +747,11 @@ mod tests {
         );
         let r = Reference::parse("oci-layout:/a:b/c").unwrap();
         assert_eq!(r.target, None);
+        // Tag and digest: the digest wins.
+        let r = Reference::parse(&format!("oci://h:5000/team/r:v1@{d}")).unwrap();
+        assert_eq!(r.target, Some(Target::Digest(d.clone())));
+        assert_eq!(r.to_string(), format!("oci://h:5000/team/r@{d}"));
+        assert!(Reference::parse(&format!("oci://h/r:-x@{d}")).is_err());
     }
 
     #[test]
