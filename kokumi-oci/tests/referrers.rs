@@ -98,3 +98,43 @@ async fn attach_and_list_through_the_tag_schema() {
         subject_digest.as_str()
     );
 }
+
+#[tokio::test]
+async fn a_registry_with_the_referrers_api_needs_no_tag_index() {
+    use crate::support::bad_registry::{BadRegistry, referrers_api};
+    let bad = BadRegistry::start().await;
+    referrers_api(&bad, true);
+    let store = kokumi_oci::registry::RegistryStore::new(
+        &bad.host,
+        "x",
+        kokumi_oci::registry::RegistryConfig::default(),
+    )
+    .unwrap();
+    let subject = push_image(&store, &config_for("api"), &[noise(81, 10)], Some("v1")).await;
+    let sig = attach_artifact(
+        &store,
+        &subject.descriptor(),
+        "application/vnd.example.signature.v1",
+        "application/octet-stream",
+        b"sig".to_vec(),
+        &BTreeMap::new(),
+    )
+    .await
+    .unwrap();
+    let listed = store.referrers(&subject.digest(), None).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(Digest::of(&listed[0]).unwrap(), sig);
+    // Filtering happens client-side too, whatever the server did.
+    assert!(
+        store
+            .referrers(&subject.digest(), Some("application/other"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.list_tags().await.unwrap(),
+        ["v1"],
+        "no sha256-… tag was written"
+    );
+}

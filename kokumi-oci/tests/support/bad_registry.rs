@@ -38,6 +38,13 @@ pub enum Mode {
     Flaky(usize),
 }
 
+/// Whether the registry offers the OCI 1.1 referrers API (off: 404, like distribution 2.8).
+pub fn referrers_api(bad: &BadRegistry, on: bool) {
+    bad.inner
+        .referrers_api
+        .store(on, std::sync::atomic::Ordering::SeqCst);
+}
+
 /// Stored content and behaviour.
 #[derive(Default)]
 pub struct Inner {
@@ -50,6 +57,7 @@ pub struct Inner {
     pub requests: AtomicUsize,
     pub token_requests: AtomicUsize,
     pub uploads: Mutex<BTreeMap<String, Vec<u8>>>,
+    pub referrers_api: std::sync::atomic::AtomicBool,
 }
 
 /// A running bad registry.
@@ -223,6 +231,38 @@ async fn handle(State(inner): State<Arc<Inner>>, request: Request) -> Response {
         tokio::time::sleep(delay).await;
     }
 
+    if let Some((_name, subject)) = rest.split_once("/referrers/") {
+        if !inner.referrers_api.load(Ordering::SeqCst) {
+            return status(StatusCode::NOT_FOUND);
+        }
+        let manifests = inner.manifests.lock().unwrap().clone();
+        let mut entries = Vec::new();
+        for (digest, (media_type, bytes)) in manifests {
+            let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            if value["subject"]["digest"] == subject {
+                entries.push(serde_json::json!({
+                    "mediaType": media_type,
+                    "digest": digest,
+                    "size": bytes.len(),
+                    "artifactType": value["artifactType"],
+                }));
+            }
+        }
+        let index = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": entries,
+        });
+        return (
+            StatusCode::OK,
+            [(
+                header::CONTENT_TYPE,
+                "application/vnd.oci.image.index.v1+json",
+            )],
+            serde_json::to_vec(&index).unwrap(),
+        )
+            .into_response();
+    }
     if let Some((_name, reference)) = rest.split_once("/manifests/") {
         return manifests(&inner, &mode, method, reference, request).await;
     }
@@ -257,6 +297,9 @@ async fn manifests(
             .await
             .unwrap();
         let digest = sha(&body);
+        let subject = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| v["subject"]["digest"].as_str().map(str::to_owned));
         inner
             .manifests
             .lock()
@@ -271,6 +314,11 @@ async fn manifests(
         }
         let mut headers = HeaderMap::new();
         headers.insert("docker-content-digest", digest.parse().unwrap());
+        if let Some(subject) = subject
+            && inner.referrers_api.load(Ordering::SeqCst)
+        {
+            headers.insert("oci-subject", subject.parse().unwrap());
+        }
         return (StatusCode::CREATED, headers, "").into_response();
     }
     let digest = if reference.starts_with("sha256:") {
