@@ -23,6 +23,9 @@ struct Cli {
 enum Command {
     /// Locally render a Helm chart, exactly like `helm template`.
     Template(template::TemplateArgs),
+    /// The local lifecycle: apply, get, describe, show, diff, promote, rollback, ...
+    #[command(flatten)]
+    Local(kokumi_cli::local::Command),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +34,9 @@ fn main() -> ExitCode {
     let stderr = std::io::stderr();
     let result = match &cli.command {
         Command::Template(args) => template::run(args, &mut stdout.lock(), &mut stderr.lock()),
+        Command::Local(command) => {
+            return kokumi_cli::local::main(command, <Cli as clap::CommandFactory>::command);
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -112,10 +112,12 @@ pub fn pack(files: &BTreeMap<String, Vec<u8>>, meta: &ArtifactMeta) -> Result<Pa
         annotations.insert(mt::ANNOTATION_DESCRIPTION.into(), json!(description));
     }
     let mut layer_desc = descriptor(mt::OCI_LAYER_TAR_GZIP, &layer);
-    if let (Some(obj), true) = (layer_desc.as_object_mut(), files.len() == 1) {
-        if let Some(name) = files.keys().next() {
-            obj.insert("annotations".into(), json!({ mt::ANNOTATION_TITLE: name }));
-        }
+    if let (Some(obj), true, Some(name)) = (
+        layer_desc.as_object_mut(),
+        files.len() == 1,
+        files.keys().next(),
+    ) {
+        obj.insert("annotations".into(), json!({ mt::ANNOTATION_TITLE: name }));
     }
     let manifest = canonical_json(&json!({
         "schemaVersion": 2,

@@ -53,7 +53,7 @@ pub enum Error {
     },
 
     /// A referenced object does not exist.
-    #[error("{kind} {name:?} not found")]
+    #[error("{} {name:?} not found", kind.as_str().to_ascii_lowercase())]
     NotFound {
         /// Its kind.
         kind: Kind,

@@ -256,7 +256,7 @@ pub fn resolve(order: &Order, refs: &References, base_dir: Option<&Path>) -> Res
         menu: menu.map(|m| m.name_any()),
         recipe: recipe_name,
         source_ref,
-        version: source.version.clone(),
+        version: source.version,
         location,
         render_type,
         helm,
@@ -366,12 +366,24 @@ impl<R: RecordStore> std::fmt::Debug for Pipeline<'_, R> {
     }
 }
 
-/// The directory relative source paths of `order` resolve against (the CLI's annotation).
-pub fn base_dir_of(order: &Order) -> Option<PathBuf> {
-    order
-        .annotations()
+/// The directory relative source paths of `object` resolve against (the CLI's annotation).
+pub fn base_dir_of<K: kube::Resource>(object: &K) -> Option<PathBuf> {
+    object
+        .meta()
+        .annotations
+        .as_ref()?
         .get(BASE_DIR_ANNOTATION)
         .map(PathBuf::from)
+}
+
+/// The base directory for the source of `order`: its Menu's when the source comes from the
+/// Menu, else its own.
+fn source_base_dir(order: &Order, refs: &References) -> Option<PathBuf> {
+    if order.spec.menu_ref.is_some() {
+        refs.menu.as_ref().and_then(base_dir_of)
+    } else {
+        base_dir_of(order)
+    }
 }
 
 impl<R: RecordStore> Pipeline<'_, R> {
@@ -407,7 +419,7 @@ impl<R: RecordStore> Pipeline<'_, R> {
     /// This is `kokumi render -f` (dry run).
     pub async fn render(&self, order: &Order) -> Result<Output> {
         let refs = self.lookup(order).await?;
-        let resolved = resolve(order, &refs, base_dir_of(order).as_deref())?;
+        let resolved = resolve(order, &refs, source_base_dir(order, &refs).as_deref())?;
         let fetched = self.sources.fetch(&resolved.location).await?;
         let config_hash = resolved
             .config_inputs(fetched.digest, self.renderer)
@@ -429,7 +441,7 @@ impl<R: RecordStore> Pipeline<'_, R> {
             SourceContent::Chart(chart) => {
                 if resolved.render_type == Some(RenderType::Manifest) {
                     return Err(Error::SourceInvalid {
-                        source_ref: resolved.source_ref.clone(),
+                        source_ref: resolved.source_ref,
                         reason: "render.manifest is set, but the source is a Helm chart".into(),
                     });
                 }
@@ -470,7 +482,7 @@ impl<R: RecordStore> Pipeline<'_, R> {
             SourceContent::Bundle(files) => {
                 if resolved.render_type == Some(RenderType::Helm) {
                     return Err(Error::SourceInvalid {
-                        source_ref: resolved.source_ref.clone(),
+                        source_ref: resolved.source_ref,
                         reason: "render.helm is set, but the source is a manifest bundle".into(),
                     });
                 }
@@ -567,7 +579,7 @@ impl<R: RecordStore> Pipeline<'_, R> {
     /// Runs the whole pipeline for `order` and records the result. Idempotent.
     pub async fn prepare(&self, order: &Order) -> Result<Prepared> {
         let refs = self.lookup(order).await?;
-        let resolved = resolve(order, &refs, base_dir_of(order).as_deref())?;
+        let resolved = resolve(order, &refs, source_base_dir(order, &refs).as_deref())?;
         let fetched = self.sources.fetch(&resolved.location).await?;
         let config_hash = resolved
             .config_inputs(fetched.digest, self.renderer)

@@ -94,7 +94,57 @@ impl Renderer for HelmRenderer {
     }
 
     fn render(&self, chart: &ChartInput, options: &HelmOptions) -> Result<RenderedChart, BoxError> {
-        let _ = (chart, options, &self.load);
-        Err("pending".into())
+        use kokumi_render::chart::load;
+        use kokumi_render::render::{RenderOptions, render_chart};
+        use kokumi_render::value::Value as TValue;
+
+        let chart = match chart {
+            ChartInput::Dir(dir) => load::load_dir(dir, &self.load)?,
+            ChartInput::Archive(bytes) => load::load_archive(bytes, &self.load)?,
+        };
+        let values = match TValue::from_json(&options.values) {
+            TValue::Map(map) => (*map).clone(),
+            TValue::Nil => Default::default(),
+            other => {
+                return Err(format!("values must be a map, not {}", other.type_name()).into());
+            }
+        };
+        let opts = RenderOptions {
+            release_name: options.release_name.clone(),
+            namespace: options.namespace.clone(),
+            values,
+            kube_version: options.kube_version.clone(),
+            api_versions: options.api_versions.clone(),
+            include_crds: options.include_crds,
+            skip_tests: options.skip_tests,
+            no_hooks: options.no_hooks,
+            ..RenderOptions::default()
+        };
+        let rendered = render_chart(&chart, &opts)?;
+        let mut files = Vec::new();
+        for (path, content) in &rendered.crds {
+            files.push(RenderedFile {
+                source: path.clone(),
+                content: content.clone(),
+            });
+        }
+        for m in &rendered.manifests {
+            files.push(RenderedFile {
+                source: m.path.clone(),
+                content: m.content.clone(),
+            });
+        }
+        for h in &rendered.hooks {
+            files.push(RenderedFile {
+                source: h.path.clone(),
+                content: h.content.clone(),
+            });
+        }
+        Ok(RenderedChart {
+            chart_name: chart.metadata.name,
+            chart_version: chart.metadata.version,
+            files,
+            warnings: rendered.warnings,
+        })
     }
 }

@@ -135,10 +135,15 @@ pub(crate) fn run(
     for item in &loaded {
         match &item.object {
             Object::Menu(menu) => {
+                let mut menu = (**menu).clone();
+                menu.annotations_mut().insert(
+                    BASE_DIR_ANNOTATION.into(),
+                    base_dir(&item.path, ctx).display().to_string(),
+                );
                 let (stored, menu) = store(
                     &state,
                     ctx,
-                    (**menu).clone(),
+                    menu,
                     |m: &Menu| &m.spec,
                     |n, o| n.status = o.status.clone(),
                 )?;
@@ -187,11 +192,7 @@ pub(crate) fn run(
             }
             Object::Order(order) => {
                 let mut order = (**order).clone();
-                let base = item
-                    .path
-                    .parent()
-                    .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()))
-                    .unwrap_or_else(|| ctx.cwd.clone());
+                let base = base_dir(&item.path, ctx);
                 let annotations = order.annotations_mut();
                 annotations.insert(BASE_DIR_ANNOTATION.into(), base.display().to_string());
                 match &args.message {
@@ -292,6 +293,13 @@ pub(crate) fn run(
             format!("{n} orders failed (see above)"),
         )),
     }
+}
+
+/// The directory of the file an object came from, absolute.
+fn base_dir(file: &std::path::Path, ctx: &Context) -> PathBuf {
+    file.parent()
+        .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()))
+        .unwrap_or_else(|| ctx.cwd.clone())
 }
 
 fn spinner(message: &str) -> indicatif::ProgressBar {

@@ -141,7 +141,7 @@ pub(crate) fn served(state: &LocalState) -> Result<BTreeMap<String, String>, Fai
     Ok(state
         .read_all::<Serving>()?
         .into_iter()
-        .map(|s| (s.spec.preparation.clone(), s.spec.order.clone()))
+        .map(|s| (s.spec.preparation, s.spec.order))
         .collect())
 }
 

@@ -77,7 +77,14 @@ pub(crate) fn load_with_refs(
     runtime.block_on(async {
         for item in &loaded {
             match &item.object {
-                Object::Menu(m) => records.put(&**m).await?,
+                Object::Menu(m) => {
+                    let mut menu = (**m).clone();
+                    if let Some(dir) = item.path.parent() {
+                        menu.annotations_mut()
+                            .insert(BASE_DIR_ANNOTATION.into(), dir.display().to_string());
+                    }
+                    records.put(&menu).await?;
+                }
                 Object::Recipe(r) => records.put(&**r).await?,
                 Object::Pantry(p) => records.put(&**p).await?,
                 Object::Order(o) => {

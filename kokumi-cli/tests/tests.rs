@@ -1,0 +1,7 @@
+//! End-to-end tests of the `kokumi` CLI's local mode.
+
+mod binary;
+mod errors;
+mod lifecycle;
+mod output;
+mod support;

@@ -1,0 +1,3 @@
+//! Integration tests of the pipeline library.
+
+mod state;
