@@ -97,7 +97,8 @@ impl Limits {
         }
     }
 
-    /// Fails with [`Error::TooLarge`] when an artifact has more than `max_layers` layers.
+    /// Fails with [`Error::UnsupportedArtifact`] when an artifact has more than `max_layers`
+    /// layers.
     pub fn check_layers(&self, count: usize, what: &str) -> Result<()> {
         if count > self.max_layers {
             return Err(Error::UnsupportedArtifact {
@@ -338,7 +339,10 @@ fn walk_tar<R: Read>(
                         reason: "duplicate path".into(),
                     });
                 }
-                let remaining = budget.limits.max_extracted_size - budget.extracted;
+                let remaining = budget
+                    .limits
+                    .max_extracted_size
+                    .saturating_sub(budget.extracted);
                 let too_large = || Error::TooLarge {
                     what: format!("extracted content (at `{path}`)"),
                     limit: budget.limits.max_extracted_size,
@@ -505,6 +509,24 @@ impl Read for ChannelReader {
     }
 }
 
+/// Reads the blob stream to its end so its digest is checked even when the archive ended
+/// early, and lets a digest or size mismatch win over the archive's own error: a corrupted
+/// blob usually fails to parse before EOF, and the mismatch is the real cause.
+fn finish_verified<T>(stream: &mut impl Read, parsed: Result<T>) -> Result<T> {
+    match (parsed, std::io::copy(stream, &mut std::io::sink())) {
+        (Ok(value), Ok(_)) => Ok(value),
+        (parsed, Err(e)) => {
+            let drained = archive_error(e);
+            match (&drained, parsed) {
+                (Error::DigestMismatch { .. } | Error::SizeMismatch { .. }, _) => Err(drained),
+                (_, Err(parse_error)) => Err(parse_error),
+                (_, Ok(_)) => Err(drained),
+            }
+        }
+        (Err(parse_error), Ok(_)) => Err(parse_error),
+    }
+}
+
 /// Streams a layer blob from `store` and reads its files into memory, spending `budget`.
 /// The blob's digest is verified as it streams; a mismatch fails the read.
 pub async fn read_blob_archive(
@@ -518,10 +540,8 @@ pub async fn read_blob_archive(
     tokio::task::spawn_blocking(move || {
         let mut budget = budget;
         let mut sync = sync;
-        let files = read_archive(&mut sync, compression, &mut budget)?;
-        // Drain to EOF so the digest is checked even when the tar ended early.
-        std::io::copy(&mut sync, &mut std::io::sink()).map_err(archive_error)?;
-        Ok((files, budget))
+        let files = read_archive(&mut sync, compression, &mut budget);
+        finish_verified(&mut sync, files).map(|files| (files, budget))
     })
     .await
     .map_err(|e| Error::Stream {
@@ -543,9 +563,8 @@ pub async fn extract_blob_to_dir(
     tokio::task::spawn_blocking(move || {
         let mut budget = budget;
         let mut sync = sync;
-        let files = extract_to_dir(&mut sync, compression, &dir, &mut budget)?;
-        std::io::copy(&mut sync, &mut std::io::sink()).map_err(archive_error)?;
-        Ok((files, budget))
+        let files = extract_to_dir(&mut sync, compression, &dir, &mut budget);
+        finish_verified(&mut sync, files).map(|files| (files, budget))
     })
     .await
     .map_err(|e| Error::Stream {

@@ -382,3 +382,30 @@ proptest::proptest! {
         proptest::prop_assert_eq!(got, want);
     }
 }
+
+#[tokio::test]
+async fn a_tampered_layer_is_a_digest_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LayoutStore::create(dir.path()).await.unwrap();
+    let packed = pack(&sample_files(), &sample_meta()).unwrap();
+    packed.push(&store, Some("web-1")).await.unwrap();
+    // Flip one byte in the middle of the stored layer (a lying store).
+    let path = dir
+        .path()
+        .join("blobs/sha256")
+        .join(packed.layer.digest.hex());
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0xff;
+    std::fs::write(&path, &bytes).unwrap();
+    let err = pull(&store, "web-1", &Limits::default()).await.unwrap_err();
+    match err {
+        Error::DigestMismatch {
+            expected, actual, ..
+        } => {
+            assert_eq!(expected, packed.layer.digest.to_string());
+            assert_eq!(actual, Digest::sha256(&bytes).to_string());
+        }
+        other => panic!("expected a digest mismatch naming both digests, got {other:?}"),
+    }
+}
