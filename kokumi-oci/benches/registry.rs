@@ -202,6 +202,20 @@ fn main() {
                 after_push as f64 / 1024.0,
                 after_pull as f64 / 1024.0
             );
+            // The `kokumi push` path: an on-disk layout copied to a registry.
+            let layout_dir = tempfile::tempdir().unwrap();
+            make_layout(layout_dir.path(), len).await;
+            let layout = LayoutStore::open(layout_dir.path()).await.unwrap();
+            let registry = TestRegistry::start().unwrap();
+            let start = Instant::now();
+            copy(&layout, &registry.store("bench/copy"), "bench", &CopyOptions::default(), no_progress())
+                .await
+                .unwrap();
+            println!(
+                "memory: {memory_gib} GiB layout copied to the registry in {:.2} s; peak (VmHWM) so far {:.1} MiB",
+                start.elapsed().as_secs_f64(),
+                peak_rss_kib() as f64 / 1024.0
+            );
         }
         let work = tempfile::tempdir().unwrap();
         let size = size_mib * 1024 * 1024;
