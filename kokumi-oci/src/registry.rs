@@ -67,7 +67,7 @@ impl RegistryStore {
         })?;
         Ok(Self {
             transport: Arc::new(Transport::new(host, config)?),
-            repository: repository.to_owned(),
+            repository: crate::transport::api_repository(host, repository),
         })
     }
 
@@ -92,7 +92,7 @@ impl RegistryStore {
         })?;
         Ok(Self {
             transport: Arc::clone(&self.transport),
-            repository: repository.to_owned(),
+            repository: crate::transport::api_repository(&self.transport.host, repository),
         })
     }
 
@@ -375,7 +375,7 @@ impl Registries {
         };
         Ok(RegistryStore {
             transport,
-            repository: repository.to_owned(),
+            repository: crate::transport::api_repository(host, repository),
         })
     }
 

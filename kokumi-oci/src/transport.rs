@@ -102,6 +102,24 @@ pub fn is_loopback(host: &str) -> bool {
         || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The host that serves the registry API for `host`: Docker Hub's names map to
+/// `registry-1.docker.io`, everything else is itself.
+pub(crate) fn api_host(host: &str) -> &str {
+    match host.to_ascii_lowercase().as_str() {
+        "docker.io" | "index.docker.io" | "registry.hub.docker.com" => "registry-1.docker.io",
+        _ => host,
+    }
+}
+
+/// The repository name Docker Hub expects: official images live under `library/`.
+pub(crate) fn api_repository(host: &str, repository: &str) -> String {
+    if api_host(host) == "registry-1.docker.io" && !repository.contains('/') {
+        format!("library/{repository}")
+    } else {
+        repository.to_owned()
+    }
+}
+
 /// The operation a token is scoped for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Access {
@@ -186,7 +204,7 @@ impl Transport {
             .plain_http
             .unwrap_or_else(|| is_loopback(host) && !config.insecure_skip_tls_verify);
         let scheme = if plain { "http" } else { "https" };
-        let base = format!("{scheme}://{host}");
+        let base = format!("{scheme}://{}", api_host(host));
         let location = format!("oci://{host}");
         let http = reqwest::Client::builder()
             .connect_timeout(config.connect_timeout)
@@ -278,7 +296,7 @@ impl Transport {
             }
         };
         let reference = oci_client::Reference::with_tag(
-            self.host.clone(),
+            api_host(&self.host).to_owned(),
             repository.to_owned(),
             "latest".to_owned(),
         );
@@ -662,6 +680,14 @@ mod tests {
         assert_eq!(t.backoff(0), Duration::from_millis(100));
         assert_eq!(t.backoff(3), Duration::from_millis(800));
         assert_eq!(t.backoff(30), Duration::from_secs(10));
+        let t = Transport::new("docker.io", RegistryConfig::default()).unwrap();
+        assert_eq!(t.base, "https://registry-1.docker.io");
+        assert_eq!(api_repository("docker.io", "nginx"), "library/nginx");
+        assert_eq!(
+            api_repository("docker.io", "bitnami/nginx"),
+            "bitnami/nginx"
+        );
+        assert_eq!(api_repository("ghcr.io", "nginx"), "nginx");
         let t = Transport::new("ghcr.io", RegistryConfig::default()).unwrap();
         assert_eq!(t.base, "https://ghcr.io");
         assert_eq!(
