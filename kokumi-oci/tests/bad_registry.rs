@@ -214,6 +214,27 @@ async fn flaky_server_is_retried() {
     assert!(err.source_chain_contains("503"), "{err:?}");
 }
 
+#[tokio::test]
+async fn connection_resets_are_retried() {
+    let layer = noise(98, 100);
+    let (bad, store, digest, _) = with_image(&layer).await;
+    // Let the first request (credentials probe) through on a fresh store, then reset two.
+    assert!(store.has_blob(&digest).await.unwrap());
+    bad.set_mode(Mode::Reset(bad.requests() + 2));
+    assert_eq!(store.get_blob_bytes(&digest, 1000).await.unwrap(), layer);
+
+    let no_retries = RegistryStore::new(
+        &bad.host,
+        "x",
+        RegistryConfig::default().retries(0, Duration::ZERO),
+    )
+    .unwrap();
+    assert!(no_retries.has_blob(&digest).await.unwrap());
+    bad.set_mode(Mode::Reset(bad.requests() + 1));
+    let err = no_retries.get_blob_bytes(&digest, 1000).await.unwrap_err();
+    assert!(matches!(err, Error::Registry { .. }), "{err:?}");
+}
+
 trait ChainExt {
     fn source_chain_contains(&self, needle: &str) -> bool;
 }

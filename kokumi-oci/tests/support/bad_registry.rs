@@ -36,6 +36,8 @@ pub enum Mode {
     Oversized(usize),
     /// Answers the first this-many requests with 503, then behaves.
     Flaky(usize),
+    /// Drops the connection without an answer for the first this-many requests.
+    Reset(usize),
 }
 
 /// Whether the registry offers the OCI 1.1 referrers API (off: 404, like distribution 2.8).
@@ -151,6 +153,20 @@ async fn handle(State(inner): State<Arc<Inner>>, request: Request) -> Response {
         && n < failures
     {
         return status(StatusCode::SERVICE_UNAVAILABLE);
+    }
+    if let Mode::Reset(failures) = mode
+        && n < failures
+    {
+        // A body that fails before any byte: hyper drops the connection mid-answer.
+        let stream = futures_util::stream::once(async {
+            Err::<Bytes, std::io::Error>(std::io::Error::other("reset on purpose"))
+        });
+        return (
+            StatusCode::OK,
+            [(header::CONTENT_LENGTH, "100")],
+            Body::from_stream(stream),
+        )
+            .into_response();
     }
     let path = request.uri().path().to_owned();
     let query = request.uri().query().unwrap_or("").to_owned();
