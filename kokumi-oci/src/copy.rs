@@ -5,6 +5,7 @@
 //!   bytes, hence its digest, are preserved); or one platform of an index, tagged through a new
 //!   one-entry index that records the original index digest in the
 //!   [`ANNOTATION_SOURCE_INDEX`] annotation.
+//! - Foreign (non-distributable) layers are left out, as skopeo does.
 //! - Blobs already at the destination are skipped, a blob shared by several manifests is moved
 //!   once per run, and blobs stream (never held in memory) with a bounded number in flight.
 //! - Resumable: a manifest already at the destination is skipped with everything under it, and
@@ -332,6 +333,11 @@ fn one_platform_index(child: &Descriptor, source_index: &Digest) -> Result<Manif
     Ok(Manifest::new(media_types::OCI_INDEX, bytes))
 }
 
+/// Layers that registries are not expected to hold.
+fn is_non_distributable(media_type: &str) -> bool {
+    media_type.contains(".foreign.") || media_type.contains(".nondistributable.")
+}
+
 fn retryable(error: &Error) -> bool {
     matches!(
         error,
@@ -369,7 +375,15 @@ impl Run<'_> {
             } else {
                 let image = manifest.image()?;
                 let mut blobs = vec![image.config().clone()];
-                blobs.extend(image.layers().iter().cloned());
+                // Foreign / non-distributable layers (Windows base layers) live at their `urls`,
+                // not in the registry; like skopeo, we leave them out.
+                blobs.extend(
+                    image
+                        .layers()
+                        .iter()
+                        .filter(|l| !is_non_distributable(l.media_type().as_ref()))
+                        .cloned(),
+                );
                 let mut transfers = futures_util::stream::iter(blobs)
                     .map(|blob| self.blob(blob))
                     .buffer_unordered(self.options.concurrency.max(1));
@@ -492,6 +506,17 @@ impl AsyncRead for Counting {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn foreign_layers() {
+        assert!(is_non_distributable(
+            "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
+        ));
+        assert!(is_non_distributable(
+            "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
+        ));
+        assert!(!is_non_distributable(media_types::OCI_LAYER_TAR_GZIP));
+    }
 
     #[test]
     fn platforms() {
