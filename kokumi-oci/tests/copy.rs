@@ -282,7 +282,10 @@ async fn registry_to_layout_and_back() {
         .await
         .unwrap();
     assert_eq!(up.digest, Some(index.digest()));
-    assert_eq!(dst.get_manifest(&index.digest()).await.unwrap().bytes, index.bytes);
+    assert_eq!(
+        dst.get_manifest(&index.digest()).await.unwrap().bytes,
+        index.bytes
+    );
     assert_eq!(
         dst.get_blob_bytes(&Digest::sha256(&noise(80, 700_000)), 1 << 20)
             .await
