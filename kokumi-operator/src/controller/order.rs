@@ -1,0 +1,288 @@
+//! The Order controller: Order (+ Menu, Recipe, Pantry) → Preparation, and the Serving follows.
+//!
+//! Each reconcile runs the one pipeline ([`kokumi_pipeline::pipeline::Pipeline::prepare`]) with
+//! [`KubeRecords`] as its record store: same inputs ⇒ same digest ⇒ same Preparation name, so a
+//! retry (or a second operator instance) never duplicates. Then core's promotion decision moves
+//! the Serving ([`kokumi_pipeline::lifecycle::follow`]) — also after a failed render, so an
+//! approval works while a registry is down.
+//!
+//! Watched: Orders, their Preparations (approval labels), Menus and Recipes (an edit re-renders
+//! every Order that uses them) and Pantries.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::StreamExt as _;
+use kokumi_core::api::{Menu, Order, Pantry, Preparation, Recipe};
+use kokumi_oci::registry::{RegistryConfig, RegistryStore};
+use kokumi_pipeline::lifecycle::{self, ServingChange};
+use kokumi_pipeline::pipeline::{Outcome, Pipeline, error_chain, failure_reason};
+use kube::api::Api;
+use kube::runtime::controller::{Action, Controller};
+use kube::runtime::events::{Event, EventType, Recorder};
+use kube::runtime::reflector::{ObjectRef, Store};
+use kube::runtime::watcher;
+use kube::{Resource as _, ResourceExt as _};
+
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::records::KubeRecords;
+
+/// The kind label of this controller's metrics.
+pub const KIND: &str = "Order";
+
+/// Where the Preparations of `order` are pushed: its `spec.destination.oci`, else
+/// `<registry>/<namespace>/<order>` of the operator's default registry.
+pub fn destination_of(order: &Order, ctx: &Context) -> Result<RegistryStore> {
+    let url = match order.spec.destination.as_ref().and_then(|d| d.oci.clone()) {
+        Some(url) => url,
+        None => format!(
+            "{}/{}/{}",
+            ctx.config.registry.trim_end_matches('/'),
+            order.namespace().unwrap_or_else(|| "default".into()),
+            order.name_any()
+        ),
+    };
+    let reference = kokumi_oci::Reference::parse(&url)
+        .map_err(|e| Error::Config(format!("destination {url}: {e}")))?;
+    let mut config = RegistryConfig::default();
+    config.plain_http = ctx.config.plain_http;
+    RegistryStore::from_location(&reference.location, config)
+        .map_err(|e| Error::Config(format!("destination {url}: {e}")))
+}
+
+async fn publish(ctx: &Context, order: &Order, type_: EventType, reason: &str, note: String) {
+    let recorder = Recorder::new(ctx.client.clone(), ctx.reporter.clone());
+    let event = Event {
+        type_,
+        reason: reason.into(),
+        note: Some(note.chars().take(1024).collect()),
+        action: "Reconcile".into(),
+        secondary: None,
+    };
+    if let Err(e) = recorder.publish(&event, &order.object_ref(&())).await {
+        tracing::warn!(order = %order.name_any(), "cannot publish event: {e}");
+    }
+}
+
+/// Reconciles one Order.
+pub async fn reconcile(order: Arc<Order>, ctx: Arc<Context>) -> Result<Action> {
+    let started = Instant::now();
+    let result = reconcile_inner(&order, &ctx).await;
+    ctx.metrics.reconciled(KIND, started.elapsed());
+    result
+}
+
+async fn reconcile_inner(order: &Order, ctx: &Context) -> Result<Action> {
+    if order.metadata.deletion_timestamp.is_some() {
+        // Preparations and the Serving are owned by the Order: the garbage collector removes
+        // them.
+        return Ok(Action::await_change());
+    }
+    let name = order.name_any();
+    let namespace = order.namespace().unwrap_or_else(|| "default".into());
+    let key = format!("{namespace}/{name}");
+    let owner = order
+        .controller_owner_ref(&())
+        .ok_or_else(|| Error::Missing(format!("order {key} has no uid")))?;
+    let records = KubeRecords::new(ctx.client.clone(), &namespace).for_order(&name, owner);
+    let store = destination_of(order, ctx)?;
+    let pipeline = Pipeline {
+        records: &records,
+        sources: &ctx.sources,
+        renderer: ctx.renderer.as_ref(),
+        destination: Some(&store),
+        clock: ctx.clock.as_ref(),
+    };
+    let started = Instant::now();
+    match pipeline.prepare(order).await {
+        Ok(prepared) => {
+            let created = prepared.outcome == Outcome::Created;
+            ctx.metrics.pipeline_ran(started.elapsed(), created);
+            ctx.record_success(&key);
+            let prep = &prepared.preparation;
+            if created {
+                publish(
+                    ctx,
+                    order,
+                    EventType::Normal,
+                    "Rendered",
+                    format!(
+                        "preparation {} rendered and pushed as {}",
+                        prep.name_any(),
+                        prep.spec.artifact.oci_ref
+                    ),
+                )
+                .await;
+            }
+            if prepared.outcome == Outcome::Restored {
+                publish(
+                    ctx,
+                    order,
+                    EventType::Warning,
+                    "ArtifactRestored",
+                    format!(
+                        "the artifact of preparation {} was missing from the registry and has been pushed again",
+                        prep.name_any()
+                    ),
+                )
+                .await;
+            }
+            serving_event(ctx, order, &prepared.serving).await;
+            tracing::info!(order = %key, preparation = %prep.name_any(), outcome = ?prepared.outcome, serving = %prepared.serving, "reconciled");
+            Ok(Action::requeue(ctx.config.resync))
+        }
+        Err(error) => {
+            ctx.metrics.pipeline_ran(started.elapsed(), false);
+            let reason = failure_reason(&error);
+            let message = error_chain(&error);
+            tracing::warn!(order = %key, reason, "pipeline failed: {message}");
+            let previous = order.status.as_ref().and_then(|s| {
+                use kokumi_core::api::condition::Conditions as _;
+                s.conditions
+                    .get_condition("Ready")
+                    .map(|c| (c.reason.clone(), c.message.clone()))
+            });
+            if let Err(e) = pipeline.record_failure(order, &error).await {
+                tracing::warn!(order = %key, "cannot record the failure in the status: {}", error_chain(&e));
+            }
+            if previous.as_ref() != Some(&(reason.to_owned(), message.clone())) {
+                publish(ctx, order, EventType::Warning, reason, message).await;
+            }
+            // Approvals still move the Serving when rendering fails.
+            match lifecycle::follow(&records, order, ctx.clock.as_ref()).await {
+                Ok(change) => serving_event(ctx, order, &change).await,
+                Err(e) => {
+                    tracing::warn!(order = %key, "cannot update the serving: {}", error_chain(&e))
+                }
+            }
+            Err(Error::Pipeline(error))
+        }
+    }
+}
+
+async fn serving_event(ctx: &Context, order: &Order, change: &ServingChange) {
+    match change {
+        ServingChange::Created { to } => {
+            publish(
+                ctx,
+                order,
+                EventType::Normal,
+                "Promoted",
+                format!("serving created for preparation {to}"),
+            )
+            .await;
+        }
+        ServingChange::Moved { from, to } => {
+            publish(
+                ctx,
+                order,
+                EventType::Normal,
+                "Promoted",
+                format!("serving moved from {from} to {to}"),
+            )
+            .await;
+        }
+        _ => {}
+    }
+}
+
+/// Retry policy: permanent errors wait for a change; others back off exponentially.
+pub fn error_policy(order: Arc<Order>, error: &Error, ctx: Arc<Context>) -> Action {
+    let reason = match error {
+        Error::Pipeline(e) => failure_reason(e),
+        _ => "Failed",
+    };
+    ctx.metrics.failed(KIND, reason);
+    if error.is_permanent() {
+        return Action::await_change();
+    }
+    let key = format!(
+        "{}/{}",
+        order.namespace().unwrap_or_default(),
+        order.name_any()
+    );
+    let failures = ctx.record_failure(&key);
+    Action::requeue(ctx.config.backoff(failures))
+}
+
+fn orders_using(store: &Store<Order>, matches: impl Fn(&Order) -> bool) -> Vec<ObjectRef<Order>> {
+    store
+        .state()
+        .iter()
+        .filter(|o| matches(o))
+        .map(|o| ObjectRef::from_obj(o.as_ref()))
+        .collect()
+}
+
+/// The Order controller, ready to run.
+pub fn controller(ctx: &Context) -> Controller<Order> {
+    let client = ctx.client.clone();
+    let config = watcher::Config::default();
+    let controller = Controller::new(Api::<Order>::all(client.clone()), config.clone())
+        .owns(Api::<Preparation>::all(client.clone()), config.clone());
+    let store = controller.store();
+    let menus = {
+        let store = store.clone();
+        move |menu: Menu| {
+            let name = menu.name_any();
+            orders_using(&store, |o| {
+                o.spec.menu_ref.as_ref().is_some_and(|m| m.name == name)
+            })
+        }
+    };
+    let recipes = {
+        let store = store.clone();
+        // A Recipe can also come through a Menu: every Menu-based Order is re-checked (those
+        // whose inputs did not change hash the same and render nothing).
+        move |recipe: Recipe| {
+            let name = recipe.name_any();
+            orders_using(&store, |o| {
+                o.spec.recipe_ref.as_ref().is_some_and(|r| r.name == name)
+                    || o.spec.menu_ref.is_some()
+            })
+        }
+    };
+    let pantries = {
+        let store = store.clone();
+        move |pantry: Pantry| {
+            let name = pantry.name_any();
+            let namespace = pantry.namespace();
+            orders_using(&store, |o| {
+                o.namespace() == namespace
+                    && [
+                        o.spec.source.as_ref().and_then(|s| s.pantry_ref.as_ref()),
+                        o.spec
+                            .destination
+                            .as_ref()
+                            .and_then(|d| d.pantry_ref.as_ref()),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .any(|p| p.name == name)
+            })
+        }
+    };
+    controller
+        .watches(Api::<Menu>::all(client.clone()), config.clone(), menus)
+        .watches(Api::<Recipe>::all(client.clone()), config.clone(), recipes)
+        .watches(Api::<Pantry>::all(client), config, pantries)
+}
+
+/// Runs the Order controller until `shutdown` resolves.
+pub async fn run(
+    ctx: Arc<Context>,
+    shutdown: impl std::future::Future<Output = ()> + Send + Sync + 'static,
+) {
+    let concurrency = ctx.config.concurrency;
+    controller(&ctx)
+        .with_config(kube::runtime::controller::Config::default().concurrency(concurrency))
+        .graceful_shutdown_on(shutdown)
+        .run(reconcile, error_policy, ctx)
+        .for_each(|result| async move {
+            if let Err(e) = result {
+                tracing::debug!("order reconcile: {e}");
+            }
+        })
+        .await;
+}

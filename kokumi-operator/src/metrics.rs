@@ -1,0 +1,143 @@
+//! Prometheus metrics: reconciles, errors and durations per kind, pipeline durations, drifted
+//! Servings.
+
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+/// Labels naming the controller.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabels {
+    /// `Order` or `Serving`.
+    pub kind: String,
+}
+
+/// Labels of an error.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ErrorLabels {
+    /// `Order` or `Serving`.
+    pub kind: String,
+    /// The condition reason (`PushFailed`, `PolicyViolation`…).
+    pub reason: String,
+}
+
+/// Every metric the operator exports.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    reconciles: Family<KindLabels, Counter>,
+    errors: Family<ErrorLabels, Counter>,
+    durations: Family<KindLabels, Histogram>,
+    pipeline: Histogram,
+    drifted: Gauge,
+    renders: Counter,
+}
+
+fn seconds_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.005, 2.0, 14))
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    /// A fresh registry with every metric registered.
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("kokumi");
+        let reconciles = Family::<KindLabels, Counter>::default();
+        let errors = Family::<ErrorLabels, Counter>::default();
+        let durations =
+            Family::<KindLabels, Histogram>::new_with_constructor(seconds_histogram as fn() -> _);
+        let pipeline = seconds_histogram();
+        let drifted = Gauge::default();
+        let renders = Counter::default();
+        registry.register("reconciles", "Reconciles per kind", reconciles.clone());
+        registry.register(
+            "reconcile_errors",
+            "Failed reconciles per kind and reason",
+            errors.clone(),
+        );
+        registry.register(
+            "reconcile_duration_seconds",
+            "Time per reconcile",
+            durations.clone(),
+        );
+        registry.register(
+            "pipeline_duration_seconds",
+            "Time of one pipeline run (fetch, render, pack, push, record)",
+            pipeline.clone(),
+        );
+        registry.register(
+            "preparations_created",
+            "Preparations rendered and pushed",
+            renders.clone(),
+        );
+        registry.register(
+            "drifted_servings",
+            "Servings whose deployed digest or live state differs from the selected one",
+            drifted.clone(),
+        );
+        Self {
+            registry,
+            reconciles,
+            errors,
+            durations,
+            pipeline,
+            drifted,
+            renders,
+        }
+    }
+
+    /// Counts one reconcile of `kind` that took `elapsed`.
+    pub fn reconciled(&self, kind: &str, elapsed: Duration) {
+        let labels = KindLabels { kind: kind.into() };
+        self.reconciles.get_or_create(&labels).inc();
+        self.durations
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Counts one failed reconcile.
+    pub fn failed(&self, kind: &str, reason: &str) {
+        self.errors
+            .get_or_create(&ErrorLabels {
+                kind: kind.into(),
+                reason: reason.into(),
+            })
+            .inc();
+    }
+
+    /// Records one pipeline run; `created` when it rendered a new Preparation.
+    pub fn pipeline_ran(&self, elapsed: Duration, created: bool) {
+        self.pipeline.observe(elapsed.as_secs_f64());
+        if created {
+            self.renders.inc();
+        }
+    }
+
+    /// Sets the number of drifted Servings.
+    pub fn set_drifted(&self, count: usize) {
+        self.drifted.set(i64::try_from(count).unwrap_or(i64::MAX));
+    }
+
+    /// The number of drifted Servings last set.
+    pub fn drifted(&self) -> i64 {
+        self.drifted.get()
+    }
+
+    /// The OpenMetrics text exposition.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
