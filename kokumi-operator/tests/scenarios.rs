@@ -35,6 +35,11 @@ struct Operator {
 
 impl Operator {
     fn start(server: &FakeApiServer, registry: &TestRegistry) -> Self {
+        // `RUST_LOG=kokumi_operator=debug` shows what the controllers do.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         let config = Config {
             registry: registry.url("kokumi"),
             backoff_base: Duration::from_millis(100),

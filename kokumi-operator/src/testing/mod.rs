@@ -1012,6 +1012,22 @@ impl FakeApiServer {
                 json_patch::merge(&mut patched, &patch);
             }
             "application/json-patch+json" => {
+                // Like the API server (evanphx/json-patch), `test` of `null` passes on a
+                // missing path: that is how clients check "no finalizers yet".
+                let patch = match patch {
+                    Value::Array(ops) => Value::Array(
+                        ops.into_iter()
+                            .filter(|op| {
+                                !(op["op"] == "test"
+                                    && op["value"].is_null()
+                                    && op["path"]
+                                        .as_str()
+                                        .is_some_and(|p| patched.pointer(p).is_none()))
+                            })
+                            .collect(),
+                    ),
+                    other => other,
+                };
                 let ops: json_patch::Patch = serde_json::from_value(patch).map_err(|e| {
                     err(
                         StatusCode::BAD_REQUEST,
