@@ -130,12 +130,15 @@ pub(crate) fn uuidv4(args: &[Value]) -> R {
     ok_str(uuid::Uuid::new_v4().to_string())
 }
 
+/// Go's `bcrypt.DefaultCost` (the bcrypt crate defaults to 12).
+const GO_BCRYPT_COST: u32 = 10;
+
 fn bcrypt_hash(input: &str) -> String {
     if input.len() > 72 {
         return "failed to encrypt string with bcrypt: bcrypt: password length exceeds 72 bytes"
             .to_string();
     }
-    match bcrypt::hash_with_result(input, bcrypt::DEFAULT_COST) {
+    match bcrypt::hash_with_result(input, GO_BCRYPT_COST) {
         Ok(parts) => parts.format_for_version(bcrypt::Version::TwoA),
         Err(e) => format!("failed to encrypt string with bcrypt: {e}"),
     }
@@ -358,7 +361,6 @@ fn pem_decode(text: &str) -> Option<(String, Vec<u8>)> {
 
 impl Key {
     fn pem(&self) -> Result<String, FuncError> {
-        use p256::pkcs8::EncodePrivateKey as _;
         use rsa::pkcs1::EncodeRsaPrivateKey as _;
         let fail = |e: &dyn fmt::Display| FuncError::new(format!("error pem-encoding key: {e}"));
         Ok(match self {
@@ -366,11 +368,27 @@ impl Key {
                 "RSA PRIVATE KEY",
                 k.to_pkcs1_der().map_err(|e| fail(&e))?.as_bytes(),
             ),
-            Key::Ec(k) => pem("EC PRIVATE KEY", &k.to_sec1_der().map_err(|e| fail(&e))?),
-            Key::Ed(k) => pem(
-                "PRIVATE KEY",
-                k.to_pkcs8_der().map_err(|e| fail(&e))?.as_bytes(),
-            ),
+            Key::Ec(k) => {
+                // Go's MarshalECPrivateKey: version 1, the scalar, the named curve, the point.
+                use p256::elliptic_curve::sec1::ToEncodedPoint as _;
+                let point = k.public_key().to_encoded_point(false);
+                let der = seq(&[
+                    int_bytes(&[1]),
+                    octet_string(&k.to_bytes()),
+                    tlv(0xa0, &oid(OID_P256)),
+                    tlv(0xa1, &bit_string(point.as_bytes())),
+                ]);
+                pem("EC PRIVATE KEY", &der)
+            }
+            Key::Ed(k) => {
+                // Go's MarshalPKCS8PrivateKey for Ed25519: version 0, no public key.
+                let der = seq(&[
+                    int_bytes(&[0]),
+                    seq(&[oid(OID_ED25519)]),
+                    octet_string(&octet_string(&k.to_bytes())),
+                ]);
+                pem("PRIVATE KEY", &der)
+            }
             Key::Dsa(k) => {
                 let c = k.verifying_key().components();
                 let der = seq(&[

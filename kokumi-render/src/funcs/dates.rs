@@ -1204,7 +1204,7 @@ pub(crate) fn duration(args: &[Value]) -> R {
     arity(args, 1, "duration")?;
     let n = match &args[0] {
         Value::String(s) => super::parse_int_go(s, 10).unwrap_or(0),
-        Value::Int(i) => *i,
+        // Sprig accepts an int64 only; a template's integers are Go ints, which it ignores.
         _ => 0,
     };
     ok_str(duration_string(n.wrapping_mul(SEC)))
@@ -1215,7 +1215,6 @@ pub(crate) fn duration_round(args: &[Value]) -> R {
     arity(args, 1, "durationRound")?;
     let d: i64 = match &args[0] {
         Value::String(s) => parse_duration(s).unwrap_or(0),
-        Value::Int(i) => *i,
         v if time_arg(v).is_some() => (Utc::now() - date_of(v)).num_nanoseconds().unwrap_or(0),
         _ => 0,
     };

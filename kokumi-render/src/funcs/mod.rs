@@ -45,6 +45,7 @@ mod paths;
 mod regex;
 pub mod semver;
 mod strings;
+mod toml;
 
 /// A Go parameter type of a template function, for Go's argument check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -189,6 +190,7 @@ static TABLE: &[(&str, Func, Signature)] = &[
     ("floor", math::floor, sig(&[A])),
     ("fromJson", encoding::from_json, sig(&[S])),
     ("fromJsonArray", encoding::from_json_array, sig(&[S])),
+    ("fromToml", toml::from_toml, sig(&[S])),
     ("fromYaml", encoding::from_yaml, sig(&[S])),
     ("fromYamlArray", encoding::from_yaml_array, sig(&[S])),
     ("genCA", crypto::gen_ca, sig(&[S, I])),
@@ -291,6 +293,7 @@ static TABLE: &[(&str, Func, Signature)] = &[
     ("mustToJson", encoding::must_to_json, sig(&[A])),
     ("mustToPrettyJson", encoding::must_to_pretty_json, sig(&[A])),
     ("mustToRawJson", encoding::must_to_raw_json, sig(&[A])),
+    ("mustToToml", toml::must_to_toml, sig(&[A])),
     ("mustToYaml", encoding::must_to_yaml, sig(&[A])),
     ("mustUniq", lists::must_uniq, sig(&[A])),
     ("mustWithout", lists::must_without, var(&[A], A)),
@@ -360,6 +363,7 @@ static TABLE: &[(&str, Func, Signature)] = &[
     ("toRawJson", encoding::to_raw_json, sig(&[A])),
     ("toString", strings::to_string, sig(&[A])),
     ("toStrings", lists::to_strings, sig(&[A])),
+    ("toToml", toml::to_toml, sig(&[A])),
     ("toYaml", encoding::to_yaml, sig(&[A])),
     ("toYamlPretty", encoding::to_yaml_pretty, sig(&[A])),
     ("trim", strings::trim, sig(&[S])),

@@ -418,7 +418,12 @@ mod tests {
             (r"[]a]", "]", true),
         ] {
             let re = compile(go).unwrap_or_else(|e| panic!("{go}: {e}"));
-            assert_eq!(re.is_match(subject), want, "{go} on {subject:?} ({})", go_to_rust(go));
+            assert_eq!(
+                re.is_match(subject),
+                want,
+                "{go} on {subject:?} ({})",
+                go_to_rust(go)
+            );
         }
     }
 }

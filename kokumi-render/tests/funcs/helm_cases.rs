@@ -432,4 +432,121 @@ c:
         r#"1 a
 "#,
     ),
+    (
+        r#"date "2006-01-02T15:04:05Z07:00" (toDate "2006-01-02" "2024-03-05")"#,
+        r#"2024-03-05T00:00:00Z"#,
+    ),
+    (
+        r#"toDate "2006-01-02 15:04" "2024-03-05 10:11" | date "Mon Jan _2 3:04PM 2006 .000""#,
+        r#"Tue Mar  5 10:11AM 2024 .000"#,
+    ),
+    (
+        r#"dateInZone "2006-01-02 15:04 MST -07:00" (toDate "2006-01-02T15:04:05Z07:00" "2024-07-01T12:00:00Z") "Europe/Berlin""#,
+        r#"2024-07-01 14:00 CEST +02:00"#,
+    ),
+    (
+        r#"dateInZone "2006-01-02 15:04 MST" (toDate "2006-01-02T15:04:05Z07:00" "2024-07-01T12:00:00Z") "Nowhere/Bad""#,
+        r#"2024-07-01 12:00 UTC"#,
+    ),
+    (
+        r#"unixEpoch (toDate "2006-01-02" "2024-03-05")"#,
+        r#"1709596800"#,
+    ),
+    (
+        r#"dateModify "1h30m" (toDate "2006-01-02" "2024-03-05") | date "15:04""#,
+        r#"01:30"#,
+    ),
+    (
+        r#"dateModify "bogus" (toDate "2006-01-02" "2024-03-05") | date "15:04""#,
+        r#"00:00"#,
+    ),
+    (
+        r#"htmlDate (toDate "2006-01-02" "2024-03-05")"#,
+        r#"2024-03-05"#,
+    ),
+    (
+        r#"htmlDateInZone (toDate "2006-01-02T15:04:05Z07:00" "2024-03-05T23:30:00Z") "Asia/Tokyo""#,
+        r#"2024-03-06"#,
+    ),
+    (
+        r#"toDate "2006-01-02" "bad""#,
+        r#"0001-01-01 00:00:00 +0000 UTC"#,
+    ),
+    (
+        r#"toDate "2006-01-02T15:04:05Z07:00" "2024-03-05T10:11:12.5+02:00""#,
+        r#"2024-03-05 10:11:12.5 +0200 +0200"#,
+    ),
+    (r#"date "2006-01-02" 0"#, r#"1970-01-01"#),
+    (
+        r#"date "January 2, 2006 15:04:05.999" (toDate "2006-01-02 15:04:05.000" "2024-03-05 01:02:03.450")"#,
+        r#"March 5, 2024 01:02:03.45"#,
+    ),
+    (r#"duration "3700""#, r#"1h1m40s"#),
+    (r#"duration 86400"#, r#"0s"#),
+    (r#"durationRound "2h10m""#, r#"2h"#),
+    (r#"durationRound "49h""#, r#"2d"#),
+    (r#"durationRound "400000h""#, r#"45y"#),
+    (r#"mustToDuration "90""#, r#"1m30s"#),
+    (r#"mustToDuration "1h30m""#, r#"1h30m0s"#),
+    (r#"mustToDuration 3.5"#, r#"3.5s"#),
+    (r#"typeOf (mustToDuration "1s")"#, r#"time.Duration"#),
+    (r#"durationSeconds "1m30s""#, r#"90"#),
+    (r#"durationMinutes 90"#, r#"1.5"#),
+    (r#"durationHours "90m""#, r#"1.5"#),
+    (r#"durationDays "36h""#, r#"1.5"#),
+    (r#"durationWeeks "84h""#, r#"0.5"#),
+    (r#"durationMilliseconds "1.5s""#, r#"1500"#),
+    (r#"durationMicroseconds "1ms""#, r#"1000"#),
+    (r#"durationNanoseconds "1us""#, r#"1000"#),
+    (r#"durationRoundTo "1h29m" "1h""#, r#"1h0m0s"#),
+    (r#"durationTruncateTo "1h59m" "1h""#, r#"1h0m0s"#),
+    (r#"durationSeconds "nope""#, r#"0"#),
+    (
+        r#"toToml .Values.m"#,
+        r#"true = "two"
+x = 1.0
+
+[z]
+  deep = "d"
+"#,
+    ),
+    (
+        r#"toToml (dict "a" 1 "b" (list 1 2) "c" (dict "d" "x" "e" (dict "f" 1.5)) "t" (list (dict "x" 1) (dict "x" 2)) "n" nil "q k" "v\"\t")"#,
+        r#"a = 1
+b = [1, 2]
+"q k" = "v\"\t"
+
+[c]
+  d = "x"
+  [c.e]
+    f = 1.5
+
+[[t]]
+  x = 1
+
+[[t]]
+  x = 2
+"#,
+    ),
+    (r#"toToml (list 1 2)"#, r#"[1, 2]"#),
+    (r#"toToml "x""#, r#""x""#),
+    (
+        r#"fromToml "a = 1\nb = [1.5, \"x\"]\n[c]\nd = true""#,
+        r#"map[a:1 b:[1.5 x] c:map[d:true]]"#,
+    ),
+    (
+        r#"derivePassword 1 "bogus" "p" "u" "s""#,
+        r#"cannot find password template bogus"#,
+    ),
+    (r#"htpasswd "a:b" "x""#, r#"invalid username: a:b"#),
+    (
+        r#"decryptAES "key" (encryptAES "key" "secret")"#,
+        r#"secret"#,
+    ),
+    (r#"encryptAES "key" """#, r#""#),
+    (r#"genPrivateKey "foo""#, r#"Unknown type foo"#),
+    (r#"len (randAlphaNum 10)"#, r#"10"#),
+    (r#"len (uuidv4)"#, r#"36"#),
+    (r#"len (randBytes 12)"#, r#"16"#),
+    (r#"regexMatch "^[\\w-\\.]+$" "a-b.c""#, r#"true"#),
 ];
