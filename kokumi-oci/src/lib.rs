@@ -39,6 +39,8 @@ pub mod referrers;
 pub mod registry;
 pub mod source;
 pub mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod transport;
 
 pub use error::{Error, Result};
