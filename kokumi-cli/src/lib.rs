@@ -16,3 +16,4 @@
 //! ```
 
 pub mod local;
+pub mod oci;

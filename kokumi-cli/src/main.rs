@@ -26,6 +26,9 @@ enum Command {
     /// The local lifecycle: apply, get, describe, show, diff, promote, rollback, ...
     #[command(flatten)]
     Local(kokumi_cli::local::Command),
+    /// Registries and OCI layouts: push, pull, copy.
+    #[command(flatten)]
+    Oci(kokumi_cli::oci::Command),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Command::Local(command) => {
             return kokumi_cli::local::main(command, <Cli as clap::CommandFactory>::command);
         }
+        Command::Oci(command) => return kokumi_cli::oci::main(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,5 +3,6 @@
 mod binary;
 mod errors;
 mod lifecycle;
+mod oci;
 mod output;
 mod support;

@@ -1,0 +1,362 @@
+//! `kokumi push`, `pull` and `copy`: in-process against a real registry (`docker-registry`, see
+//! `kokumi_oci::testing`) and against on-disk OCI layouts.
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test helpers: a failed setup step is a failed test"
+)]
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use kokumi_cli::oci::run_line;
+use kokumi_oci::Digest;
+use kokumi_oci::testing::{TestRegistry, run_skopeo, skopeo};
+
+use crate::support::workspace;
+
+/// Runs a command that must succeed; returns stdout.
+fn ok(args: &[&str]) -> String {
+    let (code, out, err) = run_line(args, false);
+    assert_eq!(
+        code, 0,
+        "kokumi {args:?} failed:\nstdout:\n{out}\nstderr:\n{err}"
+    );
+    assert_eq!(err, "", "no progress or notes on a non-terminal stderr");
+    out
+}
+
+/// Runs a command that must fail with `code`; returns stderr.
+fn fails(code: u8, args: &[&str]) -> String {
+    let (got, out, err) = run_line(args, false);
+    assert_eq!(
+        got, code,
+        "kokumi {args:?}: expected exit {code}:\nstdout:\n{out}\nstderr:\n{err}"
+    );
+    assert_eq!(out, "", "nothing on stdout when failing");
+    err
+}
+
+/// The `Digest: …` line of text output.
+fn digest_line(out: &str) -> String {
+    out.lines()
+        .find_map(|l| l.strip_prefix("Digest: "))
+        .unwrap_or_else(|| panic!("no Digest line in {out:?}"))
+        .to_owned()
+}
+
+/// Every file under `dir`: relative path → bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// A directory of manifests (nested, so paths are kept).
+fn manifests(root: &Path) -> PathBuf {
+    let dir = root.join("web");
+    fs::create_dir_all(dir.join("extra")).unwrap();
+    fs::write(
+        dir.join("deployment.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("extra/configmap.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: \"1\"\n",
+    )
+    .unwrap();
+    dir
+}
+
+fn s(p: &Path) -> String {
+    p.display().to_string()
+}
+
+#[test]
+fn push_a_directory_then_pull_gives_the_same_files() {
+    let Some(registry) = TestRegistry::start() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = manifests(tmp.path());
+    let reference = format!("oci://{}/team/web:v1", registry.host);
+    let out = ok(&["push", &s(&dir), &reference]);
+    let digest = digest_line(&out);
+    assert_eq!(
+        out,
+        format!("Pushed: {}/team/web:v1\nDigest: {digest}\n", registry.host)
+    );
+    // Reproducible: the same files give the same digest.
+    let again = ok(&[
+        "push",
+        &s(&dir),
+        &format!("oci://{}/team/web:v2", registry.host),
+    ]);
+    assert_eq!(digest_line(&again), digest);
+
+    let target = tmp.path().join("pulled");
+    let out = ok(&["pull", &reference, &s(&target)]);
+    assert_eq!(
+        out,
+        format!("Pulled: {}/team/web:v1\nDigest: {digest}\n", registry.host)
+    );
+    assert_eq!(tree(&target), tree(&dir));
+
+    // By digest too.
+    let by_digest = tmp.path().join("by-digest");
+    let pinned = format!("oci://{}/team/web@{digest}", registry.host);
+    ok(&["pull", &pinned, &s(&by_digest)]);
+    assert_eq!(tree(&by_digest), tree(&dir));
+
+    // The target must be empty: nothing is overwritten.
+    let err = fails(1, &["pull", &reference, &s(&target)]);
+    assert!(err.contains("the directory is not empty"), "{err}");
+
+    // A tag that is not there: exit 4, and the message names it.
+    let err = fails(
+        4,
+        &[
+            "pull",
+            &format!("oci://{}/team/web:nope", registry.host),
+            &s(&tmp.path().join("nope")),
+        ],
+    );
+    assert!(err.starts_with("Error: ") && err.contains("nope"), "{err}");
+    assert!(
+        !tmp.path().join("nope").exists(),
+        "nothing created on failure"
+    );
+}
+
+#[test]
+fn skopeo_sees_the_digest_we_printed() {
+    let Some(registry) = TestRegistry::start() else {
+        return;
+    };
+    let Some(skopeo) = skopeo() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = manifests(tmp.path());
+    let out = ok(&[
+        "push",
+        &s(&dir),
+        &format!("oci://{}/team/web:v1", registry.host),
+    ]);
+    let digest = digest_line(&out);
+    let raw = run_skopeo(
+        &skopeo,
+        &[
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &registry.docker_ref("team/web:v1"),
+        ],
+    );
+    assert_eq!(Digest::sha256(&raw).to_string(), digest);
+}
+
+#[test]
+fn copy_registry_to_layout_to_registry_keeps_the_digest() {
+    let Some(registry) = TestRegistry::start() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = manifests(tmp.path());
+    let src = format!("oci://{}/team/web:v1", registry.host);
+    let digest = digest_line(&ok(&["push", &s(&dir), &src]));
+
+    let layout = tmp.path().join("layout");
+    let to_layout = format!("oci-layout:{}:v1", s(&layout));
+    let out = ok(&["copy", &src, &to_layout]);
+    assert_eq!(digest_line(&out), digest);
+    assert!(out.contains("Blobs: 2 copied"), "{out}");
+    assert!(layout.join("index.json").is_file());
+
+    // Copying again moves nothing.
+    let out = ok(&["copy", &src, &to_layout]);
+    assert!(out.contains("Blobs: 0 copied (0 bytes)"), "{out}");
+
+    let back = format!("oci://{}/mirror/web:v1", registry.host);
+    let out = ok(&["copy", &to_layout, &back]);
+    assert_eq!(digest_line(&out), digest);
+
+    // Registry to registry on one host: blobs are mounted, not moved.
+    let out = ok(&[
+        "copy",
+        &src,
+        &format!("oci://{}/other/web:v1", registry.host),
+    ]);
+    assert_eq!(digest_line(&out), digest);
+    assert!(out.contains("2 mounted"), "{out}");
+
+    let pulled = tmp.path().join("pulled");
+    let out = ok(&["pull", &back, &s(&pulled)]);
+    assert_eq!(digest_line(&out), digest);
+    assert_eq!(tree(&pulled), tree(&dir));
+}
+
+#[test]
+fn a_chart_push_then_pull_gives_the_same_tgz() {
+    let Some(registry) = TestRegistry::start() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    // A chart directory is packaged (helm's layout) and tagged with its version.
+    let chart_dir = workspace().join("examples/charts/hello");
+    let out = ok(&[
+        "push",
+        &s(&chart_dir),
+        &format!("oci://{}/charts/hello", registry.host),
+    ]);
+    assert!(
+        out.starts_with(&format!("Pushed: {}/charts/hello:0.1.0\n", registry.host)),
+        "{out}"
+    );
+    let dir_digest = digest_line(&out);
+
+    let first = tmp.path().join("first");
+    let out = ok(&[
+        "pull",
+        &format!("oci://{}/charts/hello:0.1.0", registry.host),
+        &s(&first),
+    ]);
+    assert_eq!(digest_line(&out), dir_digest);
+    let tgz = first.join("hello-0.1.0.tgz");
+    let archive = fs::read(&tgz).unwrap();
+    assert_eq!(
+        fs::read_dir(&first).unwrap().count(),
+        1,
+        "only the chart archive"
+    );
+
+    // Pushing that .tgz gives the same artifact, and pulling it gives the same bytes.
+    let out = ok(&[
+        "push",
+        &s(&tgz),
+        &format!("oci://{}/charts/again:1", registry.host),
+    ]);
+    assert_eq!(digest_line(&out), dir_digest);
+    let second = tmp.path().join("second");
+    ok(&[
+        "pull",
+        &format!("oci://{}/charts/again:1", registry.host),
+        &s(&second),
+    ]);
+    assert_eq!(fs::read(second.join("hello-0.1.0.tgz")).unwrap(), archive);
+
+    // The archive is a chart kokumi's renderer loads.
+    let chart = kokumi_render::chart::load::load_archive(&archive, &Default::default()).unwrap();
+    assert_eq!(chart.name(), "hello");
+}
+
+#[test]
+fn bad_references_and_inputs_are_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = manifests(tmp.path());
+    let d = s(&dir);
+    let missing = s(&tmp.path().join("missing"));
+    let not_a_layout = format!("oci-layout:{d}:v1");
+    let cases: Vec<(u8, Vec<&str>)> = vec![
+        (2, vec!["push", &d, "docker://localhost:5000/web:v1"]),
+        (2, vec!["push", &d, "oci://localhost:5000"]),
+        (2, vec!["push", &d, "oci://localhost:5000/Team/web:v1"]),
+        (2, vec!["push", &d, "oci://localhost:5000/web:bad+tag"]),
+        (
+            2,
+            vec![
+                "push",
+                &d,
+                "oci://localhost:5000/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            ],
+        ),
+        (
+            2,
+            vec!["pull", "oci://localhost:5000/web@sha256:abc", "out"],
+        ),
+        (2, vec!["pull", "oci-layout:", "out"]),
+        (
+            4,
+            vec![
+                "push",
+                "/nonexistent/manifests",
+                "oci-layout:/nonexistent/l",
+            ],
+        ),
+        (4, vec!["pull", "oci-layout:/nonexistent/layout:v1", "out"]),
+        (
+            2,
+            vec![
+                "copy",
+                "oci-layout:/x:v1",
+                "oci-layout:/y:v1",
+                "--platform",
+                "linux",
+            ],
+        ),
+        (1, vec!["pull", &not_a_layout, &missing]),
+        (5, vec!["pull", "oci://127.0.0.1:1/web:v1", "out"]),
+        (2, vec!["pull", "oci://127.0.0.1:1/web:v1"]),
+    ];
+    let mut report = String::new();
+    for (code, args) in &cases {
+        let err = fails(*code, args);
+        let t = s(tmp.path());
+        let shown: Vec<String> = args.iter().map(|a| a.replace(&t, "<tmp>")).collect();
+        report.push_str(&format!(
+            "$ kokumi {}\n{}",
+            shown.join(" "),
+            err.replace(&t, "<tmp>")
+        ));
+    }
+    insta::assert_snapshot!(report);
+}
+
+#[test]
+fn json_output_shapes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = manifests(tmp.path());
+    let layout = tmp.path().join("layout");
+    let redact = |text: String| text.replace(&s(tmp.path()), "<tmp>");
+
+    let push = ok(&[
+        "push",
+        &s(&dir),
+        &format!("oci-layout:{}:v1", s(&layout)),
+        "-o",
+        "json",
+    ]);
+    let pulled = tmp.path().join("pulled");
+    let pull = ok(&[
+        "pull",
+        &format!("oci-layout:{}:v1", s(&layout)),
+        &s(&pulled),
+        "-o",
+        "json",
+    ]);
+    let copy = ok(&[
+        "copy",
+        &format!("oci-layout:{}:v1", s(&layout)),
+        &format!("oci-layout:{}:v2", s(&tmp.path().join("copy"))),
+        "-o",
+        "json",
+    ]);
+    for text in [&push, &pull, &copy] {
+        let _: serde_json::Value = serde_json::from_str(text).unwrap();
+    }
+    insta::assert_snapshot!(redact(format!("{push}---\n{pull}---\n{copy}")));
+    assert_eq!(tree(&pulled), tree(&dir));
+}
