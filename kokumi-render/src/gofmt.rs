@@ -1,11 +1,12 @@
 //! Go's `fmt` package over template values: `Sprintf`, `Sprint`, `Sprintln`.
 //!
 //! The engine uses these for `printf`, `print` and `println`, and Sprig's functions for their
-//! `%v`/`%q` formatting. Every verb Go has for the kinds a template can hold is supported (`%v
-//! %+v %#v %T %d %s %q %x %X %o %O %b %e %E %f %F %g %G %t %c %U %p`-less), with width,
+//! `%v`/`%q` formatting. Every verb Go has for the kinds a template can hold is supported:
+//! `%v %+v %#v %T %t %d %b %o %O %x %X %c %q %U %e %E %f %F %g %G %s`, with width,
 //! precision, `*`, explicit argument indexes (`%[2]d`) and the flags `- + # 0` and space, and
-//! Go's error output for misuse: `%!d(string=x)` for a bad verb, `%!d(MISSING)`,
-//! `%!(EXTRA int=1)`, `%!(BADWIDTH)`, `%!(BADPREC)`, `%!(BADINDEX)`, `%!(NOVERB)`.
+//! Go's output for misuse: `%!d(string=x)` for a bad verb, `%!d(MISSING)`, `%!(EXTRA int=1)`,
+//! `%!(BADWIDTH)`, `%!(BADPREC)`, `%!d(BADINDEX)`, `%!(NOVERB)`. Lists and maps format each
+//! element with the verb (`[1 %!d(string=a)]`), as Go's `fmt` does.
 //!
 //! It does not print: every function returns a `String`.
 //!
