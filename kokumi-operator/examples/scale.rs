@@ -7,6 +7,7 @@
 //! (operator *and* fake API server, which share it).
 #![allow(
     clippy::print_stdout,
+    clippy::print_stderr,
     clippy::unwrap_used,
     clippy::panic,
     unreachable_pub,

@@ -42,7 +42,7 @@ impl std::fmt::Debug for KubeRecords {
     }
 }
 
-fn store_error(what: String, error: impl std::fmt::Display) -> kokumi_pipeline::Error {
+fn store_error(what: &str, error: impl std::fmt::Display) -> kokumi_pipeline::Error {
     kokumi_pipeline::Error::Io {
         path: format!("kubernetes:{what}").into(),
         source: io::Error::other(error.to_string()),
@@ -87,10 +87,10 @@ impl KubeRecords {
         }
     }
 
-    fn decode<R: Record>(&self, object: DynamicObject) -> kokumi_pipeline::Result<R> {
+    fn decode<R: Record>(&self, object: &DynamicObject) -> kokumi_pipeline::Result<R> {
         let name = object.metadata.name.clone().unwrap_or_default();
         let mut value =
-            serde_json::to_value(&object).map_err(|e| store_error(self.what::<R>(&name), e))?;
+            serde_json::to_value(object).map_err(|e| store_error(&self.what::<R>(&name), e))?;
         value["apiVersion"] = json!(R::api_version(&()));
         value["kind"] = json!(R::kind(&()));
         serde_json::from_value(value).map_err(|e| kokumi_pipeline::Error::Corrupt {
@@ -120,14 +120,13 @@ impl KubeRecords {
             }
         }
         let object: DynamicObject =
-            serde_json::from_value(value).map_err(|e| store_error(what.clone(), e))?;
+            serde_json::from_value(value).map_err(|e| store_error(&what, e))?;
         let existing = match api.create(&PostParams::default(), &object).await {
             Ok(created) => created,
-            Err(kube::Error::Api(s)) if s.code == 409 => api
-                .get(name)
-                .await
-                .map_err(|e| store_error(what.clone(), e))?,
-            Err(e) => return Err(store_error(what, e)),
+            Err(kube::Error::Api(s)) if s.code == 409 => {
+                api.get(name).await.map_err(|e| store_error(&what, e))?
+            }
+            Err(e) => return Err(store_error(&what, e)),
         };
         if let Some(status) = status
             && existing.data.get("status") != Some(&status)
@@ -138,7 +137,7 @@ impl KubeRecords {
                 &Patch::Merge(json!({"status": status})),
             )
             .await
-            .map_err(|e| store_error(what, e))?;
+            .map_err(|e| store_error(&what, e))?;
         }
         Ok(())
     }
@@ -148,9 +147,9 @@ impl KubeRecords {
 impl RecordStore for KubeRecords {
     async fn get<R: Record>(&self, name: &str) -> kokumi_pipeline::Result<Option<R>> {
         match self.api::<R>().get_opt(name).await {
-            Ok(Some(object)) => self.decode(object).map(Some),
+            Ok(Some(object)) => self.decode(&object).map(Some),
             Ok(None) => Ok(None),
-            Err(e) => Err(store_error(self.what::<R>(name), e)),
+            Err(e) => Err(store_error(&self.what::<R>(name), e)),
         }
     }
 
@@ -163,10 +162,10 @@ impl RecordStore for KubeRecords {
             .api::<R>()
             .list(&params)
             .await
-            .map_err(|e| store_error(self.what::<R>("*"), e))?;
+            .map_err(|e| store_error(&self.what::<R>("*"), e))?;
         let mut records = list
             .items
-            .into_iter()
+            .iter()
             .map(|o| self.decode(o))
             .collect::<kokumi_pipeline::Result<Vec<R>>>()?;
         records.sort_by(|a, b| name_of(a).cmp(name_of(b)));
@@ -189,7 +188,7 @@ impl RecordStore for KubeRecords {
                     )
                     .await
                     .map(|_| ())
-                    .map_err(|e| store_error(what, e))
+                    .map_err(|e| store_error(&what, e))
             }
             Kind::Serving => {
                 let mut applied = json!({
@@ -211,7 +210,7 @@ impl RecordStore for KubeRecords {
                     )
                     .await
                     .map(|_| ())
-                    .map_err(|e| store_error(what, e))
+                    .map_err(|e| store_error(&what, e))
             }
             _ => {
                 let params = PatchParams::apply(FIELD_MANAGER).force();
@@ -224,7 +223,7 @@ impl RecordStore for KubeRecords {
                     .patch(&name, &params, &Patch::Apply(value))
                     .await
                     .map(|_| ())
-                    .map_err(|e| store_error(what, e))
+                    .map_err(|e| store_error(&what, e))
             }
         }
     }
@@ -233,7 +232,7 @@ impl RecordStore for KubeRecords {
         match self.api::<R>().delete(name, &Default::default()).await {
             Ok(_) => Ok(true),
             Err(kube::Error::Api(s)) if s.code == 404 => Ok(false),
-            Err(e) => Err(store_error(self.what::<R>(name), e)),
+            Err(e) => Err(store_error(&self.what::<R>(name), e)),
         }
     }
 }

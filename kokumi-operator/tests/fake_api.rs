@@ -213,8 +213,7 @@ async fn watch_from_a_version_bookmarks_and_gone() {
             WatchEvent::Deleted(s) => seen.push(format!("DELETED {}", s.metadata.name.unwrap())),
             WatchEvent::Bookmark(b) => seen.push(format!(
                 "BOOKMARK {}",
-                b.metadata.resource_version.parse::<u64>().unwrap()
-                    >= server.resource_version() - 0
+                b.metadata.resource_version.parse::<u64>().unwrap() >= server.resource_version()
             )),
             other => panic!("unexpected {other:?}"),
         }

@@ -153,7 +153,7 @@ async fn reconcile_inner(order: &Order, ctx: &Context) -> Result<Action> {
             match lifecycle::follow(&records, order, ctx.clock.as_ref()).await {
                 Ok(change) => serving_event(ctx, order, &change).await,
                 Err(e) => {
-                    tracing::warn!(order = %key, "cannot update the serving: {}", error_chain(&e))
+                    tracing::warn!(order = %key, "cannot update the serving: {}", error_chain(&e));
                 }
             }
             Err(Error::Pipeline(error))
@@ -188,6 +188,8 @@ async fn serving_event(ctx: &Context, order: &Order, change: &ServingChange) {
 }
 
 /// Retry policy: permanent errors wait for a change; others back off exponentially.
+// The signature is kube-runtime's `error_policy` shape.
+#[allow(clippy::needless_pass_by_value)]
 pub fn error_policy(order: Arc<Order>, error: &Error, ctx: Arc<Context>) -> Action {
     let reason = match error {
         Error::Pipeline(e) => failure_reason(e),
@@ -244,7 +246,6 @@ pub fn controller(ctx: &Context) -> Controller<Order> {
         }
     };
     let pantries = {
-        let store = store.clone();
         move |pantry: Pantry| {
             let name = pantry.name_any();
             let namespace = pantry.namespace();

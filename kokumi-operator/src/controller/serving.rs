@@ -297,6 +297,8 @@ async fn cleanup(serving: &Serving, ctx: &Context) -> Result<Action> {
     Ok(Action::await_change())
 }
 
+// The signature is kube-runtime's `error_policy` shape.
+#[allow(clippy::needless_pass_by_value)]
 /// Retry policy: a foreign Application is re-checked slowly; other errors back off
 /// exponentially.
 pub fn error_policy(serving: Arc<Serving>, error: &Error, ctx: Arc<Context>) -> Action {

@@ -997,7 +997,14 @@ impl FakeApiServer {
                     ),
                 ));
             }
-            return self.apply(target, name, applied, manager, query.flag("force"), dry_run);
+            return self.apply(
+                target,
+                name,
+                &applied,
+                manager,
+                query.flag("force"),
+                dry_run,
+            );
         }
         let patch = Self::parse_body(body)?;
         let mut state = self.state();
@@ -1005,7 +1012,7 @@ impl FakeApiServer {
         let Some(existing) = state.objects.get(&key).cloned() else {
             return Err(not_found(&target.rt, name));
         };
-        let mut patched = existing.clone();
+        let mut patched = existing;
         match mime {
             "application/merge-patch+json" => json_patch::merge(&mut patched, &patch),
             "application/strategic-merge-patch+json" if !target.rt.custom => {
@@ -1059,7 +1066,7 @@ impl FakeApiServer {
         &self,
         target: &Target,
         name: &str,
-        applied: Value,
+        applied: &Value,
         manager: &str,
         force: bool,
         dry_run: bool,
@@ -1073,7 +1080,7 @@ impl FakeApiServer {
         }
         let (mut merged, managed) = apply::apply(
             existing.as_ref(),
-            &applied,
+            applied,
             manager,
             &target.rt.api_version(),
             subresource,
