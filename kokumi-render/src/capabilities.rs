@@ -109,7 +109,10 @@ impl KubeVersion {
             .collect::<Result<_>>()?;
         let normalized = format!(
             "v{}",
-            nums.iter().map(u64::to_string).collect::<Vec<_>>().join(".")
+            nums.iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(".")
         );
         let version = if text.starts_with('v') {
             text.to_string()

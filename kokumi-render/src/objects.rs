@@ -122,7 +122,15 @@ impl Object for Files {
             }
         };
         Some(match name {
-            "Get" => arg().map(|n| Value::string(self.get(&n))),
+            // Go's string(bytes) keeps any bytes; ours must be UTF-8, so binary content is
+            // handed on as bytes (b64enc and friends then see the exact data).
+            "Get" => arg().map(|n| {
+                let data = self.get_bytes(&n);
+                match std::str::from_utf8(&data) {
+                    Ok(text) => Value::string(text),
+                    Err(_) => Value::Bytes(data),
+                }
+            }),
             "GetBytes" => arg().map(|n| Value::Bytes(self.get_bytes(&n))),
             "Glob" => arg().map(|p| Value::Object(Arc::new(self.glob(&p)))),
             "Lines" => {

@@ -81,7 +81,9 @@ pub struct Hook {
 impl Hook {
     /// Whether this is a test hook (`test` or `test-success`).
     pub fn is_test(&self) -> bool {
-        self.events.iter().any(|e| e == "test" || e == "test-success")
+        self.events
+            .iter()
+            .any(|e| e == "test" || e == "test-success")
     }
 }
 
@@ -143,8 +145,43 @@ struct Head {
     annotations: Option<BTreeMap<String, String>>,
 }
 
+/// A document as libyaml reads it (serde_norway), for the few layouts that go-yaml (a libyaml
+/// port) accepts but saphyr rejects, such as a flow sequence whose closing `]` sits at the
+/// indentation of its key. Only used to find a document's kind, name and annotations.
+fn libyaml_value(doc: &str) -> Option<Value> {
+    fn convert(v: serde_norway::Value) -> Value {
+        match v {
+            serde_norway::Value::Null => Value::Nil,
+            serde_norway::Value::Bool(b) => Value::Bool(b),
+            serde_norway::Value::Number(n) => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+            serde_norway::Value::String(s) => Value::string(s),
+            serde_norway::Value::Sequence(items) => {
+                Value::list(items.into_iter().map(convert).collect())
+            }
+            serde_norway::Value::Mapping(m) => Value::map(
+                m.into_iter()
+                    .map(|(k, v)| {
+                        let key = match convert(k) {
+                            Value::String(s) => s.to_string(),
+                            other => other.to_string(),
+                        };
+                        (key, convert(v))
+                    })
+                    .collect(),
+            ),
+            serde_norway::Value::Tagged(t) => convert(t.value),
+        }
+    }
+    serde_norway::from_str::<serde_norway::Value>(doc)
+        .ok()
+        .map(convert)
+}
+
 fn head(doc: &str) -> std::result::Result<Head, String> {
-    let v = parse::parse(doc).map_err(|e| e.to_string())?;
+    let v = match parse::parse(doc) {
+        Ok(v) => v,
+        Err(e) => libyaml_value(doc).ok_or_else(|| e.to_string())?,
+    };
     let de = |what: String| format!("error unmarshaling JSON: while decoding JSON: json: {what}");
     let map = match &v {
         Value::Nil => {
@@ -353,7 +390,9 @@ pub fn show_only(output: &str, patterns: &[String]) -> Result<String> {
             }
         }
         if !found {
-            return Err(Error::Invalid(format!("could not find template {p} in chart")));
+            return Err(Error::Invalid(format!(
+                "could not find template {p} in chart"
+            )));
         }
     }
     let mut out = String::new();
@@ -373,7 +412,10 @@ mod tests {
     fn splits_like_helm_4() {
         assert_eq!(split_manifests("a: 1\n---\nb: 2\n"), ["a: 1\n", "b: 2\n"]);
         assert_eq!(split_manifests("---\na: 1\n---   \n\n---\n"), ["a: 1\n"]);
-        assert_eq!(split_manifests("a: 1\n--- # c\nb: 2"), ["a: 1\n", "# c\nb: 2"]);
+        assert_eq!(
+            split_manifests("a: 1\n--- # c\nb: 2"),
+            ["a: 1\n", "# c\nb: 2"]
+        );
         assert_eq!(split_manifests("a: |\n  ---x\n"), ["a: |\n  ---x\n"]);
         assert_eq!(split_manifests("  \n# only\n"), ["# only\n"]);
     }
@@ -388,8 +430,7 @@ mod tests {
         );
         files.insert(
             "c/templates/b.yaml".to_string(),
-            "kind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n"
-                .to_string(),
+            "kind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n".to_string(),
         );
         let (hooks, manifests) = sort_manifests(&files).unwrap();
         let kinds: Vec<_> = manifests.iter().map(|m| m.kind.as_str()).collect();
@@ -409,6 +450,18 @@ mod tests {
             },
         );
         assert!(out.ends_with("kind: Zeta\n"));
+    }
+
+    #[test]
+    fn flow_sequences_closed_at_key_indentation_are_accepted() {
+        let mut files = BTreeMap::new();
+        files.insert(
+            "m/templates/s.yaml".to_string(),
+            "kind: StatefulSet\nspec:\n  containers:\n    - command: [\n        \"a\",\n      ]\n"
+                .to_string(),
+        );
+        let (_, manifests) = sort_manifests(&files).unwrap();
+        assert_eq!(manifests[0].kind, "StatefulSet");
     }
 
     #[test]

@@ -346,12 +346,18 @@ mod tests {
         assert_eq!(show("list[0]=x,list[2]=z"), r#"map[list:["x" <nil> "z"]]"#);
         assert_eq!(show("a={x,y}"), r#"map[a:["x" "y"]]"#);
         assert_eq!(show(r"a\.b=c"), r#"map[a.b:"c"]"#);
-        assert_eq!(show("a=null,b=TRUE,c=007,d=-3"), r#"map[a:<nil> b:true c:"007" d:-3]"#);
+        assert_eq!(
+            show("a=null,b=TRUE,c=007,d=-3"),
+            r#"map[a:<nil> b:true c:"007" d:-3]"#
+        );
         assert_eq!(show("a[0].b=1"), "map[a:[map[b:1]]]");
         assert_eq!(show("a="), r#"map[a:""]"#);
         assert_eq!(show("a"), r#"error: key "a" has no value"#);
         assert_eq!(show("a.b"), r#"error: key "b" has no value"#);
-        assert_eq!(show("a,b=1"), r#"error: key "a" has no value (cannot end with ,)"#);
+        assert_eq!(
+            show("a,b=1"),
+            r#"error: key "a" has no value (cannot end with ,)"#
+        );
     }
 
     #[test]

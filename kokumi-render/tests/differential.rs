@@ -9,14 +9,18 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::conformance::{compare, corpus_dir, parse_cmd, read_baseline, render_cmd};
+use crate::conformance::{chart_path, compare, corpus_dir, parse_cmd, read_baseline, render_cmd};
 
 #[allow(clippy::panic, clippy::print_stderr)]
 fn helm_binary() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("KOKUMI_HELM") {
         return Some(PathBuf::from(p));
     }
-    if Command::new("helm").arg("version").output().is_ok_and(|o| o.status.success()) {
+    if Command::new("helm")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
         return Some(PathBuf::from("helm"));
     }
     let msg = "helm is not available: set KOKUMI_HELM to a helm 4.3.1 binary \
@@ -74,7 +78,9 @@ fn ci_values_match_real_helm() {
     let mut failures = Vec::new();
     for (chart, file) in &cases {
         let name = format!("{chart}/ci/{file}");
-        let chart_arg = format!("charts/{chart}");
+        let chart_arg = chart_path(&corpus, &format!("charts/{chart}"))
+            .display()
+            .to_string();
         let values_arg = format!("charts/{chart}/ci/{file}");
         let args = ["rel", &chart_arg, "--namespace", "ns", "-f", &values_arg];
         let first = helm_template(&helm, &corpus, &args);
@@ -95,7 +101,11 @@ fn ci_values_match_real_helm() {
             Err(why) => failures.push((name, why)),
         }
     }
-    println!("{}/{} ci values files identical to helm", passed.len(), cases.len());
+    println!(
+        "{}/{} ci values files identical to helm",
+        passed.len(),
+        cases.len()
+    );
     for (name, why) in &failures {
         println!("FAIL {name}: {why}");
     }

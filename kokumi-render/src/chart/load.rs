@@ -183,7 +183,9 @@ pub fn archive_files(bytes: &[u8], opts: &LoadOptions) -> Result<Vec<ChartFile>>
         let parts: Vec<&str> = raw_name.split(delimiter).collect();
         let joined = parts[1..].join("/");
         if joined.starts_with('/') {
-            return Err(Error::Load("chart illegally contains absolute paths".into()));
+            return Err(Error::Load(
+                "chart illegally contains absolute paths".into(),
+            ));
         }
         let n = clean_path(&joined);
         if n == "." {
@@ -192,7 +194,9 @@ pub fn archive_files(bytes: &[u8], opts: &LoadOptions) -> Result<Vec<ChartFile>>
             )));
         }
         if n.starts_with("..") {
-            return Err(Error::Load("chart illegally references parent directory".into()));
+            return Err(Error::Load(
+                "chart illegally references parent directory".into(),
+            ));
         }
         let b = n.as_bytes();
         if b.len() >= 3 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'/' {
@@ -268,7 +272,8 @@ pub fn load_archive(bytes: &[u8], opts: &LoadOptions) -> Result<Chart> {
 /// Parses a values document stream the way helm's `LoadValues` does: every document is a map,
 /// merged over the previous ones.
 pub fn load_values(text: &str) -> std::result::Result<Map, String> {
-    let docs = parse::parse_all(text).map_err(|e| format!("cannot unmarshal yaml document: {e}"))?;
+    let docs =
+        parse::parse_all(text).map_err(|e| format!("cannot unmarshal yaml document: {e}"))?;
     let mut values = Map::new();
     for doc in docs {
         match doc {

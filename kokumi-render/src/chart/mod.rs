@@ -295,7 +295,13 @@ fn decode_metadata(doc: &Value, md: &mut Metadata) -> std::result::Result<(), St
                 }
                 md.annotations = Some(out);
             }
-            other => return Err(unmarshal_err(other, "Metadata.annotations", "map[string]string")),
+            other => {
+                return Err(unmarshal_err(
+                    other,
+                    "Metadata.annotations",
+                    "map[string]string",
+                ));
+            }
         }
     }
     if let Some(v) = field(map, "maintainers") {
@@ -318,7 +324,9 @@ fn decode_metadata(doc: &Value, md: &mut Metadata) -> std::result::Result<(), St
         if let Value::List(items) = v {
             for item in items.iter() {
                 if matches!(item, Value::Nil) {
-                    return Err("validation: dependencies must not contain empty or null nodes".into());
+                    return Err(
+                        "validation: dependencies must not contain empty or null nodes".into(),
+                    );
                 }
                 let m = as_object(item, "Metadata.dependencies", "v2.Dependency")?;
                 let import_values = match field(m, "import-values") {
@@ -344,7 +352,11 @@ fn decode_metadata(doc: &Value, md: &mut Metadata) -> std::result::Result<(), St
                 });
             }
         } else if !matches!(v, Value::Nil) {
-            return Err(unmarshal_err(v, "Metadata.dependencies", "[]*v2.Dependency"));
+            return Err(unmarshal_err(
+                v,
+                "Metadata.dependencies",
+                "[]*v2.Dependency",
+            ));
         }
     }
     Ok(())
@@ -391,7 +403,10 @@ impl Metadata {
             return v("chart.metadata.name is required");
         }
         if self.name == "." || self.name == ".." {
-            return v(&format!("chart.metadata.name {:?} is not allowed", self.name));
+            return v(&format!(
+                "chart.metadata.name {:?} is not allowed",
+                self.name
+            ));
         }
         if self.name.contains('/') || self.name.contains('\\') {
             return v(&format!("chart.metadata.name {:?} is invalid", self.name));
@@ -400,7 +415,10 @@ impl Metadata {
             return v("chart.metadata.version is required");
         }
         if semver::Version::parse(&self.version).is_none() {
-            return v(&format!("chart.metadata.version {:?} is invalid", self.version));
+            return v(&format!(
+                "chart.metadata.version {:?} is invalid",
+                self.version
+            ));
         }
         if !(self.chart_type.is_empty()
             || self.chart_type.eq_ignore_ascii_case("application")

@@ -78,7 +78,8 @@ impl Version {
 
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.core_cmp(other).then_with(|| compare_pre(&self.pre, &other.pre))
+        self.core_cmp(other)
+            .then_with(|| compare_pre(&self.pre, &other.pre))
     }
 }
 
