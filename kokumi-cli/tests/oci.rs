@@ -360,3 +360,138 @@ fn json_output_shapes() {
     insta::assert_snapshot!(redact(format!("{push}---\n{pull}---\n{copy}")));
     assert_eq!(tree(&pulled), tree(&dir));
 }
+
+/// `helm` from `KOKUMI_HELM` or `PATH`, or `None` (see `require_tool`).
+fn helm() -> Option<PathBuf> {
+    kokumi_oci::testing::require_tool(
+        "helm",
+        Some("KOKUMI_HELM"),
+        "run ../shared/tools/get-helm DIR and set KOKUMI_HELM=DIR/helm",
+    )
+}
+
+/// Runs helm with its state in `home`; returns stdout, panics with stderr on failure.
+fn run_helm(helm: &Path, home: &Path, args: &[&str]) -> String {
+    let output = std::process::Command::new(helm)
+        .args(args)
+        .env("HELM_CACHE_HOME", home.join("cache"))
+        .env("HELM_CONFIG_HOME", home.join("config"))
+        .env("HELM_DATA_HOME", home.join("data"))
+        .env("HOME", home)
+        .output()
+        .expect("running helm");
+    assert!(
+        output.status.success(),
+        "helm {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn helm_templates_a_chart_directory_we_pushed() {
+    let Some(registry) = TestRegistry::start() else {
+        return;
+    };
+    let Some(helm) = helm() else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let chart_dir = workspace().join("examples/charts/hello");
+    let out = ok(&[
+        "push",
+        &s(&chart_dir),
+        &format!("oci://{}/charts/hello", registry.host),
+    ]);
+    assert!(out.contains("Digest: sha256:"), "{out}");
+    // What helm renders from the registry is what it renders from the directory.
+    let from_registry = run_helm(
+        &helm,
+        home.path(),
+        &[
+            "template",
+            "web",
+            &format!("oci://{}/charts/hello", registry.host),
+            "--version",
+            "0.1.0",
+            "--plain-http",
+        ],
+    );
+    let from_dir = run_helm(&helm, home.path(), &["template", "web", &s(&chart_dir)]);
+    assert!(from_dir.contains("kind: Deployment"), "{from_dir}");
+    assert_eq!(from_registry, from_dir);
+    // helm pull gets our archive; we pull the same bytes.
+    let pulled = home.path().join("helm-pull");
+    fs::create_dir_all(&pulled).unwrap();
+    run_helm(
+        &helm,
+        home.path(),
+        &[
+            "pull",
+            &format!("oci://{}/charts/hello", registry.host),
+            "--version",
+            "0.1.0",
+            "--plain-http",
+            "-d",
+            &s(&pulled),
+        ],
+    );
+    let ours = home.path().join("ours");
+    ok(&[
+        "pull",
+        &format!("oci://{}/charts/hello:0.1.0", registry.host),
+        &s(&ours),
+    ]);
+    assert_eq!(
+        fs::read(pulled.join("hello-0.1.0.tgz")).unwrap(),
+        fs::read(ours.join("hello-0.1.0.tgz")).unwrap()
+    );
+}
+
+#[test]
+fn progress_reporting_does_not_change_results() {
+    // With progress on, bars go to the real stderr (hidden when it is not a terminal);
+    // stdout and the digest are the same as without.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = manifests(tmp.path());
+    let layout = format!("oci-layout:{}:v1", s(&tmp.path().join("a")));
+    let copy_to = format!("oci-layout:{}:v1", s(&tmp.path().join("b")));
+    let (code, quiet, _) = run_line(&["push", &s(&dir), &layout], false);
+    assert_eq!(code, 0);
+    let (code, loud, err) = run_line(&["push", &s(&dir), &layout], true);
+    assert_eq!((code, err.as_str()), (0, ""));
+    assert_eq!(quiet, loud);
+    let (code, out, err) = run_line(&["copy", &layout, &copy_to], true);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(digest_line(&out), digest_line(&quiet));
+}
+
+#[test]
+fn the_binary_prints_errors_and_exits_with_their_code() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = manifests(tmp.path());
+    let layout = format!("oci-layout:{}:v1", s(&tmp.path().join("layout")));
+    let output = assert_cmd::Command::cargo_bin("kokumi")
+        .unwrap()
+        .args(["push", &s(&dir), &layout])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.starts_with("Pushed: oci-layout:"), "{stdout}");
+    assert_eq!(
+        output.stderr, b"",
+        "no progress bars when stderr is not a terminal"
+    );
+
+    let output = assert_cmd::Command::cargo_bin("kokumi")
+        .unwrap()
+        .args(["pull", "oci://localhost:5000/web@sha256:abc", "out"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    insta::assert_snapshot!(
+        String::from_utf8(output.stderr).unwrap(),
+        @"Error: invalid reference `oci://localhost:5000/web@sha256:abc`: digest: invalid digest `sha256:abc`: expected 64 hex digits"
+    );
+}
