@@ -495,3 +495,106 @@ fn the_binary_prints_errors_and_exits_with_their_code() {
         @"Error: invalid reference `oci://localhost:5000/web@sha256:abc`: digest: invalid digest `sha256:abc`: expected 64 hex digits"
     );
 }
+
+#[test]
+fn credentials_come_from_the_registry_config() {
+    let Some(registry) = TestRegistry::start_htpasswd("alice", "s3cret") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = manifests(tmp.path());
+    let reference = format!("oci://{}/team/web:v1", registry.host);
+    // "YWxpY2U6czNjcmV0" is base64 of "alice:s3cret".
+    let config = tmp.path().join("config.json");
+    fs::write(
+        &config,
+        format!(
+            r#"{{"auths": {{"{}": {{"auth": "YWxpY2U6czNjcmV0"}}}}}}"#,
+            registry.host
+        ),
+    )
+    .unwrap();
+    let empty = tmp.path().join("empty.json");
+    fs::write(&empty, r#"{"auths": {}}"#).unwrap();
+
+    let err = fails(
+        5,
+        &[
+            "push",
+            &s(&dir),
+            &reference,
+            "--registry-config",
+            &s(&empty),
+        ],
+    );
+    assert!(err.contains("unauthorized"), "{err}");
+    let out = ok(&[
+        "push",
+        &s(&dir),
+        &reference,
+        "--registry-config",
+        &s(&config),
+    ]);
+    let digest = digest_line(&out);
+    let pulled = tmp.path().join("pulled");
+    let out = ok(&[
+        "pull",
+        &reference,
+        &s(&pulled),
+        "--registry-config",
+        &s(&config),
+    ]);
+    assert_eq!(digest_line(&out), digest);
+    assert_eq!(tree(&pulled), tree(&dir));
+
+    let err = fails(
+        4,
+        &[
+            "push",
+            &s(&dir),
+            &reference,
+            "--registry-config",
+            &s(&tmp.path().join("nope.json")),
+        ],
+    );
+    assert!(err.contains("does not exist"), "{err}");
+}
+
+#[test]
+fn insecure_skips_tls_verification_only_when_asked() {
+    let Some(registry) = TestRegistry::start_tls() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = manifests(tmp.path());
+    let reference = format!("oci://{}/team/web:v1", registry.host);
+    let none = tmp.path().join("none.json");
+    fs::write(&none, "{}").unwrap();
+    let cfg = s(&none);
+    let err = fails(
+        5,
+        &["push", &s(&dir), &reference, "--registry-config", &cfg],
+    );
+    assert!(err.starts_with("Error: "), "{err}");
+    let out = ok(&[
+        "push",
+        &s(&dir),
+        &reference,
+        "--insecure",
+        "--registry-config",
+        &cfg,
+    ]);
+    assert!(out.contains("Digest: sha256:"), "{out}");
+    // --plain-http against a TLS registry fails (no silent fallback).
+    fails(
+        5,
+        &[
+            "push",
+            &s(&dir),
+            &reference,
+            "--plain-http",
+            "--registry-config",
+            &cfg,
+        ],
+    );
+}
