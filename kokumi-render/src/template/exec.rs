@@ -1406,13 +1406,17 @@ impl<'s> Exec<'s> {
 
     /// Helm's `include`: execute a named template into a string, with its depth limit.
     fn include(&mut self, name: &str, data: &Value, out: &mut String) -> Result<(), CallErr> {
-        let count = self.includes.entry(name.to_string()).or_insert(0);
-        if *count > INCLUDE_LIMIT {
+        if !self.includes.contains_key(name) {
+            self.includes.insert(name.to_string(), 0);
+        }
+        if self.includes.get(name).copied().unwrap_or(0) > INCLUDE_LIMIT {
             return Err(CallErr::Msg(format!(
                 "rendering template has a nested reference name: {name}: unable to execute template"
             )));
         }
-        *count += 1;
+        if let Some(c) = self.includes.get_mut(name) {
+            *c += 1;
+        }
         let r = match self.lookup(name) {
             Some(tree) => self.exec_tree(&tree, data, true, out),
             None => Err(Error::NoTemplate {
