@@ -12,5 +12,6 @@
 mod application;
 mod e2e;
 mod fake_api;
+mod leader;
 mod scenarios;
 mod support;
