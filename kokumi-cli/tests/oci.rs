@@ -598,3 +598,53 @@ fn insecure_skips_tls_verification_only_when_asked() {
         ],
     );
 }
+
+#[test]
+fn a_manifest_bundle_is_extracted_into_the_directory() {
+    use kokumi_oci::layout::LayoutStore;
+    use kokumi_oci::media_types as mt;
+    use kokumi_oci::{Manifest, Store as _};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let layout = tmp.path().join("layout");
+    let files = [
+        ("manifest.yaml", b"kind: ConfigMap\n".as_slice()),
+        ("more/secret.yaml", b"kind: Secret\n".as_slice()),
+    ];
+    // A Flux-style bundle: an empty config and one tar+gzip layer of YAML files.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = LayoutStore::create(&layout).await.unwrap();
+        let layer = kokumi_oci::artifact::pack_layer(&files).unwrap();
+        let layer_size = layer.len();
+        let layer_digest = store.put_blob_bytes(layer).await.unwrap();
+        let config_digest = store.put_blob_bytes(b"{}".to_vec()).await.unwrap();
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": mt::OCI_MANIFEST,
+            "config": {"mediaType": mt::OCI_EMPTY, "digest": config_digest, "size": 2},
+            "layers": [{"mediaType": mt::FLUX_CONTENT, "digest": layer_digest, "size": layer_size}],
+        });
+        let manifest = Manifest::new(mt::OCI_MANIFEST, serde_json::to_vec(&manifest).unwrap());
+        store.put_manifest(&manifest, Some("v1")).await.unwrap();
+    });
+    let pulled = tmp.path().join("pulled");
+    let out = ok(&[
+        "pull",
+        &format!("oci-layout:{}:v1", s(&layout)),
+        &s(&pulled),
+        "-o",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["kind"], "bundle");
+    assert_eq!(
+        json["files"],
+        serde_json::json!(["manifest.yaml", "more/secret.yaml"])
+    );
+    let got = tree(&pulled);
+    let want: BTreeMap<String, Vec<u8>> = files
+        .iter()
+        .map(|(p, b)| ((*p).to_owned(), b.to_vec()))
+        .collect();
+    assert_eq!(got, want);
+}
