@@ -648,3 +648,59 @@ fn a_manifest_bundle_is_extracted_into_the_directory() {
         .collect();
     assert_eq!(got, want);
 }
+
+#[test]
+fn a_single_file_and_a_chart_directory_with_helmignore() {
+    let tmp = tempfile::tempdir().unwrap();
+    // One file: the artifact holds it under its own name; the Order is named after it.
+    let file = tmp.path().join("app.yaml");
+    fs::write(&file, "kind: ConfigMap\n").unwrap();
+    let layout = format!("oci-layout:{}", s(&tmp.path().join("layout")));
+    ok(&["push", &s(&file), &format!("{layout}:file")]);
+    let pulled = tmp.path().join("file");
+    let out = ok(&["pull", &format!("{layout}:file"), &s(&pulled), "-o", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(json["kind"], "preparation");
+    assert_eq!(tree(&pulled).keys().collect::<Vec<_>>(), ["app.yaml"]);
+
+    // A chart directory: `.helmignore`d paths and hidden template files stay out, files sit
+    // under `<name>/` as helm packages them.
+    let chart = tmp.path().join("src-dir");
+    fs::create_dir_all(chart.join("templates")).unwrap();
+    fs::create_dir_all(chart.join("ci")).unwrap();
+    fs::write(
+        chart.join("Chart.yaml"),
+        "apiVersion: v2\nname: mychart\nversion: 1.0.0+build.1\n",
+    )
+    .unwrap();
+    fs::write(chart.join(".helmignore"), "ci/\n*.bak\n").unwrap();
+    fs::write(chart.join("ci/values.yaml"), "x: 1\n").unwrap();
+    fs::write(chart.join("values.yaml.bak"), "x: 2\n").unwrap();
+    fs::write(chart.join("templates/.hidden.yaml"), "x: 3\n").unwrap();
+    fs::write(chart.join("templates/cm.yaml"), "kind: ConfigMap\n").unwrap();
+    let out = ok(&["push", &s(&chart), &layout]);
+    // `+` is not allowed in tags: helm's `_` substitute.
+    assert!(
+        out.starts_with(&format!("Pushed: {layout}:1.0.0_build.1\n")),
+        "{out}"
+    );
+    let pulled = tmp.path().join("chart");
+    ok(&["pull", &format!("{layout}:1.0.0_build.1"), &s(&pulled)]);
+    let archive = fs::read(pulled.join("mychart-1.0.0+build.1.tgz")).unwrap();
+    let files = kokumi_oci::extract::read_archive(
+        archive.as_slice(),
+        kokumi_oci::extract::Compression::for_media_type(
+            kokumi_oci::media_types::OCI_LAYER_TAR_GZIP,
+        ),
+        &mut kokumi_oci::extract::Limits::default().budget(),
+    )
+    .unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    insta::assert_debug_snapshot!(names, @r#"
+    [
+        "mychart/.helmignore",
+        "mychart/Chart.yaml",
+        "mychart/templates/cm.yaml",
+    ]
+    "#);
+}
