@@ -12,6 +12,11 @@ use super::{arity, ok_str, str_arg};
 
 type R = Result<Value, FuncError>;
 
+fn one_bytes<'a>(args: &'a [Value], name: &str) -> Result<&'a [u8], FuncError> {
+    arity(args, 1, name)?;
+    super::bytes_arg(&args[0])
+}
+
 fn one<'a>(args: &'a [Value], name: &str) -> Result<&'a str, FuncError> {
     arity(args, 1, name)?;
     str_arg(&args[0])
@@ -28,7 +33,7 @@ fn b64_engine() -> base64::engine::GeneralPurpose {
 }
 
 pub(crate) fn b64enc(args: &[Value]) -> R {
-    ok_str(b64_engine().encode(one(args, "b64enc")?))
+    ok_str(b64_engine().encode(one_bytes(args, "b64enc")?))
 }
 
 pub(crate) fn b64dec(args: &[Value]) -> R {
@@ -193,7 +198,7 @@ fn b32_decode(s: &str) -> Result<Vec<u8>, usize> {
 }
 
 pub(crate) fn b32enc(args: &[Value]) -> R {
-    ok_str(b32_encode(one(args, "b32enc")?.as_bytes()))
+    ok_str(b32_encode(one_bytes(args, "b32enc")?))
 }
 
 pub(crate) fn b32dec(args: &[Value]) -> R {
@@ -204,28 +209,28 @@ pub(crate) fn b32dec(args: &[Value]) -> R {
 }
 
 pub(crate) fn sha1sum(args: &[Value]) -> R {
-    ok_str(hex::encode(sha1::Sha1::digest(
-        one(args, "sha1sum")?.as_bytes(),
-    )))
+    ok_str(hex::encode(sha1::Sha1::digest(one_bytes(args, "sha1sum")?)))
 }
 
 pub(crate) fn sha256sum(args: &[Value]) -> R {
-    ok_str(hex::encode(sha2::Sha256::digest(
-        one(args, "sha256sum")?.as_bytes(),
-    )))
+    ok_str(hex::encode(sha2::Sha256::digest(one_bytes(
+        args,
+        "sha256sum",
+    )?)))
 }
 
 pub(crate) fn sha512sum(args: &[Value]) -> R {
-    ok_str(hex::encode(sha2::Sha512::digest(
-        one(args, "sha512sum")?.as_bytes(),
-    )))
+    ok_str(hex::encode(sha2::Sha512::digest(one_bytes(
+        args,
+        "sha512sum",
+    )?)))
 }
 
 /// Adler-32 (RFC 1950) as a decimal string.
 pub(crate) fn adler32sum(args: &[Value]) -> R {
-    let s = one(args, "adler32sum")?;
+    let s = one_bytes(args, "adler32sum")?;
     let (mut a, mut b) = (1u32, 0u32);
-    for chunk in s.as_bytes().chunks(5552) {
+    for chunk in s.chunks(5552) {
         for &x in chunk {
             a += u32::from(x);
             b += a;

@@ -104,6 +104,11 @@ const fn var(params: &'static [Param], rest: Param) -> Signature {
 
 use Param::{Any as A, Bool as B, Float64 as F, Int as I, Map as M, String as S};
 
+/// For functions over a string's bytes (`b64enc`, `sha256sum`, ...): a Go string that holds
+/// binary data (`.Files.Get` of a non-UTF-8 file) arrives as [`Value::Bytes`], so these accept
+/// bytes too and check the type themselves.
+const B_OR_S: Param = Param::Any;
+
 /// The function table, sorted by name (a test checks it).
 static TABLE: &[(&str, Func, Signature)] = &[
     ("abbrev", strings::abbrev, sig(&[I, S])),
@@ -112,16 +117,16 @@ static TABLE: &[(&str, Func, Signature)] = &[
     ("add1", math::add1, sig(&[A])),
     ("add1f", math::add1f, sig(&[A])),
     ("addf", math::addf, var(&[], A)),
-    ("adler32sum", encoding::adler32sum, sig(&[S])),
+    ("adler32sum", encoding::adler32sum, sig(&[B_OR_S])),
     ("ago", dates::ago, sig(&[A])),
     ("all", defaults::all, var(&[], A)),
     ("any", defaults::any, var(&[], A)),
     ("append", lists::push, sig(&[A, A])),
     ("atoi", math::atoi, sig(&[S])),
     ("b32dec", encoding::b32dec, sig(&[S])),
-    ("b32enc", encoding::b32enc, sig(&[S])),
+    ("b32enc", encoding::b32enc, sig(&[B_OR_S])),
     ("b64dec", encoding::b64dec, sig(&[S])),
-    ("b64enc", encoding::b64enc, sig(&[S])),
+    ("b64enc", encoding::b64enc, sig(&[B_OR_S])),
     ("base", paths::base, sig(&[S])),
     ("bcrypt", crypto::bcrypt, sig(&[S])),
     ("biggest", math::max, var(&[A], A)),
@@ -339,9 +344,9 @@ static TABLE: &[(&str, Func, Signature)] = &[
     ("semverCompare", semver::semver_compare, sig(&[S, S])),
     ("seq", math::seq, var(&[], I)),
     ("set", dicts::set, sig(&[M, S, A])),
-    ("sha1sum", encoding::sha1sum, sig(&[S])),
-    ("sha256sum", encoding::sha256sum, sig(&[S])),
-    ("sha512sum", encoding::sha512sum, sig(&[S])),
+    ("sha1sum", encoding::sha1sum, sig(&[B_OR_S])),
+    ("sha256sum", encoding::sha256sum, sig(&[B_OR_S])),
+    ("sha512sum", encoding::sha512sum, sig(&[B_OR_S])),
     ("shuffle", crypto::shuffle, sig(&[S])),
     ("slice", lists::slice, var(&[A], A)),
     ("snakecase", strings::snakecase, sig(&[S])),
@@ -466,6 +471,16 @@ fn wrong_type(v: &Value, expected: Param) -> FuncError {
     }
 }
 
+/// A Go `string` parameter whose bytes are what matters: a string, or the bytes of a Go string
+/// that is not UTF-8 (`.Files.Get` of a binary file).
+pub(crate) fn bytes_arg(v: &Value) -> Result<&[u8], FuncError> {
+    match v {
+        Value::String(s) => Ok(s.as_bytes()),
+        Value::Bytes(b) => Ok(b),
+        other => Err(wrong_type(other, Param::String)),
+    }
+}
+
 /// A Go `string` parameter.
 pub(crate) fn str_arg(v: &Value) -> Result<&str, FuncError> {
     match v {
@@ -560,6 +575,20 @@ mod tests {
         for pair in TABLE.windows(2) {
             assert!(pair[0].0 < pair[1].0, "{} >= {}", pair[0].0, pair[1].0);
         }
+    }
+
+    #[test]
+    fn binary_strings_hash_and_encode_as_bytes() {
+        // `.Files.Get` of a binary file: a Go string that is not UTF-8.
+        let bin = Value::Bytes(std::sync::Arc::from(&[0xffu8, 0x00][..]));
+        let b64 = lookup("b64enc").unwrap();
+        assert_eq!(b64(std::slice::from_ref(&bin)).unwrap().to_string(), "/wA=");
+        let sha = lookup("sha256sum").unwrap();
+        assert_eq!(
+            sha(std::slice::from_ref(&bin)).unwrap().to_string(),
+            "ea5dbf9596d187e9500f23e9a680109475341cf4e81f7e043f7d97152c10772f"
+        );
+        assert!(b64(&[Value::Int(1)]).is_err());
     }
 
     #[test]
