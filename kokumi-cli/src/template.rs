@@ -117,3 +117,77 @@ pub(crate) fn run(
     out.write_all(text.as_bytes())
         .map_err(|e| format!("writing output: {e}"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Cmd {
+        #[command(flatten)]
+        args: TemplateArgs,
+    }
+
+    fn fixtures() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../kokumi-render/tests/fixtures")
+    }
+
+    fn run_with(argv: &[&str]) -> (Result<(), String>, String, String) {
+        let cmd = Cmd::try_parse_from(std::iter::once("template").chain(argv.iter().copied()))
+            .expect("flags parse");
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let r = run(&cmd.args, &mut out, &mut err);
+        (
+            r,
+            String::from_utf8_lossy(&out).into_owned(),
+            String::from_utf8_lossy(&err).into_owned(),
+        )
+    }
+
+    #[test]
+    fn output_is_identical_to_helm() {
+        let base = fixtures();
+        let chart = base.join("charts/shop");
+        let values = base.join("values/shop-all.yaml");
+        let (r, out, _) = run_with(&[
+            "rel",
+            chart.to_str().unwrap(),
+            "-n",
+            "shop",
+            "-f",
+            values.to_str().unwrap(),
+            "--set",
+            "replicas=5",
+            "--set-string",
+            "listen=9090",
+        ]);
+        r.unwrap();
+        let want = std::fs::read_to_string(base.join("expected/shop-all.yaml")).unwrap();
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn errors_are_worded_like_helm() {
+        let chart = fixtures().join("charts/needs");
+        let (r, out, _) = run_with(&["rel", chart.to_str().unwrap()]);
+        assert!(out.is_empty());
+        assert_eq!(
+            r.unwrap_err(),
+            "execution error at (needs/templates/cm.yaml:6:13): Please define bucket\n\nUse --debug flag to render out invalid YAML"
+        );
+        let (r, _, _) = run_with(&["rel", "/definitely/not/here"]);
+        assert_eq!(r.unwrap_err(), "path \"/definitely/not/here\" not found");
+    }
+
+    #[test]
+    fn one_argument_is_the_chart_and_show_only_filters() {
+        let chart = fixtures().join("charts/shop");
+        let (r, out, _) = run_with(&[chart.to_str().unwrap(), "-s", "templates/service.yaml"]);
+        r.unwrap();
+        assert_eq!(
+            out,
+            "---\n# Source: shop/templates/service.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: shop-release-name\nspec:\n  ports:\n    - port: 8080\n\n\n"
+        );
+    }
+}
