@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use clap::{Args, Subcommand, ValueEnum};
-use kokumi_oci::artifact::{self, PreparationMeta};
+use kokumi_oci::artifact::{self, Blob, PreparationMeta};
 use kokumi_oci::auth::{DockerConfig, ProcessHelpers};
 use kokumi_oci::copy::{CopyOptions, CopyReport, Platform, Progress, ProgressFn, ProgressKind};
 use kokumi_oci::extract::{Limits, prepare_empty_dir};
@@ -36,7 +36,7 @@ use kokumi_oci::layout::LayoutStore;
 use kokumi_oci::media_types as mt;
 use kokumi_oci::registry::{Registries, RegistryConfig, RegistryStore};
 use kokumi_oci::source::{self, HelmPushOptions, Source};
-use kokumi_oci::{Digest, Reference, Store, StoreLocation, Target};
+use kokumi_oci::{Digest, Manifest, Reference, Store, StoreLocation, Target};
 use serde_json::json;
 
 /// Exit codes of these commands.
@@ -573,12 +573,15 @@ async fn push(args: &PushArgs, bars: &Bars, out: &mut dyn Write) -> Outcome {
     let registries = registries(&args.registry, &[&reference])?;
     let opened = open(&registries, &reference, true).await?;
     let store = opened.store();
-    let spinner = bars.spinner(&format!("pushing to {}", reference.location));
+    let progress = bars.progress_fn();
     let (kind, digest, media_type, size, tag) = match input {
         PushInput::Chart(archive) => {
             let chart = source::helm_chart_artifact(archive, &HelmPushOptions::default())?;
             let tag = tag.unwrap_or_else(|| chart.default_tag());
-            let digest = chart.push(store, Some(&tag)).await?;
+            let blobs: Vec<&Blob> = std::iter::once(&chart.config)
+                .chain(&chart.layers)
+                .collect();
+            let digest = push_parts(store, &blobs, &chart.manifest, Some(&tag), &progress).await?;
             let size = chart.manifest.bytes.len();
             (
                 "helm-chart",
@@ -594,12 +597,14 @@ async fn push(args: &PushArgs, bars: &Bars, out: &mut dyn Write) -> Outcome {
                 None => order_name(&args.path),
             };
             let packed = artifact::pack(&files, &PreparationMeta::new(order))?;
-            let digest = packed.push(store, tag.as_deref()).await?;
+            let blobs = [&packed.config, &packed.layer];
+            let digest =
+                push_parts(store, &blobs, &packed.manifest, tag.as_deref(), &progress).await?;
             let size = packed.manifest.bytes.len();
             ("preparation", digest, packed.manifest.media_type, size, tag)
         }
     };
-    drop(spinner);
+    bars.clear();
     let shown = display_target(
         &reference.location,
         tag.as_deref().unwrap_or(digest.as_str()),
@@ -616,6 +621,76 @@ async fn push(args: &PushArgs, bars: &Bars, out: &mut dyn Write) -> Outcome {
             }),
         ),
         _ => write_out(out, &format!("Pushed: {shown}\nDigest: {digest}\n")),
+    }
+}
+
+/// Pushes `blobs` (skipping those the store has) with progress reports, then `manifest`.
+async fn push_parts(
+    store: &dyn Store,
+    blobs: &[&Blob],
+    manifest: &Manifest,
+    tag: Option<&str>,
+    progress: &ProgressFn,
+) -> Result<Digest, Failure> {
+    for blob in blobs {
+        let total = blob.bytes.len() as u64;
+        let report = |kind, done| {
+            progress(&Progress {
+                digest: blob.digest.clone(),
+                kind,
+                done,
+                total,
+            });
+        };
+        if store.has_blob(&blob.digest).await? {
+            report(ProgressKind::Skipped, total);
+            continue;
+        }
+        report(ProgressKind::Started, 0);
+        let reader = Reporting {
+            inner: std::io::Cursor::new(blob.bytes.clone()),
+            digest: blob.digest.clone(),
+            done: 0,
+            total,
+            progress: Arc::clone(progress),
+        };
+        store
+            .put_blob(&blob.digest, total, Box::pin(reader))
+            .await?;
+        report(ProgressKind::Finished, total);
+    }
+    Ok(store.put_manifest(manifest, tag).await?)
+}
+
+/// An in-memory blob reader that reports how much has been read.
+struct Reporting {
+    inner: std::io::Cursor<Vec<u8>>,
+    digest: Digest,
+    done: u64,
+    total: u64,
+    progress: ProgressFn,
+}
+
+impl tokio::io::AsyncRead for Reporting {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut this.inner).poll_read(cx, buf);
+        let read = buf.filled().len() - before;
+        if read > 0 {
+            this.done += read as u64;
+            (this.progress)(&Progress {
+                digest: this.digest.clone(),
+                kind: ProgressKind::Transferring,
+                done: this.done,
+                total: this.total,
+            });
+        }
+        polled
     }
 }
 
