@@ -8,6 +8,11 @@
 
 use serde_json::{Map, Value};
 
+thread_local! {
+    /// Building a CEL validator registers every Kubernetes CEL function: do it once per thread.
+    static CEL: kube::core::cel::Validator = kube::core::cel::Validator::new();
+}
+
 /// A compiled CRD version schema.
 pub(crate) struct SchemaValidator {
     openapi: Value,
@@ -145,7 +150,7 @@ impl SchemaValidator {
             .collect();
         unknown_fields(&self.openapi, object, "", true, &mut errors);
         if errors.is_empty()
-            && let Err(cel) = kube::core::cel::Validator::new().validate(&self.openapi, object, old)
+            && let Err(cel) = CEL.with(|cel| cel.validate(&self.openapi, object, old))
         {
             errors.extend(cel.into_vec().into_iter().map(|e| {
                 let path = if e.field_path.is_empty() {
