@@ -45,7 +45,11 @@ fn fixture_charts_render_like_helm() {
         }
     }
     assert!(count >= 10, "only {count} fixture cases");
-    assert!(failures.is_empty(), "fixture cases differ from helm:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "fixture cases differ from helm:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -75,10 +79,16 @@ fn archive_safety_rules() {
     let chart_yaml: &[u8] = b"apiVersion: v2\nname: x\nversion: 0.1.0\n";
     let file = tar::EntryType::Regular;
     let ok = tgz(&[("x/Chart.yaml", chart_yaml, file)]);
-    assert_eq!(load_archive(&ok, &LoadOptions::default()).unwrap().name(), "x");
+    assert_eq!(
+        load_archive(&ok, &LoadOptions::default()).unwrap().name(),
+        "x"
+    );
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (
-            tgz(&[("x/Chart.yaml", chart_yaml, file), ("x/../../evil", b"x", file)]),
+            tgz(&[
+                ("x/Chart.yaml", chart_yaml, file),
+                ("x/../../evil", b"x", file),
+            ]),
             "chart illegally references parent directory",
         ),
         (
@@ -86,7 +96,10 @@ fn archive_safety_rules() {
             "chart illegally contains absolute paths",
         ),
         (
-            tgz(&[("x/Chart.yaml", chart_yaml, file), ("x/link", b"", tar::EntryType::Symlink)]),
+            tgz(&[
+                ("x/Chart.yaml", chart_yaml, file),
+                ("x/link", b"", tar::EntryType::Symlink),
+            ]),
             "chart illegally contains a link: \"x/link\"",
         ),
         (
@@ -103,7 +116,10 @@ fn archive_safety_rules() {
         assert_eq!(err.to_string(), want);
     }
     let big = vec![b'a'; 2048];
-    let archive = tgz(&[("x/Chart.yaml", chart_yaml, file), ("x/big.txt", &big, file)]);
+    let archive = tgz(&[
+        ("x/Chart.yaml", chart_yaml, file),
+        ("x/big.txt", &big, file),
+    ]);
     let small = LoadOptions {
         max_file_size: 1024,
         ..LoadOptions::default()
