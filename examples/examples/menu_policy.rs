@@ -9,11 +9,11 @@ use kokumi_pipeline::policy;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let menu: Menu = kokumi_examples::load("menus/hello.yaml")?;
     let allowed: Order = kokumi_examples::load("orders/hello-from-menu.yaml")?;
-    println!("== {}", "orders/hello-from-menu.yaml");
+    println!("== orders/hello-from-menu.yaml");
     print!("{}", policy::report(&menu, &allowed).render("hello"));
 
     // The same Order, overriding what the Menu keeps for itself.
-    let mut greedy = allowed.clone();
+    let mut greedy = allowed;
     if let Some(values) = greedy
         .spec
         .render

@@ -1,5 +1,8 @@
 //! End-to-end tests of the `kokumi` CLI's local mode.
 
+// Tests may unwrap and panic (helpers outside #[test] fns included).
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 mod binary;
 mod errors;
 mod lifecycle;

@@ -93,11 +93,12 @@ pub async fn push(store: &dyn Store, packed: &Packed, tag: &str) -> Result<(), B
     Ok(())
 }
 
-/// Whether the artifact's manifest is in the store (tags don't matter).
-pub async fn exists(store: &dyn Store, digest: &Digest) -> Result<bool, BoxError> {
-    let digest = oci_digest(digest)?;
-    match store.get_manifest(&digest).await {
-        Ok(_) => Ok(true),
+/// Whether the artifact is still in the store under the tag it was pushed with (`tag` resolves
+/// to `digest`). A layout keeps deleted manifests' blobs until garbage collection, so the tag —
+/// the index entry — is what says the artifact is stored; a registry answers the same way.
+pub async fn exists(store: &dyn Store, digest: &Digest, tag: &str) -> Result<bool, BoxError> {
+    match store.resolve(tag).await {
+        Ok(descriptor) => Ok(descriptor.digest().to_string() == digest.to_string()),
         Err(e) if is_not_found(&e) => Ok(false),
         Err(e) => Err(Box::new(e)),
     }

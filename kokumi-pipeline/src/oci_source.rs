@@ -42,7 +42,9 @@ pub(crate) async fn fetch(
             SourceContent::Bundle(files)
         }
         _ => {
-            return Err(format!("{reference} is neither a Helm chart nor a manifest bundle").into());
+            return Err(
+                format!("{reference} is neither a Helm chart nor a manifest bundle").into(),
+            );
         }
     };
     Ok((digest, content))

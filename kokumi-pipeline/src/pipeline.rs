@@ -424,15 +424,16 @@ impl<R: RecordStore> Pipeline<'_, R> {
         let config_hash = resolved
             .config_inputs(fetched.digest, self.renderer)
             .config_hash();
-        self.render_resolved(order, resolved, &fetched, config_hash)
+        let parent = order.status.as_ref().and_then(|s| s.latest_digest);
+        self.render_resolved(resolved, &fetched, config_hash, parent)
     }
 
     fn render_resolved(
         &self,
-        order: &Order,
         resolved: Resolved,
         fetched: &FetchedSource,
         config_hash: Digest,
+        parent: Option<Digest>,
     ) -> Result<Output> {
         let name = resolved.order.clone();
         let mut warnings = resolved.warnings.clone();
@@ -557,8 +558,10 @@ impl<R: RecordStore> Pipeline<'_, R> {
             source_digest: fetched.digest,
             config_hash,
             renderer: format!("{}/{}", self.renderer.name(), self.renderer.version()),
-            parent: order.status.as_ref().and_then(|s| s.latest_digest),
-            description: order.annotations().get(MESSAGE_ANNOTATION).cloned(),
+            parent,
+            // The commit message lives in the Preparation record, not in the artifact: the
+            // digest depends on content and provenance only.
+            description: None,
         };
         let packed = artifact::pack(&files, &meta).map_err(|source| Error::Pack {
             order: name.clone(),
@@ -612,13 +615,19 @@ impl<R: RecordStore> Pipeline<'_, R> {
 
         let (outcome, preparation, warnings) = match existing {
             Some(existing) => {
-                let present = artifact::exists(store, &existing.spec.artifact.digest)
-                    .await
-                    .map_err(push_error)?;
+                let present =
+                    artifact::exists(store, &existing.spec.artifact.digest, &existing.name_any())
+                        .await
+                        .map_err(push_error)?;
                 if present {
                     (Outcome::Unchanged, existing, resolved.warnings.clone())
                 } else {
-                    let output = self.render_resolved(order, resolved, &fetched, config_hash)?;
+                    let output = self.render_resolved(
+                        resolved,
+                        &fetched,
+                        config_hash,
+                        existing.spec.parent_digest,
+                    )?;
                     if output.packed.digest != existing.spec.artifact.digest {
                         return Err(Error::Lifecycle(format!(
                             "the artifact of preparation {} is missing from {destination}, and rendering it again gave {} instead of {}: the renderer is not reproducible for this input",
@@ -634,7 +643,8 @@ impl<R: RecordStore> Pipeline<'_, R> {
                 }
             }
             None => {
-                let output = self.render_resolved(order, resolved, &fetched, config_hash)?;
+                let parent = order.status.as_ref().and_then(|s| s.latest_digest);
+                let output = self.render_resolved(resolved, &fetched, config_hash, parent)?;
                 let prep_name = preparation_name(&name, &output.packed.digest);
                 artifact::push(store, &output.packed, &prep_name)
                     .await
