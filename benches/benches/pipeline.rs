@@ -1,0 +1,164 @@
+//! The release pipeline, end to end, on the example chart; and `kokumi get preparations` over a
+//! large local state.
+//!
+//! `cargo bench -p kokumi-benches --bench pipeline`
+//!
+//! - `order_to_ready_preparation/*`: an Order whose values change every iteration, so each run
+//!   really resolves, reads the chart, renders, patches, checks the image policy, packs, pushes
+//!   into an on-disk OCI layout and records a Ready Preparation (warm: the process, the layout
+//!   and the page cache already exist). `memory_records` keeps records in memory (the
+//!   operator's shape minus the API server); `local_state` is the CLI's `.kokumi/` with
+//!   fsync'ed YAML files.
+//! - `order_unchanged`: the same Order again — config hash matches, nothing renders.
+//! - `get_preparations_1000`: `kokumi get preparations` (in-process) with 1,000 Preparations.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use kokumi_cli::local::{Context, TickingClock, run_line};
+use kokumi_core::api::{Order, Preparation, Recipe};
+use kokumi_oci::layout::LayoutStore;
+use kokumi_pipeline::pipeline::{BASE_DIR_ANNOTATION, Pipeline, SystemClock};
+use kokumi_pipeline::record::{MemoryRecords, RecordStore};
+use kokumi_pipeline::render::HelmRenderer;
+use kokumi_pipeline::source::Sources;
+use kokumi_pipeline::state::LocalState;
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
+}
+
+fn load<T: serde::de::DeserializeOwned>(rel: &str) -> T {
+    serde_norway::from_str(&std::fs::read_to_string(examples().join(rel)).unwrap()).unwrap()
+}
+
+fn hello_order() -> Order {
+    let mut order: Order = load("orders/hello.yaml");
+    order
+        .metadata
+        .annotations
+        .get_or_insert_with(Default::default)
+        .insert(
+            BASE_DIR_ANNOTATION.into(),
+            examples().join("orders").display().to_string(),
+        );
+    order
+}
+
+fn with_message(order: &Order, n: u64) -> Order {
+    let mut order = order.clone();
+    if let Some(values) = order
+        .spec
+        .render
+        .as_mut()
+        .and_then(|r| r.helm.as_mut())
+        .and_then(|h| h.values.as_mut())
+    {
+        values["greeting"]["message"] = serde_json::json!(format!("hello #{n}"));
+    }
+    order
+}
+
+fn bench_prepare<R: RecordStore>(c: &mut Criterion, name: &str, records: &R, layout: &LayoutStore) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (sources, renderer) = (Sources::default(), HelmRenderer::new());
+    let pipeline = Pipeline {
+        records,
+        sources: &sources,
+        renderer: &renderer,
+        destination: Some(layout),
+        clock: &SystemClock,
+    };
+    let base = hello_order();
+    let counter = AtomicU64::new(0);
+    runtime.block_on(async {
+        records
+            .put(&load::<Recipe>("recipes/strict.yaml"))
+            .await
+            .unwrap();
+        records.put(&base).await.unwrap();
+    });
+    c.bench_function(&format!("order_to_ready_preparation/{name}"), |b| {
+        b.iter(|| {
+            let order = with_message(&base, counter.fetch_add(1, Ordering::Relaxed));
+            let prepared = runtime.block_on(pipeline.prepare(&order)).unwrap();
+            assert!(prepared.preparation.is_ready());
+        });
+    });
+    if name == "memory_records" {
+        let fixed = with_message(&base, u64::MAX);
+        runtime.block_on(pipeline.prepare(&fixed)).unwrap();
+        c.bench_function("order_unchanged", |b| {
+            b.iter(|| runtime.block_on(pipeline.prepare(&fixed)).unwrap());
+        });
+    }
+}
+
+fn order_to_ready_preparation(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let layout = runtime
+        .block_on(LayoutStore::create(dir.path().join("oci")))
+        .unwrap();
+    bench_prepare(c, "memory_records", &MemoryRecords::new(), &layout);
+    let state = LocalState::open(dir.path().join("state")).unwrap();
+    bench_prepare(c, "local_state", &state, &layout);
+}
+
+fn get_preparations_1000(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join(".kokumi");
+    let state = LocalState::open(&home).unwrap();
+    // 1,000 Preparation records, as the pipeline writes them (one real one, renamed).
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let records = MemoryRecords::new();
+    let layout = runtime
+        .block_on(LayoutStore::create(dir.path().join("oci")))
+        .unwrap();
+    let (sources, renderer) = (Sources::default(), HelmRenderer::new());
+    let pipeline = Pipeline {
+        records: &records,
+        sources: &sources,
+        renderer: &renderer,
+        destination: Some(&layout),
+        clock: &SystemClock,
+    };
+    runtime
+        .block_on(records.put(&load::<Recipe>("recipes/strict.yaml")))
+        .unwrap();
+    let template: Preparation = runtime
+        .block_on(pipeline.prepare(&hello_order()))
+        .unwrap()
+        .preparation;
+    for i in 0..1000 {
+        let mut p = template.clone();
+        p.metadata.name = Some(format!("hello-{i:012x}"));
+        state.write(&p).unwrap();
+    }
+    let mut ctx = Context::new(home, dir.path().to_path_buf());
+    ctx.clock = Arc::new(TickingClock::new(1_767_225_600));
+    let (code, out, err) = run_line(&ctx, &["get", "preparations"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 1001);
+    c.bench_function("get_preparations_1000", |b| {
+        b.iter(|| {
+            let (code, out, _) = run_line(&ctx, &["get", "preparations"]);
+            assert_eq!(code, 0);
+            out.len()
+        });
+    });
+}
+
+criterion_group!(benches, order_to_ready_preparation, get_preparations_1000);
+criterion_main!(benches);
