@@ -12,6 +12,9 @@
 //! - `order_unchanged`: the same Order again — config hash matches, nothing renders.
 //! - `get_preparations_1000`: `kokumi get preparations` (in-process) with 1,000 Preparations.
 
+// A bench is a test harness: unwrapping on setup failure is the point.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
