@@ -414,7 +414,7 @@ impl Metadata {
         if self.version.is_empty() {
             return v("chart.metadata.version is required");
         }
-        if semver::Version::parse(&self.version).is_none() {
+        if !semver::is_valid_version(&self.version) {
             return v(&format!(
                 "chart.metadata.version {:?} is invalid",
                 self.version

@@ -704,7 +704,7 @@ mod tests {
             "unterminated quoted string"
         );
         assert_eq!(
-            kinds("{{ /* x */ .y }}").last().unwrap().1,
+            kinds("{{/* x */ .y }}").last().unwrap().1,
             "comment ends before closing delimiter"
         );
         assert_eq!(kinds("{{ ) }}").last().unwrap().1, "unexpected right paren");
