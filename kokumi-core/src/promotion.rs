@@ -278,8 +278,17 @@ pub fn select<'a>(
             (at.clone(), *p, Cause::Approved { at })
         })
         .collect();
+    // Auto-deploy follows what the Order renders now: the Preparation its status names, when that
+    // one is eligible; creation times have one-second resolution, so two renders within a second
+    // could otherwise tie and be settled by name. Without a status, the newest by creation.
+    let current = order
+        .status
+        .as_ref()
+        .and_then(|s| s.latest_preparation.as_deref())
+        .and_then(|name| eligible.iter().copied().find(|p| p.name_any() == name));
     if order.spec.auto_deploy.is_enabled()
-        && let Some(newest) = eligible.iter().copied().max_by(|a, b| cmp_creation(a, b))
+        && let Some(newest) =
+            current.or_else(|| eligible.iter().copied().max_by(|a, b| cmp_creation(a, b)))
     {
         let created = newest.metadata.creation_timestamp.clone();
         events.push((created.clone(), newest, Cause::AutoDeploy { created }));

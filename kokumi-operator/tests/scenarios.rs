@@ -24,7 +24,7 @@ use crate::support::registry::TestRegistry;
 use crate::support::{eventually, fake, hello_chart_tgz};
 
 const NS: &str = "shop";
-const WAIT: Duration = Duration::from_secs(30);
+const WAIT: Duration = Duration::from_secs(60);
 
 /// One operator instance running against the fake.
 struct Operator {
