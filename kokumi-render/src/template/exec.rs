@@ -985,68 +985,25 @@ impl<'s> Exec<'s> {
         // Literals are converted to the parameter type, or refused, by node kind.
         match a {
             Arg::Number(pos, n) => {
-                return match param {
-                    Param::Any => self.ideal_constant(fr, *pos, a, n),
-                    Param::Int => match n.int {
-                        Some(i) if !n.is_complex => Ok(Value::Int(i)),
-                        _ => Err(self.error(fr, *pos, a, format!("expected integer; found {a}"))),
-                    },
-                    Param::Float64 => match n.float {
-                        Some(f) if !n.is_complex => Ok(Value::Float(f)),
-                        _ => Err(self.error(fr, *pos, a, format!("expected float; found {a}"))),
-                    },
-                    Param::String => {
-                        Err(self.error(fr, *pos, a, format!("expected string; found {a}")))
-                    }
-                    Param::Bool => {
-                        Err(self.error(fr, *pos, a, format!("expected bool; found {a}")))
-                    }
-                    _ => Err(self.error(
-                        fr,
-                        *pos,
-                        a,
-                        format!("can't handle {a} for arg of type {}", param.go_name()),
-                    )),
+                let converted = match param {
+                    Param::Any => return self.ideal_constant(fr, *pos, a, n),
+                    Param::Int => n.int.filter(|_| !n.is_complex).map(Value::Int),
+                    Param::Float64 => n.float.filter(|_| !n.is_complex).map(Value::Float),
+                    _ => None,
                 };
+                return converted
+                    .ok_or_else(|| self.error(fr, *pos, a, literal_mismatch(param, a)));
             }
             Arg::String { pos, value, .. } => {
                 return match param {
                     Param::Any | Param::String => Ok(value.clone()),
-                    Param::Int => {
-                        Err(self.error(fr, *pos, a, format!("expected integer; found {a}")))
-                    }
-                    Param::Float64 => {
-                        Err(self.error(fr, *pos, a, format!("expected float; found {a}")))
-                    }
-                    Param::Bool => {
-                        Err(self.error(fr, *pos, a, format!("expected bool; found {a}")))
-                    }
-                    _ => Err(self.error(
-                        fr,
-                        *pos,
-                        a,
-                        format!("can't handle {a} for arg of type {}", param.go_name()),
-                    )),
+                    _ => Err(self.error(fr, *pos, a, literal_mismatch(param, a))),
                 };
             }
             Arg::Bool(pos, b) => {
                 return match param {
                     Param::Any | Param::Bool => Ok(Value::Bool(*b)),
-                    Param::Int => {
-                        Err(self.error(fr, *pos, a, format!("expected integer; found {a}")))
-                    }
-                    Param::Float64 => {
-                        Err(self.error(fr, *pos, a, format!("expected float; found {a}")))
-                    }
-                    Param::String => {
-                        Err(self.error(fr, *pos, a, format!("expected string; found {a}")))
-                    }
-                    _ => Err(self.error(
-                        fr,
-                        *pos,
-                        a,
-                        format!("can't handle {a} for arg of type {}", param.go_name()),
-                    )),
+                    _ => Err(self.error(fr, *pos, a, literal_mismatch(param, a))),
                 };
             }
             Arg::Nil(pos) => {
@@ -1564,4 +1521,17 @@ fn itoa_buf(i: i64) -> String {
     let mut s = String::new();
     let _ = write!(s, "{i}");
     s
+}
+
+/// Go's message for a literal that cannot be passed as a parameter of type `param`.
+fn literal_mismatch(param: crate::funcs::Param, a: &Arg) -> String {
+    use crate::funcs::Param;
+    let expected = match param {
+        Param::Int => "integer",
+        Param::Float64 => "float",
+        Param::String => "string",
+        Param::Bool => "bool",
+        _ => return format!("can't handle {a} for arg of type {}", param.go_name()),
+    };
+    format!("expected {expected}; found {a}")
 }
