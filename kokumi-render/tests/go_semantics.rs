@@ -455,3 +455,19 @@ fn unknown_template_is_an_error() {
         "template: no template \"nope\" associated with template \"gotpl\""
     );
 }
+
+#[test]
+fn literals_of_the_wrong_type_are_refused_like_go() {
+    let cases = [
+        (r#"{{ trunc "a" "b" }}"#, r#"expected integer; found "a""#),
+        (r#"{{ trunc 1.5 "b" }}"#, "expected integer; found 1.5"),
+        (r#"{{ trunc true "b" }}"#, "expected integer; found true"),
+        (r#"{{ upper 3 }}"#, "expected string; found 3"),
+    ];
+    for (text, want) in cases {
+        let mut set = TemplateSet::new();
+        set.add("c/templates/x.yaml", text).unwrap();
+        let err = set.render("c/templates/x.yaml", &Value::Nil).unwrap_err();
+        assert!(err.to_string().contains(want), "{text}: {err}");
+    }
+}
