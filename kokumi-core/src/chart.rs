@@ -242,44 +242,55 @@ fn no_annotations(a: &Option<BTreeMap<String, String>>) -> bool {
     a.as_ref().is_none_or(BTreeMap::is_empty)
 }
 
-/// A scalar YAML may have typed as something other than a string.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Scalar {
-    S(String),
-    I(i64),
-    U(u64),
-    F(f64),
-    B(bool),
-    Null(()),
-}
+/// The text of a scalar that YAML may have typed as something other than a string.
+struct Scalar(String);
 
-impl Scalar {
-    fn into_text(self) -> String {
-        match self {
-            Self::S(s) => s,
-            Self::I(i) => i.to_string(),
-            Self::U(u) => u.to_string(),
-            Self::F(f) => f.to_string(),
-            Self::B(b) => b.to_string(),
-            Self::Null(()) => String::new(),
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl serde::de::Visitor<'_> for Text {
+            type Value = Scalar;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string, number, boolean or null")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_owned()))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Scalar, E> {
+                Ok(Scalar(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<Scalar, E> {
+                Ok(Scalar(v.to_string()))
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Scalar, E> {
+                Ok(Scalar(String::new()))
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Scalar, E> {
+                Ok(Scalar(String::new()))
+            }
         }
+        d.deserialize_any(Text)
     }
 }
 
 /// A string field that YAML may have typed as a number or boolean (`appVersion: 1.16`).
 fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(Scalar::deserialize(d)?.into_text())
+    Ok(Scalar::deserialize(d)?.0)
 }
 
 /// A list of strings (or `null`), each item lenient like [`lenient_string`].
 fn lenient_strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     let items: Option<Vec<Scalar>> = Option::deserialize(d)?;
-    Ok(items
-        .unwrap_or_default()
-        .into_iter()
-        .map(Scalar::into_text)
-        .collect())
+    Ok(items.unwrap_or_default().into_iter().map(|s| s.0).collect())
 }
 
 /// `null` reads as the default (Go leaves the zero value).
@@ -328,7 +339,10 @@ mod tests {
     #[test]
     fn wrong_shapes_are_errors() {
         let err = serde_norway::from_str::<ChartMetadata>("name: [a]\n").unwrap_err();
-        assert!(err.to_string().contains("name"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "name: invalid type: sequence, expected a string, number, boolean or null at line 1 column 7"
+        );
         assert!(serde_norway::from_str::<ChartMetadata>("maintainers: x\n").is_err());
     }
 }

@@ -327,7 +327,7 @@ fn split_target<'a>(text: &'a str, input: &str) -> Result<(&'a str, Option<Targe
         reason,
     };
     if let Some((path, digest)) = text.rsplit_once('@') {
-        let digest = Digest::parse(digest).map_err(|e| bad(format!("digest: {e}")))?;
+        let digest = Digest::parse(digest).map_err(|e| bad(e.to_string()))?;
         // `REPO:TAG@DIGEST`: the digest decides (as docker and skopeo do); the tag must
         // still be well-formed.
         let last_slash = path.rfind('/').map_or(0, |i| i + 1);
@@ -732,16 +732,16 @@ mod tests {
         .iter()
         .map(|s| Reference::parse(s).unwrap_err().to_string())
         .collect();
-        insta::assert_snapshot!(errs.join("\n"), @r"
+        insta::assert_snapshot!(errs.join("\n"), @r#"
         invalid reference `http://x/y`: expected a scheme: `oci://HOST/REPO[:TAG|@DIGEST]` or `oci-layout:PATH[:TAG|@DIGEST]`
         invalid reference `oci://host`: expected `oci://HOST/REPO`: the repository is missing
         invalid reference `oci://host/Upper`: repository `Upper`: component `Upper` must start with a lowercase letter or digit
         invalid reference `oci://host:99999/r`: host `host:99999`: port `99999` is not a number from 0 to 65535
         invalid reference `oci://host/r:-bad`: tag `-bad`: a tag must start with a letter, digit or `_`
-        invalid reference `oci://host/r@sha256:123`: digest: invalid digest `sha256:123`: expected 64 hex digits
+        invalid reference `oci://host/r@sha256:123`: digest "sha256:123" has 3 hex characters, expected 64
         invalid reference `oci-layout::tag`: the layout path is empty
         invalid reference `oci://host/a//b`: repository `a//b`: empty path component
-        ");
+        "#);
     }
 
     #[tokio::test]
