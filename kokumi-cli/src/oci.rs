@@ -8,7 +8,9 @@
 //! - `pull REF DIR`: a Preparation or a manifest bundle is extracted safely into `DIR` (which
 //!   must be empty or missing); a Helm chart is saved as `DIR/<name>-<version>.tgz`.
 //! - `copy SRC DST`: everything `SRC` points at (an index with all its children, or one
-//!   `--platform`) is copied to `DST`, digests preserved.
+//!   `--platform`) is copied to `DST`, digests preserved; blobs are mounted when both are
+//!   repositories of one registry. `-r`/`--recursive` also copies the referrers (signatures,
+//!   SBOMs, attestations) of every copied manifest, like `oras copy -r`.
 //!
 //! Each command is a function writing to the streams it is given ([`run_line`] parses a whole
 //! command line), so tests call it without a process. This module does not talk to a cluster
