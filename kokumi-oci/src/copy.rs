@@ -166,6 +166,8 @@ pub struct CopyOptions {
     /// The first restart waits this long, each further one twice as long.
     pub backoff: Duration,
     /// Also copy the referrers of every copied manifest, recursively (see the module docs).
+    /// With [`CopyOptions::platform`], those of the chosen platform's manifest: the original
+    /// index is not copied, so its own referrers have no subject at the destination.
     pub referrers: bool,
 }
 
