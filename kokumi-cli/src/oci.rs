@@ -8,7 +8,9 @@
 //! - `pull REF DIR`: a Preparation or a manifest bundle is extracted safely into `DIR` (which
 //!   must be empty or missing); a Helm chart is saved as `DIR/<name>-<version>.tgz`.
 //! - `copy SRC DST`: everything `SRC` points at (an index with all its children, or one
-//!   `--platform`) is copied to `DST`, digests preserved.
+//!   `--platform`) is copied to `DST`, digests preserved; blobs are mounted when both are
+//!   repositories of one registry. `-r`/`--recursive` also copies the referrers (signatures,
+//!   SBOMs, attestations) of every copied manifest, like `oras copy -r`.
 //!
 //! Each command is a function writing to the streams it is given ([`run_line`] parses a whole
 //! command line), so tests call it without a process. This module does not talk to a cluster
@@ -150,6 +152,10 @@ pub struct CopyArgs {
     /// Blobs transferred at once.
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub jobs: usize,
+    /// Also copy the referrers (signatures, SBOMs, attestations) of every copied manifest,
+    /// recursively, like `oras copy -r`.
+    #[arg(short = 'r', long)]
+    pub recursive: bool,
     /// Registry access and output.
     #[command(flatten)]
     pub registry: RegistryArgs,
@@ -607,7 +613,7 @@ async fn push(args: &PushArgs, bars: &Bars, out: &mut dyn Write) -> Outcome {
     bars.clear();
     let shown = display_target(
         &reference.location,
-        tag.as_deref().unwrap_or(digest.as_str()),
+        tag.as_deref().unwrap_or(&digest.to_string()),
     );
     match args.registry.output {
         Output::Json => write_json(
@@ -636,7 +642,7 @@ async fn push_parts(
         let total = blob.bytes.len() as u64;
         let report = |kind, done| {
             progress(&Progress {
-                digest: blob.digest.clone(),
+                digest: blob.digest,
                 kind,
                 done,
                 total,
@@ -649,7 +655,7 @@ async fn push_parts(
         report(ProgressKind::Started, 0);
         let reader = Reporting {
             inner: std::io::Cursor::new(blob.bytes.clone()),
-            digest: blob.digest.clone(),
+            digest: blob.digest,
             done: 0,
             total,
             progress: Arc::clone(progress),
@@ -684,7 +690,7 @@ impl tokio::io::AsyncRead for Reporting {
         if read > 0 {
             this.done += read as u64;
             (this.progress)(&Progress {
-                digest: this.digest.clone(),
+                digest: this.digest,
                 kind: ProgressKind::Transferring,
                 done: this.done,
                 total: this.total,
@@ -723,7 +729,7 @@ async fn pull(args: &PullArgs, bars: &Bars, out: &mut dyn Write) -> Outcome {
     let target = reference
         .target
         .as_ref()
-        .map_or_else(|| "latest".to_owned(), |t| t.as_str().to_owned());
+        .map_or_else(|| "latest".to_owned(), ToString::to_string);
     let registries = registries(&args.registry, &[&reference])?;
     let opened = open(&registries, &reference, false).await?;
     let store = opened.store();
@@ -743,11 +749,11 @@ async fn pull(args: &PullArgs, bars: &Bars, out: &mut dyn Write) -> Outcome {
     };
     let dir = args.dir.clone();
     let (kind, written) = if is_preparation {
-        let prep = artifact::pull(store, digest.as_str(), &limits).await?;
+        let prep = artifact::pull(store, &digest.to_string(), &limits).await?;
         let written = blocking(move || prep.write_to_dir(&dir).map_err(Failure::from)).await?;
         ("preparation", written)
     } else {
-        let fetched = source::fetch(store, digest.as_str(), &limits).await?;
+        let fetched = source::fetch(store, &digest.to_string(), &limits).await?;
         match fetched.source {
             Source::HelmChart(chart) => {
                 let written = blocking(move || {
@@ -848,7 +854,7 @@ async fn copy(args: &CopyArgs, bars: &Bars, out: &mut dyn Write) -> Outcome {
         })?),
     };
     let source_target = match &src.target {
-        Some(t) => t.as_str().to_owned(),
+        Some(t) => t.to_string(),
         None => "latest".to_owned(),
     };
     let tag = match &dst.target {
@@ -868,19 +874,13 @@ async fn copy(args: &CopyArgs, bars: &Bars, out: &mut dyn Write) -> Outcome {
         platform,
         tag,
         concurrency: args.jobs.max(1),
+        referrers: args.recursive,
         ..CopyOptions::default()
     };
     let progress = bars.progress_fn();
-    let report: CopyReport = match (&from, &to) {
-        (Opened::Registry(a), Opened::Registry(b)) => {
-            kokumi_oci::copy::copy_between_registries(a, b, &source_target, &options, progress)
-                .await?
-        }
-        _ => {
-            kokumi_oci::copy::copy(from.store(), to.store(), &source_target, &options, progress)
-                .await?
-        }
-    };
+    let report: CopyReport =
+        kokumi_oci::copy::copy(from.store(), to.store(), &source_target, &options, progress)
+            .await?;
     bars.clear();
     let digest = report
         .digest
@@ -904,19 +904,20 @@ async fn copy(args: &CopyArgs, bars: &Bars, out: &mut dyn Write) -> Outcome {
                 &dst.location,
                 report.tag.as_deref().unwrap_or(digest.as_str()),
             );
-            write_out(
-                out,
-                &format!(
-                    "Copied: {} -> {shown}\nDigest: {digest}\nBlobs: {} copied ({} bytes), {} skipped, {} mounted; manifests: {} copied, {} skipped\n",
-                    display_target(&src.location, &source_target),
-                    report.blobs_copied,
-                    report.bytes_copied,
-                    report.blobs_skipped,
-                    report.blobs_mounted,
-                    report.manifests_copied,
-                    report.manifests_skipped,
-                ),
-            )
+            let mut text = format!(
+                "Copied: {} -> {shown}\nDigest: {digest}\nBlobs: {} copied ({} bytes), {} skipped, {} mounted; manifests: {} copied, {} skipped\n",
+                display_target(&src.location, &source_target),
+                report.blobs_copied,
+                report.bytes_copied,
+                report.blobs_skipped,
+                report.blobs_mounted,
+                report.manifests_copied,
+                report.manifests_skipped,
+            );
+            if args.recursive {
+                text.push_str(&format!("Referrers: {} copied\n", report.referrers));
+            }
+            write_out(out, &text)
         }
     }
 }
@@ -965,7 +966,7 @@ impl Bars {
             let short: String = p.digest.hex().chars().take(12).collect();
             match p.kind {
                 ProgressKind::Started | ProgressKind::Retrying => {
-                    let bar = blobs.entry(p.digest.clone()).or_insert_with(|| {
+                    let bar = blobs.entry(p.digest).or_insert_with(|| {
                         let bar = multi.add(indicatif::ProgressBar::new(p.total));
                         bar.set_style(style.clone());
                         bar.set_message(short.clone());

@@ -166,7 +166,7 @@ fn skopeo_sees_the_digest_we_printed() {
             &registry.docker_ref("team/web:v1"),
         ],
     );
-    assert_eq!(Digest::sha256(&raw).to_string(), digest);
+    assert_eq!(Digest::of_bytes(&raw).to_string(), digest);
 }
 
 #[test]
@@ -323,6 +323,67 @@ fn bad_references_and_inputs_are_clear_errors() {
         ));
     }
     insta::assert_snapshot!(report);
+}
+
+/// `copy -r` brings the referrers (here an SBOM attached with the library) along; a plain
+/// copy leaves them behind and prints no `Referrers:` line.
+#[test]
+fn copy_recursive_brings_the_referrers() {
+    use kokumi_oci::Store as _;
+    let Some(registry) = TestRegistry::start() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let src = format!("oci://{}/team/signed:v1", registry.host);
+    let digest: Digest = digest_line(&ok(&["push", &s(&manifests(tmp.path())), &src]))
+        .parse()
+        .unwrap();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let sbom = rt.block_on(async {
+        let store = registry.store("team/signed");
+        let subject = store.resolve("v1").await.unwrap();
+        kokumi_oci::referrers::attach_artifact(
+            &store,
+            &subject,
+            "application/spdx+json",
+            "application/spdx+json",
+            br#"{"spdxVersion":"SPDX-2.3"}"#.to_vec(),
+            &BTreeMap::new(),
+        )
+        .await
+        .unwrap()
+    });
+
+    let layout = tmp.path().join("layout");
+    let out = ok(&["copy", "-r", &src, &format!("oci-layout:{}:v1", s(&layout))]);
+    assert!(out.ends_with("Referrers: 1 copied\n"), "{out}");
+    let mirror = format!("oci://{}/mirror/signed:v1", registry.host);
+    let out = ok(&["copy", "--recursive", &src, &mirror]);
+    assert!(out.ends_with("Referrers: 1 copied\n"), "{out}");
+    let plain = format!("oci://{}/plain/signed:v1", registry.host);
+    let out = ok(&["copy", &src, &plain]);
+    assert!(!out.contains("Referrers"), "{out}");
+
+    rt.block_on(async {
+        let layout = kokumi_oci::layout::LayoutStore::open(&layout)
+            .await
+            .unwrap();
+        for store in [
+            &layout as &dyn kokumi_oci::Store,
+            &registry.store("mirror/signed"),
+        ] {
+            let listed: Vec<String> = store
+                .referrers(&digest, None)
+                .await
+                .unwrap()
+                .iter()
+                .map(|d| d.digest().to_string())
+                .collect();
+            assert_eq!(listed, [sbom.to_string()], "{store:?}");
+        }
+        let plain = registry.store("plain/signed");
+        assert!(plain.referrers(&digest, None).await.unwrap().is_empty());
+    });
 }
 
 #[test]
@@ -492,7 +553,7 @@ fn the_binary_prints_errors_and_exits_with_their_code() {
     assert_eq!(output.status.code(), Some(2));
     insta::assert_snapshot!(
         String::from_utf8(output.stderr).unwrap(),
-        @"Error: invalid reference `oci://localhost:5000/web@sha256:abc`: digest: invalid digest `sha256:abc`: expected 64 hex digits"
+        @r#"Error: invalid reference `oci://localhost:5000/web@sha256:abc`: digest "sha256:abc" has 3 hex characters, expected 64"#
     );
 }
 

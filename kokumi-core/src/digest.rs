@@ -3,7 +3,12 @@
 //! Everything Kokumi names by content goes through this module:
 //!
 //! - [`Digest`] is a validated `sha256:<64 lowercase hex>` (the only algorithm Kokumi writes);
-//!   [`Digest::of_bytes`] hashes bytes with SHA-256.
+//!   [`Digest::of_bytes`] hashes bytes with SHA-256. It is the one digest type of the workspace:
+//!   `kokumi-oci` uses it for registry and layout content too. A digest with another algorithm
+//!   (the OCI spec also allows `sha512:`, which registries and tools do not use in practice) is
+//!   rejected with [`DigestError::Algorithm`], naming the digest, rather than modelled: every
+//!   digest Kokumi compares, names Preparations by or stores as a blob path is then 32 bytes, and
+//!   a registry that answers with another algorithm fails loudly instead of being half-supported.
 //! - [`canonical_json`] serialises a [`serde_json::Value`] deterministically: object keys sorted
 //!   by their UTF-8 bytes, no insignificant whitespace, numbers in one spelling (integers as
 //!   integers, floats in Rust's shortest round-trip form, `-0.0` as `0`, floats with an integral
@@ -41,8 +46,9 @@ use crate::patch::Patch;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DigestError {
-    /// The string does not start with `sha256:` (other algorithms are not accepted).
-    #[error("digest {input:?} does not start with \"sha256:\"")]
+    /// The string does not start with `sha256:` (other algorithms, such as `sha512:`, are not
+    /// supported).
+    #[error("digest {input:?} is not a sha256 digest; kokumi supports only \"sha256:<hex>\"")]
     Algorithm {
         /// The rejected input.
         input: String,
@@ -79,6 +85,11 @@ impl Digest {
     /// The regular expression a digest string matches (used in the JSON schema).
     pub const PATTERN: &'static str = "^sha256:[a-f0-9]{64}$";
 
+    /// Parses `sha256:<64 lowercase hex>` (the same as [`str::parse`]).
+    pub fn parse(input: &str) -> Result<Self, DigestError> {
+        input.parse()
+    }
+
     /// SHA-256 of `bytes`.
     pub fn of_bytes(bytes: &[u8]) -> Self {
         Self(Sha256::digest(bytes).into())
@@ -102,6 +113,11 @@ impl Digest {
     /// The 64 lowercase hex characters, without the `sha256:` prefix.
     pub fn hex(&self) -> String {
         hex::encode(self.0)
+    }
+
+    /// The algorithm part, always `sha256`.
+    pub const fn algorithm(&self) -> &'static str {
+        "sha256"
     }
 
     /// The first `n` hex characters (at most 64), as used in Preparation names.

@@ -2,8 +2,8 @@
 //!
 //! This crate holds the API types (Order, Preparation, Serving, Menu, Recipe, Pantry), the Menu
 //! override policy, Helm-style values merging, patches, manifest documents, canonical hashing and
-//! digest identity, and the promotion decisions. It does no I/O: it takes values and returns
-//! values or plans, which the other crates execute.
+//! digest identity, the `Chart.yaml` model, and the promotion decisions. It does no I/O: it takes
+//! values and returns values or plans, which the other crates execute.
 //!
 //! What it does **not** do: talk to a registry or an API server, read files, render charts or
 //! keep time. `kokumi-oci` fetches and pushes, `kokumi-render` renders, the operator and the CLI
@@ -55,6 +55,7 @@
 //! ```
 
 pub mod api;
+pub mod chart;
 pub mod digest;
 pub mod document;
 pub mod error;

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use kokumi_oci::artifact::{PreparationMeta, pack};
 use kokumi_oci::copy::{CopyOptions, copy, no_progress};
 use kokumi_oci::layout::LayoutStore;
-use kokumi_oci::store::{Digest, Manifest, Store};
+use kokumi_oci::store::{Digest, DigestExt, Manifest, Store};
 use sha2::Digest as _;
 
 fn arg(name: &str, default: u64) -> u64 {

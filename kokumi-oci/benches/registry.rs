@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use kokumi_oci::copy::{CopyOptions, copy, no_progress};
 use kokumi_oci::layout::LayoutStore;
 use kokumi_oci::media_types;
-use kokumi_oci::store::{Digest, Manifest, Store};
+use kokumi_oci::store::{Digest, DigestExt, Manifest, Store};
 use sha2::Digest as _;
 use tokio::io::{AsyncRead, AsyncReadExt as _, ReadBuf};
 

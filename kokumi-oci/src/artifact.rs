@@ -42,7 +42,7 @@ use crate::extract::{
     ArchiveFile, Compression, Limits, normalize_entry_path, prepare_empty_dir, read_blob_archive,
 };
 use crate::media_types as mt;
-use crate::store::{Digest, Manifest, Store, read_capped};
+use crate::store::{Digest, DigestExt, Manifest, Store, read_capped};
 
 /// Configs larger than this are refused when pulling.
 pub const MAX_CONFIG_SIZE: u64 = 4 * 1024 * 1024;
@@ -122,7 +122,7 @@ impl Blob {
     pub fn new(media_type: impl Into<String>, bytes: Vec<u8>) -> Self {
         Self {
             media_type: media_type.into(),
-            digest: Digest::sha256(&bytes),
+            digest: Digest::of_bytes(&bytes),
             bytes,
         }
     }
@@ -131,7 +131,7 @@ impl Blob {
     pub fn descriptor_json(&self) -> Value {
         json!({
             "mediaType": self.media_type,
-            "digest": self.digest.as_str(),
+            "digest": &self.digest.to_string(),
             "size": self.bytes.len(),
         })
     }
@@ -283,7 +283,7 @@ pub fn pack<P: AsRef<str>, B: AsRef<[u8]>>(
         }
     }
     if let Some(parent) = &meta.parent {
-        config.insert("parent".into(), json!(parent.as_str()));
+        config.insert("parent".into(), json!(parent.to_string()));
     }
     config.insert(
         "files".into(),
@@ -291,7 +291,7 @@ pub fn pack<P: AsRef<str>, B: AsRef<[u8]>>(
             files
                 .iter()
                 .map(|(path, bytes)| {
-                    json!({"path": path, "size": bytes.len(), "digest": Digest::sha256(bytes).as_str()})
+                    json!({"path": path, "size": bytes.len(), "digest": &Digest::of_bytes(bytes).to_string()})
                 })
                 .collect(),
         ),
@@ -488,8 +488,8 @@ fn verify_file_list(config: &Value, files: &[ArchiveFile], what: &str) -> Result
                 file.path
             )));
         }
-        let actual = Digest::sha256(&file.bytes);
-        if digest != actual.as_str() {
+        let actual = Digest::of_bytes(&file.bytes);
+        if digest != actual.to_string() {
             return Err(Error::DigestMismatch {
                 what: format!("file `{path}` of {what}"),
                 expected: digest.to_owned(),

@@ -8,6 +8,13 @@
 //! - Foreign (non-distributable) layers are left out, as skopeo does.
 //! - Blobs already at the destination are skipped, a blob shared by several manifests is moved
 //!   once per run, and blobs stream (never held in memory) with a bounded number in flight.
+//! - Between two repositories of one registry, blobs are mounted ([`Store::mount_blob`], the OCI
+//!   cross-repository mount) instead of being downloaded and uploaded again; when the registry
+//!   declines, the blob is uploaded.
+//! - With [`CopyOptions::referrers`] (`kokumi copy -r`, like `oras copy -r`), the referrers of
+//!   every copied manifest (signatures, SBOMs, attestations) are copied too, recursively (the
+//!   referrers of a referrer as well), read with the referrers API or the `sha256-<hex>`
+//!   tag-schema index and made listable at the destination the same way (see [`crate::referrers`]).
 //! - Resumable: a manifest already at the destination is skipped with everything under it, and
 //!   blobs that arrived before an interruption are skipped, so re-running finishes the job.
 //! - A failed blob transfer (5xx, reset, timeout) is retried by reading the source again.
@@ -36,8 +43,7 @@ use tokio::io::{AsyncRead, ReadBuf};
 
 use crate::error::{Error, Result};
 use crate::media_types;
-use crate::registry::RegistryStore;
-use crate::store::{BlobReader, Digest, Manifest, Store, StoreLocation};
+use crate::store::{BlobReader, Digest, DigestExt, Manifest, Store, StoreLocation};
 
 /// Annotation on the one-entry index written by a single-platform copy: the digest of the
 /// original (multi-platform) index.
@@ -146,7 +152,7 @@ pub fn no_progress() -> ProgressFn {
 }
 
 /// How to copy.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct CopyOptions {
     /// Copy only this platform of an index (see the module docs).
     pub platform: Option<Platform>,
@@ -159,21 +165,10 @@ pub struct CopyOptions {
     pub retries: u32,
     /// The first restart waits this long, each further one twice as long.
     pub backoff: Duration,
-    /// The destination as a registry store, to mount blobs from the source repository when both
-    /// are on this registry. Set by [`copy_between_registries`].
-    pub mount_into: Option<RegistryStore>,
-}
-
-impl fmt::Debug for CopyOptions {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CopyOptions")
-            .field("platform", &self.platform)
-            .field("tag", &self.tag)
-            .field("concurrency", &self.concurrency)
-            .field("retries", &self.retries)
-            .field("mount", &self.mount_into.as_ref().map(Store::location))
-            .finish()
-    }
+    /// Also copy the referrers of every copied manifest, recursively (see the module docs).
+    /// With [`CopyOptions::platform`], those of the chosen platform's manifest: the original
+    /// index is not copied, so its own referrers have no subject at the destination.
+    pub referrers: bool,
 }
 
 impl Default for CopyOptions {
@@ -184,7 +179,7 @@ impl Default for CopyOptions {
             concurrency: 4,
             retries: 2,
             backoff: Duration::from_millis(200),
-            mount_into: None,
+            referrers: false,
         }
     }
 }
@@ -212,6 +207,9 @@ pub struct CopyReport {
     pub blobs_mounted: usize,
     /// Bytes of blobs transferred (excluding skipped and mounted blobs).
     pub bytes_copied: u64,
+    /// Referrer manifests found at the source and made listable at the destination (with
+    /// [`CopyOptions::referrers`]; they are counted in the manifest counts too).
+    pub referrers: usize,
 }
 
 struct Run<'a> {
@@ -219,7 +217,8 @@ struct Run<'a> {
     dst: &'a dyn Store,
     options: &'a CopyOptions,
     progress: ProgressFn,
-    mount_from: Option<String>,
+    /// The source, for [`Store::mount_blob`] at the destination.
+    mount_from: StoreLocation,
     seen: std::sync::Mutex<BTreeSet<Digest>>,
     manifests_copied: AtomicUsize,
     manifests_skipped: AtomicUsize,
@@ -227,6 +226,7 @@ struct Run<'a> {
     blobs_skipped: AtomicUsize,
     blobs_mounted: AtomicUsize,
     bytes_copied: AtomicU64,
+    referrers: AtomicUsize,
 }
 
 /// Copies `reference` (a tag or `sha256:` digest in `src`) and everything it points at to `dst`.
@@ -237,20 +237,12 @@ pub async fn copy(
     options: &CopyOptions,
     progress: ProgressFn,
 ) -> Result<CopyReport> {
-    let mount_from = match (&options.mount_into, src.location()) {
-        (Some(mount), StoreLocation::Registry { host, repository })
-            if host == mount.host() && repository != mount.repository_name() =>
-        {
-            Some(repository)
-        }
-        _ => None,
-    };
     let run = Run {
         src,
         dst,
         options,
         progress,
-        mount_from,
+        mount_from: src.location(),
         seen: std::sync::Mutex::new(BTreeSet::new()),
         manifests_copied: AtomicUsize::new(0),
         manifests_skipped: AtomicUsize::new(0),
@@ -258,6 +250,7 @@ pub async fn copy(
         blobs_skipped: AtomicUsize::new(0),
         blobs_mounted: AtomicUsize::new(0),
         bytes_copied: AtomicU64::new(0),
+        referrers: AtomicUsize::new(0),
     };
     let root = src.resolve(reference).await?;
     let root_digest = Digest::of(&root)?;
@@ -288,7 +281,7 @@ pub async fn copy(
         }
         _ => {
             run.node(root.clone(), tag.as_deref()).await?;
-            root_digest.clone()
+            root_digest
         }
     };
     Ok(CopyReport {
@@ -301,22 +294,8 @@ pub async fn copy(
         blobs_skipped: run.blobs_skipped.load(Ordering::Relaxed),
         blobs_mounted: run.blobs_mounted.load(Ordering::Relaxed),
         bytes_copied: run.bytes_copied.load(Ordering::Relaxed),
+        referrers: run.referrers.load(Ordering::Relaxed),
     })
-}
-
-/// [`copy`] between two registry repositories, mounting blobs when both are on one registry.
-pub async fn copy_between_registries(
-    src: &RegistryStore,
-    dst: &RegistryStore,
-    reference: &str,
-    options: &CopyOptions,
-    progress: ProgressFn,
-) -> Result<CopyReport> {
-    let mut options = options.clone();
-    if options.mount_into.is_none() {
-        options.mount_into = Some(dst.clone());
-    }
-    copy(src, dst, reference, &options, progress).await
 }
 
 fn one_platform_index(child: &Descriptor, source_index: &Digest) -> Result<Manifest> {
@@ -348,14 +327,15 @@ fn retryable(error: &Error) -> bool {
 impl Run<'_> {
     fn report(&self, digest: &Digest, kind: ProgressKind, done: u64, total: u64) {
         (self.progress)(&Progress {
-            digest: digest.clone(),
+            digest: *digest,
             kind,
             done,
             total,
         });
     }
 
-    /// Copies one manifest and everything under it; tags it when `tag` is given.
+    /// Copies one manifest and everything under it; tags it when `tag` is given. With
+    /// [`CopyOptions::referrers`], then copies its referrers.
     fn node<'s>(
         &'s self,
         descriptor: Descriptor,
@@ -363,51 +343,78 @@ impl Run<'_> {
     ) -> BoxFuture<'s, Result<()>> {
         Box::pin(async move {
             let digest = Digest::of(&descriptor)?;
-            if tag.is_none() && self.dst.resolve(digest.as_str()).await.is_ok() {
+            if tag.is_none() && self.dst.resolve(&digest.to_string()).await.is_ok() {
                 self.manifests_skipped.fetch_add(1, Ordering::Relaxed);
-                return Ok(());
-            }
-            let manifest = self.src.get_manifest(&digest).await?;
-            if manifest.is_index() {
-                for child in manifest.index()?.manifests() {
-                    self.node(child.clone(), None).await?;
-                }
             } else {
-                let image = manifest.image()?;
-                let mut blobs = vec![image.config().clone()];
-                // Foreign / non-distributable layers (Windows base layers) live at their `urls`,
-                // not in the registry; like skopeo, we leave them out.
-                blobs.extend(
-                    image
-                        .layers()
-                        .iter()
-                        .filter(|l| !is_non_distributable(l.media_type().as_ref()))
-                        .cloned(),
-                );
-                let mut transfers = futures_util::stream::iter(blobs)
-                    .map(|blob| self.blob(blob))
-                    .buffer_unordered(self.options.concurrency.max(1));
-                while let Some(result) = transfers.next().await {
-                    result?;
-                }
+                self.manifest(&descriptor, &digest, tag).await?;
             }
-            let written = self.dst.put_manifest(&manifest, tag).await?;
-            if written != digest {
-                return Err(Error::DigestMismatch {
-                    what: format!("manifest written to {}", self.dst.location()),
-                    expected: digest.to_string(),
-                    actual: written.to_string(),
-                });
+            if self.options.referrers {
+                self.referrers_of(&digest).await?;
             }
-            self.manifests_copied.fetch_add(1, Ordering::Relaxed);
-            self.report(
-                &digest,
-                ProgressKind::Manifest,
-                descriptor.size(),
-                descriptor.size(),
-            );
             Ok(())
         })
+    }
+
+    /// Copies the referrers of `subject` (already at the destination), each with everything
+    /// under it and its own referrers, and makes them listable there.
+    async fn referrers_of(&self, subject: &Digest) -> Result<()> {
+        for referrer in self.src.referrers(subject, None).await? {
+            let digest = Digest::of(&referrer)?;
+            self.node(referrer, None).await?;
+            let manifest = self.src.get_manifest(&digest).await?;
+            crate::referrers::ensure_listed(self.dst, &manifest, subject).await?;
+            self.referrers.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    /// Copies one manifest's children (blobs, or an index's manifests), then the manifest.
+    async fn manifest(
+        &self,
+        descriptor: &Descriptor,
+        digest: &Digest,
+        tag: Option<&str>,
+    ) -> Result<()> {
+        let manifest = self.src.get_manifest(digest).await?;
+        if manifest.is_index() {
+            for child in manifest.index()?.manifests() {
+                self.node(child.clone(), None).await?;
+            }
+        } else {
+            let image = manifest.image()?;
+            let mut blobs = vec![image.config().clone()];
+            // Foreign / non-distributable layers (Windows base layers) live at their `urls`,
+            // not in the registry; like skopeo, we leave them out.
+            blobs.extend(
+                image
+                    .layers()
+                    .iter()
+                    .filter(|l| !is_non_distributable(l.media_type().as_ref()))
+                    .cloned(),
+            );
+            let mut transfers = futures_util::stream::iter(blobs)
+                .map(|blob| self.blob(blob))
+                .buffer_unordered(self.options.concurrency.max(1));
+            while let Some(result) = transfers.next().await {
+                result?;
+            }
+        }
+        let written = self.dst.put_manifest(&manifest, tag).await?;
+        if written != *digest {
+            return Err(Error::DigestMismatch {
+                what: format!("manifest written to {}", self.dst.location()),
+                expected: digest.to_string(),
+                actual: written.to_string(),
+            });
+        }
+        self.manifests_copied.fetch_add(1, Ordering::Relaxed);
+        self.report(
+            digest,
+            ProgressKind::Manifest,
+            descriptor.size(),
+            descriptor.size(),
+        );
+        Ok(())
     }
 
     async fn blob(&self, descriptor: Descriptor) -> Result<()> {
@@ -416,15 +423,20 @@ impl Run<'_> {
         let first = self
             .seen
             .lock()
-            .map(|mut seen| seen.insert(digest.clone()))
+            .map(|mut seen| seen.insert(digest))
             .unwrap_or(true);
         if !first || self.dst.has_blob(&digest).await? {
             self.blobs_skipped.fetch_add(1, Ordering::Relaxed);
             self.report(&digest, ProgressKind::Skipped, total, total);
             return Ok(());
         }
-        if let (Some(mount), Some(from)) = (&self.options.mount_into, &self.mount_from)
-            && mount.mount_blob(&digest, from).await.unwrap_or(false)
+        // Same registry, another repository: mount instead of moving the bytes (a store that
+        // cannot, or a registry that declines, answers `false` and the blob is uploaded).
+        if self
+            .dst
+            .mount_blob(&digest, &self.mount_from)
+            .await
+            .unwrap_or(false)
         {
             self.blobs_mounted.fetch_add(1, Ordering::Relaxed);
             self.report(&digest, ProgressKind::Mounted, total, total);
@@ -459,7 +471,7 @@ impl Run<'_> {
             done: 0,
             last_report: 0,
             total,
-            digest: digest.clone(),
+            digest: *digest,
             progress: Arc::clone(&self.progress),
         };
         self.dst.put_blob(digest, total, Box::pin(counting)).await
@@ -492,7 +504,7 @@ impl AsyncRead for Counting {
             {
                 this.last_report = this.done;
                 (this.progress)(&Progress {
-                    digest: this.digest.clone(),
+                    digest: this.digest,
                     kind: ProgressKind::Transferring,
                     done: this.done,
                     total: this.total,
@@ -526,7 +538,7 @@ mod tests {
         assert_eq!(p.variant.as_deref(), Some("v7"));
         let d: Descriptor = serde_json::from_value(serde_json::json!({
             "mediaType": media_types::OCI_MANIFEST,
-            "digest": Digest::sha256(b"x").to_string(),
+            "digest": Digest::of_bytes(b"x").to_string(),
             "size": 1,
             "platform": {"os": "linux", "architecture": "arm", "variant": "v7"}
         }))

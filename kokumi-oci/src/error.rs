@@ -14,14 +14,10 @@ pub enum Error {
         /// Which part is wrong, and why.
         reason: String,
     },
-    /// A digest string is not a valid `sha256:<64 lowercase hex>` digest.
-    #[error("invalid digest `{input}`: {reason}")]
-    InvalidDigest {
-        /// The text as given.
-        input: String,
-        /// What is wrong with it.
-        reason: String,
-    },
+    /// A digest string is not a valid `sha256:<64 lowercase hex>` digest: malformed, or another
+    /// algorithm such as `sha512:` (which Kokumi does not support; the message names the digest).
+    #[error(transparent)]
+    InvalidDigest(#[from] kokumi_core::digest::DigestError),
     /// Content did not hash to the digest it was fetched or stored under.
     #[error("digest mismatch for {what}: expected {expected}, got {actual}")]
     DigestMismatch {

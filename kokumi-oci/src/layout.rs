@@ -74,8 +74,8 @@ use tokio::io::{AsyncWriteExt as _, BufReader};
 use crate::error::{Error, Result};
 use crate::media_types;
 use crate::store::{
-    BlobReader, Digest, Manifest, Store, StoreLocation, VerifyingReader, read_capped, stream_error,
-    validate_tag,
+    BlobReader, Digest, DigestExt, Manifest, Store, StoreLocation, VerifyingReader, read_capped,
+    stream_error, validate_tag,
 };
 
 /// Manifests larger than this are refused (registries commonly cap them at 4 MiB).
@@ -141,7 +141,7 @@ fn tag_of(descriptor: &Descriptor) -> Option<&str> {
 }
 
 fn digest_matches(descriptor: &Descriptor, digest: &Digest) -> bool {
-    descriptor.digest().as_ref() == digest.as_str()
+    descriptor.digest().as_ref() == digest.to_string()
 }
 
 /// A unique temporary file name in `dir`.
@@ -420,7 +420,7 @@ impl LayoutStore {
         let mut pending: Vec<Descriptor> = self.entries().await?;
         while let Some(descriptor) = pending.pop() {
             let digest = Digest::of(&descriptor)?;
-            if !reachable.insert(digest.clone()) {
+            if !reachable.insert(digest) {
                 continue;
             }
             let media_type = descriptor.media_type().to_string();
@@ -583,7 +583,7 @@ impl Store for LayoutStore {
         let digest = self.put_blob_bytes(manifest.bytes.clone()).await?;
         let descriptor = Self::index_descriptor(manifest, tag);
         let tag = tag.map(str::to_owned);
-        let d = digest.clone();
+        let d = digest;
         self.update_index(move |entries| {
             match &tag {
                 Some(tag) => {
@@ -635,7 +635,7 @@ impl Store for LayoutStore {
         let what = format!("blob {digest} in {}", self.location());
         Ok(Box::pin(VerifyingReader::new(
             BufReader::with_capacity(256 * 1024, file),
-            digest.clone(),
+            *digest,
             size,
             what,
         )))
@@ -664,7 +664,7 @@ impl Store for LayoutStore {
         tokio::fs::create_dir_all(&dir)
             .await
             .map_err(|e| Error::io("creating", &dir, e))?;
-        let tmp = temp_path(&dir, digest.hex());
+        let tmp = temp_path(&dir, &digest.hex());
         let what = format!("blob {digest} written to {}", self.location());
         let result = async {
             let file = tokio::fs::OpenOptions::new()
@@ -675,7 +675,7 @@ impl Store for LayoutStore {
                 .map_err(|e| Error::io("creating", &tmp, e))?;
             let mut reader = BufReader::with_capacity(
                 1024 * 1024,
-                VerifyingReader::new(data, digest.clone(), size, what.clone()),
+                VerifyingReader::new(data, *digest, size, what.clone()),
             );
             let mut writer = tokio::io::BufWriter::with_capacity(1024 * 1024, file);
             tokio::io::copy_buf(&mut reader, &mut writer)
@@ -728,7 +728,7 @@ impl Store for LayoutStore {
             let Ok(Some(s)) = manifest.subject() else {
                 continue;
             };
-            if s.digest().as_ref() != subject.as_str() {
+            if s.digest().as_ref() != subject.to_string() {
                 continue;
             }
             let descriptor = clean(Self::index_descriptor(&manifest, None));
@@ -748,7 +748,7 @@ impl Store for LayoutStore {
     }
 
     async fn delete_manifest(&self, digest: &Digest) -> Result<()> {
-        let d = digest.clone();
+        let d = *digest;
         let removed = self
             .update_index(move |entries| {
                 let before = entries.len();

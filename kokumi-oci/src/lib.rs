@@ -44,4 +44,4 @@ pub mod testing;
 mod transport;
 
 pub use error::{Error, Result};
-pub use store::{BlobReader, Digest, Manifest, Reference, Store, StoreLocation, Target};
+pub use store::{BlobReader, Digest, DigestExt, Manifest, Reference, Store, StoreLocation, Target};

@@ -12,7 +12,7 @@
 //!
 //! ```
 //! assert_eq!(
-//!     kokumi_oci::referrers::tag_schema_tag(&kokumi_oci::Digest::sha256(b"")),
+//!     kokumi_oci::referrers::tag_schema_tag(&kokumi_oci::Digest::of_bytes(b"")),
 //!     "sha256-e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
 //! );
 //! ```
@@ -24,7 +24,7 @@ use oci_spec::image::{Descriptor, MediaType};
 use crate::error::{Error, Result};
 use crate::media_types;
 use crate::registry::RegistryStore;
-use crate::store::{Digest, Manifest, Store};
+use crate::store::{Digest, DigestExt, Manifest, Store};
 
 /// The tag under which the tag-schema referrers index of `subject` lives.
 pub fn tag_schema_tag(subject: &Digest) -> String {
@@ -124,20 +124,38 @@ pub(crate) async fn list_registry(
 /// subject: when the store does not list it by itself afterwards, the tag-schema index
 /// `sha256-<hex>` is created or extended. Returns the referrer's digest.
 pub async fn attach(store: &dyn Store, manifest: &Manifest) -> Result<Digest> {
+    let subject = subject_of(manifest)?;
+    let digest = store.put_manifest(manifest, None).await?;
+    ensure_listed(store, manifest, &subject).await?;
+    Ok(digest)
+}
+
+/// The digest of `manifest`'s `subject` (an error when it has none).
+fn subject_of(manifest: &Manifest) -> Result<Digest> {
     let subject = manifest.subject()?.ok_or_else(|| Error::Invalid {
         what: format!("referrer manifest {}", manifest.digest()),
         reason: "it has no `subject`".into(),
     })?;
-    let subject = Digest::of(&subject)?;
-    let digest = store.put_manifest(manifest, None).await?;
-    let listed = store.referrers(&subject, None).await?;
+    Digest::of(&subject)
+}
+
+/// Makes `manifest`, already in `store`, listable as a referrer of `subject`: nothing to do
+/// when the store lists it by itself (the referrers API, an OCI layout), else the tag-schema
+/// index `sha256-<hex>` is created or extended. Returns whether that index was written.
+pub(crate) async fn ensure_listed(
+    store: &dyn Store,
+    manifest: &Manifest,
+    subject: &Digest,
+) -> Result<bool> {
+    let digest = manifest.digest();
+    let listed = store.referrers(subject, None).await?;
     if listed
         .iter()
-        .any(|d| d.digest().to_string() == digest.as_str())
+        .any(|d| d.digest().as_ref() == digest.to_string())
     {
-        return Ok(digest);
+        return Ok(false);
     }
-    let tag = tag_schema_tag(&subject);
+    let tag = tag_schema_tag(subject);
     let mut entries: Vec<Descriptor> = match store.resolve(&tag).await {
         Ok(descriptor) => {
             let existing = store.get_manifest(&Digest::of(&descriptor)?).await?;
@@ -150,7 +168,7 @@ pub async fn attach(store: &dyn Store, manifest: &Manifest) -> Result<Digest> {
         Err(Error::NotFound { .. }) => Vec::new(),
         Err(e) => return Err(e),
     };
-    entries.retain(|d| d.digest().to_string() != digest.as_str());
+    entries.retain(|d| d.digest().as_ref() != digest.to_string());
     entries.push(referrer_descriptor(manifest)?);
     let index = serde_json::json!({
         "schemaVersion": 2,
@@ -161,7 +179,7 @@ pub async fn attach(store: &dyn Store, manifest: &Manifest) -> Result<Digest> {
     store
         .put_manifest(&Manifest::new(media_types::OCI_INDEX, bytes), Some(&tag))
         .await?;
-    Ok(digest)
+    Ok(true)
 }
 
 /// Builds, pushes and attaches a one-layer artifact to `subject`: an empty `{}` config, one
@@ -178,7 +196,7 @@ pub async fn attach_artifact(
     let config_descriptor = Descriptor::new(
         MediaType::from(media_types::OCI_EMPTY),
         config.len() as u64,
-        Digest::sha256(&config).to_oci(),
+        Digest::of_bytes(&config).to_oci(),
     );
     let layer_size = content.len() as u64;
     let layer_digest = store.put_blob_bytes(content).await?;

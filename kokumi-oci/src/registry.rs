@@ -30,7 +30,9 @@ use tokio::io::AsyncReadExt as _;
 use crate::auth::{Credential, CredentialHelper, DockerConfig, NoHelpers};
 use crate::error::{Error, Result};
 use crate::media_types;
-use crate::store::{BlobReader, Digest, Manifest, Store, StoreLocation, VerifyingReader};
+use crate::store::{
+    BlobReader, Digest, DigestExt, Manifest, Store, StoreLocation, VerifyingReader,
+};
 use crate::transport::{Access, Req, Transport, registry_error, status_error, truncate};
 pub use crate::transport::{RegistryConfig, is_loopback};
 
@@ -132,12 +134,13 @@ impl RegistryStore {
 
     /// Mounts `digest` from another repository of the same registry (`POST ?mount=&from=`).
     /// Returns `false` when the registry did not mount it (the blob must then be uploaded).
-    pub async fn mount_blob(&self, digest: &Digest, from_repository: &str) -> Result<bool> {
+    /// [`Store::mount_blob`] calls this when the source is on this registry.
+    pub async fn mount_blob_from(&self, digest: &Digest, from_repository: &str) -> Result<bool> {
         let op = format!("mounting blob {digest} from {from_repository}");
         let url = format!(
             "{}?mount={}&from={}",
             self.url("blobs/uploads/"),
-            crate::transport::url_encode(digest.as_str()),
+            crate::transport::url_encode(&digest.to_string()),
             crate::transport::url_encode(from_repository)
         );
         let req = Req::new(Method::POST, url).header("Content-Length", "0");
@@ -226,7 +229,7 @@ impl RegistryStore {
             return Err(status_error(&op, &self.loc(), &req, response).await);
         }
         if let Some(answer) = header(&response, "docker-content-digest")
-            && answer != digest.as_str()
+            && answer != digest.to_string()
         {
             {
                 return Err(Error::DigestMismatch {
@@ -538,7 +541,7 @@ impl Store for RegistryStore {
     }
 
     async fn get_manifest(&self, digest: &Digest) -> Result<Manifest> {
-        let manifest = self.get_manifest_raw(digest.as_str()).await?;
+        let manifest = self.get_manifest_raw(&digest.to_string()).await?;
         let actual = manifest.digest();
         if &actual != digest {
             return Err(Error::DigestMismatch {
@@ -591,7 +594,7 @@ impl Store for RegistryStore {
         let reader = tokio_util::io::StreamReader::new(stream);
         Ok(Box::pin(VerifyingReader::new(
             reader,
-            digest.clone(),
+            *digest,
             size,
             format!("blob {digest} from {}", self.loc()),
         )))
@@ -603,15 +606,11 @@ impl Store for RegistryStore {
         let separator = if upload.contains('?') { '&' } else { '?' };
         let url = format!(
             "{upload}{separator}digest={}",
-            crate::transport::url_encode(digest.as_str())
+            crate::transport::url_encode(&digest.to_string())
         );
         let what = format!("blob {digest} for {}", self.loc());
-        let verified: BlobReader = Box::pin(VerifyingReader::new(
-            data,
-            digest.clone(),
-            size,
-            what.clone(),
-        ));
+        let verified: BlobReader =
+            Box::pin(VerifyingReader::new(data, *digest, size, what.clone()));
         let error_slot = Arc::new(std::sync::Mutex::new(None));
         let body = reqwest::Body::wrap_stream(body_stream(verified, Arc::clone(&error_slot)));
         let req = Req::new(Method::PUT, url.clone())
@@ -736,6 +735,17 @@ impl Store for RegistryStore {
         StoreLocation::Registry {
             host: self.transport.host.clone(),
             repository: self.repository.clone(),
+        }
+    }
+
+    async fn mount_blob(&self, digest: &Digest, from: &StoreLocation) -> Result<bool> {
+        match from {
+            StoreLocation::Registry { host, repository }
+                if *host == self.transport.host && *repository != self.repository =>
+            {
+                self.mount_blob_from(digest, repository).await
+            }
+            _ => Ok(false),
         }
     }
 }

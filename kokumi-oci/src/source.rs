@@ -27,14 +27,13 @@
 use std::collections::BTreeMap;
 
 use oci_spec::image::{Descriptor, ImageManifest};
-use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Value, json};
 
 use crate::artifact::Blob;
 use crate::error::{Error, Result};
 use crate::extract::{ArchiveFile, Compression, Limits, read_archive, read_blob_archive};
 use crate::media_types as mt;
-use crate::store::{Digest, Manifest, Store, read_capped};
+use crate::store::{Digest, DigestExt, Manifest, Store, read_capped};
 
 /// What kind of source an artifact is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -276,208 +275,9 @@ pub async fn fetch(store: &dyn Store, reference: &str, limits: &Limits) -> Resul
     })
 }
 
-/// A string field that YAML may have typed as a number or boolean (`appVersion: 1.16`).
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<String, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Scalar {
-        S(String),
-        I(i64),
-        U(u64),
-        F(f64),
-        B(bool),
-        Null(()),
-    }
-    Ok(match Scalar::deserialize(d)? {
-        Scalar::S(s) => s,
-        Scalar::I(i) => i.to_string(),
-        Scalar::U(u) => u.to_string(),
-        Scalar::F(f) => f.to_string(),
-        Scalar::B(b) => b.to_string(),
-        Scalar::Null(()) => String::new(),
-    })
-}
-
-fn is_false(b: &bool) -> bool {
-    !*b
-}
-
-/// A chart maintainer (Helm's `Maintainer`, JSON field order kept).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Maintainer {
-    /// Name.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub name: String,
-    /// Email.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub email: String,
-    /// URL.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub url: String,
-}
-
-/// Chart.yaml as Helm's `chart.Metadata`: the fields, their JSON names and their order are
-/// Helm's, so the config blob serialises like `helm push` writes it.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct ChartMetadata {
-    /// Chart name.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub name: String,
-    /// Home page.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub home: String,
-    /// Source URLs.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub sources: Vec<String>,
-    /// Chart version (SemVer).
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub version: String,
-    /// One-sentence description.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub description: String,
-    /// Keywords.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub keywords: Vec<String>,
-    /// Maintainers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub maintainers: Vec<Maintainer>,
-    /// Icon URL.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub icon: String,
-    /// `v1` or `v2`.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub api_version: String,
-    /// Enable condition.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub condition: String,
-    /// Enable tags.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub tags: String,
-    /// Application version.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub app_version: String,
-    /// Deprecated flag.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub deprecated: bool,
-    /// Annotations.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub annotations: BTreeMap<String, String>,
-    /// Kubernetes version constraint.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub kube_version: String,
-    /// Dependencies, kept as written (Helm's `Dependency` field order).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub dependencies: Vec<ChartDependency>,
-    /// `application` or `library`.
-    #[serde(
-        default,
-        rename = "type",
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub chart_type: String,
-}
-
-/// A chart dependency (Helm's `Dependency`, JSON field order kept).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct ChartDependency {
-    /// Name.
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub name: String,
-    /// Version constraint.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub version: String,
-    /// Repository URL.
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub repository: String,
-    /// Condition.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub condition: String,
-    /// Tags.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
-    /// Enabled.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub enabled: bool,
-    /// Import values (kept as JSON).
-    #[serde(
-        default,
-        rename = "import-values",
-        skip_serializing_if = "Vec::is_empty"
-    )]
-    pub import_values: Vec<Value>,
-    /// Alias.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub alias: String,
-}
+/// `Chart.yaml` is modelled once, in kokumi-core (Helm's field order, so the `helm push` config
+/// blob serialises byte for byte like Helm's); these are its names here.
+pub use kokumi_core::chart::{ChartMetadata, Dependency as ChartDependency, Maintainer};
 
 /// Reads `Chart.yaml` (at `<chart>/Chart.yaml`, the top directory of the archive) out of a
 /// chart `.tgz`, safely and within `limits`, and checks name, version and apiVersion.
@@ -611,7 +411,7 @@ pub fn helm_chart_artifact(chart: Vec<u8>, options: &HelmPushOptions) -> Result<
     if let Some(prov) = &options.provenance {
         layers.push(Blob::new(mt::HELM_PROVENANCE, prov.clone()));
     }
-    layers.sort_by(|a, b| a.digest.cmp(&b.digest));
+    layers.sort_by_key(|a| a.digest);
 
     let mut annotations: BTreeMap<String, String> = BTreeMap::new();
     let mut add = |key: &str, value: &str| {
@@ -643,14 +443,14 @@ pub fn helm_chart_artifact(chart: Vec<u8>, options: &HelmPushOptions) -> Result<
             .collect();
         add("org.opencontainers.image.authors", &authors.join(", "));
     }
-    for (key, value) in &metadata.annotations {
+    for (key, value) in metadata.annotations.iter().flatten() {
         if key != mt::ANNOTATION_VERSION && key != mt::ANNOTATION_TITLE {
             annotations.insert(key.clone(), value.clone());
         }
     }
 
     // Field order of Go's ocispec.Manifest and Descriptor (serde_json keeps insertion order).
-    let descriptor = |b: &Blob| json!({"mediaType": b.media_type, "digest": b.digest.as_str(), "size": b.bytes.len()});
+    let descriptor = |b: &Blob| json!({"mediaType": b.media_type, "digest": &b.digest.to_string(), "size": b.bytes.len()});
     let mut manifest = serde_json::Map::new();
     // helm writes no `mediaType` field (the registry learns it from the Content-Type).
     manifest.insert("schemaVersion".into(), json!(2));

@@ -2,8 +2,9 @@
 //!
 //! Both the remote registry and the on-disk OCI image layout implement [`Store`]; `copy` and the
 //! artifact/source functions are written against the trait only. The module also holds the small
-//! value types every store shares: [`Digest`], [`Manifest`], [`StoreLocation`], [`Reference`], and
-//! [`VerifyingReader`], which checks size and digest of a streamed blob at EOF.
+//! value types every store shares: [`Manifest`], [`StoreLocation`], [`Reference`], and
+//! [`VerifyingReader`], which checks size and digest of a streamed blob at EOF. Digests are
+//! kokumi-core's [`Digest`]; [`DigestExt`] converts them to and from `oci-spec`'s.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -21,107 +22,50 @@ use crate::media_types;
 /// A streamed blob. Readers returned by [`Store::get_blob`] verify size and digest at EOF.
 pub type BlobReader = Pin<Box<dyn AsyncRead + Send>>;
 
-/// A validated `sha256:<64 lowercase hex>` content digest.
+pub use kokumi_core::digest::{Digest, DigestError};
+
+/// Conversions between [`Digest`] (kokumi-core's, the one digest type of the workspace) and
+/// `oci-spec`'s digest, which this crate's descriptors carry.
 ///
-/// Only SHA-256 is accepted: it is what every registry and tool we interoperate with uses, and
-/// rejecting the rest early keeps every digest comparison a string comparison.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Digest(String);
-
-impl Digest {
-    /// The digest of `bytes`.
-    pub fn sha256(bytes: &[u8]) -> Self {
-        Self::from_hasher(Sha256::new_with_prefix(bytes))
-    }
-
-    /// The digest a finished hasher computed.
-    pub fn from_hasher(hasher: Sha256) -> Self {
-        Self(format!("sha256:{}", hex::encode(hasher.finalize())))
-    }
-
-    /// Parses `sha256:<64 lowercase hex>`.
-    pub fn parse(input: &str) -> Result<Self> {
-        let bad = |reason: &str| Error::InvalidDigest {
-            input: input.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let (algorithm, hex) = input
-            .split_once(':')
-            .ok_or_else(|| bad("expected `sha256:<hex>`"))?;
-        if algorithm != "sha256" {
-            return Err(bad("only the sha256 algorithm is supported"));
-        }
-        if hex.len() != 64 {
-            return Err(bad("expected 64 hex digits"));
-        }
-        if !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-            return Err(bad("expected lowercase hex digits"));
-        }
-        Ok(Self(input.to_owned()))
-    }
-
-    /// The full text, `sha256:<hex>`.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The hex part, without the `sha256:` prefix (the blob's file name in a layout).
-    pub fn hex(&self) -> &str {
-        &self.0["sha256:".len()..]
-    }
-
-    /// The algorithm part (always `sha256`).
-    pub fn algorithm(&self) -> &str {
-        "sha256"
-    }
-
+/// A descriptor may name a digest with another algorithm (the OCI spec allows `sha512:`); that
+/// is an [`Error::InvalidDigest`] naming the digest, not a silent mismatch (see
+/// [`kokumi_core::digest`] for why only sha256 is supported).
+///
+/// ```
+/// use kokumi_oci::{Digest, DigestExt};
+/// let d = Digest::of_bytes(b"");
+/// assert_eq!(Digest::from_oci(&d.to_oci()).unwrap(), d);
+/// let sha512: oci_spec::image::Digest = format!("sha512:{}", "0".repeat(128)).parse().unwrap();
+/// assert!(Digest::from_oci(&sha512).unwrap_err().to_string().contains("sha512:000"));
+/// ```
+pub trait DigestExt: Sized {
     /// Converts to the `oci-spec` digest type.
-    pub fn to_oci(&self) -> oci_spec::image::Digest {
-        // A validated sha256 digest is always accepted by oci-spec's (looser) grammar.
-        oci_spec::image::Digest::from_str(&self.0)
-            .unwrap_or_else(|_| unreachable!("validated sha256 digest rejected by oci-spec"))
+    fn to_oci(&self) -> oci_spec::image::Digest;
+    /// Converts from the `oci-spec` digest type (an error for algorithms other than sha256).
+    fn from_oci(digest: &oci_spec::image::Digest) -> Result<Self>;
+    /// The digest of a descriptor (an error for algorithms other than sha256).
+    fn of(descriptor: &Descriptor) -> Result<Self>;
+    /// The digest a finished SHA-256 hasher computed.
+    fn from_hasher(hasher: Sha256) -> Self;
+}
+
+impl DigestExt for Digest {
+    fn to_oci(&self) -> oci_spec::image::Digest {
+        // A sha256 digest: 64 lowercase hex digits, always valid in oci-spec's (looser) grammar.
+        oci_spec::image::Digest::from_str(&self.to_string())
+            .unwrap_or_else(|_| unreachable!("sha256 digest rejected by oci-spec"))
     }
 
-    /// Converts from the `oci-spec` digest type (errors for algorithms other than sha256).
-    pub fn from_oci(digest: &oci_spec::image::Digest) -> Result<Self> {
-        Self::parse(digest.as_ref())
+    fn from_oci(digest: &oci_spec::image::Digest) -> Result<Self> {
+        Ok(Self::parse(digest.as_ref())?)
     }
 
-    /// The digest of a descriptor (errors for algorithms other than sha256).
-    pub fn of(descriptor: &Descriptor) -> Result<Self> {
+    fn of(descriptor: &Descriptor) -> Result<Self> {
         Self::from_oci(descriptor.digest())
     }
-}
 
-impl fmt::Display for Digest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for Digest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for Digest {
-    type Err = Error;
-    fn from_str(s: &str) -> Result<Self> {
-        Self::parse(s)
-    }
-}
-
-impl serde::Serialize for Digest {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
-    }
-}
-
-impl<'de> serde::Deserialize<'de> for Digest {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Self::parse(&s).map_err(serde::de::Error::custom)
+    fn from_hasher(hasher: Sha256) -> Self {
+        Self::from_bytes(hasher.finalize().into())
     }
 }
 
@@ -162,7 +106,7 @@ impl Manifest {
 
     /// The digest of the bytes.
     pub fn digest(&self) -> Digest {
-        Digest::sha256(&self.bytes)
+        Digest::of_bytes(&self.bytes)
     }
 
     /// A descriptor (media type, digest, size) pointing at this manifest.
@@ -282,19 +226,13 @@ pub enum Target {
     Digest(Digest),
 }
 
-impl Target {
-    /// The text to hand to [`Store::resolve`].
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Tag(t) => t,
-            Self::Digest(d) => d.as_str(),
-        }
-    }
-}
-
 impl fmt::Display for Target {
+    /// The text to hand to [`Store::resolve`]: the tag, or the digest as `sha256:<hex>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        match self {
+            Self::Tag(t) => f.write_str(t),
+            Self::Digest(d) => d.fmt(f),
+        }
     }
 }
 
@@ -389,7 +327,7 @@ fn split_target<'a>(text: &'a str, input: &str) -> Result<(&'a str, Option<Targe
         reason,
     };
     if let Some((path, digest)) = text.rsplit_once('@') {
-        let digest = Digest::parse(digest).map_err(|e| bad(format!("digest: {e}")))?;
+        let digest = Digest::parse(digest).map_err(|e| bad(e.to_string()))?;
         // `REPO:TAG@DIGEST`: the digest decides (as docker and skopeo do); the tag must
         // still be well-formed.
         let last_slash = path.rfind('/').map_or(0, |i| i + 1);
@@ -544,9 +482,20 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Where this store lives (for messages and cross-repository mounts).
     fn location(&self) -> StoreLocation;
 
+    /// Makes the blob `digest` of the store at `from` available here without moving its bytes:
+    /// the OCI distribution cross-repository mount (`POST /v2/<name>/blobs/uploads/?mount=
+    /// <digest>&from=<repo>`) when both are repositories of one registry.
+    ///
+    /// `Ok(false)` means "not mounted, upload it": the store cannot mount (the default, e.g. an
+    /// OCI layout), `from` is elsewhere, or the registry declined (a `202` answer).
+    async fn mount_blob(&self, digest: &Digest, from: &StoreLocation) -> Result<bool> {
+        let _ = (digest, from);
+        Ok(false)
+    }
+
     /// Stores an in-memory blob and returns its descriptor-ready digest.
     async fn put_blob_bytes(&self, bytes: Vec<u8>) -> Result<Digest> {
-        let digest = Digest::sha256(&bytes);
+        let digest = Digest::of_bytes(&bytes);
         let size = bytes.len() as u64;
         self.put_blob(&digest, size, Box::pin(std::io::Cursor::new(bytes)))
             .await?;
@@ -710,17 +659,31 @@ mod tests {
     use super::*;
 
     #[test]
-    fn digest_parse() {
-        let d = Digest::sha256(b"");
+    fn digest_conversions() {
+        let d = Digest::of_bytes(b"");
         assert_eq!(
-            d.as_str(),
+            d.to_oci().to_string(),
             "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
         );
-        assert_eq!(Digest::parse(d.as_str()).unwrap(), d);
-        assert!(Digest::parse("sha512:abc").is_err());
-        assert!(Digest::parse("sha256:ABC").is_err());
-        assert!(Digest::parse(&d.as_str().to_uppercase()).is_err());
-        assert_eq!(d.to_oci().to_string(), d.as_str());
+        assert_eq!(Digest::from_oci(&d.to_oci()).unwrap(), d);
+        let descriptor = Descriptor::new(MediaType::ImageLayerGzip, 0, d.to_oci());
+        assert_eq!(Digest::of(&descriptor).unwrap(), d);
+        assert_eq!(Digest::from_hasher(Sha256::new()), d);
+        // A registry may hand us a sha512 digest (the OCI spec allows it): a clear error.
+        let sha512 = format!("sha512:{}", "ab".repeat(64));
+        let descriptor = Descriptor::new(
+            MediaType::ImageLayerGzip,
+            0,
+            oci_spec::image::Digest::from_str(&sha512).unwrap(),
+        );
+        let err = Digest::of(&descriptor).unwrap_err();
+        assert!(matches!(err, Error::InvalidDigest(_)), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "digest {sha512:?} is not a sha256 digest; kokumi supports only \"sha256:<hex>\""
+            )
+        );
     }
 
     #[test]
@@ -735,9 +698,9 @@ mod tests {
         for c in cases {
             assert_eq!(Reference::parse(c).unwrap().to_string(), c);
         }
-        let d = Digest::sha256(b"x");
+        let d = Digest::of_bytes(b"x");
         let r = Reference::parse(&format!("oci://h/r@{d}")).unwrap();
-        assert_eq!(r.target, Some(Target::Digest(d.clone())));
+        assert_eq!(r.target, Some(Target::Digest(d)));
         let r = Reference::parse(&format!("oci-layout:/p/q@{d}")).unwrap();
         assert_eq!(
             r.location,
@@ -749,7 +712,7 @@ mod tests {
         assert_eq!(r.target, None);
         // Tag and digest: the digest wins.
         let r = Reference::parse(&format!("oci://h:5000/team/r:v1@{d}")).unwrap();
-        assert_eq!(r.target, Some(Target::Digest(d.clone())));
+        assert_eq!(r.target, Some(Target::Digest(d)));
         assert_eq!(r.to_string(), format!("oci://h:5000/team/r@{d}"));
         assert!(Reference::parse(&format!("oci://h/r:-x@{d}")).is_err());
     }
@@ -769,37 +732,35 @@ mod tests {
         .iter()
         .map(|s| Reference::parse(s).unwrap_err().to_string())
         .collect();
-        insta::assert_snapshot!(errs.join("\n"), @r"
+        insta::assert_snapshot!(errs.join("\n"), @r#"
         invalid reference `http://x/y`: expected a scheme: `oci://HOST/REPO[:TAG|@DIGEST]` or `oci-layout:PATH[:TAG|@DIGEST]`
         invalid reference `oci://host`: expected `oci://HOST/REPO`: the repository is missing
         invalid reference `oci://host/Upper`: repository `Upper`: component `Upper` must start with a lowercase letter or digit
         invalid reference `oci://host:99999/r`: host `host:99999`: port `99999` is not a number from 0 to 65535
         invalid reference `oci://host/r:-bad`: tag `-bad`: a tag must start with a letter, digit or `_`
-        invalid reference `oci://host/r@sha256:123`: digest: invalid digest `sha256:123`: expected 64 hex digits
+        invalid reference `oci://host/r@sha256:123`: digest "sha256:123" has 3 hex characters, expected 64
         invalid reference `oci-layout::tag`: the layout path is empty
         invalid reference `oci://host/a//b`: repository `a//b`: empty path component
-        ");
+        "#);
     }
 
     #[tokio::test]
     async fn verifying_reader() {
         let data = b"hello".to_vec();
-        let d = Digest::sha256(&data);
-        let mut ok = VerifyingReader::new(std::io::Cursor::new(data.clone()), d.clone(), 5, "b");
+        let d = Digest::of_bytes(&data);
+        let mut ok = VerifyingReader::new(std::io::Cursor::new(data.clone()), d, 5, "b");
         let mut out = Vec::new();
         ok.read_to_end(&mut out).await.unwrap();
         assert_eq!(out, data);
 
-        let mut bad =
-            VerifyingReader::new(std::io::Cursor::new(b"hellO".to_vec()), d.clone(), 5, "b");
+        let mut bad = VerifyingReader::new(std::io::Cursor::new(b"hellO".to_vec()), d, 5, "b");
         let err = bad.read_to_end(&mut Vec::new()).await.unwrap_err();
         assert!(matches!(
             stream_error("b", err),
             Error::DigestMismatch { .. }
         ));
 
-        let mut short =
-            VerifyingReader::new(std::io::Cursor::new(b"hell".to_vec()), d.clone(), 5, "b");
+        let mut short = VerifyingReader::new(std::io::Cursor::new(b"hell".to_vec()), d, 5, "b");
         let err = short.read_to_end(&mut Vec::new()).await.unwrap_err();
         assert!(matches!(
             stream_error("b", err),

@@ -25,13 +25,13 @@ fn sample_files() -> Vec<(&'static str, Vec<u8>)> {
 fn sample_meta() -> PreparationMeta {
     let mut meta = PreparationMeta::new("shop/web");
     meta.source = Some("oci://registry.example/charts/web".into());
-    meta.revision = Some(Digest::sha256(b"chart").to_string());
+    meta.revision = Some(Digest::of_bytes(b"chart").to_string());
     meta.version = Some("1.2.3".into());
     meta.description = Some("web for the shop".into());
-    meta.parent = Some(Digest::sha256(b"parent"));
+    meta.parent = Some(Digest::of_bytes(b"parent"));
     meta.config.insert(
         "configHash".into(),
-        serde_json::json!(Digest::sha256(b"inputs").as_str()),
+        serde_json::json!(&Digest::of_bytes(b"inputs").to_string()),
     );
     meta
 }
@@ -185,7 +185,7 @@ async fn push_then_pull_through_a_layout() {
         prep.annotations["org.opencontainers.image.version"],
         "1.2.3"
     );
-    let by_digest = pull(&store, digest.as_str(), &Limits::default())
+    let by_digest = pull(&store, &digest.to_string(), &Limits::default())
         .await
         .unwrap();
     assert_eq!(by_digest, prep);
@@ -247,7 +247,10 @@ async fn pull_refuses_what_is_not_a_preparation() {
         .unwrap();
     let forged = String::from_utf8(packed.manifest.bytes.clone())
         .unwrap()
-        .replace(packed.layer.digest.as_str(), other.layer.digest.as_str())
+        .replace(
+            &packed.layer.digest.to_string(),
+            &other.layer.digest.to_string(),
+        )
         .replace(
             &format!("\"size\":{}", packed.layer.bytes.len()),
             &format!("\"size\":{}", other.layer.bytes.len()),
@@ -404,7 +407,7 @@ async fn a_tampered_layer_is_a_digest_mismatch() {
             expected, actual, ..
         } => {
             assert_eq!(expected, packed.layer.digest.to_string());
-            assert_eq!(actual, Digest::sha256(&bytes).to_string());
+            assert_eq!(actual, Digest::of_bytes(&bytes).to_string());
         }
         other => panic!("expected a digest mismatch naming both digests, got {other:?}"),
     }

@@ -310,7 +310,7 @@ async fn pull_caps_layer_count() {
     let evil_digest = store.put_blob_bytes(evil.clone()).await.unwrap();
     let manifest = String::from_utf8(packed.manifest.bytes.clone())
         .unwrap()
-        .replace(packed.layer.digest.as_str(), evil_digest.as_str())
+        .replace(&packed.layer.digest.to_string(), &evil_digest.to_string())
         .replace(
             &format!("\"size\":{}", packed.layer.bytes.len()),
             &format!("\"size\":{}", evil.len()),

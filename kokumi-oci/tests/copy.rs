@@ -4,8 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use kokumi_oci::copy::{
-    ANNOTATION_SOURCE_INDEX, CopyOptions, Progress, ProgressFn, ProgressKind, copy,
-    copy_between_registries, no_progress,
+    ANNOTATION_SOURCE_INDEX, CopyOptions, Progress, ProgressFn, ProgressKind, copy, no_progress,
 };
 use kokumi_oci::store::{Digest, Store};
 
@@ -25,7 +24,7 @@ fn recorder() -> (ProgressFn, Arc<Mutex<Vec<Progress>>>) {
 fn finished_per_digest(events: &[Progress]) -> BTreeMap<Digest, usize> {
     let mut out = BTreeMap::new();
     for e in events.iter().filter(|e| e.kind == ProgressKind::Finished) {
-        *out.entry(e.digest.clone()).or_insert(0) += 1;
+        *out.entry(e.digest).or_insert(0) += 1;
     }
     out
 }
@@ -81,13 +80,13 @@ async fn shared_layers_move_once() {
 
     let events = events.lock().unwrap().clone();
     let finished = finished_per_digest(&events);
-    assert_eq!(finished[&Digest::sha256(&shared)], 1);
-    assert_eq!(finished[&Digest::sha256(&base)], 1);
+    assert_eq!(finished[&Digest::of_bytes(&shared)], 1);
+    assert_eq!(finished[&Digest::of_bytes(&base)], 1);
     assert!(finished.values().all(|n| *n == 1), "{finished:?}");
     // Progress covers the whole blob: the last Transferring event of the big layer says 2 MiB.
     let big: Vec<&Progress> = events
         .iter()
-        .filter(|e| e.digest == Digest::sha256(&shared) && e.kind == ProgressKind::Transferring)
+        .filter(|e| e.digest == Digest::of_bytes(&shared) && e.kind == ProgressKind::Transferring)
         .collect();
     assert!(big.len() >= 2, "{big:?}");
     assert_eq!(big.last().unwrap().done, shared.len() as u64);
@@ -95,11 +94,11 @@ async fn shared_layers_move_once() {
 
     assert_eq!(
         dst.resolve("one").await.unwrap().digest().to_string(),
-        one.digest().as_str()
+        one.digest().to_string()
     );
     assert_eq!(
         dst.resolve("two").await.unwrap().digest().to_string(),
-        two.digest().as_str()
+        two.digest().to_string()
     );
 }
 
@@ -137,14 +136,14 @@ async fn index_with_children_keeps_its_digest_and_dedups_within_a_run() {
     assert_eq!(report.blobs_copied, 5, "shared layer once: {report:?}");
     assert_eq!(report.blobs_skipped, 1);
     assert_eq!(
-        finished_per_digest(&events.lock().unwrap())[&Digest::sha256(&shared)],
+        finished_per_digest(&events.lock().unwrap())[&Digest::of_bytes(&shared)],
         1
     );
     assert_eq!(
         dst.get_manifest(&index.digest()).await.unwrap().bytes,
         index.bytes
     );
-    assert!(dst.resolve(arm.digest().as_str()).await.is_ok());
+    assert!(dst.resolve(&arm.digest().to_string()).await.is_ok());
 
     // Again: everything is there, nothing moves (resumable / idempotent).
     let again = copy(&src, &dst, "v1", &CopyOptions::default(), no_progress())
@@ -181,12 +180,12 @@ async fn one_platform_records_the_source_index() {
     let value: serde_json::Value = serde_json::from_slice(&written.bytes).unwrap();
     assert_eq!(
         value["annotations"][ANNOTATION_SOURCE_INDEX],
-        index.digest().as_str()
+        index.digest().to_string()
     );
     assert_eq!(value["manifests"].as_array().unwrap().len(), 1);
-    assert_eq!(value["manifests"][0]["digest"], arm.digest().as_str());
-    assert!(dst.resolve(arm.digest().as_str()).await.is_ok());
-    assert!(dst.resolve(amd.digest().as_str()).await.is_err());
+    assert_eq!(value["manifests"][0]["digest"], arm.digest().to_string());
+    assert!(dst.resolve(&arm.digest().to_string()).await.is_ok());
+    assert!(dst.resolve(&amd.digest().to_string()).await.is_err());
 
     let missing = CopyOptions {
         platform: Some("windows/amd64".parse().unwrap()),
@@ -198,9 +197,22 @@ async fn one_platform_records_the_source_index() {
     assert!(err.to_string().contains("platform windows/amd64"), "{err}");
 }
 
+/// Bytes that went through the copy's reader, per the progress callback (the last
+/// `Transferring` report of each blob transfer).
+fn bytes_streamed(events: &[Progress]) -> u64 {
+    let mut last: BTreeMap<Digest, u64> = BTreeMap::new();
+    for e in events
+        .iter()
+        .filter(|e| e.kind == ProgressKind::Transferring)
+    {
+        last.insert(e.digest, e.done);
+    }
+    last.values().sum()
+}
+
 #[tokio::test]
 async fn same_registry_mounts_instead_of_copying() {
-    let Some(registry) = TestRegistry::start() else {
+    let (Some(registry), Some(other)) = (TestRegistry::start(), TestRegistry::start()) else {
         return;
     };
     let src = registry.store("team/a");
@@ -213,16 +225,43 @@ async fn same_registry_mounts_instead_of_copying() {
         Some("v1"),
     )
     .await;
-    let report = copy_between_registries(&src, &dst, "v1", &CopyOptions::default(), no_progress())
+    // Plain `copy` through `&dyn Store`: it notices both ends are one registry by itself.
+    let (src_dyn, dst_dyn): (&dyn Store, &dyn Store) = (&src, &dst);
+    let (progress, events) = recorder();
+    let report = copy(src_dyn, dst_dyn, "v1", &CopyOptions::default(), progress)
         .await
         .unwrap();
     assert_eq!(report.blobs_mounted, 2, "{report:?}");
-    assert_eq!(report.bytes_copied, 0);
+    assert_eq!((report.blobs_copied, report.bytes_copied), (0, 0));
+    let events = events.lock().unwrap().clone();
+    assert_eq!(bytes_streamed(&events), 0, "{events:?}");
     assert_eq!(
-        dst.get_blob_bytes(&Digest::sha256(&layer), 2 << 20)
+        events
+            .iter()
+            .filter(|e| e.kind == ProgressKind::Mounted)
+            .count(),
+        2
+    );
+    assert_eq!(
+        dst.get_blob_bytes(&Digest::of_bytes(&layer), 2 << 20)
             .await
             .unwrap(),
         layer
+    );
+    assert!(dst.resolve("v1").await.is_ok());
+
+    // The control: to another registry the same copy streams every byte.
+    let (progress, events) = recorder();
+    let far = other.store("team/b");
+    let report = copy(&src, &far, "v1", &CopyOptions::default(), progress)
+        .await
+        .unwrap();
+    assert_eq!(report.blobs_mounted, 0);
+    let config_len = config_for("m").len() as u64;
+    assert_eq!(report.bytes_copied, layer.len() as u64 + config_len);
+    assert_eq!(
+        bytes_streamed(&events.lock().unwrap()),
+        layer.len() as u64 + config_len
     );
 }
 
@@ -274,7 +313,7 @@ async fn registry_to_layout_and_back() {
     assert_eq!(down.blobs_copied, 4);
     assert_eq!(
         layout.resolve("v1").await.unwrap().digest().to_string(),
-        index.digest().as_str()
+        index.digest().to_string()
     );
 
     let dst = target.store("back");
@@ -287,7 +326,7 @@ async fn registry_to_layout_and_back() {
         index.bytes
     );
     assert_eq!(
-        dst.get_blob_bytes(&Digest::sha256(&noise(80, 700_000)), 1 << 20)
+        dst.get_blob_bytes(&Digest::of_bytes(&noise(80, 700_000)), 1 << 20)
             .await
             .unwrap(),
         noise(80, 700_000)

@@ -178,7 +178,7 @@ async fn we_pull_what_helm_pushes() {
     let resolved = store.resolve("0.4.0").await.unwrap();
     assert_eq!(resolved.digest().to_string(), helm_digest);
     let fetched = fetch(&store, "0.4.0", &Limits::default()).await.unwrap();
-    assert_eq!(fetched.digest.as_str(), helm_digest);
+    assert_eq!(fetched.digest.to_string(), helm_digest);
     let Source::HelmChart(chart) = fetched.source else {
         panic!("not a chart: {:?}", fetched.source);
     };

@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use kokumi_oci::layout::LayoutStore;
-use kokumi_oci::store::Digest;
+use kokumi_oci::store::{Digest, DigestExt};
 use kokumi_oci::{Error, Manifest, Store};
 
 /// Stores a small image (config + one layer) and returns its manifest.
@@ -92,7 +92,7 @@ async fn manifests_tags_resolve_and_delete() {
     );
     assert_eq!(store.get_manifest(&b.digest()).await.unwrap(), b);
     // By digest too.
-    let by_digest = store.resolve(b.digest().as_str()).await.unwrap();
+    let by_digest = store.resolve(&b.digest().to_string()).await.unwrap();
     assert_eq!(by_digest.digest().to_string(), b.digest().to_string());
 
     // Moving a tag replaces the entry instead of duplicating it.
@@ -104,7 +104,11 @@ async fn manifests_tags_resolve_and_delete() {
     let index = index_json(dir.path());
     let manifests = index["manifests"].as_array().unwrap();
     assert_eq!(manifests.len(), 2, "{index}");
-    assert!(manifests.iter().all(|m| m["digest"] == b.digest().as_str()));
+    assert!(
+        manifests
+            .iter()
+            .all(|m| m["digest"] == b.digest().to_string())
+    );
 
     // Putting an untagged manifest lists it once, and re-putting changes nothing.
     store.put_manifest(&a, None).await.unwrap();
@@ -132,7 +136,7 @@ async fn blobs_are_verified_on_write_and_read() {
     let dir = tempfile::tempdir().unwrap();
     let store = LayoutStore::create(dir.path()).await.unwrap();
     let data = b"the real content".to_vec();
-    let digest = Digest::sha256(&data);
+    let digest = Digest::of_bytes(&data);
 
     // A lying writer: wrong bytes for the digest. Nothing is stored, no temp file left.
     let err = store
@@ -189,11 +193,11 @@ async fn blobs_are_verified_on_write_and_read() {
             expected, actual, ..
         } => {
             assert_eq!(expected, digest.to_string());
-            assert_eq!(actual, Digest::sha256(b"the real c0ntent").to_string());
+            assert_eq!(actual, Digest::of_bytes(b"the real c0ntent").to_string());
         }
         other => panic!("expected a digest mismatch, got {other}"),
     }
-    let missing = Digest::sha256(b"missing");
+    let missing = Digest::of_bytes(b"missing");
     assert!(matches!(
         store.get_blob(&missing).await,
         Err(Error::NotFound { .. })
@@ -276,7 +280,7 @@ async fn referrers_are_found_by_subject() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|m| m["digest"] == sig.digest().as_str())
+        .find(|m| m["digest"] == sig.digest().to_string())
         .unwrap();
     assert_eq!(entry["artifactType"], "application/vnd.example.signature");
     assert_eq!(entry["annotations"]["note"], "sig");
@@ -441,7 +445,7 @@ async fn skopeo_reads_ours_and_we_read_skopeos() {
     assert_eq!(store.list_tags().await.unwrap(), ["v1", "v2", "v3"]);
     let raw = run(&["inspect", "--raw", &format!("oci:{}:v3", ours.display())]);
     assert_eq!(
-        Digest::sha256(&raw).to_string(),
+        Digest::of_bytes(&raw).to_string(),
         store.resolve("v3").await.unwrap().digest().to_string()
     );
 }

@@ -19,7 +19,7 @@ async fn push_pull_resolve_tags_delete() {
 
     let layer = noise(1, 3 * 1024 * 1024 + 17);
     let config = config_for("app");
-    let layer_digest = Digest::sha256(&layer);
+    let layer_digest = Digest::of_bytes(&layer);
     assert!(!store.has_blob(&layer_digest).await.unwrap());
     let manifest = push_image(&store, &config, std::slice::from_ref(&layer), Some("v1")).await;
     assert!(store.has_blob(&layer_digest).await.unwrap());
@@ -32,9 +32,9 @@ async fn push_pull_resolve_tags_delete() {
 
     // Resolve by tag and by digest: the same descriptor.
     let by_tag = store.resolve("v1").await.unwrap();
-    let by_digest = store.resolve(manifest.digest().as_str()).await.unwrap();
+    let by_digest = store.resolve(&manifest.digest().to_string()).await.unwrap();
     assert_eq!(by_tag, by_digest);
-    assert_eq!(by_tag.digest().to_string(), manifest.digest().as_str());
+    assert_eq!(by_tag.digest().to_string(), manifest.digest().to_string());
     assert_eq!(by_tag.size(), manifest.bytes.len() as u64);
     assert_eq!(by_tag.media_type().to_string(), media_types::OCI_MANIFEST);
 
@@ -81,14 +81,21 @@ async fn empty_blob_and_other_repository_share_the_connection() {
     let other = store.repository("b/c").unwrap();
     assert!(!other.has_blob(&empty).await.unwrap());
     // Cross-repository mount.
-    assert!(other.mount_blob(&empty, "a").await.unwrap());
+    assert!(other.mount_blob(&empty, &store.location()).await.unwrap());
     assert!(other.has_blob(&empty).await.unwrap());
     assert!(
         !other
-            .mount_blob(&Digest::sha256(b"absent"), "a")
+            .mount_blob_from(&Digest::of_bytes(b"absent"), "a")
             .await
             .unwrap()
     );
+    // Not the same registry, or the same repository: nothing to mount from.
+    let elsewhere = kokumi_oci::StoreLocation::Registry {
+        host: "other.example:5000".into(),
+        repository: "a".into(),
+    };
+    assert!(!other.mount_blob(&empty, &elsewhere).await.unwrap());
+    assert!(!store.mount_blob(&empty, &store.location()).await.unwrap());
 }
 
 #[tokio::test]
@@ -98,7 +105,7 @@ async fn put_blob_refuses_lying_data() {
     };
     let store = registry.store("a");
     let data = noise(2, 1000);
-    let claimed = Digest::sha256(b"something else");
+    let claimed = Digest::of_bytes(b"something else");
     let err = store
         .put_blob(&claimed, 1000, Box::pin(std::io::Cursor::new(data.clone())))
         .await
@@ -107,7 +114,7 @@ async fn put_blob_refuses_lying_data() {
     assert!(!store.has_blob(&claimed).await.unwrap());
     let err = store
         .put_blob(
-            &Digest::sha256(&data),
+            &Digest::of_bytes(&data),
             999,
             Box::pin(std::io::Cursor::new(data)),
         )
@@ -125,7 +132,7 @@ async fn basic_auth_with_htpasswd() {
     let manifest = push_image(&store, &config_for("s"), &[noise(3, 5000)], Some("v1")).await;
     assert_eq!(
         store.resolve("v1").await.unwrap().digest().to_string(),
-        manifest.digest().as_str()
+        manifest.digest().to_string()
     );
 
     let anonymous =
@@ -191,7 +198,7 @@ async fn tls_verification_is_skipped_only_when_asked() {
     let manifest = push_image(&insecure, &config_for("tls"), &[noise(9, 100)], Some("v1")).await;
     assert_eq!(
         insecure.resolve("v1").await.unwrap().digest().to_string(),
-        manifest.digest().as_str()
+        manifest.digest().to_string()
     );
     // Another host in the same set stays verified.
     let other = registries.store("127.0.0.2:1", "t").unwrap();

@@ -12,7 +12,7 @@ use kokumi_oci::artifact::{PreparationMeta, pack};
 use kokumi_oci::extract::Limits;
 use kokumi_oci::layout::LayoutStore;
 use kokumi_oci::source::{HelmPushOptions, Source, fetch, helm_chart_artifact, push_helm_chart};
-use kokumi_oci::{Error, Manifest, Store};
+use kokumi_oci::{DigestExt, Error, Manifest, Store};
 
 const CHART_YAML: &str = "apiVersion: v2\nname: mychart\nversion: 0.1.0\nappVersion: 1.16\ndescription: A <small> chart & more\nhome: https://example.com/mychart\nsources:\n  - https://example.com/src\nmaintainers:\n  - name: Ann\n    email: ann@example.com\n  - name: Bob\nkeywords: [demo]\nannotations:\n  example.com/team: web\n  org.opencontainers.image.title: not-the-name\ntype: application\n";
 const VALUES_YAML: &str = "greeting: hello\n";

@@ -155,7 +155,7 @@ async fn order_to_application_on_a_real_cluster() {
         Duration::from_secs(60),
         || async {
             let app = apps.get_opt(&format!("{ns}-web")).await.ok()??;
-            (app.data["spec"]["source"]["targetRevision"] == digest.as_str()).then_some(())
+            (app.data["spec"]["source"]["targetRevision"] == digest).then_some(())
         },
     )
     .await;

@@ -47,14 +47,6 @@ pub struct Packed {
     pub artifact: PackedArtifact,
 }
 
-fn core_digest(digest: &kokumi_oci::Digest) -> Result<Digest, BoxError> {
-    Ok(digest.as_str().parse()?)
-}
-
-fn oci_digest(digest: &Digest) -> Result<kokumi_oci::Digest, BoxError> {
-    Ok(kokumi_oci::Digest::parse(&digest.to_string())?)
-}
-
 /// Packs `files` (path → bytes) reproducibly.
 pub fn pack(files: &BTreeMap<String, Vec<u8>>, meta: &ArtifactMeta) -> Result<Packed, BoxError> {
     let mut oci_meta = PreparationMeta::new(meta.order.clone());
@@ -62,7 +54,7 @@ pub fn pack(files: &BTreeMap<String, Vec<u8>>, meta: &ArtifactMeta) -> Result<Pa
     oci_meta.revision = Some(meta.source_digest.to_string());
     oci_meta.version = Some(meta.version.clone()).filter(|v| !v.is_empty());
     oci_meta.description = meta.description.clone();
-    oci_meta.parent = meta.parent.as_ref().map(oci_digest).transpose()?;
+    oci_meta.parent = meta.parent;
     oci_meta
         .config
         .insert("configHash".into(), json!(meta.config_hash.to_string()));
@@ -75,7 +67,7 @@ pub fn pack(files: &BTreeMap<String, Vec<u8>>, meta: &ArtifactMeta) -> Result<Pa
         .collect();
     let artifact = kokumi_oci::artifact::pack(&list, &oci_meta)?;
     Ok(Packed {
-        digest: core_digest(&artifact.digest())?,
+        digest: artifact.digest(),
         artifact,
     })
 }
@@ -83,7 +75,7 @@ pub fn pack(files: &BTreeMap<String, Vec<u8>>, meta: &ArtifactMeta) -> Result<Pa
 /// Pushes blobs then the manifest, tagged `tag`. Blobs already present are not sent again.
 pub async fn push(store: &dyn Store, packed: &Packed, tag: &str) -> Result<(), BoxError> {
     let pushed = packed.artifact.push(store, Some(tag)).await?;
-    if pushed.as_str() != packed.digest.to_string() {
+    if pushed != packed.digest {
         return Err(format!(
             "the store recorded manifest {pushed}, expected {}",
             packed.digest

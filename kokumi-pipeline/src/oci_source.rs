@@ -24,7 +24,7 @@ pub(crate) async fn fetch(
     reference: &str,
 ) -> Result<(Digest, SourceContent), BoxError> {
     let fetched = kokumi_oci::source::fetch(store, reference, &Limits::default()).await?;
-    let digest: Digest = fetched.digest.as_str().parse()?;
+    let digest: Digest = fetched.digest;
     let content = match fetched.source {
         Source::HelmChart(chart) => SourceContent::Chart(ChartInput::Archive(chart.archive)),
         Source::Bundle(files) => {

@@ -95,7 +95,7 @@ impl SourceLocation {
             let reference =
                 kokumi_oci::Reference::parse(oci).map_err(|e| invalid(e.to_string()))?;
             let reference_text = match &reference.target {
-                Some(target) => target.as_str().to_owned(),
+                Some(target) => target.to_string(),
                 None if version.is_empty() => {
                     return Err(invalid("no tag: set spec.source.version".into()));
                 }
@@ -113,7 +113,7 @@ impl SourceLocation {
                 return Err(invalid("expected oci-layout:PATH[:TAG]".into()));
             };
             let reference_text = match &reference.target {
-                Some(target) => target.as_str().to_owned(),
+                Some(target) => target.to_string(),
                 None if version.is_empty() => {
                     return Err(invalid("no tag: set spec.source.version".into()));
                 }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::capabilities::Capabilities;
-use crate::chart::Chart;
+use crate::chart::{Chart, MetadataExt as _};
 use crate::error::{Error, Result};
 use crate::objects::Files;
 use crate::output::{self, Hook, Manifest, PrintOptions};
@@ -287,7 +287,7 @@ fn collect_templates(
 
 /// Values as JSON for schema validation (integral floats as integers, like Go's decoder sees
 /// them through `float64`, which JSON Schema's `integer` accepts).
-fn to_json(v: &Value) -> serde_json::Value {
+pub(crate) fn to_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Nil => serde_json::Value::Null,
         Value::Bool(b) => serde_json::Value::Bool(*b),

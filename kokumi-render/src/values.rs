@@ -416,14 +416,14 @@ fn process_import_values(c: &mut Chart, w: &mut Warnings) -> Result<()> {
     for r in c.metadata.dependencies.iter_mut() {
         let mut out = Vec::new();
         for riv in &r.import_values {
-            match riv {
+            match Value::from_json(riv) {
                 Value::Map(iv) => {
                     let child = iv.get("child").cloned().unwrap_or(Value::Nil).to_string();
                     let parent = iv.get("parent").cloned().unwrap_or(Value::Nil).to_string();
                     let mut norm = Map::new();
                     norm.insert("child".into(), Value::string(child.as_str()));
                     norm.insert("parent".into(), Value::string(parent.as_str()));
-                    out.push(Value::map(norm));
+                    out.push(crate::render::to_json(&Value::map(norm)));
                     if let Some(vv) = table(&cvals, &format!("{}.{child}", r.name)) {
                         merge_tables(&mut b, path_to_map(&parent, vv.clone()), w);
                     }
@@ -433,7 +433,7 @@ fn process_import_values(c: &mut Chart, w: &mut Warnings) -> Result<()> {
                     let mut norm = Map::new();
                     norm.insert("child".into(), Value::string(child.as_str()));
                     norm.insert("parent".into(), Value::string("."));
-                    out.push(Value::map(norm));
+                    out.push(crate::render::to_json(&Value::map(norm)));
                     if let Some(vm) = table(&cvals, &format!("{}.{child}", r.name)) {
                         merge_tables(&mut b, vm.clone(), w);
                     }

@@ -25,7 +25,7 @@ pub fn image_manifest(config: &[u8], layers: &[Vec<u8>]) -> Manifest {
         .map(|l| {
             serde_json::json!({
                 "mediaType": media_types::OCI_LAYER_TAR_GZIP,
-                "digest": Digest::sha256(l).to_string(),
+                "digest": Digest::of_bytes(l).to_string(),
                 "size": l.len(),
             })
         })
@@ -35,7 +35,7 @@ pub fn image_manifest(config: &[u8], layers: &[Vec<u8>]) -> Manifest {
         "mediaType": media_types::OCI_MANIFEST,
         "config": {
             "mediaType": media_types::OCI_CONFIG,
-            "digest": Digest::sha256(config).to_string(),
+            "digest": Digest::of_bytes(config).to_string(),
             "size": config.len(),
         },
         "layers": layer_descriptors,

@@ -9,7 +9,7 @@ use std::io::Read;
 use std::path::Path;
 
 use super::ignore::Rules;
-use super::{Chart, ChartFile, Metadata, decode_metadata};
+use super::{Chart, ChartFile, Metadata, MetadataExt as _, decode_metadata};
 use crate::error::{Error, Result};
 use crate::value::{Map, Value};
 use crate::yaml::parse;

@@ -37,75 +37,17 @@ impl ChartFile {
     }
 }
 
-/// A maintainer entry of `Chart.yaml`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Maintainer {
-    /// `name`.
-    pub name: String,
-    /// `email`.
-    pub email: String,
-    /// `url`.
-    pub url: String,
-}
+/// `Chart.yaml` (with `requirements.yaml` for v1 charts) is kokumi-core's model, shared with
+/// kokumi-oci; [`MetadataExt`] adds Helm's validation and `.Chart`.
+pub use kokumi_core::chart::{ChartMetadata as Metadata, Dependency, Maintainer};
 
-/// A `dependencies:` entry of `Chart.yaml` (or `requirements.yaml` for apiVersion v1).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Dependency {
-    /// The subchart's name (replaced by `alias` once dependencies are processed).
-    pub name: String,
-    /// The version constraint the vendored chart must satisfy.
-    pub version: String,
-    /// Where the chart comes from (not used for rendering).
-    pub repository: String,
-    /// Comma-separated values paths; the first one that resolves to a bool decides.
-    pub condition: String,
-    /// Tags: the chart is disabled when its tags are all false in `.Values.tags`.
-    pub tags: Vec<String>,
-    /// Whether the dependency is enabled (set while processing).
-    pub enabled: bool,
-    /// `import-values` entries (strings or `{child, parent}` maps).
-    pub import_values: Vec<Value>,
-    /// A new name for the subchart.
-    pub alias: String,
-}
-
-/// `Chart.yaml`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Metadata {
-    /// `name`.
-    pub name: String,
-    /// `home`.
-    pub home: String,
-    /// `sources`.
-    pub sources: Vec<String>,
-    /// `version` (a semantic version).
-    pub version: String,
-    /// `description`.
-    pub description: String,
-    /// `keywords`.
-    pub keywords: Vec<String>,
-    /// `maintainers`.
-    pub maintainers: Vec<Maintainer>,
-    /// `icon`.
-    pub icon: String,
-    /// `apiVersion` (`v1` or `v2`).
-    pub api_version: String,
-    /// `condition` (deprecated, kept for `.Chart`).
-    pub condition: String,
-    /// `tags` (deprecated, kept for `.Chart`).
-    pub tags: String,
-    /// `appVersion`.
-    pub app_version: String,
-    /// `deprecated`.
-    pub deprecated: bool,
-    /// `annotations`.
-    pub annotations: Option<std::collections::BTreeMap<String, String>>,
-    /// `kubeVersion`: a constraint on the Kubernetes version.
-    pub kube_version: String,
-    /// `dependencies`.
-    pub dependencies: Vec<Dependency>,
-    /// `type`: `application` (default) or `library`.
-    pub chart_type: String,
+/// Helm's methods on `chart.Metadata`.
+pub trait MetadataExt {
+    /// Helm's `Metadata.Validate`: sanitises the text fields, then checks apiVersion, name,
+    /// version, type and the dependencies' names and aliases.
+    fn validate(&mut self) -> Result<()>;
+    /// `.Chart` as templates see it: helm's `MetadataAsMap` (Go field names as keys).
+    fn to_value(&self, is_root: bool) -> Value;
 }
 
 /// A loaded chart.
@@ -331,7 +273,7 @@ fn decode_metadata(doc: &Value, md: &mut Metadata) -> std::result::Result<(), St
                 let m = as_object(item, "Metadata.dependencies", "v2.Dependency")?;
                 let import_values = match field(m, "import-values") {
                     None | Some(Value::Nil) => Vec::new(),
-                    Some(Value::List(l)) => l.to_vec(),
+                    Some(Value::List(l)) => l.iter().map(crate::render::to_json).collect(),
                     Some(other) => {
                         return Err(unmarshal_err(
                             other,
@@ -380,8 +322,7 @@ fn sanitize(s: &mut String) {
     }
 }
 
-impl Metadata {
-    /// Helm's `Metadata.Validate`.
+impl MetadataExt for Metadata {
     fn validate(&mut self) -> Result<()> {
         let v = |m: &str| Err(Error::Load(format!("validation: {m}")));
         for s in [
@@ -453,8 +394,7 @@ impl Metadata {
         Ok(())
     }
 
-    /// `.Chart` as templates see it: helm's `MetadataAsMap` (Go field names as keys).
-    pub fn to_value(&self, is_root: bool) -> Value {
+    fn to_value(&self, is_root: bool) -> Value {
         let s = |x: &str| Value::string(x);
         let strs = |xs: &[String]| Value::list(xs.iter().map(|x| s(x)).collect());
         let mut m = Map::new();
@@ -506,7 +446,10 @@ impl Metadata {
                         mm.insert("Condition".into(), s(&d.condition));
                         mm.insert("Tags".into(), strs(&d.tags));
                         mm.insert("Enabled".into(), Value::Bool(d.enabled));
-                        mm.insert("ImportValues".into(), Value::list(d.import_values.clone()));
+                        mm.insert(
+                            "ImportValues".into(),
+                            Value::list(d.import_values.iter().map(Value::from_json).collect()),
+                        );
                         mm.insert("Alias".into(), s(&d.alias));
                         Value::map(mm)
                     })
