@@ -156,7 +156,10 @@ fn is_printable(c: char) -> bool {
         || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
 }
 
-fn analyze(value: &str) -> Analysis {
+/// go-yaml's `analyze_scalar`. With `v3`, a tab is not a special character (it only rules
+/// out plain and single-quoted styles, so a multi-line string with tabs stays a literal block),
+/// as go-yaml v3 has it; v2 escapes tabs in double quotes.
+fn analyze(value: &str, v3: bool) -> Analysis {
     if value.is_empty() {
         return Analysis {
             multiline: false,
@@ -174,6 +177,7 @@ fn analyze(value: &str) -> Analysis {
     let mut trailing_break = false;
     let mut break_space = false;
     let mut space_break = false;
+    let mut tab_characters = false;
     let mut previous_space = false;
     let mut previous_break = false;
 
@@ -201,7 +205,9 @@ fn analyze(value: &str) -> Analysis {
                 _ => {}
             }
         }
-        if !is_printable(c) {
+        if v3 && c == '\t' {
+            tab_characters = true;
+        } else if !is_printable(c) {
             special_characters = true;
         }
         if c == ' ' {
@@ -251,9 +257,11 @@ fn analyze(value: &str) -> Analysis {
         a.block_plain_allowed = false;
         a.single_quoted_allowed = false;
     }
-    if space_break || special_characters {
+    if space_break || tab_characters || special_characters {
         a.block_plain_allowed = false;
         a.single_quoted_allowed = false;
+    }
+    if space_break || special_characters {
         a.block_allowed = false;
     }
     if line_breaks {
@@ -808,7 +816,7 @@ impl Emitter {
                 for k in keys {
                     let val = lookup_value(k);
                     self.write_indent();
-                    let a = analyze(k);
+                    let a = analyze(k, self.pretty);
                     let simple = !a.multiline && k.len() <= 128;
                     if simple {
                         self.scalar_analyzed(k, string_style(k), Ctx::SIMPLE_KEY, &a);
@@ -837,7 +845,7 @@ impl Emitter {
     }
 
     fn scalar(&mut self, s: &str, style: Style, ctx: Ctx) -> Result<(), EmitError> {
-        let a = analyze(s);
+        let a = analyze(s, self.pretty);
         self.scalar_analyzed(s, style, ctx, &a);
         Ok(())
     }
