@@ -41,6 +41,7 @@ pub mod gofmt;
 pub mod objects;
 pub mod output;
 pub mod render;
+mod schema_report;
 pub mod strvals;
 pub mod template;
 pub mod value;

@@ -75,6 +75,67 @@ impl fmt::Display for YamlError {
 
 impl std::error::Error for YamlError {}
 
+/// A saphyr error as go-yaml v2 words it. go-yaml prints only the problem (not libyaml's
+/// "while parsing ..." / "while scanning ..." context), and the line of a *parser* error as its
+/// 0-based mark (so one less than the 1-based line, and no line at all on the first), while a
+/// scanner error's line is 1-based and that of the problem, not of the context. saphyr reports
+/// both kinds alike; its parser's messages are told apart by text.
+fn go_error(text: &str, mark: &saphyr_parser::Marker, info: &str) -> YamlError {
+    const PARSER: &[(&str, &str)] = &[
+        (
+            "while parsing a node, did not find expected node content",
+            "did not find expected node content",
+        ),
+        (
+            "while parsing a block mapping, did not find expected key",
+            "did not find expected key",
+        ),
+        (
+            "while parsing a flow mapping, did not find expected ',' or '}'",
+            "did not find expected ',' or '}'",
+        ),
+        (
+            "while parsing a flow sequence, expected ',' or ']'",
+            "did not find expected ',' or ']'",
+        ),
+        (
+            "while parsing a block collection, did not find expected '-' indicator",
+            "did not find expected '-' indicator",
+        ),
+        (
+            "did not find expected <document start>",
+            "did not find expected <document start>",
+        ),
+    ];
+    if let Some((_, go)) = PARSER.iter().find(|(ours, _)| *ours == info) {
+        return YamlError::yaml(mark.line().saturating_sub(1), *go);
+    }
+    if info == "while parsing node, found unknown anchor" {
+        // go-yaml names the alias and gives no line.
+        let name: String = text
+            .chars()
+            .skip(mark.index())
+            .skip_while(|c| *c == '*')
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+            .collect();
+        return YamlError::yaml(0, format!("unknown anchor '{name}' referenced"));
+    }
+    let problem = match info.strip_prefix("while scanning ") {
+        Some(rest) => rest.split_once(", ").map_or(rest, |(_, p)| p),
+        None => info,
+    };
+    match problem {
+        // The problem is at the end of the text.
+        "found unexpected end of stream" => {
+            YamlError::yaml(text.matches('\n').count() + 1, problem)
+        }
+        "tabs disallowed within this context (block indentation)" => {
+            YamlError::yaml(mark.line(), "found character that cannot start any token")
+        }
+        _ => YamlError::yaml(mark.line(), problem),
+    }
+}
+
 /// Parses the first YAML document of `text` the way `sigs.k8s.io/yaml.Unmarshal` into an
 /// `interface{}` does. An empty document (or one holding only comments) gives [`Value::Nil`].
 ///
@@ -376,7 +437,7 @@ impl<'a> Builder<'a> {
         let mut stack: Vec<Frame> = Vec::new();
         let mut current: Option<Value> = None;
         while let Some(next) = parser.next_event() {
-            let (event, span) = next.map_err(|e| YamlError::yaml(e.marker().line(), e.info()))?;
+            let (event, span) = next.map_err(|e| go_error(self.text, e.marker(), e.info()))?;
             let line = line_of(&span);
             // A finished node (scalar, alias, or closed collection) to hand to its parent.
             let finished: Option<(Value, Option<Scalar>)> = match event {
