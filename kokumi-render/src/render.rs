@@ -318,7 +318,7 @@ fn validate_schemas(chart: &Chart, values: &Map, report: &mut String) {
         match serde_json::from_slice::<serde_json::Value>(schema) {
             // Go's decoder words a truncated document `unexpected EOF`.
             Err(e) if e.classify() == serde_json::error::Category::Eof => {
-                errs.push_str("unexpected EOF\n")
+                errs.push_str("unexpected EOF\n");
             }
             Err(e) => errs.push_str(&format!("invalid values.schema.json: {e}\n")),
             Ok(schema) => match jsonschema::validator_for(&schema) {

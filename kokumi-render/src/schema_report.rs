@@ -283,10 +283,10 @@ fn leaf_node(at: &[String], message: String) -> Node {
 
 /// One subschema's failures as one node: itself if single, else `validation failed`.
 fn collapse(mut nodes: Vec<Node>, at: &[String]) -> Node {
-    if nodes.len() == 1 {
-        if let Some(n) = nodes.pop() {
-            return n;
-        }
+    if nodes.len() == 1
+        && let Some(n) = nodes.pop()
+    {
+        return n;
     }
     Node::Group {
         at: at.to_vec(),
