@@ -288,6 +288,18 @@ const CASES: &[Case] = &[
         "cannot load values.yaml: cannot unmarshal yaml document: error converting YAML to JSON: yaml: line 1: did not find expected key",
     ),
     case(
+        "values-alias-bomb",
+        &[
+            (
+                "values.yaml",
+                "a: &a [1,2,3,4,5,6,7,8,9]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]",
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "cannot load values.yaml: cannot unmarshal yaml document: error converting YAML to JSON: yaml: document contains excessive aliasing",
+    ),
+    case(
         "bad-chart-yaml",
         &[("Chart.yaml", "apiVersion: v2\nname: [\n"), (T, "a: 1")],
         "",

@@ -124,3 +124,99 @@ fn well_formed_soup_actually_executes() {
         .unwrap();
     assert_eq!(set.render("t", &Value::Nil).unwrap(), "[1][2]");
 }
+
+/// Inputs that once ran out of memory, hung or aborted (found by probing the fuzz targets'
+/// property with known-expensive shapes), each run under the fuzz targets' limits: every one
+/// must end quickly with an error naming the limit it hit.
+#[test]
+fn fuzz_findings_end_with_an_error() {
+    let limits = Limits::default()
+        .with_max_steps(200_000)
+        .with_max_output(1 << 20)
+        .with_max_depth(500);
+    let cases: &[(&str, &str)] = &[
+        // `indent` of a huge count tried to allocate it (capacity overflow abort).
+        (
+            r#"{{ indent 999999999999 "x" }}"#,
+            "indent: output of 1 lines indented by 999999999999 exceeds",
+        ),
+        (
+            r#"{{ nindent 99999999999 "a\nb" }}"#,
+            "nindent: output of 2 lines",
+        ),
+        // A list rebuilt on every iteration: quadratic work that no step counted.
+        (
+            "{{ $l := list }}{{ range until 100000 }}{{ $l = append $l . }}{{ end }}",
+            "execution budget exceeded",
+        ),
+        // A string doubled forty times: 1 TiB.
+        (
+            r#"{{ $s := "x" }}{{ range until 40 }}{{ $s = print $s $s }}{{ end }}{{ len $s }}"#,
+            "output limit exceeded: a value of more than 1048576 bytes",
+        ),
+        // Maps and lists that share themselves: tiny to build, 2^60 nodes to print.
+        (
+            r#"{{ $d := dict }}{{ range until 60 }}{{ $d = dict "a" $d "b" $d }}{{ end }}{{ toJson $d | len }}"#,
+            "error calling toJson: output limit exceeded: the value expands to more than",
+        ),
+        (
+            "{{ $d := list 1 }}{{ range until 60 }}{{ $d = list $d $d }}{{ end }}{{ toYaml $d | len }}",
+            "error calling toYaml: output limit exceeded",
+        ),
+        (
+            r#"{{ $d := list 1 }}{{ range until 40 }}{{ $d = list $d $d }}{{ end }}{{ printf "%v" $d | len }}"#,
+            "error calling printf: output limit exceeded",
+        ),
+        (
+            "{{ $d := list 1 }}{{ range until 40 }}{{ $d = list $d $d }}{{ end }}{{ $d }}",
+            "error calling print: output limit exceeded",
+        ),
+        (
+            "{{ $d := list 1 }}{{ range until 40 }}{{ $d = list $d $d }}{{ end }}{{ deepCopy $d | len }}",
+            "error calling deepCopy: output limit exceeded",
+        ),
+    ];
+    for (text, want) in cases {
+        let mut set = TemplateSet::with_limits(limits);
+        set.add("c/templates/t.yaml", text).expect("parses");
+        let start = std::time::Instant::now();
+        let got = set.render("c/templates/t.yaml", &Value::Nil);
+        let took = start.elapsed();
+        match got {
+            Ok(out) => panic!("{text}: rendered {} bytes, want an error", out.len()),
+            Err(e) => {
+                let msg = e.to_string();
+                assert!(
+                    msg.contains(want),
+                    "{text}:\n{msg}\nwant it to contain {want:?}"
+                );
+            }
+        }
+        assert!(took.as_secs() < 20, "{text}: took {took:?}");
+    }
+}
+
+/// go-yaml's alias-bomb guard, worded as helm's `fromYaml` reports it (checked against helm
+/// 4.3.1; the values-file case is in `helm_errors`).
+#[test]
+fn yaml_alias_bombs_are_refused_like_go_yaml() {
+    let mut bomb = String::from("a: &a [1,2,3,4,5,6,7,8,9]");
+    let mut prev = 'a';
+    for n in ['b', 'c', 'd', 'e', 'f', 'g', 'h'] {
+        bomb.push_str(&format!(
+            "\n{n}: &{n} [{}]",
+            vec![format!("*{prev}"); 9].join(",")
+        ));
+        prev = n;
+    }
+    let mut set = TemplateSet::new();
+    set.add("t", "{{ (fromYaml .).Error }}").expect("parses");
+    assert_eq!(
+        set.render("t", &Value::from(bomb.as_str()))
+            .expect("renders"),
+        "error converting YAML to JSON: yaml: document contains excessive aliasing"
+    );
+    // Moderate aliasing is fine.
+    let ok = "a: &a [1, 2]\nb: [*a, *a, *a]\n";
+    assert_eq!(set.render("t", &Value::from(ok)).expect("renders"), "");
+}

@@ -416,6 +416,13 @@ struct Builder<'a> {
     text: &'a str,
     first_only: bool,
     anchors: BTreeMap<usize, Value>,
+    /// go-yaml's alias-bomb guard: nodes decoded so far (aliases expanded), how many of them
+    /// came from alias expansion, each anchor's expanded node count, and the open collections'
+    /// node counts.
+    decoded: u64,
+    aliased: u64,
+    sizes: BTreeMap<usize, u64>,
+    counts: Vec<u64>,
 }
 
 fn line_of(span: &Span) -> usize {
@@ -428,7 +435,36 @@ impl<'a> Builder<'a> {
             text,
             first_only,
             anchors: BTreeMap::new(),
+            decoded: 0,
+            aliased: 0,
+            sizes: BTreeMap::new(),
+            counts: Vec::new(),
         }
+    }
+
+    /// Counts `nodes` decoded nodes, `aliased` of them through an alias, and fails like
+    /// go-yaml v2 when aliases make up too much of a document ("billion laughs").
+    fn count(&mut self, nodes: u64, aliased: u64) -> Result<(), YamlError> {
+        self.decoded = self.decoded.saturating_add(nodes);
+        self.aliased = self.aliased.saturating_add(aliased);
+        if let Some(c) = self.counts.last_mut() {
+            *c = c.saturating_add(nodes);
+        }
+        // go-yaml's allowedAliasRatio: 99% up to 400,000 decodes, 10% from 4,000,000, linear
+        // in between.
+        let (low, high) = (400_000.0, 4_000_000.0);
+        let d = self.decoded as f64;
+        let allowed = if d <= low {
+            0.99
+        } else if d >= high {
+            0.10
+        } else {
+            0.99 - 0.89 * ((d - low) / (high - low))
+        };
+        if self.aliased > 100 && self.decoded > 1000 && self.aliased as f64 / d > allowed {
+            return Err(YamlError::yaml(0, "document contains excessive aliasing"));
+        }
+        Ok(())
     }
 
     fn run(mut self) -> Result<Vec<Value>, YamlError> {
@@ -445,6 +481,8 @@ impl<'a> Builder<'a> {
                 Event::StreamEnd => break,
                 Event::DocumentStart(_) => {
                     current = None;
+                    self.decoded = 0;
+                    self.aliased = 0;
                     None
                 }
                 Event::DocumentEnd => {
@@ -461,6 +499,8 @@ impl<'a> Builder<'a> {
                         .get(&id)
                         .cloned()
                         .ok_or_else(|| YamlError::yaml(line, "unknown anchor referenced"))?;
+                    let size = self.sizes.get(&id).copied().unwrap_or(1);
+                    self.count(1 + size, size)?;
                     Some((v, None))
                 }
                 Event::Scalar(text, style, anchor, tag) => {
@@ -473,6 +513,13 @@ impl<'a> Builder<'a> {
                         }
                     });
                     let s = resolve(&text, style, tag_norm.as_deref());
+                    // A merge key is not decoded itself.
+                    if !matches!(s, Scalar::Merge) {
+                        self.count(1, 0)?;
+                    }
+                    if anchor > 0 {
+                        self.sizes.insert(anchor, 1);
+                    }
                     let v = if matches!(s, Scalar::Merge) {
                         Value::string("<<")
                     } else if stack
@@ -495,6 +542,8 @@ impl<'a> Builder<'a> {
                     Some((v, Some(s)))
                 }
                 Event::SequenceStart(anchor, _) => {
+                    self.decoded = self.decoded.saturating_add(1);
+                    self.counts.push(1);
                     stack.push(Frame::Seq {
                         items: Vec::new(),
                         anchor,
@@ -502,6 +551,8 @@ impl<'a> Builder<'a> {
                     None
                 }
                 Event::MappingStart(anchor, _) => {
+                    self.decoded = self.decoded.saturating_add(1);
+                    self.counts.push(1);
                     stack.push(Frame::Map {
                         map: Map::new(),
                         anchor,
@@ -511,16 +562,17 @@ impl<'a> Builder<'a> {
                     None
                 }
                 Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                    Some(Frame::Seq { items, anchor }) => {
-                        let v = Value::list(items);
-                        if anchor > 0 {
-                            self.anchors.insert(anchor, v.clone());
+                    Some(frame) => {
+                        let size = self.counts.pop().unwrap_or(1);
+                        if let Some(c) = self.counts.last_mut() {
+                            *c = c.saturating_add(size);
                         }
-                        Some((v, None))
-                    }
-                    Some(Frame::Map { map, anchor, .. }) => {
-                        let v = Value::map(map);
+                        let (v, anchor) = match frame {
+                            Frame::Seq { items, anchor } => (Value::list(items), anchor),
+                            Frame::Map { map, anchor, .. } => (Value::map(map), anchor),
+                        };
                         if anchor > 0 {
+                            self.sizes.insert(anchor, size);
                             self.anchors.insert(anchor, v.clone());
                         }
                         Some((v, None))
