@@ -64,7 +64,8 @@ pub fn to_yaml(v: &Value) -> Result<String, EmitError> {
 
 /// Helm's `toYamlPretty` (go-yaml v3's encoder with a 2-space indent, no JSON round trip):
 /// lists are indented under their key, long lines are not folded, floats print in Go's `%g`
-/// form (`1e+06`), NaN and infinities as `.nan`/`.inf`.
+/// form (`1e+06`), NaN and infinities as `.nan`/`.inf`, multi-line strings with tabs stay
+/// literal blocks, and bytes (`.Files.GetBytes`) are a sequence of numbers.
 pub fn to_yaml_pretty(v: &Value) -> Result<String, EmitError> {
     let mut e = Emitter::new(true);
     e.node(v, Ctx::ROOT)?;
@@ -769,6 +770,11 @@ impl Emitter {
                 self.scalar(&s, string_style(&s), ctx)
             }
             Value::String(s) => self.scalar(s, string_style(s), ctx),
+            // go-yaml v3 marshals a []byte as a sequence of its bytes.
+            Value::Bytes(b) if self.pretty => {
+                let items: Vec<Value> = b.iter().map(|x| Value::Int(i64::from(*x))).collect();
+                self.node(&Value::list(items), ctx)
+            }
             Value::Bytes(b) => {
                 use base64::Engine as _;
                 let s = base64::engine::general_purpose::STANDARD.encode(b);
