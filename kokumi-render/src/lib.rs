@@ -36,8 +36,8 @@
 //!
 //! `kokumi-render/fuzz/README.md` has the other targets and how to turn a finding into a test.
 //! The template property also runs on random inputs in the ordinary test suite
-//! (`tests/template_fuzz.rs`), with the inputs the fuzzers found pinned there, so a stable-only
-//! CI checks it too.
+//! (`tests/template_fuzz.rs`), together with every input that once aborted, hung or exhausted
+//! memory, so a stable-only CI checks it too.
 
 pub mod capabilities;
 pub mod chart;
