@@ -220,3 +220,35 @@ fn yaml_alias_bombs_are_refused_like_go_yaml() {
     let ok = "a: &a [1, 2]\nb: [*a, *a, *a]\n";
     assert_eq!(set.render("t", &Value::from(ok)).expect("renders"), "");
 }
+
+/// Deeply nested data (9,000 levels; YAML deeper than go-yaml's 10,000 is refused) is printed, encoded and
+/// copied without overflowing the stack: the walks move to a heap-allocated stack when theirs
+/// runs low. A fuzz finding: `toYaml` of a deeply nested list overflowed.
+#[test]
+fn deep_values_do_not_overflow_the_stack() {
+    let text = format!("{}x", "- ".repeat(9_000));
+    let handle = std::thread::Builder::new()
+        .stack_size(4 << 20)
+        .spawn(move || {
+            let v = kokumi_render::yaml::parse::parse(&text).expect("parses");
+            let mut set = TemplateSet::new();
+            set.add(
+                "t",
+                r#"{{ toYaml . | len }} {{ toYamlPretty . | len }} {{ toJson . | len }} {{ printf "%v" . | len }} {{ deepCopy . | toString | len }} {{ . | len }}"#,
+            )
+            .expect("parses");
+            set.render("t", &v).expect("renders")
+        })
+        .expect("spawn");
+    let out = handle.join().expect("no stack overflow");
+    let lens: Vec<usize> = out.split(' ').filter_map(|n| n.parse().ok()).collect();
+    assert_eq!(lens.len(), 6, "{out}");
+    assert!(lens[..5].iter().all(|n| *n > 18_000), "{out}");
+    let too_deep = format!("{}y", "- ".repeat(10_001));
+    assert_eq!(
+        kokumi_render::yaml::parse::parse(&too_deep)
+            .expect_err("too deep")
+            .to_string(),
+        "error converting YAML to JSON: yaml: exceeded max depth of 10000"
+    );
+}

@@ -1551,11 +1551,11 @@ fn reads_nested(name: &str) -> bool {
 
 /// A copy of `v` in which every map and list is a new allocation.
 fn fresh_copy(v: &Value) -> Value {
-    match v {
+    crate::value::grow(|| match v {
         Value::Map(m) => Value::map(m.iter().map(|(k, x)| (k.clone(), fresh_copy(x))).collect()),
         Value::List(l) => Value::list(l.iter().map(fresh_copy).collect()),
         other => other.clone(),
-    }
+    })
 }
 
 /// The node Go's executor last marked while evaluating `pipe` (its errors point there).

@@ -741,6 +741,10 @@ impl Emitter {
     }
 
     fn node(&mut self, v: &Value, ctx: Ctx) -> Result<(), EmitError> {
+        crate::value::grow(|| self.node_inner(v, ctx))
+    }
+
+    fn node_inner(&mut self, v: &Value, ctx: Ctx) -> Result<(), EmitError> {
         match v {
             Value::Nil => self.scalar("null", Style::Plain, ctx),
             Value::Bool(b) => self.scalar(if *b { "true" } else { "false" }, Style::Plain, ctx),

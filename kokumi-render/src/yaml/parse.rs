@@ -425,6 +425,16 @@ struct Builder<'a> {
     counts: Vec<u64>,
 }
 
+/// go-yaml's nesting limit (`max_flow_level`, `max_indents`), which also keeps every walk over
+/// the decoded value (printing, encoding, dropping) within a bounded stack.
+fn check_depth(open: usize) -> Result<(), YamlError> {
+    const MAX_DEPTH: usize = 10_000;
+    if open >= MAX_DEPTH {
+        return Err(YamlError::yaml(0, "exceeded max depth of 10000"));
+    }
+    Ok(())
+}
+
 fn line_of(span: &Span) -> usize {
     span.start.line()
 }
@@ -542,6 +552,7 @@ impl<'a> Builder<'a> {
                     Some((v, Some(s)))
                 }
                 Event::SequenceStart(anchor, _) => {
+                    check_depth(stack.len())?;
                     self.decoded = self.decoded.saturating_add(1);
                     self.counts.push(1);
                     stack.push(Frame::Seq {
@@ -551,6 +562,7 @@ impl<'a> Builder<'a> {
                     None
                 }
                 Event::MappingStart(anchor, _) => {
+                    check_depth(stack.len())?;
                     self.decoded = self.decoded.saturating_add(1);
                     self.counts.push(1);
                     stack.push(Frame::Map {
