@@ -175,6 +175,11 @@ fn fuzz_findings_end_with_an_error() {
             "{{ $d := list 1 }}{{ range until 40 }}{{ $d = list $d $d }}{{ end }}{{ deepCopy $d | len }}",
             "error calling deepCopy: output limit exceeded",
         ),
+        // uniq compares every pair: 5·10⁹ comparisons.
+        (
+            "{{ uniq (until 100000) | len }}",
+            "execution budget exceeded",
+        ),
     ];
     for (text, want) in cases {
         let mut set = TemplateSet::with_limits(limits);

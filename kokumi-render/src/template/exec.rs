@@ -227,6 +227,27 @@ impl<'s> Exec<'s> {
         Ok(())
     }
 
+    /// Charges Sprig's quadratic list functions (`uniq` compares every pair) their work in
+    /// steps before they run, so `uniq (until 100000)` ends with an error instead of hanging.
+    fn charge_quadratic(
+        &mut self,
+        fr: &Frame<'_>,
+        pos: usize,
+        node: &dyn fmt::Display,
+        name: &str,
+        args: &[Value],
+    ) -> R<()> {
+        if !matches!(name, "uniq" | "mustUniq") {
+            return Ok(());
+        }
+        if let Some(Value::List(l)) = args.first() {
+            let n = l.len() as u64;
+            self.steps = self.steps.saturating_add(n.saturating_mul(n) / 2);
+            self.step(fr, pos, node)?;
+        }
+        Ok(())
+    }
+
     /// Refuses to print, encode, copy or compare a list or map argument whose fully expanded
     /// form exceeds the output cap. Values share their maps and lists, so a few template lines
     /// can build a value exponentially larger than themselves (`$d = dict "a" $d "b" $d`).
@@ -1272,6 +1293,7 @@ impl<'s> Exec<'s> {
                     argv.into_iter().map(|v| self.forward.shallow(v)).collect()
                 };
                 self.check_expansion(fr, cmd_pos, cmd, name, &argv)?;
+                self.charge_quadratic(fr, cmd_pos, cmd, name, &argv)?;
                 match f(&argv) {
                     Ok(v) => {
                         self.charge(fr, cmd_pos, cmd, &v)?;
