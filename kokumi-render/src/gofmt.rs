@@ -405,6 +405,10 @@ impl Printer {
     }
 
     fn print_arg(&mut self, v: &Value, verb: char, f: &Flags, top: bool) {
+        crate::value::grow(|| self.print_arg_inner(v, verb, f, top));
+    }
+
+    fn print_arg_inner(&mut self, v: &Value, verb: char, f: &Flags, top: bool) {
         if verb == 'T' {
             let t = v.type_name().to_string();
             self.pad(&t, f);

@@ -21,17 +21,23 @@
 //!
 //! # Fuzzing
 //!
-//! `kokumi-render/fuzz` is a cargo-fuzz crate (its own workspace) with the target
-//! `parse_execute`: parse and execute arbitrary text, which must end without a panic, a hang or
-//! a stack overflow. Run it with a nightly toolchain:
+//! `kokumi-render/fuzz` is a cargo-fuzz crate (its own workspace) with three targets, each
+//! asserting that any input ends with a result or an error, never a panic, a hang or unbounded
+//! memory: `parse_execute` (template text), `chart_archive` (chart `.tgz` bytes: archive
+//! safety rules, loading, rendering) and `data_formats` (YAML, JSON, TOML and `--set` parsing,
+//! then YAML/JSON/TOML output). cargo-fuzz runs on a stable toolchain without a sanitizer:
 //!
 //! ```text
 //! cargo install cargo-fuzz
-//! cd kokumi-render/fuzz && cargo +nightly fuzz run parse_execute -- -max_total_time=300
+//! cd kokumi-render/fuzz
+//! cargo fuzz run --sanitizer none parse_execute corpus/parse_execute seeds/parse_execute -- \
+//!     -max_total_time=300 -timeout=10 -rss_limit_mb=2048
 //! ```
 //!
-//! The same property runs on random inputs in the ordinary test suite
-//! (`tests/template_fuzz.rs`), so a stable-only CI checks it too.
+//! `kokumi-render/fuzz/README.md` has the other targets and how to turn a finding into a test.
+//! The template property also runs on random inputs in the ordinary test suite
+//! (`tests/template_fuzz.rs`), together with every input that once aborted, hung or exhausted
+//! memory, so a stable-only CI checks it too.
 
 pub mod capabilities;
 pub mod chart;
@@ -41,6 +47,7 @@ pub mod gofmt;
 pub mod objects;
 pub mod output;
 pub mod render;
+mod schema_report;
 pub mod strvals;
 pub mod template;
 pub mod value;

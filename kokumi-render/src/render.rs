@@ -316,14 +316,16 @@ fn validate_schemas(chart: &Chart, values: &Map, report: &mut String) {
     if let Some(schema) = &chart.schema {
         let mut errs = String::new();
         match serde_json::from_slice::<serde_json::Value>(schema) {
+            // Go's decoder words a truncated document `unexpected EOF`.
+            Err(e) if e.classify() == serde_json::error::Category::Eof => {
+                errs.push_str("unexpected EOF\n");
+            }
             Err(e) => errs.push_str(&format!("invalid values.schema.json: {e}\n")),
             Ok(schema) => match jsonschema::validator_for(&schema) {
                 Err(e) => errs.push_str(&format!("invalid values.schema.json: {e}\n")),
                 Ok(validator) => {
                     let instance = to_json(&Value::map(values.clone()));
-                    for e in validator.iter_errors(&instance) {
-                        errs.push_str(&format!("- at '{}': {e}\n", e.instance_path()));
-                    }
+                    errs.push_str(&crate::schema_report::report(&validator, &instance));
                 }
             },
         }

@@ -237,7 +237,8 @@ impl Parser {
         let (k, last) = self.runes_until(&['[', '.', '=']);
         if !k.is_empty() {
             return Err(Stop::Err(format!(
-                "unexpected data at end of array index: {k:?}"
+                "unexpected data at end of array index: {}",
+                go_quote_runes(&k)
             )));
         }
         match last {
@@ -312,6 +313,22 @@ enum ListErr {
     Eof,
     NotList,
     Other(String),
+}
+
+/// Go's `%q` of a `[]rune`: `['b' 'c']`.
+fn go_quote_runes(s: &str) -> String {
+    let quoted: Vec<String> = s
+        .chars()
+        .map(|c| match c {
+            '\'' => "'\\''".to_string(),
+            '"' => "'\"'".to_string(),
+            c => {
+                let q = crate::gofmt::quote(&c.to_string());
+                format!("'{}'", q.trim_start_matches('"').trim_end_matches('"'))
+            }
+        })
+        .collect();
+    format!("[{}]", quoted.join(" "))
 }
 
 #[cfg(test)]

@@ -279,7 +279,7 @@ impl fmt::Display for Value {
                     if i > 0 {
                         f.write_str(" ")?;
                     }
-                    write!(f, "{item}")?;
+                    grow(|| write!(f, "{item}"))?;
                 }
                 f.write_str("]")
             }
@@ -289,7 +289,7 @@ impl fmt::Display for Value {
                     if i > 0 {
                         f.write_str(" ")?;
                     }
-                    write!(f, "{k}:{v}")?;
+                    grow(|| write!(f, "{k}:{v}"))?;
                 }
                 f.write_str("]")
             }
@@ -354,6 +354,13 @@ impl From<f64> for Value {
     fn from(x: f64) -> Self {
         Value::Float(x)
     }
+}
+
+/// Runs `f`, first moving to a fresh heap-allocated stack segment if little stack is left, so
+/// that walking deeply nested data (a small YAML document can nest thousands of levels) never
+/// overflows the stack.
+pub(crate) fn grow<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(64 * 1024, 1024 * 1024, f)
 }
 
 #[cfg(test)]

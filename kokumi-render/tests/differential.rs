@@ -12,7 +12,7 @@ use std::process::Command;
 use crate::conformance::{chart_path, compare, corpus_dir, parse_cmd, read_baseline, render_cmd};
 
 #[allow(clippy::panic, clippy::print_stderr)]
-fn helm_binary() -> Option<PathBuf> {
+pub(crate) fn helm_binary() -> Option<PathBuf> {
     if let Some(p) = std::env::var_os("KOKUMI_HELM") {
         return Some(PathBuf::from(p));
     }

@@ -6,20 +6,10 @@ use std::path::{Path, PathBuf};
 
 use kokumi_render::template::TemplateSet;
 
-/// The corpus, beside the repository (`../shared/helm-corpus`), as CI lays it out.
-#[allow(clippy::print_stderr)] // the notice a skipped run must print
+/// The corpus's charts: `$KOKUMI_SHARED/helm-corpus/charts`, else beside the repository, as
+/// CI lays it out (see [`crate::conformance::corpus_dir`]).
 fn corpus() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/helm-corpus/charts");
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    let msg = format!("the helm corpus is not at {}", dir.display());
-    assert!(
-        std::env::var("KOKUMI_REQUIRE_TOOLS").as_deref() != Ok("1"),
-        "{msg}: lay out shared/ beside the repository (CI does)"
-    );
-    eprintln!("notice: {msg}; skipping");
-    None
+    crate::conformance::corpus_dir().map(|d| d.join("charts"))
 }
 
 fn template_files(dir: &Path, out: &mut Vec<PathBuf>) {

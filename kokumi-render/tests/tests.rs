@@ -5,6 +5,7 @@ mod conformance;
 mod differential;
 mod funcs;
 mod go_semantics;
+mod helm_errors;
 mod template_corpus;
 mod template_fuzz;
 mod template_helm;

@@ -58,6 +58,15 @@ fn newline(out: &mut String, opts: JsonOpts, depth: usize) {
 }
 
 fn write_value(out: &mut String, v: &Value, opts: JsonOpts, depth: usize) -> Result<(), EmitError> {
+    crate::value::grow(|| write_value_inner(out, v, opts, depth))
+}
+
+fn write_value_inner(
+    out: &mut String,
+    v: &Value,
+    opts: JsonOpts,
+    depth: usize,
+) -> Result<(), EmitError> {
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),

@@ -369,7 +369,21 @@ pub(crate) fn indent(args: &[Value]) -> R {
     if n < 0 {
         return Err(FuncError::new("strings: negative Repeat count"));
     }
-    ok_str(do_indent(n, str_arg(&args[1])?))
+    let s = str_arg(&args[1])?;
+    indent_limit(n, s, "indent")?;
+    ok_str(do_indent(n, s))
+}
+
+/// Refuses an indentation whose result would exceed the `repeat` limit (Go would try to
+/// allocate it).
+fn indent_limit(n: i64, s: &str, name: &str) -> Result<(), FuncError> {
+    let lines = s.bytes().filter(|b| *b == b'\n').count() as u128 + 1;
+    if (n as u128) * lines + s.len() as u128 > MAX_REPEAT as u128 {
+        return Err(FuncError::new(format!(
+            "{name}: output of {lines} lines indented by {n} exceeds the {MAX_REPEAT}-byte limit"
+        )));
+    }
+    Ok(())
 }
 
 pub(crate) fn nindent(args: &[Value]) -> R {
@@ -378,7 +392,9 @@ pub(crate) fn nindent(args: &[Value]) -> R {
     if n < 0 {
         return Err(FuncError::new("strings: negative Repeat count"));
     }
-    let body = do_indent(n, str_arg(&args[1])?);
+    let s = str_arg(&args[1])?;
+    indent_limit(n, s, "nindent")?;
+    let body = do_indent(n, s);
     let mut out = String::with_capacity(body.len() + 1);
     out.push('\n');
     out.push_str(&body);

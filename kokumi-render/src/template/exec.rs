@@ -196,6 +196,89 @@ impl<'s> Exec<'s> {
         Ok(())
     }
 
+    /// Counts a function's result against the limits: a large string, list or map costs steps
+    /// in proportion to its size (so a loop rebuilding a growing list ends), and no string may
+    /// be longer than the output cap.
+    fn charge(&mut self, fr: &Frame<'_>, pos: usize, node: &dyn fmt::Display, v: &Value) -> R<()> {
+        let cost = match v {
+            Value::String(s) => s.len() / 64,
+            Value::Bytes(b) => b.len() / 64,
+            Value::List(l) => l.len(),
+            Value::Map(m) => m.len(),
+            _ => return Ok(()),
+        };
+        if let Value::String(s) = v
+            && s.len() > self.limits.max_output
+        {
+            return Err(self.error(
+                fr,
+                pos,
+                node,
+                format!(
+                    "output limit exceeded: a value of more than {} bytes",
+                    self.limits.max_output
+                ),
+            ));
+        }
+        if cost > 0 {
+            self.steps = self.steps.saturating_add(cost as u64 - 1);
+            self.step(fr, pos, node)?;
+        }
+        Ok(())
+    }
+
+    /// Charges Sprig's quadratic list functions (`uniq` compares every pair) their work in
+    /// steps before they run, so `uniq (until 100000)` ends with an error instead of hanging.
+    fn charge_quadratic(
+        &mut self,
+        fr: &Frame<'_>,
+        pos: usize,
+        node: &dyn fmt::Display,
+        name: &str,
+        args: &[Value],
+    ) -> R<()> {
+        if !matches!(name, "uniq" | "mustUniq") {
+            return Ok(());
+        }
+        if let Some(Value::List(l)) = args.first() {
+            let n = l.len() as u64;
+            self.steps = self.steps.saturating_add(n.saturating_mul(n) / 2);
+            self.step(fr, pos, node)?;
+        }
+        Ok(())
+    }
+
+    /// Refuses to print, encode, copy or compare a list or map argument whose fully expanded
+    /// form exceeds the output cap. Values share their maps and lists, so a few template lines
+    /// can build a value exponentially larger than themselves (`$d = dict "a" $d "b" $d`).
+    fn check_expansion(
+        &self,
+        fr: &Frame<'_>,
+        pos: usize,
+        node: &dyn fmt::Display,
+        name: &str,
+        args: &[Value],
+    ) -> R<()> {
+        if !expands_arguments(name) {
+            return Ok(());
+        }
+        let budget = self.limits.max_output;
+        for a in args {
+            if matches!(a, Value::List(_) | Value::Map(_)) && expanded_larger_than(a, budget) {
+                return Err(self.error(
+                    fr,
+                    pos,
+                    node,
+                    format!(
+                        "error calling {name}: output limit exceeded: the value expands to more \
+                         than {budget} bytes"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     fn write(&mut self, fr: &Frame<'_>, pos: usize, out: &mut String, s: &str) -> R<()> {
         self.output += s.len();
         if self.output > self.limits.max_output {
@@ -323,6 +406,7 @@ impl<'s> Exec<'s> {
                 self.write(fr, pipe.pos, out, &s)
             }
             _ => {
+                self.check_expansion(fr, pipe.pos, pipe, "print", std::slice::from_ref(&v))?;
                 let v = self.forward.deep(v);
                 let s = v.to_string();
                 self.write(fr, pipe.pos, out, &s)
@@ -1208,8 +1292,11 @@ impl<'s> Exec<'s> {
                 } else {
                     argv.into_iter().map(|v| self.forward.shallow(v)).collect()
                 };
+                self.check_expansion(fr, cmd_pos, cmd, name, &argv)?;
+                self.charge_quadratic(fr, cmd_pos, cmd, name, &argv)?;
                 match f(&argv) {
                     Ok(v) => {
+                        self.charge(fr, cmd_pos, cmd, &v)?;
                         // Go's deepCopy returns new maps; a shared one would let a later
                         // `set` on the copy reach the original.
                         let v = if matches!(name, "deepCopy" | "mustDeepCopy") {
@@ -1228,7 +1315,12 @@ impl<'s> Exec<'s> {
                     Err(e) => Err(self.call_error(fr, cmd_pos, cmd, name, &e)),
                 }
             }
-            FuncRef::Builtin(b) => self.call_builtin(fr, b, name, cmd_pos, cmd, &argv),
+            FuncRef::Builtin(b) => {
+                self.check_expansion(fr, cmd_pos, cmd, name, &argv)?;
+                let v = self.call_builtin(fr, b, name, cmd_pos, cmd, &argv)?;
+                self.charge(fr, cmd_pos, cmd, &v)?;
+                Ok(v)
+            }
             FuncRef::Include => {
                 let tname = argv[0].as_str().unwrap_or_default().to_string();
                 let mut buf = String::new();
@@ -1481,11 +1573,11 @@ fn reads_nested(name: &str) -> bool {
 
 /// A copy of `v` in which every map and list is a new allocation.
 fn fresh_copy(v: &Value) -> Value {
-    match v {
+    crate::value::grow(|| match v {
         Value::Map(m) => Value::map(m.iter().map(|(k, x)| (k.clone(), fresh_copy(x))).collect()),
         Value::List(l) => Value::list(l.iter().map(fresh_copy).collect()),
         other => other.clone(),
-    }
+    })
 }
 
 /// The node Go's executor last marked while evaluating `pipe` (its errors point there).
@@ -1534,4 +1626,72 @@ fn literal_mismatch(param: crate::funcs::Param, a: &Arg) -> String {
         _ => return format!("can't handle {a} for arg of type {}", param.go_name()),
     };
     format!("expected {expected}; found {a}")
+}
+
+/// Functions whose work grows with the fully expanded size of their list and map arguments:
+/// encoders, printers, deep copies, deep merges and deep comparisons.
+fn expands_arguments(name: &str) -> bool {
+    matches!(
+        name,
+        "print"
+            | "printf"
+            | "println"
+            | "html"
+            | "js"
+            | "urlquery"
+            | "toJson"
+            | "mustToJson"
+            | "toPrettyJson"
+            | "mustToPrettyJson"
+            | "toRawJson"
+            | "mustToRawJson"
+            | "toYaml"
+            | "mustToYaml"
+            | "toYamlPretty"
+            | "toToml"
+            | "mustToToml"
+            | "toString"
+            | "toStrings"
+            | "quote"
+            | "squote"
+            | "cat"
+            | "join"
+            | "deepCopy"
+            | "mustDeepCopy"
+            | "merge"
+            | "mustMerge"
+            | "mergeOverwrite"
+            | "mustMergeOverwrite"
+            | "deepEqual"
+            | "has"
+            | "mustHas"
+            | "uniq"
+            | "mustUniq"
+            | "without"
+            | "mustWithout"
+            | "sha1sum"
+            | "sha256sum"
+            | "b64enc"
+            | "fail"
+    )
+}
+
+/// Whether `v`, with every shared map and list expanded, counts more than `budget` (one per
+/// node plus the bytes of its strings). Stops counting at the budget.
+fn expanded_larger_than(v: &Value, budget: usize) -> bool {
+    let mut stack = vec![v];
+    let mut n = 0usize;
+    while let Some(v) = stack.pop() {
+        n = n.saturating_add(1);
+        match v {
+            Value::List(l) => stack.extend(l.iter()),
+            Value::Map(m) => stack.extend(m.values()),
+            Value::String(s) => n = n.saturating_add(s.len()),
+            _ => {}
+        }
+        if n > budget {
+            return true;
+        }
+    }
+    false
 }

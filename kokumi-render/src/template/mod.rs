@@ -17,7 +17,9 @@
 //!
 //! Limits: include/tpl recursion per template name is capped at 1000 like Helm; a total
 //! template nesting depth, a step budget and an output size cap ([`Limits`]) end pathological
-//! templates with an error. Deep recursion grows the stack on the heap instead of overflowing.
+//! templates with an error, including loops that rebuild growing values and values that share
+//! their maps and lists until their expansion is exponential. Deep recursion grows the stack on
+//! the heap instead of overflowing.
 //!
 //! ```
 //! use kokumi_render::template::TemplateSet;
@@ -60,9 +62,12 @@ pub(crate) const TPL_NAME: &str = "gotpl";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Limits {
-    /// Maximum evaluation steps (actions, control structures, range iterations).
+    /// Maximum evaluation steps (actions, control structures, range iterations, and function
+    /// results: a string costs one step per 64 bytes, a list or map one per element).
     pub max_steps: u64,
-    /// Maximum bytes written, counting the output of `include` and `tpl`.
+    /// Maximum bytes written, counting the output of `include` and `tpl`. Also the largest
+    /// string a function may return, and the largest expanded size (nodes plus string bytes)
+    /// of a list or map that is printed, encoded, deep-copied, merged or compared.
     pub max_output: usize,
     /// Maximum nesting of template invocations and parenthesised pipelines.
     pub max_depth: usize,

@@ -64,7 +64,8 @@ pub fn to_yaml(v: &Value) -> Result<String, EmitError> {
 
 /// Helm's `toYamlPretty` (go-yaml v3's encoder with a 2-space indent, no JSON round trip):
 /// lists are indented under their key, long lines are not folded, floats print in Go's `%g`
-/// form (`1e+06`), NaN and infinities as `.nan`/`.inf`.
+/// form (`1e+06`), NaN and infinities as `.nan`/`.inf`, multi-line strings with tabs stay
+/// literal blocks, and bytes (`.Files.GetBytes`) are a sequence of numbers.
 pub fn to_yaml_pretty(v: &Value) -> Result<String, EmitError> {
     let mut e = Emitter::new(true);
     e.node(v, Ctx::ROOT)?;
@@ -156,7 +157,10 @@ fn is_printable(c: char) -> bool {
         || ((0xE000..=0xFFFD).contains(&u) && u != 0xFEFF)
 }
 
-fn analyze(value: &str) -> Analysis {
+/// go-yaml's `analyze_scalar`. With `v3`, a tab is not a special character (it only rules
+/// out plain and single-quoted styles, so a multi-line string with tabs stays a literal block),
+/// as go-yaml v3 has it; v2 escapes tabs in double quotes.
+fn analyze(value: &str, v3: bool) -> Analysis {
     if value.is_empty() {
         return Analysis {
             multiline: false,
@@ -174,6 +178,7 @@ fn analyze(value: &str) -> Analysis {
     let mut trailing_break = false;
     let mut break_space = false;
     let mut space_break = false;
+    let mut tab_characters = false;
     let mut previous_space = false;
     let mut previous_break = false;
 
@@ -201,7 +206,9 @@ fn analyze(value: &str) -> Analysis {
                 _ => {}
             }
         }
-        if !is_printable(c) {
+        if v3 && c == '\t' {
+            tab_characters = true;
+        } else if !is_printable(c) {
             special_characters = true;
         }
         if c == ' ' {
@@ -251,9 +258,11 @@ fn analyze(value: &str) -> Analysis {
         a.block_plain_allowed = false;
         a.single_quoted_allowed = false;
     }
-    if space_break || special_characters {
+    if space_break || tab_characters || special_characters {
         a.block_plain_allowed = false;
         a.single_quoted_allowed = false;
+    }
+    if space_break || special_characters {
         a.block_allowed = false;
     }
     if line_breaks {
@@ -732,6 +741,10 @@ impl Emitter {
     }
 
     fn node(&mut self, v: &Value, ctx: Ctx) -> Result<(), EmitError> {
+        crate::value::grow(|| self.node_inner(v, ctx))
+    }
+
+    fn node_inner(&mut self, v: &Value, ctx: Ctx) -> Result<(), EmitError> {
         match v {
             Value::Nil => self.scalar("null", Style::Plain, ctx),
             Value::Bool(b) => self.scalar(if *b { "true" } else { "false" }, Style::Plain, ctx),
@@ -761,6 +774,11 @@ impl Emitter {
                 self.scalar(&s, string_style(&s), ctx)
             }
             Value::String(s) => self.scalar(s, string_style(s), ctx),
+            // go-yaml v3 marshals a []byte as a sequence of its bytes.
+            Value::Bytes(b) if self.pretty => {
+                let items: Vec<Value> = b.iter().map(|x| Value::Int(i64::from(*x))).collect();
+                self.node(&Value::list(items), ctx)
+            }
             Value::Bytes(b) => {
                 use base64::Engine as _;
                 let s = base64::engine::general_purpose::STANDARD.encode(b);
@@ -808,7 +826,7 @@ impl Emitter {
                 for k in keys {
                     let val = lookup_value(k);
                     self.write_indent();
-                    let a = analyze(k);
+                    let a = analyze(k, self.pretty);
                     let simple = !a.multiline && k.len() <= 128;
                     if simple {
                         self.scalar_analyzed(k, string_style(k), Ctx::SIMPLE_KEY, &a);
@@ -837,7 +855,7 @@ impl Emitter {
     }
 
     fn scalar(&mut self, s: &str, style: Style, ctx: Ctx) -> Result<(), EmitError> {
-        let a = analyze(s);
+        let a = analyze(s, self.pretty);
         self.scalar_analyzed(s, style, ctx, &a);
         Ok(())
     }

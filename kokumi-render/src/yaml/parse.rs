@@ -75,6 +75,67 @@ impl fmt::Display for YamlError {
 
 impl std::error::Error for YamlError {}
 
+/// A saphyr error as go-yaml v2 words it. go-yaml prints only the problem (not libyaml's
+/// "while parsing ..." / "while scanning ..." context), and the line of a *parser* error as its
+/// 0-based mark (so one less than the 1-based line, and no line at all on the first), while a
+/// scanner error's line is 1-based and that of the problem, not of the context. saphyr reports
+/// both kinds alike; its parser's messages are told apart by text.
+fn go_error(text: &str, mark: &saphyr_parser::Marker, info: &str) -> YamlError {
+    const PARSER: &[(&str, &str)] = &[
+        (
+            "while parsing a node, did not find expected node content",
+            "did not find expected node content",
+        ),
+        (
+            "while parsing a block mapping, did not find expected key",
+            "did not find expected key",
+        ),
+        (
+            "while parsing a flow mapping, did not find expected ',' or '}'",
+            "did not find expected ',' or '}'",
+        ),
+        (
+            "while parsing a flow sequence, expected ',' or ']'",
+            "did not find expected ',' or ']'",
+        ),
+        (
+            "while parsing a block collection, did not find expected '-' indicator",
+            "did not find expected '-' indicator",
+        ),
+        (
+            "did not find expected <document start>",
+            "did not find expected <document start>",
+        ),
+    ];
+    if let Some((_, go)) = PARSER.iter().find(|(ours, _)| *ours == info) {
+        return YamlError::yaml(mark.line().saturating_sub(1), *go);
+    }
+    if info == "while parsing node, found unknown anchor" {
+        // go-yaml names the alias and gives no line.
+        let name: String = text
+            .chars()
+            .skip(mark.index())
+            .skip_while(|c| *c == '*')
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+            .collect();
+        return YamlError::yaml(0, format!("unknown anchor '{name}' referenced"));
+    }
+    let problem = match info.strip_prefix("while scanning ") {
+        Some(rest) => rest.split_once(", ").map_or(rest, |(_, p)| p),
+        None => info,
+    };
+    match problem {
+        // The problem is at the end of the text.
+        "found unexpected end of stream" => {
+            YamlError::yaml(text.matches('\n').count() + 1, problem)
+        }
+        "tabs disallowed within this context (block indentation)" => {
+            YamlError::yaml(mark.line(), "found character that cannot start any token")
+        }
+        _ => YamlError::yaml(mark.line(), problem),
+    }
+}
+
 /// Parses the first YAML document of `text` the way `sigs.k8s.io/yaml.Unmarshal` into an
 /// `interface{}` does. An empty document (or one holding only comments) gives [`Value::Nil`].
 ///
@@ -355,6 +416,23 @@ struct Builder<'a> {
     text: &'a str,
     first_only: bool,
     anchors: BTreeMap<usize, Value>,
+    /// go-yaml's alias-bomb guard: nodes decoded so far (aliases expanded), how many of them
+    /// came from alias expansion, each anchor's expanded node count, and the open collections'
+    /// node counts.
+    decoded: u64,
+    aliased: u64,
+    sizes: BTreeMap<usize, u64>,
+    counts: Vec<u64>,
+}
+
+/// go-yaml's nesting limit (`max_flow_level`, `max_indents`), which also keeps every walk over
+/// the decoded value (printing, encoding, dropping) within a bounded stack.
+fn check_depth(open: usize) -> Result<(), YamlError> {
+    const MAX_DEPTH: usize = 10_000;
+    if open >= MAX_DEPTH {
+        return Err(YamlError::yaml(0, "exceeded max depth of 10000"));
+    }
+    Ok(())
 }
 
 fn line_of(span: &Span) -> usize {
@@ -367,7 +445,36 @@ impl<'a> Builder<'a> {
             text,
             first_only,
             anchors: BTreeMap::new(),
+            decoded: 0,
+            aliased: 0,
+            sizes: BTreeMap::new(),
+            counts: Vec::new(),
         }
+    }
+
+    /// Counts `nodes` decoded nodes, `aliased` of them through an alias, and fails like
+    /// go-yaml v2 when aliases make up too much of a document ("billion laughs").
+    fn count(&mut self, nodes: u64, aliased: u64) -> Result<(), YamlError> {
+        self.decoded = self.decoded.saturating_add(nodes);
+        self.aliased = self.aliased.saturating_add(aliased);
+        if let Some(c) = self.counts.last_mut() {
+            *c = c.saturating_add(nodes);
+        }
+        // go-yaml's allowedAliasRatio: 99% up to 400,000 decodes, 10% from 4,000,000, linear
+        // in between.
+        let (low, high) = (400_000.0, 4_000_000.0);
+        let d = self.decoded as f64;
+        let allowed = if d <= low {
+            0.99
+        } else if d >= high {
+            0.10
+        } else {
+            0.99 - 0.89 * ((d - low) / (high - low))
+        };
+        if self.aliased > 100 && self.decoded > 1000 && self.aliased as f64 / d > allowed {
+            return Err(YamlError::yaml(0, "document contains excessive aliasing"));
+        }
+        Ok(())
     }
 
     fn run(mut self) -> Result<Vec<Value>, YamlError> {
@@ -376,7 +483,7 @@ impl<'a> Builder<'a> {
         let mut stack: Vec<Frame> = Vec::new();
         let mut current: Option<Value> = None;
         while let Some(next) = parser.next_event() {
-            let (event, span) = next.map_err(|e| YamlError::yaml(e.marker().line(), e.info()))?;
+            let (event, span) = next.map_err(|e| go_error(self.text, e.marker(), e.info()))?;
             let line = line_of(&span);
             // A finished node (scalar, alias, or closed collection) to hand to its parent.
             let finished: Option<(Value, Option<Scalar>)> = match event {
@@ -384,6 +491,8 @@ impl<'a> Builder<'a> {
                 Event::StreamEnd => break,
                 Event::DocumentStart(_) => {
                     current = None;
+                    self.decoded = 0;
+                    self.aliased = 0;
                     None
                 }
                 Event::DocumentEnd => {
@@ -400,6 +509,8 @@ impl<'a> Builder<'a> {
                         .get(&id)
                         .cloned()
                         .ok_or_else(|| YamlError::yaml(line, "unknown anchor referenced"))?;
+                    let size = self.sizes.get(&id).copied().unwrap_or(1);
+                    self.count(1 + size, size)?;
                     Some((v, None))
                 }
                 Event::Scalar(text, style, anchor, tag) => {
@@ -412,6 +523,13 @@ impl<'a> Builder<'a> {
                         }
                     });
                     let s = resolve(&text, style, tag_norm.as_deref());
+                    // A merge key is not decoded itself.
+                    if !matches!(s, Scalar::Merge) {
+                        self.count(1, 0)?;
+                    }
+                    if anchor > 0 {
+                        self.sizes.insert(anchor, 1);
+                    }
                     let v = if matches!(s, Scalar::Merge) {
                         Value::string("<<")
                     } else if stack
@@ -434,6 +552,9 @@ impl<'a> Builder<'a> {
                     Some((v, Some(s)))
                 }
                 Event::SequenceStart(anchor, _) => {
+                    check_depth(stack.len())?;
+                    self.decoded = self.decoded.saturating_add(1);
+                    self.counts.push(1);
                     stack.push(Frame::Seq {
                         items: Vec::new(),
                         anchor,
@@ -441,6 +562,9 @@ impl<'a> Builder<'a> {
                     None
                 }
                 Event::MappingStart(anchor, _) => {
+                    check_depth(stack.len())?;
+                    self.decoded = self.decoded.saturating_add(1);
+                    self.counts.push(1);
                     stack.push(Frame::Map {
                         map: Map::new(),
                         anchor,
@@ -450,16 +574,17 @@ impl<'a> Builder<'a> {
                     None
                 }
                 Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
-                    Some(Frame::Seq { items, anchor }) => {
-                        let v = Value::list(items);
-                        if anchor > 0 {
-                            self.anchors.insert(anchor, v.clone());
+                    Some(frame) => {
+                        let size = self.counts.pop().unwrap_or(1);
+                        if let Some(c) = self.counts.last_mut() {
+                            *c = c.saturating_add(size);
                         }
-                        Some((v, None))
-                    }
-                    Some(Frame::Map { map, anchor, .. }) => {
-                        let v = Value::map(map);
+                        let (v, anchor) = match frame {
+                            Frame::Seq { items, anchor } => (Value::list(items), anchor),
+                            Frame::Map { map, anchor, .. } => (Value::map(map), anchor),
+                        };
                         if anchor > 0 {
+                            self.sizes.insert(anchor, size);
                             self.anchors.insert(anchor, v.clone());
                         }
                         Some((v, None))

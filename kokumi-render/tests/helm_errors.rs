@@ -1,0 +1,786 @@
+//! Error wording, differentially: small broken charts rendered by us and by a real helm 4.3.1,
+//! compared on the message helm prints after `Error: ` (without its CLI hint "Use --debug flag
+//! to render out invalid YAML").
+//!
+//! Each case pins helm's message, so the comparison with our text runs without helm too;
+//! `pinned_messages_are_what_helm_prints` re-checks every pin against the real binary
+//! (`$KOKUMI_HELM`, else `helm` on `PATH`; required when `KOKUMI_REQUIRE_TOOLS=1`).
+//!
+//! Deliberate differences are listed in [`DIFFERENCES`] with the reason; everything else must
+//! be identical.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::conformance::{parse_cmd, render_cmd};
+use crate::differential::helm_binary;
+
+/// One broken chart: files written over a default chart (`Chart.yaml` named after the case,
+/// a small `values.yaml`), the extra `helm template` flags, and helm's message.
+struct Case {
+    name: &'static str,
+    files: &'static [(&'static str, &'static str)],
+    args: &'static str,
+    helm: &'static str,
+}
+
+const fn case(
+    name: &'static str,
+    files: &'static [(&'static str, &'static str)],
+    args: &'static str,
+    helm: &'static str,
+) -> Case {
+    Case {
+        name,
+        files,
+        args,
+        helm,
+    }
+}
+
+const T: &str = "templates/t.yaml";
+
+const CASES: &[Case] = &[
+    // Parse errors.
+    case(
+        "unclosed",
+        &[(T, "a: {{ .Values.s ")],
+        "",
+        "parse error at (unclosed/templates/t.yaml:1): unclosed action",
+    ),
+    case(
+        "unexpected-end",
+        &[(T, "a: {{ end }}")],
+        "",
+        "parse error at (unexpected-end/templates/t.yaml:1): unexpected {{end}}",
+    ),
+    case(
+        "extra-end",
+        &[(T, "a: {{ if true }}x{{ end }}\n{{ end }}")],
+        "",
+        "parse error at (extra-end/templates/t.yaml:2): unexpected {{end}}",
+    ),
+    case(
+        "missing-end",
+        &[(T, "a: {{ if true }}x")],
+        "",
+        "parse error at (missing-end/templates/t.yaml:1): unexpected EOF",
+    ),
+    case(
+        "unknown-function",
+        &[(T, "a: 1\nb: {{ nosuch 1 }}")],
+        "",
+        "parse error at (unknown-function/templates/t.yaml:2): function \"nosuch\" not defined",
+    ),
+    case(
+        "undefined-variable",
+        &[(T, "a: {{ $x }}")],
+        "",
+        "parse error at (undefined-variable/templates/t.yaml:1): undefined variable \"$x\"",
+    ),
+    case(
+        "bad-number",
+        &[(T, "a: {{ 1x }}")],
+        "",
+        "parse error at (bad-number/templates/t.yaml:1): \"1x\"",
+    ),
+    case(
+        "unterminated-string",
+        &[(T, "a: {{ \"abc }}")],
+        "",
+        "parse error at (unterminated-string/templates/t.yaml:1): unterminated quoted string",
+    ),
+    case(
+        "parse-error-in-helper",
+        &[
+            (
+                "templates/_h.tpl",
+                "{{ define \"h\" }}\n{{ if }}{{ end }}{{ end }}",
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "parse error at (parse-error-in-helper/templates/_h.tpl:2): missing value for if",
+    ),
+    // Function calls: arity and types.
+    case(
+        "arg-count",
+        &[(T, "a: {{ upper }}")],
+        "",
+        "arg-count/templates/t.yaml:1:6\n  executing \"arg-count/templates/t.yaml\" at <upper>:\n    wrong number of args for upper: want 1 got 0",
+    ),
+    case(
+        "arg-count-many",
+        &[(T, "a: {{ upper \"a\" \"b\" }}")],
+        "",
+        "arg-count-many/templates/t.yaml:1:6\n  executing \"arg-count-many/templates/t.yaml\" at <upper>:\n    wrong number of args for upper: want 1 got 2",
+    ),
+    case(
+        "arg-type-literal",
+        &[(T, "a: {{ upper 1 }}")],
+        "",
+        "arg-type-literal/templates/t.yaml:1:12\n  executing \"arg-type-literal/templates/t.yaml\" at <1>:\n    expected string; found 1",
+    ),
+    case(
+        "arg-type-value",
+        &[(T, "a: {{ .Values.m | upper }}")],
+        "",
+        "arg-type-value/templates/t.yaml:1:18\n  executing \"arg-type-value/templates/t.yaml\" at <upper>:\n    wrong type for value; expected string; got map[string]interface {}",
+    ),
+    case(
+        "index-type",
+        &[(T, "a: {{ index .Values.list \"a\" }}")],
+        "",
+        "template: index-type/templates/t.yaml:1:6: executing \"index-type/templates/t.yaml\" at <index .Values.list \"a\">: error calling index: cannot index slice/array with type string",
+    ),
+    case(
+        "divide-by-zero",
+        &[(T, "a: {{ div 1 0 }}")],
+        "",
+        "template: divide-by-zero/templates/t.yaml:1:6: executing \"divide-by-zero/templates/t.yaml\" at <div 1 0>: error calling div: runtime error: integer divide by zero",
+    ),
+    case(
+        "compare-types",
+        &[(T, "a: {{ eq 1 \"a\" }}")],
+        "",
+        "template: compare-types/templates/t.yaml:1:6: executing \"compare-types/templates/t.yaml\" at <eq 1 \"a\">: error calling eq: incompatible types for comparison: int and string",
+    ),
+    case(
+        "range-float",
+        &[(T, "a: {{ range 1.5 }}x{{ end }}")],
+        "",
+        "range-float/templates/t.yaml:1:12\n  executing \"range-float/templates/t.yaml\" at <1.5>:\n    range can't iterate over 1.5",
+    ),
+    // required, fail.
+    case(
+        "required",
+        &[(T, "a: 1\nb: {{ required \"x is required\" .Values.x }}")],
+        "",
+        "execution error at (required/templates/t.yaml:2:6): x is required",
+    ),
+    case(
+        "fail",
+        &[(T, "\n\nb: {{ fail \"boom\" }}")],
+        "",
+        "execution error at (fail/templates/t.yaml:3:6): boom",
+    ),
+    case(
+        "fail-in-include",
+        &[
+            (
+                "templates/_h.tpl",
+                "{{ define \"h\" }}{{ fail \"deep\" }}{{ end }}",
+            ),
+            (T, "a: {{ include \"h\" . }}"),
+        ],
+        "",
+        "execution error at (fail-in-include/templates/t.yaml:1:6): deep",
+    ),
+    // Values access.
+    case(
+        "nil-pointer",
+        &[(T, "a: {{ .Values.x.y }}")],
+        "",
+        "nil-pointer/templates/t.yaml:1:13\n  executing \"nil-pointer/templates/t.yaml\" at <.Values.x.y>:\n    nil pointer evaluating interface {}.y",
+    ),
+    case(
+        "nil-pointer-deep",
+        &[(T, "a: {{ .Values.x.y.z }}")],
+        "",
+        "nil-pointer-deep/templates/t.yaml:1:13\n  executing \"nil-pointer-deep/templates/t.yaml\" at <.Values.x.y.z>:\n    nil pointer evaluating interface {}.y",
+    ),
+    case(
+        "field-on-string",
+        &[(T, "a: {{ .Values.s.x }}")],
+        "",
+        "field-on-string/templates/t.yaml:1:13\n  executing \"field-on-string/templates/t.yaml\" at <.Values.s.x>:\n    can't evaluate field x in type interface {}",
+    ),
+    case(
+        "arguments-to-field",
+        &[(T, "a: {{ .Values.s 1 }}")],
+        "",
+        "arguments-to-field/templates/t.yaml:1:13\n  executing \"arguments-to-field/templates/t.yaml\" at <.Values.s>:\n    s is not a method but has arguments",
+    ),
+    // Templates.
+    case(
+        "include-undefined",
+        &[(T, "a: {{ include \"nope\" . }}")],
+        "",
+        "include-undefined/templates/t.yaml:1:6\n  executing \"include-undefined/templates/t.yaml\" at <include \"nope\" .>:\n    error calling include:\ntemplate: no template \"nope\" associated with template \"gotpl\"",
+    ),
+    case(
+        "template-undefined",
+        &[(T, "a: {{ template \"nope\" . }}")],
+        "",
+        "template-undefined/templates/t.yaml:1:15\n  executing \"template-undefined/templates/t.yaml\" at <{{template \"nope\" .}}>:\n    template \"nope\" not defined",
+    ),
+    case(
+        "tpl-parse-error",
+        &[(T, "a: {{ tpl \"{{ .x\" . }}")],
+        "",
+        "template: tpl-parse-error/templates/t.yaml:1:6: executing \"tpl-parse-error/templates/t.yaml\" at <tpl \"{{ .x\" .>: error calling tpl: cannot parse template \"{{ .x\": template: gotpl:1: unclosed action",
+    ),
+    case(
+        "invalid-yaml-output",
+        &[(T, "a: b\n c: d: e")],
+        "",
+        "YAML parse error on invalid-yaml-output/templates/t.yaml: error converting YAML to JSON: yaml: line 2: mapping values are not allowed in this context",
+    ),
+    // Chart files.
+    case(
+        "bad-values-yaml",
+        &[("values.yaml", "a: [\n"), (T, "a: 1")],
+        "",
+        "cannot load values.yaml: cannot unmarshal yaml document: error converting YAML to JSON: yaml: line 1: did not find expected node content",
+    ),
+    case(
+        "values-block-mapping",
+        &[("values.yaml", "a:\n  b: 1\n c: 2\n"), (T, "a: 1")],
+        "",
+        "cannot load values.yaml: cannot unmarshal yaml document: error converting YAML to JSON: yaml: line 2: did not find expected key",
+    ),
+    case(
+        "values-flow-sequence",
+        &[("values.yaml", "a: [1, 2\nb: 3\n"), (T, "a: 1")],
+        "",
+        "cannot load values.yaml: cannot unmarshal yaml document: error converting YAML to JSON: yaml: line 1: did not find expected ',' or ']'",
+    ),
+    case(
+        "values-block-sequence",
+        &[("values.yaml", "- a\nb: 1\n"), (T, "a: 1")],
+        "",
+        "cannot load values.yaml: cannot unmarshal yaml document: error converting YAML to JSON: yaml: line 1: did not find expected '-' indicator",
+    ),
+    case(
+        "values-flow-mapping",
+        &[("values.yaml", "a: {x: 1\n"), (T, "a: 1")],
+        "",
+        "cannot load values.yaml: cannot unmarshal yaml document: error converting YAML to JSON: yaml: line 1: did not find expected ',' or '}'",
+    ),
+    case(
+        "values-one-brace",
+        &[("values.yaml", "{"), (T, "a: 1")],
+        "",
+        "cannot load values.yaml: cannot unmarshal yaml document: error converting YAML to JSON: yaml: line 1: did not find expected node content",
+    ),
+    case(
+        "values-unterminated-quote",
+        &[("values.yaml", "a: \"unterminated\n"), (T, "a: 1")],
+        "",
+        "cannot load values.yaml: cannot unmarshal yaml document: error converting YAML to JSON: yaml: line 2: found unexpected end of stream",
+    ),
+    case(
+        "values-tab-indent",
+        &[("values.yaml", "a:\n\t- b\n"), (T, "a: 1")],
+        "",
+        "cannot load values.yaml: cannot unmarshal yaml document: error converting YAML to JSON: yaml: line 2: found character that cannot start any token",
+    ),
+    case(
+        "values-unknown-anchor",
+        &[("values.yaml", "a: *nope\n"), (T, "a: 1")],
+        "",
+        "cannot load values.yaml: cannot unmarshal yaml document: error converting YAML to JSON: yaml: unknown anchor 'nope' referenced",
+    ),
+    case(
+        "values-sequence-after-map",
+        &[("values.yaml", "a: b\n- c\n"), (T, "a: 1")],
+        "",
+        "cannot load values.yaml: cannot unmarshal yaml document: error converting YAML to JSON: yaml: line 1: did not find expected key",
+    ),
+    case(
+        "values-alias-bomb",
+        &[
+            (
+                "values.yaml",
+                "a: &a [1,2,3,4,5,6,7,8,9]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\ng: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\nh: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]",
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "cannot load values.yaml: cannot unmarshal yaml document: error converting YAML to JSON: yaml: document contains excessive aliasing",
+    ),
+    case(
+        "bad-chart-yaml",
+        &[("Chart.yaml", "apiVersion: v2\nname: [\n"), (T, "a: 1")],
+        "",
+        "cannot load Chart.yaml: error converting YAML to JSON: yaml: line 2: did not find expected node content",
+    ),
+    case(
+        "no-chart-name",
+        &[
+            ("Chart.yaml", "apiVersion: v2\nversion: 0.1.0\n"),
+            (T, "a: 1"),
+        ],
+        "",
+        "validation: chart.metadata.name is required",
+    ),
+    case(
+        "library-chart",
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: library-chart\nversion: 0.1.0\ntype: library\n",
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "library charts are not installable",
+    ),
+    case(
+        "missing-dependency",
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: missing-dependency\nversion: 0.1.0\ndependencies:\n- name: sub\n  version: 0.1.0\n  repository: file://../sub\n",
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "an error occurred while checking for chart dependencies. You may need to run 'helm dependency build' to fetch missing dependencies: found in Chart.yaml, but missing in charts/ directory: sub",
+    ),
+    case(
+        "kube-version",
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: kube-version\nversion: 0.1.0\nkubeVersion: \">=1.99.0\"\n",
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "chart requires kubeVersion: >=1.99.0 which is incompatible with Kubernetes v1.37.0",
+    ),
+    case(
+        "kube-version-flag",
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: kube-version-flag\nversion: 0.1.0\nkubeVersion: \"~1.30.0\"\n",
+            ),
+            (T, "a: 1"),
+        ],
+        "--kube-version 1.29.3",
+        "chart requires kubeVersion: ~1.30.0 which is incompatible with Kubernetes v1.29.3",
+    ),
+    // values.schema.json.
+    case(
+        "schema-type",
+        &[
+            (
+                "values.schema.json",
+                r#"{"type":"object","properties":{"s":{"type":"integer"}}}"#,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-type:\n- at '/s': got string, want integer",
+    ),
+    case(
+        "schema-required",
+        &[
+            (
+                "values.schema.json",
+                r#"{"type":"object","required":["need"],"properties":{"list":{"type":"array","items":{"type":"string"}}}}"#,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-required:\n- at '': missing property 'need'\n- at '/list': validation failed\n  - at '/list/0': got number, want string\n  - at '/list/1': got number, want string",
+    ),
+    case(
+        "schema-set",
+        &[
+            (
+                "values.schema.json",
+                r#"{"type":"object","properties":{"replicas":{"type":"integer","minimum":1}}}"#,
+            ),
+            (T, "a: 1"),
+        ],
+        "--set replicas=0",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-set:\n- at '/replicas': minimum: got 0, want 1",
+    ),
+    case(
+        "schema-invalid-json",
+        &[("values.schema.json", r#"{"type": "#), (T, "a: 1")],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-invalid-json:\nunexpected EOF",
+    ),
+    case(
+        "schema-string-keywords",
+        &[
+            (
+                "values.schema.json",
+                r#"{"properties":{"s":{"minLength":5,"maxLength":1,"pattern":"^x"}}}"#,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-string-keywords:\n- at '/s': minLength: got 3, want 5\n- at '/s': maxLength: got 3, want 1\n- at '/s': 'str' does not match pattern '^x'",
+    ),
+    case(
+        "schema-enum",
+        &[
+            (
+                "values.schema.json",
+                r#"{"properties":{"s":{"enum":["a",1,null]}}}"#,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-enum:\n- at '/s': value must be one of 'a', 1, <nil>",
+    ),
+    case(
+        "schema-object-keywords",
+        &[
+            (
+                "values.schema.json",
+                r#"{"properties":{"m":{"additionalProperties":false,"maxProperties":0,"properties":{"b":{}}}}}"#,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-object-keywords:\n- at '/m': maxProperties: got 1, want 0\n- at '/m': additional properties 'a' not allowed",
+    ),
+    case(
+        "schema-big-numbers",
+        &[
+            (
+                "values.schema.json",
+                r#"{"properties":{"big":{"maximum":1000,"multipleOf":7}}}"#,
+            ),
+            ("values.yaml", "big: 1234567\n"),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-big-numbers:\n- at '/big': maximum: got 1.234567×10⁰⁶, want 1,000\n- at '/big': multipleOf: got 1.234567×10⁰⁶, want 7",
+    ),
+    case(
+        "schema-ref-items",
+        &[
+            (
+                "values.schema.json",
+                r##"{"$defs":{"p":{"minimum":5,"multipleOf":2}},"properties":{"list":{"items":{"$ref":"#/$defs/p"}}}}"##,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-ref-items:\n- at '/list/0': validation failed\n  - at '/list/0': minimum: got 1, want 5\n  - at '/list/0': multipleOf: got 1, want 2\n- at '/list/1': minimum: got 2, want 5",
+    ),
+    case(
+        "schema-all-of",
+        &[
+            (
+                "values.schema.json",
+                r#"{"properties":{"s":{"allOf":[{"minLength":5},{"pattern":"^x"}]}}}"#,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-all-of:\n- at '/s': 'allOf' failed\n  - at '/s': minLength: got 3, want 5\n  - at '/s': 'str' does not match pattern '^x'",
+    ),
+    case(
+        "schema-any-of",
+        &[
+            (
+                "values.schema.json",
+                r#"{"properties":{"s":{"anyOf":[{"type":"integer"},{"minLength":9}]}}}"#,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-any-of:\n- at '/s': 'anyOf' failed\n  - at '/s': got string, want integer\n  - at '/s': minLength: got 3, want 9",
+    ),
+    case(
+        "schema-one-of",
+        &[
+            (
+                "values.schema.json",
+                r#"{"properties":{"s":{"oneOf":[{"type":"integer"},{"minLength":9}]}}}"#,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-one-of:\n- at '/s': 'oneOf' failed, none matched\n  - at '/s': got string, want integer\n  - at '/s': minLength: got 3, want 9",
+    ),
+    case(
+        "schema-not",
+        &[
+            (
+                "values.schema.json",
+                r#"{"properties":{"s":{"not":{"type":"string"}}}}"#,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-not:\n- at '/s': 'not' failed",
+    ),
+    case(
+        "schema-const-object",
+        &[
+            (
+                "values.schema.json",
+                r#"{"properties":{"s":{"const":{"a":1}}}}"#,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-const-object:\n- at '/s': 'const' failed",
+    ),
+    case(
+        "schema-false",
+        &[
+            ("values.schema.json", r#"{"properties":{"s":false}}"#),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-false:\n- at '/s': false schema",
+    ),
+    case(
+        "schema-if-then",
+        &[
+            (
+                "values.schema.json",
+                r#"{"properties":{"s":{"if":{"type":"string"},"then":{"minLength":9}}}}"#,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-if-then:\n- at '/s': minLength: got 3, want 9",
+    ),
+    case(
+        "schema-types",
+        &[
+            (
+                "values.schema.json",
+                r#"{"properties":{"s":{"type":["integer","null"]}}}"#,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-types:\n- at '/s': got string, want null or integer",
+    ),
+    case(
+        "schema-type-ends-evaluation",
+        &[
+            (
+                "values.schema.json",
+                r#"{"properties":{"m":{"properties":{"a":{"type":"string","minimum":5}}}}}"#,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-type-ends-evaluation:\n- at '/m/a': got number, want string",
+    ),
+    case(
+        "schema-additional-properties-schema",
+        &[
+            (
+                "values.schema.json",
+                r#"{"properties":{"m":{"type":"object","additionalProperties":{"type":"string"}}}}"#,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-additional-properties-schema:\n- at '/m/a': got number, want string",
+    ),
+    case(
+        "schema-subchart",
+        &[
+            ("values.schema.json", r#"{"required":["top"]}"#),
+            (
+                "charts/sub/Chart.yaml",
+                "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+            ),
+            ("charts/sub/values.yaml", "port: 80\n"),
+            (
+                "charts/sub/values.schema.json",
+                r#"{"properties":{"port":{"type":"integer"}}}"#,
+            ),
+            (T, "a: 1"),
+        ],
+        "--set sub.port=x",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-subchart:\n- at '': missing property 'top'\nsub:\n- at '/port': got string, want integer",
+    ),
+    // --set.
+    case(
+        "set-bad-index",
+        &[(T, "a: {{ .Values.a }}")],
+        "--set a[x]=1",
+        "failed parsing --set data: error parsing index: strconv.Atoi: parsing \"x\": invalid syntax",
+    ),
+    case(
+        "set-no-value",
+        &[(T, "a: {{ .Values.a }}")],
+        "--set a",
+        "failed parsing --set data: key \"a\" has no value",
+    ),
+    case(
+        "set-empty-key",
+        &[(T, "a: {{ .Values.a }}")],
+        "--set a.=1",
+        "failed parsing --set data: key map \"a\" has no value",
+    ),
+    case(
+        "set-negative-index",
+        &[(T, "a: {{ .Values.a }}")],
+        "--set a[-1]=1",
+        "failed parsing --set data: negative -1 index not allowed",
+    ),
+    case(
+        "set-huge-index",
+        &[(T, "a: {{ .Values.a }}")],
+        "--set a[100001]=1",
+        "failed parsing --set data: index of 100001 is greater than maximum supported index of 65536",
+    ),
+    case(
+        "set-unterminated-list",
+        &[(T, "a: {{ .Values.a }}")],
+        "--set a={b",
+        "failed parsing --set data: list must terminate with '}'",
+    ),
+    case(
+        "set-after-index",
+        &[(T, "a: {{ .Values.a }}")],
+        "--set a[0]b=1",
+        "failed parsing --set data: unexpected data at end of array index: ['b']",
+    ),
+    case(
+        "set-string-no-value",
+        &[(T, "a: {{ .Values.a }}")],
+        "--set-string a",
+        "failed parsing --set-string data: key \"a\" has no value",
+    ),
+];
+
+/// Cases where our message deliberately differs from helm's: (case, our message, why).
+const DIFFERENCES: &[(&str, &str, &str)] = &[(
+    "values-flow-sequence",
+    "cannot load values.yaml: cannot unmarshal yaml document: error converting YAML to JSON: yaml: line 2: illegal placement of ':' indicator",
+    "our YAML scanner (saphyr) meets the `:` on the next line inside the unclosed flow \
+     sequence before a parser could miss its `]`; go-yaml's parser reports the `]` first",
+)];
+
+const DEFAULT_VALUES: &str = "list: [1, 2]\ns: str\nm: {a: 1}\n";
+
+/// Writes every case's chart under a fresh directory named after `tag` and returns it.
+fn write_charts(tag: &str) -> PathBuf {
+    let base =
+        std::env::temp_dir().join(format!("kokumi-helm-errors-{}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    for c in CASES {
+        let dir = base.join(c.name);
+        std::fs::create_dir_all(dir.join("templates")).expect("create chart dir");
+        let chart_yaml = format!("apiVersion: v2\nname: {}\nversion: 0.1.0\n", c.name);
+        std::fs::write(dir.join("Chart.yaml"), chart_yaml).expect("write Chart.yaml");
+        std::fs::write(dir.join("values.yaml"), DEFAULT_VALUES).expect("write values.yaml");
+        for (path, text) in c.files {
+            let path = dir.join(path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).expect("create chart subdirectory");
+            }
+            std::fs::write(path, text).expect("write chart file");
+        }
+    }
+    base
+}
+
+fn command(c: &Case) -> String {
+    format!("helm template rel {} {}", c.name, c.args)
+}
+
+/// The message after `Error: ` in what helm or we print, without helm's CLI hint.
+fn message(stderr: &str) -> Option<String> {
+    let start = stderr.find("Error: ")? + "Error: ".len();
+    let msg = &stderr[start..];
+    let msg = msg
+        .strip_suffix('\n')
+        .unwrap_or(msg)
+        .trim_end_matches("Use --debug flag to render out invalid YAML\n")
+        .trim_end_matches("Use --debug flag to render out invalid YAML");
+    Some(msg.trim_end().to_string())
+}
+
+fn ours(base: &Path, c: &Case) -> Option<String> {
+    match render_cmd(base, &parse_cmd(&command(c))) {
+        Ok(_) => None,
+        Err(e) => message(&e),
+    }
+}
+
+fn helm(helm: &Path, base: &Path, c: &Case) -> Option<String> {
+    let mut cmd = Command::new(helm);
+    cmd.args(["template", "rel", c.name]);
+    cmd.args(c.args.split_whitespace());
+    let out = cmd.current_dir(base).output().expect("run helm");
+    if out.status.success() {
+        return None;
+    }
+    message(&String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn error_messages_match_helm() {
+    let base = write_charts("ours");
+    let mut failures = Vec::new();
+    for c in CASES {
+        let want = DIFFERENCES
+            .iter()
+            .find(|(name, _, _)| *name == c.name)
+            .map_or(c.helm, |(_, ours, _)| *ours);
+        match ours(&base, c) {
+            Some(got) if got == want => {}
+            Some(got) => failures.push(format!("{}: helm says\n{want}\nwe say\n{got}\n", c.name)),
+            None => failures.push(format!(
+                "{}: we rendered; helm fails with\n{want}\n",
+                c.name
+            )),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&base);
+    assert!(CASES.len() >= 40, "only {} cases", CASES.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {} error messages differ from helm's:\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn pinned_messages_are_what_helm_prints() {
+    let Some(bin) = helm_binary() else {
+        return;
+    };
+    let base = write_charts("helm");
+    let mut failures = Vec::new();
+    for c in CASES {
+        match helm(&bin, &base, c) {
+            Some(got) if got == c.helm => {}
+            got => failures.push(format!(
+                "{}: pinned\n{}\nhelm prints\n{got:?}\n",
+                c.name, c.helm
+            )),
+        }
+    }
+    let _ = std::fs::remove_dir_all(&base);
+    assert!(
+        failures.is_empty(),
+        "pinned helm messages are stale:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_difference_names_a_case() {
+    for (name, ours, why) in DIFFERENCES {
+        assert!(
+            CASES.iter().any(|c| c.name == *name),
+            "{name}: no such case"
+        );
+        assert!(
+            !ours.is_empty() && !why.is_empty(),
+            "{name}: say what and why"
+        );
+    }
+}
