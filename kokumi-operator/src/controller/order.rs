@@ -13,7 +13,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures_util::StreamExt as _;
-use kokumi_core::api::{APPROVE_DEPLOY_LABEL, Menu, Order, Pantry, Preparation, Recipe};
+use kokumi_core::api::{
+    APPROVE_DEPLOY_LABEL, APPROVED_AT_ANNOTATION, Menu, Order, Pantry, Preparation, Recipe,
+};
 use kokumi_oci::registry::RegistryStore;
 use kokumi_pipeline::lifecycle::{self, ServingChange};
 use kokumi_pipeline::pipeline::{
@@ -278,18 +280,26 @@ fn order_inputs(order: &Order) -> Option<u64> {
         .hash_property(order)
 }
 
-/// The approval label of a Preparation (`None`: not approved).
-fn approval_of(preparation: &Preparation) -> Option<String> {
-    preparation.labels().get(APPROVE_DEPLOY_LABEL).cloned()
+/// The approval of a Preparation: its approval label and approval time (`None`s: not
+/// approved). Approving an older one again (a rollback) changes only the time.
+fn approval_of(preparation: &Preparation) -> (Option<String>, Option<String>) {
+    (
+        preparation.labels().get(APPROVE_DEPLOY_LABEL).cloned(),
+        preparation
+            .annotations()
+            .get(APPROVED_AT_ANNOTATION)
+            .cloned(),
+    )
 }
 
-/// Passes the Preparations whose approval label changed since last seen (unseen counts as not
-/// approved): approving or revoking moves the Serving, while the Preparations the pipeline
-/// itself creates — and their status writes — wake no reconcile of their Order.
+/// Passes the Preparations whose approval changed since last seen (unseen counts as not
+/// approved): approving, re-approving or revoking moves the Serving, while the Preparations the
+/// pipeline itself creates — and their status writes — wake no reconcile of their Order.
 fn approval_changes(
     preparations: impl futures_util::Stream<Item = Result<Preparation, watcher::Error>> + Send + 'static,
 ) -> impl futures_util::Stream<Item = Result<Preparation, watcher::Error>> + Send + 'static {
-    let seen = std::sync::Mutex::new(std::collections::BTreeMap::<String, Option<String>>::new());
+    type Approval = (Option<String>, Option<String>);
+    let seen = std::sync::Mutex::new(std::collections::BTreeMap::<String, Approval>::new());
     preparations.filter(move |item| {
         let pass = match item {
             Ok(p) => {
@@ -298,7 +308,7 @@ fn approval_changes(
                 let mut seen = seen
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                seen.insert(key, now.clone()).flatten() != now
+                seen.insert(key, now.clone()).unwrap_or_default() != now
             }
             Err(_) => true,
         };
