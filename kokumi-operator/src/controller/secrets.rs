@@ -115,15 +115,17 @@ pub fn triggers(
                         keep
                     });
                     for key in wanted {
-                        if !watches.contains_key(&key) {
+                        if let std::collections::btree_map::Entry::Vacant(slot) =
+                            watches.entry(key)
+                        {
                             let task = watch_secret(
                                 client.clone(),
-                                key.clone(),
+                                slot.key().clone(),
                                 reader.clone(),
                                 orders.clone(),
                                 tx.clone(),
                             );
-                            watches.insert(key, task);
+                            slot.insert(task);
                         }
                     }
                 }
