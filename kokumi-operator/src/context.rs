@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use kokumi_oci::registry::Registries;
 use kokumi_pipeline::pipeline::{Clock, SystemClock};
 use kokumi_pipeline::render::{HelmRenderer, Renderer};
 use kokumi_pipeline::source::Sources;
@@ -20,7 +21,10 @@ pub struct Context {
     pub config: Config,
     /// Metrics.
     pub metrics: Arc<Metrics>,
-    /// How sources are fetched.
+    /// Registry settings shared by every Order that names no Pantry: one connection pool per
+    /// host across reconciles.
+    pub registries: Arc<Registries>,
+    /// How sources are fetched (through [`Context::registries`]).
     pub sources: Sources,
     /// The Helm renderer.
     pub renderer: Arc<dyn Renderer>,
@@ -43,13 +47,13 @@ impl std::fmt::Debug for Context {
 impl Context {
     /// A context with the system clock and the native Helm renderer.
     pub fn new(client: Client, config: Config, metrics: Arc<Metrics>) -> Self {
-        let mut registry = kokumi_oci::registry::RegistryConfig::default();
-        registry.plain_http = config.plain_http;
+        let registries = Arc::new(crate::credentials::shared_registries(&config));
         Self {
             client,
             config,
             metrics,
-            sources: Sources::new(registry),
+            sources: Sources::with_registries(registries.clone()),
+            registries,
             renderer: Arc::new(HelmRenderer::new()),
             clock: Arc::new(SystemClock),
             reporter: Reporter {

@@ -8,6 +8,8 @@
 //!   the Serving;
 //! - [`controller::serving`]: Serving → Argo CD `Application` (server-side apply, field manager
 //!   `kokumi`, `oci://…` at `sha256:…`), drift and health from the Application's status;
+//! - [`credentials`]: the Pantries an Order names and the registry credentials in their
+//!   Secrets;
 //! - [`records::KubeRecords`]: the pipeline's record store as custom resources;
 //! - [`leader`], [`metrics`], [`server`] (`/metrics`, `/healthz`, `/readyz`) and [`run`] for the
 //!   binary;
@@ -29,6 +31,7 @@ pub mod cli;
 pub mod config;
 pub mod context;
 pub mod controller;
+pub mod credentials;
 pub mod error;
 pub mod leader;
 pub mod metrics;

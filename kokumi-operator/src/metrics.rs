@@ -1,8 +1,9 @@
-//! Prometheus metrics: reconciles, errors and durations per kind, pipeline durations, drifted
-//! Servings.
+//! Prometheus metrics: reconciles, errors and durations per kind, pipeline durations, render
+//! and push durations (from the pipeline's [`StageTimings`]), drifted Servings.
 
 use std::time::Duration;
 
+use kokumi_pipeline::pipeline::StageTimings;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -34,6 +35,8 @@ pub struct Metrics {
     errors: Family<ErrorLabels, Counter>,
     durations: Family<KindLabels, Histogram>,
     pipeline: Histogram,
+    render: Histogram,
+    push: Histogram,
     drifted: Gauge,
     renders: Counter,
 }
@@ -57,6 +60,8 @@ impl Metrics {
         let durations =
             Family::<KindLabels, Histogram>::new_with_constructor(seconds_histogram as fn() -> _);
         let pipeline = seconds_histogram();
+        let render = seconds_histogram();
+        let push = seconds_histogram();
         let drifted = Gauge::default();
         let renders = Counter::default();
         registry.register("reconciles", "Reconciles per kind", reconciles.clone());
@@ -76,6 +81,16 @@ impl Metrics {
             pipeline.clone(),
         );
         registry.register(
+            "render_duration_seconds",
+            "Time to render, patch, check and pack one Preparation (as the pipeline reports it)",
+            render.clone(),
+        );
+        registry.register(
+            "push_duration_seconds",
+            "Time to push one Preparation's artifact (as the pipeline reports it)",
+            push.clone(),
+        );
+        registry.register(
             "preparations_created",
             "Preparations rendered and pushed",
             renders.clone(),
@@ -91,6 +106,8 @@ impl Metrics {
             errors,
             durations,
             pipeline,
+            render,
+            push,
             drifted,
             renders,
         }
@@ -123,9 +140,24 @@ impl Metrics {
         }
     }
 
+    /// Records the stage timings the pipeline reported (stages that did not run are skipped).
+    pub fn stages(&self, timings: &StageTimings) {
+        if let Some(render) = timings.render {
+            self.render.observe(render.as_secs_f64());
+        }
+        if let Some(push) = timings.push {
+            self.push.observe(push.as_secs_f64());
+        }
+    }
+
     /// Sets the number of drifted Servings.
     pub fn set_drifted(&self, count: usize) {
         self.drifted.set(i64::try_from(count).unwrap_or(i64::MAX));
+    }
+
+    /// How many Preparations were rendered and pushed so far.
+    pub fn preparations_created(&self) -> u64 {
+        self.renders.get()
     }
 
     /// The number of drifted Servings last set.

@@ -35,22 +35,26 @@ struct Operator {
 
 impl Operator {
     fn start(server: &FakeApiServer, registry: &TestRegistry) -> Self {
-        // `RUST_LOG=kokumi_operator=debug` shows what the controllers do.
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .with_test_writer()
-            .try_init();
         let config = Config {
             registry: registry.url("kokumi"),
             backoff_base: Duration::from_millis(100),
             backoff_max: Duration::from_secs(1),
             ..Config::default()
         };
-        let ctx = Arc::new(Context::new(
+        Self::with(Context::new(
             server.client(),
             config,
             Arc::new(Metrics::new()),
-        ));
+        ))
+    }
+
+    fn with(ctx: Context) -> Self {
+        // `RUST_LOG=kokumi_operator=debug` shows what the controllers do.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
+        let ctx = Arc::new(ctx);
         let (trigger, shutdown) = run::shutdown();
         let task = tokio::spawn(run::controllers(ctx.clone(), shutdown));
         Self { trigger, task, ctx }
@@ -265,7 +269,7 @@ async fn auto_deploy_delivers_the_digest_and_detects_drift() {
         .filter_map(|m| m["manager"].as_str())
         .collect();
     assert_eq!(managers, ["kokumi"]);
-    let o = order_ready(&server, "web", "True", "Prepared").await;
+    let o = order_ready(&server, "web", "True", "Rendered").await;
     let status = o.status.unwrap();
     assert_eq!(
         status.latest_preparation.as_deref(),
@@ -442,7 +446,7 @@ async fn menu_policy_violation_its_fix_and_menu_edits_rerender() {
         .await
         .unwrap();
     let first = wait_preparations(&server, "team", 1).await.remove(0);
-    order_ready(&server, "team", "True", "Prepared").await;
+    order_ready(&server, "team", "True", "Rendered").await;
 
     // Editing the Menu re-renders the Order (no change to the Order itself).
     menus
@@ -500,7 +504,7 @@ async fn registry_down_then_back() {
 
     registry.resume();
     let prep = wait_preparations(&server, "db", 1).await.remove(0);
-    order_ready(&server, "db", "True", "Prepared").await;
+    order_ready(&server, "db", "True", "Rendered").await;
     serving_at(&server, "db", &prep.name_any()).await;
     operator.stop().await;
 }
@@ -528,7 +532,7 @@ async fn a_second_operator_started_midway_duplicates_nothing() {
     for i in 0..6 {
         let name = format!("o{i}");
         let preps = wait_preparations(&server, &name, 1).await;
-        order_ready(&server, &name, "True", "Prepared").await;
+        order_ready(&server, &name, "True", "Rendered").await;
         serving_at(&server, &name, &preps[0].name_any()).await;
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -590,5 +594,282 @@ async fn a_foreign_application_is_not_taken_over() {
     assert!(message.contains("kubectl"), "{message}");
     let app = serde_json::to_value(apps(&server).get("shop-web").await.unwrap()).unwrap();
     assert_eq!(app["spec"]["source"]["targetRevision"], "main", "untouched");
+    operator.stop().await;
+}
+
+/// A renderer that takes its time (so the `Rendering` condition can be seen) and counts calls.
+struct SlowRenderer {
+    inner: kokumi_pipeline::render::HelmRenderer,
+    delay: Duration,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl kokumi_pipeline::render::Renderer for SlowRenderer {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+    fn version(&self) -> &str {
+        self.inner.version()
+    }
+    fn render(
+        &self,
+        chart: &kokumi_pipeline::source::ChartInput,
+        options: &kokumi_pipeline::render::HelmOptions,
+    ) -> Result<kokumi_pipeline::render::RenderedChart, kokumi_pipeline::error::BoxError> {
+        self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        std::thread::sleep(self.delay);
+        self.inner.render(chart, options)
+    }
+}
+
+fn metric(text: &str, name: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rendering_then_rendered_in_one_reconcile_with_stage_metrics() {
+    let Some(registry) = registry_with_chart().await else {
+        return;
+    };
+    let server = fake();
+    let renderer = Arc::new(SlowRenderer {
+        inner: kokumi_pipeline::render::HelmRenderer::new(),
+        delay: Duration::from_millis(1500),
+        calls: 0.into(),
+    });
+    let config = Config {
+        registry: registry.url("kokumi"),
+        ..Config::default()
+    };
+    let mut ctx = Context::new(server.client(), config, Arc::new(Metrics::new()));
+    ctx.renderer = renderer.clone();
+    let operator = Operator::with(ctx);
+    let orders: Api<Order> = Api::namespaced(server.client(), NS);
+    orders
+        .create(&PostParams::default(), &order(&registry, "web", true, "hi"))
+        .await
+        .unwrap();
+
+    // While the renderer works: Ready=Unknown, reason Rendering, naming the config hash.
+    let rendering = order_ready(&server, "web", "Unknown", "Rendering").await;
+    let condition = rendering
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.get_condition("Ready"))
+        .unwrap()
+        .clone();
+    assert!(
+        condition
+            .message
+            .starts_with("rendering a new preparation (config hash "),
+        "{}",
+        condition.message
+    );
+    assert!(ready_preparations(&server, "web").await.is_empty());
+
+    let done = order_ready(&server, "web", "True", "Rendered").await;
+    let prep = wait_preparations(&server, "web", 1).await.remove(0);
+    assert_eq!(
+        done.status.unwrap().latest_preparation,
+        Some(prep.name_any())
+    );
+    serving_at(&server, "web", &prep.name_any()).await;
+
+    // The status writes (Rendering, Rendered) and the new Preparation woke no second reconcile:
+    // one reconcile, one render.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let text = operator.ctx.metrics.encode();
+    assert_eq!(
+        metric(&text, "kokumi_reconciles_total{kind=\"Order\"}"),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(renderer.calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // Stage timings reported by the pipeline: one render (≥ the renderer's delay), one push.
+    assert_eq!(
+        metric(&text, "kokumi_render_duration_seconds_count"),
+        Some(1.0),
+        "{text}"
+    );
+    assert!(
+        metric(&text, "kokumi_render_duration_seconds_sum").unwrap() >= 1.5,
+        "{text}"
+    );
+    assert_eq!(
+        metric(&text, "kokumi_push_duration_seconds_count"),
+        Some(1.0),
+        "{text}"
+    );
+    assert_eq!(
+        metric(&text, "kokumi_drifted_servings"),
+        Some(0.0),
+        "{text}"
+    );
+
+    // An edit renders again: Rendering is written for the new config hash, then Rendered.
+    orders
+        .patch(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(
+                json!({"spec": {"render": {"helm": {"values": {"greeting": {"message": "bye"}}}}}}),
+            ),
+        )
+        .await
+        .unwrap();
+    order_ready(&server, "web", "Unknown", "Rendering").await;
+    wait_preparations(&server, "web", 2).await;
+    order_ready(&server, "web", "True", "Rendered").await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(renderer.calls.load(std::sync::atomic::Ordering::SeqCst), 2);
+    operator.stop().await;
+}
+
+fn docker_config_secret(
+    name: &str,
+    host: &str,
+    user: &str,
+    password: &str,
+) -> k8s_openapi::api::core::v1::Secret {
+    let config = json!({"auths": {host: {"username": user, "password": password}}});
+    let mut secret = k8s_openapi::api::core::v1::Secret::default();
+    secret.metadata.name = Some(name.into());
+    secret.metadata.namespace = Some(NS.into());
+    secret.type_ = Some("kubernetes.io/dockerconfigjson".into());
+    secret.data = Some(std::collections::BTreeMap::from([(
+        ".dockerconfigjson".to_owned(),
+        k8s_openapi::ByteString(config.to_string().into_bytes()),
+    )]));
+    secret
+}
+
+fn ready_message(order: &Order) -> String {
+    order
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.get_condition("Ready"))
+        .map(|c| c.message.clone())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pantry_credentials_come_from_its_secret_and_a_new_secret_re_reconciles() {
+    let Some(registry) = kokumi_oci::testing::TestRegistry::start_htpasswd("kokumi", "s3cret")
+    else {
+        return;
+    };
+    push_helm_chart(
+        &registry.store("charts/hello"),
+        hello_chart_tgz(),
+        Some("0.1.0"),
+        &HelmPushOptions::default(),
+    )
+    .await
+    .unwrap();
+    let host = registry.host.clone();
+    let server = fake();
+    // Retries are far apart: only the Secret watch can make the Order recover in time.
+    let config = Config {
+        registry: format!("oci://{host}/kokumi"),
+        backoff_base: Duration::from_secs(600),
+        backoff_max: Duration::from_secs(600),
+        ..Config::default()
+    };
+    let operator = Operator::with(Context::new(
+        server.client(),
+        config,
+        Arc::new(Metrics::new()),
+    ));
+    let pantries: Api<kokumi_core::api::Pantry> = Api::namespaced(server.client(), NS);
+    for (name, url) in [
+        ("private", format!("oci://{host}/charts/hello")),
+        ("releases", format!("oci://{host}/releases/shop")),
+    ] {
+        let pantry = serde_json::from_value(json!({
+            "apiVersion": "delivery.kokumi.dev/v1alpha1", "kind": "Pantry",
+            "metadata": {"name": name, "namespace": NS},
+            "spec": {"url": url, "secretRef": {"name": "regcred"}, "plainHTTP": true},
+        }))
+        .unwrap();
+        pantries
+            .create(&PostParams::default(), &pantry)
+            .await
+            .unwrap();
+    }
+    let orders: Api<Order> = Api::namespaced(server.client(), NS);
+    let o: Order = serde_json::from_value(json!({
+        "apiVersion": "delivery.kokumi.dev/v1alpha1", "kind": "Order",
+        "metadata": {"name": "web", "namespace": NS},
+        "spec": {
+            "source": {"pantryRef": {"name": "private"}, "version": "0.1.0"},
+            "destination": {"pantryRef": {"name": "releases"}},
+            "autoDeploy": "Enabled",
+        },
+    }))
+    .unwrap();
+    orders.create(&PostParams::default(), &o).await.unwrap();
+
+    // No Secret yet: not Ready, and the message says which Secret to create.
+    let missing = order_ready(&server, "web", "False", "SourceUnavailable").await;
+    let message = ready_message(&missing);
+    assert!(
+        message.contains(
+            "pantry private names the credentials secret shop/regcred, which does not exist"
+        ) && message.contains("kubectl create secret docker-registry regcred -n shop"),
+        "{message}"
+    );
+
+    // A Secret with the wrong password: the registry's refusal is the reason now.
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(server.client(), NS);
+    secrets
+        .create(
+            &PostParams::default(),
+            &docker_config_secret("regcred", &host, "kokumi", "wrong"),
+        )
+        .await
+        .unwrap();
+    let refused = eventually("the order retried with the new secret", WAIT, || async {
+        orders
+            .get_opt("web")
+            .await
+            .unwrap()
+            .filter(|o| !ready_message(o).contains("does not exist"))
+    })
+    .await;
+    let message = ready_message(&refused);
+    assert!(message.contains("charts/hello"), "{message}");
+    assert!(ready_preparations(&server, "web").await.is_empty());
+
+    // The right password: the changed Secret re-reconciles the Order, which becomes Ready and
+    // pushes to the destination Pantry with the same credentials.
+    secrets
+        .replace(
+            "regcred",
+            &PostParams::default(),
+            &docker_config_secret("regcred", &host, "kokumi", "s3cret"),
+        )
+        .await
+        .unwrap();
+    let ready = order_ready(&server, "web", "True", "Rendered").await;
+    let prep = wait_preparations(&server, "web", 1).await.remove(0);
+    assert_eq!(
+        ready.status.unwrap().latest_preparation,
+        Some(prep.name_any())
+    );
+    assert!(
+        prep.spec
+            .artifact
+            .oci_ref
+            .starts_with(&format!("oci://{host}/releases/shop@sha256:")),
+        "{}",
+        prep.spec.artifact.oci_ref
+    );
+    // The artifact is really there (and needs the credentials to be read).
+    let store = registry.store("releases/shop");
+    kokumi_oci::Store::resolve(&store, &prep.name_any())
+        .await
+        .unwrap();
     operator.stop().await;
 }

@@ -19,6 +19,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use kokumi_core::api::condition::{self, ConditionStatus, Conditions as _};
@@ -46,6 +47,14 @@ pub const BASE_DIR_ANNOTATION: &str = "local.kokumi.dev/base-dir";
 
 /// Annotation holding the commit message of the next Preparation (`kokumi apply -m`).
 pub const MESSAGE_ANNOTATION: &str = "delivery.kokumi.dev/message";
+
+/// The reason of an Order's `Ready=True` condition: its latest Preparation is rendered and
+/// pushed.
+pub const RENDERED: &str = "Rendered";
+
+/// The reason of an Order's `Ready=Unknown` condition while a new Preparation is being rendered
+/// (the operator writes it through [`Observer::rendering`]).
+pub const RENDERING: &str = "Rendering";
 
 /// Where "now" comes from; the CLI's tests fix it.
 pub trait Clock: Send + Sync {
@@ -341,7 +350,38 @@ pub struct Prepared {
     pub serving: crate::lifecycle::ServingChange,
     /// Warnings for the user.
     pub warnings: Vec<String>,
+    /// How long the stages took.
+    pub timings: StageTimings,
 }
+
+/// How long the stages of one [`Pipeline::prepare`] took, for metrics and logs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StageTimings {
+    /// Looking up references and fetching (and verifying) the source.
+    pub fetch: Duration,
+    /// Rendering, patching, checking and packing; `None` when nothing was rendered.
+    pub render: Option<Duration>,
+    /// Pushing the artifact; `None` when nothing was pushed.
+    pub push: Option<Duration>,
+}
+
+/// What a caller hears while [`Pipeline::prepare_observed`] runs (the operator writes a
+/// `Rendering` condition from it). Every method has a default that does nothing.
+#[async_trait::async_trait]
+pub trait Observer: Send + Sync {
+    /// The source is fetched and no Preparation of the Order has this config hash: rendering
+    /// starts now.
+    async fn rendering(&self, order: &Order, config_hash: Digest) {
+        let _ = (order, config_hash);
+    }
+}
+
+/// An [`Observer`] that ignores everything.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoObserver;
+
+impl Observer for NoObserver {}
 
 /// The pipeline, with its I/O: records, sources, renderer, destination store and clock.
 pub struct Pipeline<'a, R: RecordStore> {
@@ -581,9 +621,21 @@ impl<R: RecordStore> Pipeline<'_, R> {
 
     /// Runs the whole pipeline for `order` and records the result. Idempotent.
     pub async fn prepare(&self, order: &Order) -> Result<Prepared> {
+        self.prepare_observed(order, &NoObserver).await
+    }
+
+    /// [`Pipeline::prepare`], telling `observer` when rendering starts.
+    pub async fn prepare_observed(
+        &self,
+        order: &Order,
+        observer: &dyn Observer,
+    ) -> Result<Prepared> {
+        let mut timings = StageTimings::default();
+        let started = Instant::now();
         let refs = self.lookup(order).await?;
         let resolved = resolve(order, &refs, source_base_dir(order, &refs).as_deref())?;
         let fetched = self.sources.fetch(&resolved.location).await?;
+        timings.fetch = started.elapsed();
         let config_hash = resolved
             .config_inputs(fetched.digest, self.renderer)
             .config_hash();
@@ -622,12 +674,14 @@ impl<R: RecordStore> Pipeline<'_, R> {
                 if present {
                     (Outcome::Unchanged, existing, resolved.warnings.clone())
                 } else {
+                    let started = Instant::now();
                     let output = self.render_resolved(
                         resolved,
                         &fetched,
                         config_hash,
                         existing.spec.parent_digest,
                     )?;
+                    timings.render = Some(started.elapsed());
                     if output.packed.digest != existing.spec.artifact.digest {
                         return Err(Error::Lifecycle(format!(
                             "the artifact of preparation {} is missing from {destination}, and rendering it again gave {} instead of {}: the renderer is not reproducible for this input",
@@ -636,19 +690,26 @@ impl<R: RecordStore> Pipeline<'_, R> {
                             existing.spec.artifact.digest
                         )));
                     }
+                    let started = Instant::now();
                     artifact::push(store, &output.packed, &existing.name_any())
                         .await
                         .map_err(push_error)?;
+                    timings.push = Some(started.elapsed());
                     (Outcome::Restored, existing, output.warnings)
                 }
             }
             None => {
+                observer.rendering(order, config_hash).await;
                 let parent = order.status.as_ref().and_then(|s| s.latest_digest);
+                let started = Instant::now();
                 let output = self.render_resolved(resolved, &fetched, config_hash, parent)?;
+                timings.render = Some(started.elapsed());
                 let prep_name = preparation_name(&name, &output.packed.digest);
+                let started = Instant::now();
                 artifact::push(store, &output.packed, &prep_name)
                     .await
                     .map_err(push_error)?;
+                timings.push = Some(started.elapsed());
                 let preparation = self.preparation_record(order, &output, &prep_name, &destination);
                 self.records.put(&preparation).await?;
                 (Outcome::Created, preparation, output.warnings)
@@ -665,6 +726,7 @@ impl<R: RecordStore> Pipeline<'_, R> {
             order,
             serving,
             warnings,
+            timings,
         })
     }
 
@@ -739,7 +801,7 @@ impl<R: RecordStore> Pipeline<'_, R> {
         status.conditions.set(condition::new(
             condition::READY,
             ConditionStatus::True,
-            "Prepared",
+            RENDERED,
             &format!("preparation {} is ready", preparation.name_any()),
             order.metadata.generation,
             now,

@@ -19,8 +19,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use kokumi_core::digest::Digest;
+use kokumi_oci::registry::Registries;
 
 use crate::error::{BoxError, Error, Result};
 
@@ -279,15 +281,57 @@ pub fn digest_of_files(files: &BTreeMap<String, Vec<u8>>) -> Digest {
 }
 
 /// Fetches sources: local paths directly, OCI sources through `kokumi-oci` stores.
+///
+/// Registry credentials and transport flags come from one place: either a single
+/// [`RegistryConfig`](kokumi_oci::registry::RegistryConfig) for every host ([`Sources::new`]),
+/// or a [`Registries`] that knows them per host ([`Sources::with_registries`]) — the CLI fills
+/// it from the user's docker `config.json`, the operator from the `kubernetes.io/dockerconfigjson`
+/// Secret of the Order's Pantry. A `Registries` also keeps one connection pool per host across
+/// fetches.
 #[derive(Debug, Clone, Default)]
 pub struct Sources {
     registry: kokumi_oci::registry::RegistryConfig,
+    registries: Option<Arc<Registries>>,
 }
 
 impl Sources {
     /// Fetches registries with `registry` (transport, credentials, timeouts).
     pub fn new(registry: kokumi_oci::registry::RegistryConfig) -> Self {
-        Self { registry }
+        Self {
+            registry,
+            registries: None,
+        }
+    }
+
+    /// Fetches registries through `registries`: per-host credentials and transport flags, one
+    /// connection pool per host.
+    pub fn with_registries(registries: Arc<Registries>) -> Self {
+        Self {
+            registry: kokumi_oci::registry::RegistryConfig::default(),
+            registries: Some(registries),
+        }
+    }
+
+    /// The per-host registry settings, when set with [`Sources::with_registries`].
+    pub fn registries(&self) -> Option<&Arc<Registries>> {
+        self.registries.as_ref()
+    }
+
+    /// A store for the registry repository `repository` (`oci://HOST/REPO`), with the
+    /// credentials and transport flags these sources use for its host.
+    pub fn registry_store(
+        &self,
+        repository: &str,
+    ) -> std::result::Result<kokumi_oci::registry::RegistryStore, BoxError> {
+        let parsed = kokumi_oci::Reference::parse(repository)?;
+        let store = match &self.registries {
+            Some(registries) => registries.store_for(&parsed.location)?,
+            None => kokumi_oci::registry::RegistryStore::from_location(
+                &parsed.location,
+                self.registry.clone(),
+            )?,
+        };
+        Ok(store)
     }
 
     /// Fetches the source and computes its digest.
@@ -350,13 +394,7 @@ impl Sources {
                 repository,
                 reference,
             } => {
-                let parsed = kokumi_oci::Reference::parse(repository)
-                    .map_err(|e| unavailable(Box::new(e)))?;
-                let store = kokumi_oci::registry::RegistryStore::from_location(
-                    &parsed.location,
-                    self.registry.clone(),
-                )
-                .map_err(|e| unavailable(Box::new(e)))?;
+                let store = self.registry_store(repository).map_err(unavailable)?;
                 crate::oci_source::fetch(&store, reference)
                     .await
                     .map_err(unavailable)?

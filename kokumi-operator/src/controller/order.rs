@@ -13,15 +13,22 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures_util::StreamExt as _;
-use kokumi_core::api::{Menu, Order, Pantry, Preparation, Recipe};
-use kokumi_oci::registry::{RegistryConfig, RegistryStore};
+use kokumi_core::api::{
+    APPROVE_DEPLOY_LABEL, APPROVED_AT_ANNOTATION, Menu, Order, Pantry, Preparation, Recipe,
+};
+use kokumi_oci::registry::RegistryStore;
 use kokumi_pipeline::lifecycle::{self, ServingChange};
-use kokumi_pipeline::pipeline::{Outcome, Pipeline, error_chain, failure_reason};
+use kokumi_pipeline::pipeline::{
+    Observer, Outcome, Pipeline, RENDERING, error_chain, failure_reason,
+};
+use kokumi_pipeline::record::RecordStore as _;
 use kube::api::Api;
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::{Event, EventType, Recorder};
 use kube::runtime::reflector::{ObjectRef, Store};
-use kube::runtime::watcher;
+use kube::runtime::{
+    Predicate as _, PredicateConfig, WatchStreamExt as _, predicates, reflector, watcher,
+};
 use kube::{Resource as _, ResourceExt as _};
 
 use crate::context::Context;
@@ -31,24 +38,51 @@ use crate::records::KubeRecords;
 /// The kind label of this controller's metrics.
 pub const KIND: &str = "Order";
 
-/// Where the Preparations of `order` are pushed: its `spec.destination.oci`, else
-/// `<registry>/<namespace>/<order>` of the operator's default registry.
+/// Where the Preparations of `order` are pushed when it names no destination Pantry: its
+/// `spec.destination.oci`, else `<registry>/<namespace>/<order>` of the operator's default
+/// registry (see [`crate::credentials::access_for`] for Pantries).
 pub fn destination_of(order: &Order, ctx: &Context) -> Result<RegistryStore> {
-    let url = match order.spec.destination.as_ref().and_then(|d| d.oci.clone()) {
-        Some(url) => url,
-        None => format!(
-            "{}/{}/{}",
-            ctx.config.registry.trim_end_matches('/'),
-            order.namespace().unwrap_or_else(|| "default".into()),
-            order.name_any()
-        ),
-    };
+    let url = crate::credentials::destination_url(order, ctx);
     let reference = kokumi_oci::Reference::parse(&url)
         .map_err(|e| Error::Config(format!("destination {url}: {e}")))?;
-    let mut config = RegistryConfig::default();
-    config.plain_http = ctx.config.plain_http;
-    RegistryStore::from_location(&reference.location, config)
+    ctx.registries
+        .store_for(&reference.location)
         .map_err(|e| Error::Config(format!("destination {url}: {e}")))
+}
+
+/// Writes `Ready=Unknown` with reason `Rendering` when the pipeline starts rendering a new
+/// Preparation. The status write wakes no second reconcile: the Order trigger ignores
+/// status-only changes (see [`controller`]).
+struct RenderingStatus<'a> {
+    records: &'a KubeRecords,
+    clock: &'a dyn kokumi_pipeline::pipeline::Clock,
+}
+
+#[async_trait::async_trait]
+impl Observer for RenderingStatus<'_> {
+    async fn rendering(&self, order: &Order, config_hash: kokumi_core::digest::Digest) {
+        use kokumi_core::api::condition::{self, ConditionStatus, Conditions as _};
+        let mut order = order.clone();
+        let generation = order.metadata.generation;
+        let status = order
+            .status
+            .get_or_insert_with(kokumi_core::api::OrderStatus::default);
+        status.observed_generation = generation;
+        status.conditions.set(condition::new(
+            condition::READY,
+            ConditionStatus::Unknown,
+            RENDERING,
+            &format!(
+                "rendering a new preparation (config hash {})",
+                config_hash.short_hex(12)
+            ),
+            generation,
+            self.clock.now(),
+        ));
+        if let Err(e) = self.records.put(&order).await {
+            tracing::warn!(order = %order.name_any(), "cannot write the Rendering condition: {}", error_chain(&e));
+        }
+    }
 }
 
 async fn publish(ctx: &Context, order: &Order, type_: EventType, reason: &str, note: String) {
@@ -86,19 +120,38 @@ async fn reconcile_inner(order: &Order, ctx: &Context) -> Result<Action> {
         .controller_owner_ref(&())
         .ok_or_else(|| Error::Missing(format!("order {key} has no uid")))?;
     let records = KubeRecords::new(ctx.client.clone(), &namespace).for_order(&name, owner);
-    let store = destination_of(order, ctx)?;
+    let started = Instant::now();
+    let result = match crate::credentials::access_for(order, ctx).await {
+        Ok(access) => {
+            let pipeline = Pipeline {
+                records: &records,
+                sources: &access.sources,
+                renderer: ctx.renderer.as_ref(),
+                destination: Some(&access.destination),
+                clock: ctx.clock.as_ref(),
+            };
+            let observer = RenderingStatus {
+                records: &records,
+                clock: ctx.clock.as_ref(),
+            };
+            pipeline.prepare_observed(order, &observer).await
+        }
+        Err(Error::Pipeline(e)) => Err(e),
+        Err(e) => return Err(e),
+    };
+    // Recording a failure and following approvals need no registry.
     let pipeline = Pipeline {
         records: &records,
         sources: &ctx.sources,
         renderer: ctx.renderer.as_ref(),
-        destination: Some(&store),
+        destination: None,
         clock: ctx.clock.as_ref(),
     };
-    let started = Instant::now();
-    match pipeline.prepare(order).await {
+    match result {
         Ok(prepared) => {
             let created = prepared.outcome == Outcome::Created;
             ctx.metrics.pipeline_ran(started.elapsed(), created);
+            ctx.metrics.stages(&prepared.timings);
             ctx.record_success(&key);
             let prep = &prepared.preparation;
             if created {
@@ -217,12 +270,68 @@ fn orders_using(store: &Store<Order>, matches: impl Fn(&Order) -> bool) -> Vec<O
         .collect()
 }
 
+/// What of an Order a reconcile depends on besides its spec: its annotations (the commit
+/// message, the base directory). With [`predicates::generation`] this is the Order trigger's
+/// filter, so status writes — ours (`Rendering`, then `Rendered`) or another instance's — wake
+/// no reconcile.
+fn order_inputs(order: &Order) -> Option<u64> {
+    predicates::generation::<Order>
+        .combine(predicates::annotations::<Order>)
+        .hash_property(order)
+}
+
+/// The approval of a Preparation: its approval label and approval time (`None`s: not
+/// approved). Approving an older one again (a rollback) changes only the time.
+fn approval_of(preparation: &Preparation) -> (Option<String>, Option<String>) {
+    (
+        preparation.labels().get(APPROVE_DEPLOY_LABEL).cloned(),
+        preparation
+            .annotations()
+            .get(APPROVED_AT_ANNOTATION)
+            .cloned(),
+    )
+}
+
+/// Passes the Preparations whose approval changed since last seen (unseen counts as not
+/// approved): approving, re-approving or revoking moves the Serving, while the Preparations the
+/// pipeline itself creates — and their status writes — wake no reconcile of their Order.
+fn approval_changes(
+    preparations: impl futures_util::Stream<Item = Result<Preparation, watcher::Error>> + Send + 'static,
+) -> impl futures_util::Stream<Item = Result<Preparation, watcher::Error>> + Send + 'static {
+    type Approval = (Option<String>, Option<String>);
+    let seen = std::sync::Mutex::new(std::collections::BTreeMap::<String, Approval>::new());
+    preparations.filter(move |item| {
+        let pass = match item {
+            Ok(p) => {
+                let key = p.uid().unwrap_or_else(|| p.name_any());
+                let now = approval_of(p);
+                let mut seen = seen
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                seen.insert(key, now.clone()).unwrap_or_default() != now
+            }
+            Err(_) => true,
+        };
+        std::future::ready(pass)
+    })
+}
+
 /// The Order controller, ready to run.
 pub fn controller(ctx: &Context) -> Controller<Order> {
     let client = ctx.client.clone();
     let config = watcher::Config::default();
-    let controller = Controller::new(Api::<Order>::all(client.clone()), config.clone())
-        .owns(Api::<Preparation>::all(client.clone()), config.clone());
+    let (reader, writer) = reflector::store();
+    let orders = watcher(Api::<Order>::all(client.clone()), config.clone())
+        .default_backoff()
+        .reflect(writer)
+        .applied_objects()
+        .predicate_filter(order_inputs, PredicateConfig::default());
+    let preparations = approval_changes(
+        watcher(Api::<Preparation>::all(client.clone()), config.clone())
+            .default_backoff()
+            .touched_objects(),
+    );
+    let controller = Controller::for_stream(orders, reader).owns_stream(preparations);
     let store = controller.store();
     let menus = {
         let store = store.clone();
@@ -246,28 +355,36 @@ pub fn controller(ctx: &Context) -> Controller<Order> {
         }
     };
     let pantries = {
-        move |pantry: Pantry| {
-            let name = pantry.name_any();
-            let namespace = pantry.namespace();
-            orders_using(&store, |o| {
-                o.namespace() == namespace
-                    && [
-                        o.spec.source.as_ref().and_then(|s| s.pantry_ref.as_ref()),
-                        o.spec
-                            .destination
-                            .as_ref()
-                            .and_then(|d| d.pantry_ref.as_ref()),
-                    ]
-                    .into_iter()
-                    .flatten()
-                    .any(|p| p.name == name)
-            })
-        }
+        let store = store.clone();
+        move |pantry: Pantry| orders_of_pantry(&store, &pantry)
     };
+    let secrets = super::secrets::triggers(client.clone(), store);
     controller
         .watches(Api::<Menu>::all(client.clone()), config.clone(), menus)
         .watches(Api::<Recipe>::all(client.clone()), config.clone(), recipes)
         .watches(Api::<Pantry>::all(client), config, pantries)
+        .reconcile_on(secrets)
+}
+
+/// The Orders that name `pantry` as their source or destination (an Order from a Menu whose
+/// source is a Pantry is re-checked too: the Menu is not in the store).
+pub fn orders_of_pantry(store: &Store<Order>, pantry: &Pantry) -> Vec<ObjectRef<Order>> {
+    let name = pantry.name_any();
+    let namespace = pantry.namespace();
+    orders_using(store, |o| {
+        o.namespace() == namespace
+            && ([
+                o.spec.source.as_ref().and_then(|s| s.pantry_ref.as_ref()),
+                o.spec
+                    .destination
+                    .as_ref()
+                    .and_then(|d| d.pantry_ref.as_ref()),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|p| p.name == name)
+                || o.spec.source.is_none() && o.spec.menu_ref.is_some())
+    })
 }
 
 /// Runs the Order controller until `shutdown` resolves.

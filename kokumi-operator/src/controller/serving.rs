@@ -17,8 +17,8 @@ use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchP
 use kube::runtime::controller::{Action, Controller};
 use kube::runtime::events::{Event, EventType, Recorder};
 use kube::runtime::finalizer::{self, finalizer};
-use kube::runtime::reflector::ObjectRef;
-use kube::runtime::watcher;
+use kube::runtime::reflector::{self, ObjectRef};
+use kube::runtime::{PredicateConfig, WatchStreamExt as _, watcher};
 use kube::{Resource as _, ResourceExt as _};
 use serde_json::json;
 
@@ -316,6 +316,65 @@ pub fn error_policy(serving: Arc<Serving>, error: &Error, ctx: Arc<Context>) -> 
     Action::requeue(ctx.config.backoff(failures))
 }
 
+/// What of a Serving its reconcile acts on: the spec (generation), the finalizers (the
+/// finalizer helper waits to see its own), and whether it is being deleted. Status writes —
+/// this controller's own — wake no reconcile.
+fn serving_inputs(serving: &Serving) -> Option<u64> {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::hash::DefaultHasher::new();
+    serving.metadata.generation.hash(&mut hasher);
+    serving.finalizers().hash(&mut hasher);
+    serving
+        .metadata
+        .deletion_timestamp
+        .is_some()
+        .hash(&mut hasher);
+    Some(hasher.finish())
+}
+
+fn hash_of(value: &serde_json::Value) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::hash::DefaultHasher::new();
+    value.to_string().hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Passes the Application changes a Serving must see: Argo CD's `status` (sync, health) or
+/// the `spec` changing, and deletions. The Serving's own apply of a new Application (no status
+/// yet) and no-op re-applies pass nothing.
+fn application_changes(
+    events: impl futures_util::Stream<Item = Result<watcher::Event<DynamicObject>, watcher::Error>>
+    + Send
+    + 'static,
+) -> impl futures_util::Stream<Item = Result<DynamicObject, watcher::Error>> + Send + 'static {
+    let seen = std::sync::Mutex::new(std::collections::BTreeMap::<String, (u64, u64)>::new());
+    events.filter_map(move |event| {
+        let mut seen = seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let pass = match event {
+            Err(e) => Some(Err(e)),
+            Ok(watcher::Event::Delete(app)) => {
+                seen.remove(&app.uid().unwrap_or_else(|| app.name_any()));
+                Some(Ok(app))
+            }
+            Ok(watcher::Event::Apply(app) | watcher::Event::InitApply(app)) => {
+                let key = app.uid().unwrap_or_else(|| app.name_any());
+                let status = app.data.get("status").cloned().unwrap_or_default();
+                let now = (hash_of(&app.data["spec"]), hash_of(&status));
+                let changed = match seen.insert(key, now) {
+                    Some(before) => before != now,
+                    // First sight: only when Argo CD has reported something already.
+                    None => !status.is_null(),
+                };
+                changed.then_some(Ok(app))
+            }
+            Ok(watcher::Event::Init | watcher::Event::InitDone) => None,
+        };
+        std::future::ready(pass)
+    })
+}
+
 /// The Serving controller, ready to run.
 pub fn controller(ctx: &Context) -> Controller<Serving> {
     let client = ctx.client.clone();
@@ -325,9 +384,16 @@ pub fn controller(ctx: &Context) -> Controller<Serving> {
         &ctx.config.argocd_namespace,
         &application_resource(),
     );
-    let preparations_store_config = config.clone();
-    let controller = Controller::new(Api::<Serving>::all(client.clone()), config.clone());
+    let (reader, writer) = reflector::store();
+    let servings_stream = watcher(Api::<Serving>::all(client.clone()), config.clone())
+        .default_backoff()
+        .reflect(writer)
+        .applied_objects()
+        .predicate_filter(serving_inputs, PredicateConfig::default());
+    let controller = Controller::for_stream(servings_stream, reader);
     let servings = controller.store();
+    // A Serving follows its Preparation's existence and readiness; the Preparations the
+    // pipeline creates are not served yet when they appear.
     let by_preparation = move |p: Preparation| {
         let name = p.name_any();
         let namespace = p.namespace();
@@ -338,11 +404,12 @@ pub fn controller(ctx: &Context) -> Controller<Serving> {
             .map(|s| ObjectRef::from_obj(s.as_ref()))
             .collect::<Vec<_>>()
     };
+    let app_changes = application_changes(
+        watcher::watcher(apps, config.clone().labels(SERVING_NAME_LABEL)).default_backoff(),
+    );
     controller
-        .watches_with(
-            apps,
-            application_resource(),
-            config.labels(SERVING_NAME_LABEL),
+        .watches_stream_with(
+            app_changes,
             |app: DynamicObject| {
                 let labels = app.labels();
                 match (
@@ -355,12 +422,9 @@ pub fn controller(ctx: &Context) -> Controller<Serving> {
                     _ => None,
                 }
             },
+            application_resource(),
         )
-        .watches(
-            Api::<Preparation>::all(client),
-            preparations_store_config,
-            by_preparation,
-        )
+        .watches(Api::<Preparation>::all(client), config, by_preparation)
 }
 
 /// Runs the Serving controller until `shutdown` resolves.

@@ -385,6 +385,26 @@ impl FakeApiServer {
         kube::Client::new(self.clone(), "default")
     }
 
+    /// Serves the fake over HTTP on `listener` (a loopback port), for a client in another
+    /// process (`kube::Config::new("http://127.0.0.1:PORT")`); runs until the future is dropped.
+    pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        let app = axum::Router::new().fallback(move |request: axum::extract::Request| {
+            let server = self.clone();
+            async move {
+                let (parts, body) = request.into_parts();
+                let bytes = match body.collect().await {
+                    Ok(b) => b.to_bytes(),
+                    Err(e) => {
+                        return err(StatusCode::BAD_REQUEST, "BadRequest", e.to_string()).into();
+                    }
+                };
+                let request = Request::from_parts(parts, kube::client::Body::from(bytes.to_vec()));
+                server.handle(request).await
+            }
+        });
+        axum::serve(listener, app).await
+    }
+
     /// Forgets the watch history: a watch from any version before now gets `410 Gone`, as after
     /// an etcd compaction.
     pub fn compact(&self) {
@@ -559,12 +579,13 @@ impl FakeApiServer {
         let (labels, fields) = Self::selectors(query)?;
         let state = self.state();
         let key = target.rt.key();
+        // Objects are keyed (resource, namespace, name): read only this resource's range.
+        let from = (key.clone(), String::new(), String::new());
         let matching: Vec<&Value> = state
             .objects
-            .iter()
-            .filter(|((r, ns, _), _)| {
-                *r == key && target.namespace.as_ref().is_none_or(|want| want == ns)
-            })
+            .range(from..)
+            .take_while(|((r, _, _), _)| *r == key)
+            .filter(|((_, ns, _), _)| target.namespace.as_ref().is_none_or(|want| want == ns))
             .map(|(_, v)| v)
             .filter(|v| labels.matches(&labels_of(v)) && fields.matches(v))
             .collect();

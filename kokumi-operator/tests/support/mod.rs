@@ -15,10 +15,13 @@ pub fn workspace() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// Argo CD's CRDs (`../shared/argocd/application-crd.yaml`), from the shared directory next to
-/// the workspace.
+/// Argo CD's CRDs (`argocd/application-crd.yaml`), from the shared directory:
+/// `$KOKUMI_SHARED`, else `../shared` next to the workspace.
 pub fn argocd_crd_yaml() -> String {
-    let path = workspace().join("../shared/argocd/application-crd.yaml");
+    let shared = std::env::var_os("KOKUMI_SHARED")
+        .filter(|s| !s.is_empty())
+        .map_or_else(|| workspace().join("../shared"), PathBuf::from);
+    let path = shared.join("argocd/application-crd.yaml");
     std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read Argo CD's CRD at {}: {e}", path.display()))
 }
