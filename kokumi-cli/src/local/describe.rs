@@ -99,7 +99,9 @@ pub(crate) fn run(args: &DescribeArgs, ctx: &Context, out: &mut dyn Write) -> Cm
             (Some(_), _) => format!("{effective:?}"),
             (None, Some(_)) => format!(
                 "{effective:?} (menu default of {})",
-                menu.as_ref().map(kube::ResourceExt::name_any).unwrap_or_default()
+                menu.as_ref()
+                    .map(kube::ResourceExt::name_any)
+                    .unwrap_or_default()
             ),
             (None, None) => format!("{effective:?} (default)"),
         },
