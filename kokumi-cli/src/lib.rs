@@ -17,3 +17,4 @@
 
 pub mod local;
 pub mod oci;
+pub mod progress;

@@ -41,6 +41,8 @@ use kokumi_oci::source::{self, HelmPushOptions, Source};
 use kokumi_oci::{Digest, Manifest, Reference, Store, StoreLocation, Target};
 use serde_json::json;
 
+use crate::progress::Progress as Draw;
+
 /// Exit codes of these commands.
 pub mod exit {
     /// Success.
@@ -236,6 +238,23 @@ type Outcome = Result<(), Failure>;
 /// Runs one of the commands; results go to `out`, progress (when `progress`) and notes to
 /// `err`.
 pub fn run(command: &Command, progress: bool, out: &mut dyn Write, err: &mut dyn Write) -> Outcome {
+    run_with(command, Draw::stderr_if(progress), out, err)
+}
+
+/// [`run`] drawing progress on `progress` — except with `-o json`, whose output is for scripts
+/// and comes without progress.
+pub fn run_with(
+    command: &Command,
+    progress: Draw,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Outcome {
+    let registry = match command {
+        Command::Push(args) => &args.registry,
+        Command::Pull(args) => &args.registry,
+        Command::Copy(args) => &args.registry,
+    };
+    let progress = progress.unless(registry.output == Output::Json);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -243,7 +262,7 @@ pub fn run(command: &Command, progress: bool, out: &mut dyn Write, err: &mut dyn
             code: exit::FAILURE,
             message: format!("starting the async runtime: {e}"),
         })?;
-    let bars = Bars::new(progress);
+    let bars = Bars::new(&progress);
     let result = runtime.block_on(async {
         match command {
             Command::Push(args) => push(args, &bars, out).await,
@@ -259,6 +278,11 @@ pub fn run(command: &Command, progress: bool, out: &mut dyn Write, err: &mut dyn
 /// Parses `args` (without the program name) as `push`/`pull`/`copy`, runs it, and returns the
 /// exit code, stdout and stderr (`Error: …` on failure). For tests and scripts.
 pub fn run_line(args: &[&str], progress: bool) -> (u8, String, String) {
+    run_line_with(args, Draw::stderr_if(progress))
+}
+
+/// [`run_line`] drawing progress on `progress` (e.g. a [`crate::progress::Capture`]).
+pub fn run_line_with(args: &[&str], progress: Draw) -> (u8, String, String) {
     use clap::Parser as _;
     #[derive(clap::Parser)]
     #[command(name = "kokumi")]
@@ -272,7 +296,7 @@ pub fn run_line(args: &[&str], progress: bool) -> (u8, String, String) {
     };
     let mut out = Vec::new();
     let mut err = Vec::new();
-    let code = match run(&line.command, progress, &mut out, &mut err) {
+    let code = match run_with(&line.command, progress, &mut out, &mut err) {
         Ok(()) => exit::OK,
         Err(failure) => {
             let _ = writeln!(err, "Error: {}", failure.message);
@@ -659,6 +683,7 @@ async fn push_parts(
             done: 0,
             total,
             progress: Arc::clone(progress),
+            finish_at_eof: false,
         };
         store
             .put_blob(&blob.digest, total, Box::pin(reader))
@@ -668,16 +693,18 @@ async fn push_parts(
     Ok(store.put_manifest(manifest, tag).await?)
 }
 
-/// An in-memory blob reader that reports how much has been read.
-struct Reporting {
-    inner: std::io::Cursor<Vec<u8>>,
+/// A blob reader that reports how much has been read (and, when `finish_at_eof`, that the
+/// blob is finished once the end is reached).
+struct Reporting<R> {
+    inner: R,
     digest: Digest,
     done: u64,
     total: u64,
     progress: ProgressFn,
+    finish_at_eof: bool,
 }
 
-impl tokio::io::AsyncRead for Reporting {
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Reporting<R> {
     fn poll_read(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
@@ -687,17 +714,123 @@ impl tokio::io::AsyncRead for Reporting {
         let before = buf.filled().len();
         let polled = std::pin::Pin::new(&mut this.inner).poll_read(cx, buf);
         let read = buf.filled().len() - before;
-        if read > 0 {
-            this.done += read as u64;
+        let kind = match &polled {
+            std::task::Poll::Ready(Ok(())) if read > 0 => Some(ProgressKind::Transferring),
+            std::task::Poll::Ready(Ok(())) if this.finish_at_eof && buf.remaining() > 0 => {
+                this.finish_at_eof = false;
+                Some(ProgressKind::Finished)
+            }
+            _ => None,
+        };
+        this.done += read as u64;
+        if let Some(kind) = kind {
             (this.progress)(&Progress {
                 digest: this.digest,
-                kind: ProgressKind::Transferring,
+                kind,
                 done: this.done,
-                total: this.total,
+                total: this.total.max(this.done),
             });
         }
         polled
     }
+}
+
+/// A store whose blob reads report progress: what `pull` reads through.
+struct Watched<'a> {
+    inner: &'a dyn Store,
+    /// Blob sizes from the manifest (for the bars' totals).
+    sizes: std::collections::BTreeMap<Digest, u64>,
+    progress: ProgressFn,
+}
+
+impl std::fmt::Debug for Watched<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Watched").field(&self.inner).finish()
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for Watched<'_> {
+    async fn resolve(&self, reference: &str) -> kokumi_oci::Result<oci_spec::image::Descriptor> {
+        self.inner.resolve(reference).await
+    }
+
+    async fn get_manifest(&self, digest: &Digest) -> kokumi_oci::Result<Manifest> {
+        self.inner.get_manifest(digest).await
+    }
+
+    async fn put_manifest(
+        &self,
+        manifest: &Manifest,
+        tag: Option<&str>,
+    ) -> kokumi_oci::Result<Digest> {
+        self.inner.put_manifest(manifest, tag).await
+    }
+
+    async fn has_blob(&self, digest: &Digest) -> kokumi_oci::Result<bool> {
+        self.inner.has_blob(digest).await
+    }
+
+    async fn get_blob(&self, digest: &Digest) -> kokumi_oci::Result<kokumi_oci::BlobReader> {
+        let reader = self.inner.get_blob(digest).await?;
+        let total = self.sizes.get(digest).copied().unwrap_or(0);
+        (self.progress)(&Progress {
+            digest: digest.clone(),
+            kind: ProgressKind::Started,
+            done: 0,
+            total,
+        });
+        Ok(Box::pin(Reporting {
+            inner: reader,
+            digest: digest.clone(),
+            done: 0,
+            total,
+            progress: Arc::clone(&self.progress),
+            finish_at_eof: true,
+        }))
+    }
+
+    async fn put_blob(
+        &self,
+        digest: &Digest,
+        size: u64,
+        data: kokumi_oci::BlobReader,
+    ) -> kokumi_oci::Result<()> {
+        self.inner.put_blob(digest, size, data).await
+    }
+
+    async fn list_tags(&self) -> kokumi_oci::Result<Vec<String>> {
+        self.inner.list_tags().await
+    }
+
+    async fn referrers(
+        &self,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> kokumi_oci::Result<Vec<oci_spec::image::Descriptor>> {
+        self.inner.referrers(subject, artifact_type).await
+    }
+
+    async fn delete_manifest(&self, digest: &Digest) -> kokumi_oci::Result<()> {
+        self.inner.delete_manifest(digest).await
+    }
+
+    fn location(&self) -> StoreLocation {
+        self.inner.location()
+    }
+}
+
+/// The sizes of the blobs an image manifest references (empty for an index).
+fn blob_sizes(manifest: &Manifest) -> std::collections::BTreeMap<Digest, u64> {
+    let mut sizes = std::collections::BTreeMap::new();
+    if let Ok(image) = manifest.image() {
+        for descriptor in std::iter::once(image.config()).chain(image.layers()) {
+            if let Ok(digest) = Digest::of(descriptor) {
+                sizes.insert(digest, descriptor.size());
+            }
+        }
+    }
+    sizes
 }
 
 /// `oci://HOST/REPO:TAG@sha256:…` (or without the tag): the exact thing, for scripts.
@@ -732,9 +865,16 @@ async fn pull(args: &PullArgs, bars: &Bars, out: &mut dyn Write) -> Outcome {
         .map_or_else(|| "latest".to_owned(), ToString::to_string);
     let registries = registries(&args.registry, &[&reference])?;
     let opened = open(&registries, &reference, false).await?;
-    let store = opened.store();
     let spinner = bars.spinner(&format!("pulling {}", reference.location));
-    let (_, manifest) = store.fetch_manifest(&target).await?;
+    let (_, manifest) = opened.store().fetch_manifest(&target).await?;
+    drop(spinner);
+    // Blobs are read through a store that draws a byte bar per blob.
+    let watched = Watched {
+        inner: opened.store(),
+        sizes: blob_sizes(&manifest),
+        progress: bars.progress_fn(),
+    };
+    let store: &dyn Store = &watched;
     let digest = manifest.digest();
     let limits = Limits::default();
     let is_preparation = !manifest.is_index() && {
@@ -795,7 +935,7 @@ async fn pull(args: &PullArgs, bars: &Bars, out: &mut dyn Write) -> Outcome {
             }
         }
     };
-    drop(spinner);
+    bars.clear();
     let shown = display_target(&reference.location, &target);
     let rel: Vec<String> = written
         .iter()
@@ -932,11 +1072,11 @@ struct Bars {
 }
 
 impl Bars {
-    fn new(enabled: bool) -> Self {
+    fn new(progress: &Draw) -> Self {
         Self {
-            multi: enabled.then(|| {
-                indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::stderr())
-            }),
+            multi: progress
+                .target()
+                .map(indicatif::MultiProgress::with_draw_target),
             blobs: Arc::default(),
         }
     }

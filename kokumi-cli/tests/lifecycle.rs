@@ -203,3 +203,56 @@ spec:
 "#
     )
 }
+
+#[test]
+fn a_menu_default_auto_deploy_applies_unless_the_order_says_otherwise() {
+    let p = Project::new();
+    p.write(
+        "menu.yaml",
+        &format!(
+            "{}  defaults:\n    autoDeploy: Enabled\n",
+            menu("from the menu")
+        ),
+    );
+    let order = |name: &str, auto_deploy: &str| {
+        format!(
+            "apiVersion: delivery.kokumi.dev/v1alpha1\nkind: Order\nmetadata:\n  name: {name}\nspec:\n  menuRef:\n    name: hello\n{auto_deploy}"
+        )
+    };
+    p.write("silent.yaml", &order("silent", ""));
+    p.write("manual.yaml", &order("manual", "  autoDeploy: Disabled\n"));
+    p.ok(&["apply", "-f", "menu.yaml"]);
+    // The Order says nothing: the Menu's default deploys its first Preparation.
+    let out = p.ok(&["apply", "-f", "silent.yaml"]);
+    let first = created_preparation(&out);
+    assert!(
+        out.contains(&format!(
+            "serving.delivery.kokumi.dev/silent created (serving {first})"
+        )),
+        "{out}"
+    );
+    // The Order's own Disabled wins: nothing is served until approved.
+    let out = p.ok(&["apply", "-f", "manual.yaml"]);
+    assert!(
+        out.contains("serving.delivery.kokumi.dev/manual unchanged (waiting for approval"),
+        "{out}"
+    );
+    assert!(!p.path(".kokumi/servings/manual.yaml").exists());
+    // What applies is shown; the stored Order keeps what its author wrote.
+    let table = p.ok(&["get", "orders"]);
+    let auto = |name: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(4))
+            .map(str::to_owned)
+    };
+    assert_eq!(auto("silent").as_deref(), Some("Enabled"), "{table}");
+    assert_eq!(auto("manual").as_deref(), Some("Disabled"), "{table}");
+    assert!(!p.read(".kokumi/orders/silent.yaml").contains("autoDeploy"));
+    let described = p.ok(&["describe", "order", "silent"]);
+    assert!(
+        described.contains("Enabled (menu default of hello)"),
+        "{described}"
+    );
+}

@@ -4,8 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 mod binary;
+mod destination;
 mod errors;
 mod lifecycle;
 mod oci;
 mod output;
+mod progress;
 mod support;

@@ -41,7 +41,7 @@
 //!   autoDeploy: Enabled
 //! "##).unwrap();
 //!
-//! assert_eq!(order.spec.auto_deploy, AutoDeploy::Enabled);
+//! assert_eq!(order.spec.auto_deploy, Some(AutoDeploy::Enabled));
 //! assert_eq!(order.spec.values().unwrap()["ui"]["message"], "Hello from Kokumi");
 //! assert_eq!(order.spec.patches.len(), 1);
 //!

@@ -13,7 +13,9 @@
 //!   event time is the `delivery.kokumi.dev/approved-at` annotation (RFC 3339), or its creation
 //!   time when the annotation is missing or unreadable;
 //! - **auto-deploy** — the Order has `autoDeploy: Enabled` and it is the newest eligible
-//!   Preparation (creation time, then name); the event time is its creation time.
+//!   Preparation (creation time, then name); the event time is its creation time. An Order
+//!   without `autoDeploy` takes its Menu's `defaults.autoDeploy`: pass it through
+//!   [`Order::with_menu_defaults`] first (the functions here see only the Order).
 //!
 //! The latest event wins; ties are broken by creation time, then by name (both later wins), so
 //! the choice never depends on list order and approvals never fight. If there is no event, the
@@ -228,9 +230,15 @@ impl fmt::Display for Decision {
     }
 }
 
+/// Whether `order` auto-deploys: its `spec.autoDeploy`, `Disabled` when absent. An Order from a
+/// Menu should come with the Menu's default filled in ([`Order::with_menu_defaults`]).
+fn auto_deploys(order: &Order) -> bool {
+    order.spec.effective_auto_deploy(None).is_enabled()
+}
+
 /// The Serving policy an Order implies: `Automatic` for `autoDeploy: Enabled`.
 pub fn policy_for(order: &Order) -> PromotionPolicy {
-    if order.spec.auto_deploy.is_enabled() {
+    if auto_deploys(order) {
         PromotionPolicy::Automatic
     } else {
         PromotionPolicy::Manual
@@ -286,7 +294,7 @@ pub fn select<'a>(
         .as_ref()
         .and_then(|s| s.latest_preparation.as_deref())
         .and_then(|name| eligible.iter().copied().find(|p| p.name_any() == name));
-    if order.spec.auto_deploy.is_enabled()
+    if auto_deploys(order)
         && let Some(newest) =
             current.or_else(|| eligible.iter().copied().max_by(|a, b| cmp_creation(a, b)))
     {
@@ -562,7 +570,7 @@ mod tests {
                 destination: None,
                 patches: vec![],
                 edits: vec![],
-                auto_deploy: auto,
+                auto_deploy: Some(auto),
             },
         );
         o.metadata.namespace = Some(NS.into());
@@ -873,7 +881,7 @@ mod tests {
         let manual = order(AutoDeploy::Disabled);
         let s = serving(&manual, "a");
         let mut auto = manual;
-        auto.spec.auto_deploy = AutoDeploy::Enabled;
+        auto.spec.auto_deploy = Some(AutoDeploy::Enabled);
         let d = decide(&auto, &[prep("a", 1)], Some(&s));
         let Decision::Update { spec, previous, .. } = d else {
             panic!("expected update");

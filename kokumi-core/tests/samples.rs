@@ -148,7 +148,7 @@ fn typed_view_of_the_helm_sample() {
         Some("oci://ghcr.io/stefanprodan/charts/podinfo")
     );
     assert_eq!(source.version, "6.14.1");
-    assert_eq!(order.spec.auto_deploy, api::AutoDeploy::Disabled);
+    assert_eq!(order.spec.auto_deploy, Some(api::AutoDeploy::Disabled));
     assert_eq!(order.spec.values().unwrap()["service"]["type"], "NodePort");
     assert_eq!(order.spec.patches.len(), 1);
     assert_eq!(

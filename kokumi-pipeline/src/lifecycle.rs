@@ -7,7 +7,7 @@
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kokumi_core::api::condition::{self, ConditionStatus, Conditions as _};
-use kokumi_core::api::{Order, Preparation, Serving, ServingSpec, ServingStatus};
+use kokumi_core::api::{Menu, Order, Preparation, Serving, ServingSpec, ServingStatus};
 use kokumi_core::promotion::{self, Decision};
 use kube::ResourceExt as _;
 
@@ -59,18 +59,31 @@ pub async fn preparations_of<R: RecordStore>(records: &R, order: &str) -> Result
 }
 
 async fn order_named<R: RecordStore>(records: &R, name: &str) -> Result<Order> {
-    records.get::<Order>(name).await?.ok_or(Error::NotFound {
+    let order = records.get::<Order>(name).await?.ok_or(Error::NotFound {
         kind: crate::record::Kind::Order,
         name: name.to_owned(),
-    })
+    })?;
+    with_menu_defaults(records, &order).await
 }
 
-/// Applies core's decision for `order` as it stands (after a render, or an approval).
+/// `order` with its Menu's defaults applied (`autoDeploy`), as core's promotion functions need
+/// it. A Menu that is missing contributes nothing: the resolve stage reports it.
+pub async fn with_menu_defaults<R: RecordStore>(records: &R, order: &Order) -> Result<Order> {
+    let menu = match (&order.spec.auto_deploy, &order.spec.menu_ref) {
+        (None, Some(menu_ref)) => records.get::<Menu>(&menu_ref.name).await?,
+        _ => None,
+    };
+    Ok(order.with_menu_defaults(menu.as_ref()))
+}
+
+/// Applies core's decision for `order` as it stands (after a render, or an approval). An Order
+/// without `autoDeploy` follows its Menu's `defaults.autoDeploy`.
 pub async fn follow<R: RecordStore>(
     records: &R,
     order: &Order,
     clock: &dyn Clock,
 ) -> Result<ServingChange> {
+    let order = &with_menu_defaults(records, order).await?;
     let preparations = preparations_of(records, &order.name_any()).await?;
     let serving = records.get::<Serving>(&order.name_any()).await?;
     let decision = promotion::decide(order, &preparations, serving.as_ref());

@@ -104,7 +104,7 @@ pub struct Resolved {
     pub edits: Vec<Patch>,
     /// The Recipe's image policy.
     pub image_policy: Option<ImagePolicy>,
-    /// Whether new Preparations deploy without approval.
+    /// Whether new Preparations deploy without approval (the Order's, else its Menu's default).
     pub auto_deploy: AutoDeploy,
     /// Destination repository from the Order (`spec.destination.oci`), if any.
     pub destination: Option<String>,
@@ -254,9 +254,9 @@ pub fn resolve(order: &Order, refs: &References, base_dir: Option<&Path>) -> Res
             .and_then(|o| o.layout))
         .unwrap_or_default();
 
-    // `autoDeploy` has a default, so an Order cannot leave it unset: the Order's value wins
-    // over the Menu's `defaults.autoDeploy`, which only documents the Menu's intent.
-    let auto_deploy = spec.auto_deploy;
+    // The Order's own `autoDeploy`, else its Menu's `defaults.autoDeploy`, else Disabled. The
+    // Menu's override policy covers values and patches, not defaults.
+    let auto_deploy = spec.effective_auto_deploy(menu.and_then(|m| m.spec.default_auto_deploy()));
 
     let location = SourceLocation::parse(&source_ref, &source.version, base_dir)?;
     Ok(Resolved {

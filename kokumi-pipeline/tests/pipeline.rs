@@ -3,10 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use kokumi_core::api::{Menu, Order, Recipe};
+use kokumi_core::api::{AutoDeploy, Menu, MenuDefaults, Order, Recipe};
 use kokumi_oci::Store as _;
 use kokumi_oci::layout::LayoutStore;
 use kokumi_pipeline::Error;
+use kokumi_pipeline::lifecycle::ServingChange;
 use kokumi_pipeline::pipeline::{
     BASE_DIR_ANNOTATION, Outcome, Pipeline, References, SystemClock, resolve,
 };
@@ -285,4 +286,99 @@ async fn image_policy_is_enforced_after_rendering() {
         }
         other => panic!("expected an image policy error, got {other}"),
     }
+}
+
+/// Runs the Order placed from the example Menu, with the Menu's `defaults.autoDeploy` set to
+/// `menu_default` and the Order's own `autoDeploy` to `order_value`; returns what the Serving did.
+async fn serving_after_prepare(
+    menu_default: Option<AutoDeploy>,
+    order_value: Option<AutoDeploy>,
+) -> ServingChange {
+    let dir = tempfile::tempdir().unwrap();
+    let records = MemoryRecords::new();
+    records
+        .put(&load::<Recipe>("recipes/strict.yaml"))
+        .await
+        .unwrap();
+    let mut menu: Menu = load("menus/hello.yaml");
+    menu.spec.defaults = menu_default.map(|a| MenuDefaults {
+        auto_deploy: Some(a),
+    });
+    menu.metadata
+        .annotations
+        .get_or_insert_with(Default::default)
+        .insert(
+            BASE_DIR_ANNOTATION.into(),
+            examples().join("menus").display().to_string(),
+        );
+    records.put(&menu).await.unwrap();
+    let mut order: Order = load("orders/hello-from-menu.yaml");
+    order.spec.auto_deploy = order_value;
+    records.put(&order).await.unwrap();
+    let layout = LayoutStore::create(dir.path().join("oci")).await.unwrap();
+    let (sources, renderer) = (Sources::default(), HelmRenderer::new());
+    let pipeline = Pipeline {
+        records: &records,
+        sources: &sources,
+        renderer: &renderer,
+        destination: Some(&layout),
+        clock: &SystemClock,
+    };
+    let prepared = pipeline.prepare(&order).await.unwrap();
+    // The stored Order keeps what its author wrote: the default is applied, not written back.
+    let stored: Order = records.get("hello-team-a").await.unwrap().unwrap();
+    assert_eq!(stored.spec.auto_deploy, order_value);
+    prepared.serving
+}
+
+#[tokio::test]
+async fn a_menu_default_auto_deploy_applies_and_the_orders_own_value_wins() {
+    use AutoDeploy::{Disabled, Enabled};
+    // The Order says nothing: the Menu's default decides.
+    assert!(
+        matches!(
+            serving_after_prepare(Some(Enabled), None).await,
+            ServingChange::Created { .. }
+        ),
+        "a Menu default of Enabled deploys the first Preparation"
+    );
+    assert!(matches!(
+        serving_after_prepare(Some(Disabled), None).await,
+        ServingChange::Unchanged { .. }
+    ));
+    // Neither says anything: Disabled.
+    assert!(matches!(
+        serving_after_prepare(None, None).await,
+        ServingChange::Unchanged { .. }
+    ));
+    // The Order's explicit value wins over the Menu's default, both ways.
+    assert!(matches!(
+        serving_after_prepare(Some(Enabled), Some(Disabled)).await,
+        ServingChange::Unchanged { .. }
+    ));
+    assert!(matches!(
+        serving_after_prepare(Some(Disabled), Some(Enabled)).await,
+        ServingChange::Created { .. }
+    ));
+}
+
+#[test]
+fn resolve_takes_the_menu_default_auto_deploy() {
+    let mut menu: Menu = load("menus/hello.yaml");
+    menu.spec.defaults = Some(MenuDefaults {
+        auto_deploy: Some(AutoDeploy::Enabled),
+    });
+    let refs = References {
+        menu: Some(menu),
+        recipe: Some(load("recipes/strict.yaml")),
+        pantry: None,
+    };
+    let menus = examples().join("menus");
+    let mut order: Order = load("orders/hello-from-menu.yaml");
+    order.spec.auto_deploy = None;
+    let r = resolve(&order, &refs, Some(&menus)).unwrap();
+    assert_eq!(r.auto_deploy, AutoDeploy::Enabled);
+    order.spec.auto_deploy = Some(AutoDeploy::Disabled);
+    let r = resolve(&order, &refs, Some(&menus)).unwrap();
+    assert_eq!(r.auto_deploy, AutoDeploy::Disabled);
 }

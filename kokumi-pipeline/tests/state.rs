@@ -58,7 +58,6 @@ fn round_trips_sorted_and_replaces() {
       source:
         oci: oci://ghcr.io/example/charts/hello
         version: '2'
-      autoDeploy: Disabled
     ");
 }
 

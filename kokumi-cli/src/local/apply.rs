@@ -12,8 +12,14 @@ use kokumi_pipeline::record::Record;
 use kokumi_pipeline::state::{LocalState, LockMode};
 use kube::ResourceExt as _;
 
+use kokumi_oci::auth::DockerConfig;
+use kokumi_oci::registry::RegistryStore;
+use kokumi_pipeline::Error as PipelineError;
+
+use super::destination::{self, DestinationArgs, Mirrored};
 use super::env::Env;
 use super::files::{self, Object};
+use super::stages::{ObservedRenderer, ObservedStore, StageLine, no_stages};
 use super::{CmdResult, Context, Failure, StateArgs, exit};
 
 /// `kokumi apply`.
@@ -30,6 +36,9 @@ pub struct ApplyArgs {
     /// The commit message of the Preparations this apply creates.
     #[arg(short = 'm', long = "message")]
     pub message: Option<String>,
+    /// How to reach the registries Orders name in `spec.destination`.
+    #[command(flatten)]
+    pub destination: DestinationArgs,
     /// Where the state lives.
     #[command(flatten)]
     pub state: StateArgs,
@@ -252,25 +261,44 @@ pub(crate) fn run(
     }
 
     let env = Env::open(&state, ctx)?;
+    let mut docker = None;
     let mut failures: Vec<Failure> = Vec::new();
     for order in &to_render {
-        let spinner = ctx
-            .progress
-            .then(|| spinner(&format!("rendering {}", order.name_any())));
+        let line = StageLine::start(&ctx.progress, &order.name_any());
+        let sink = line.as_ref().map_or_else(no_stages, StageLine::sink);
+        let renderer = ObservedRenderer {
+            inner: &env.renderer,
+            sink: sink.clone(),
+        };
         let result = env.block_on(async {
-            let pipeline = env.pipeline();
-            match pipeline.prepare(order).await {
+            let fallback = env.pipeline(&renderer, &env.layout);
+            let prepared = match mirror_of(order, &state, &args.destination, &mut docker) {
+                Ok(remote) => {
+                    let mirrored = remote.map(|remote| Mirrored {
+                        local: &env.layout,
+                        remote,
+                    });
+                    let store = ObservedStore {
+                        inner: match &mirrored {
+                            Some(m) => m,
+                            None => &env.layout,
+                        },
+                        sink: sink.clone(),
+                    };
+                    env.pipeline(&renderer, &store).prepare(order).await
+                }
+                Err(error) => Err(error),
+            };
+            match prepared {
                 Ok(prepared) => Ok(prepared),
                 Err(error) => {
                     // The Order stays stored with Ready=False; nothing else changes.
-                    let _ = pipeline.record_failure(order, &error).await;
+                    let _ = fallback.record_failure(order, &error).await;
                     Err(error)
                 }
             }
         });
-        if let Some(s) = spinner {
-            s.finish_and_clear();
-        }
+        drop(line);
         match result {
             Ok(prepared) => report(&prepared, out, err)?,
             Err(error) => {
@@ -302,11 +330,29 @@ fn base_dir(file: &std::path::Path, ctx: &Context) -> PathBuf {
         .unwrap_or_else(|| ctx.cwd.clone())
 }
 
-fn spinner(message: &str) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_message(message.to_owned());
-    bar.enable_steady_tick(std::time::Duration::from_millis(80));
-    bar
+/// The registry repository `order` is also pushed to (see [`super::destination`]), opened with
+/// the user's credentials (the docker config is read once, on first need).
+fn mirror_of(
+    order: &Order,
+    state: &LocalState,
+    args: &DestinationArgs,
+    docker: &mut Option<Option<DockerConfig>>,
+) -> Result<Option<RegistryStore>, PipelineError> {
+    let Some(remote) = destination::remote_of(order, state)? else {
+        return Ok(None);
+    };
+    let push_error = |message: String| PipelineError::Push {
+        order: order.name_any(),
+        destination: format!("oci://{}/{}", remote.host, remote.repository),
+        source: message.into(),
+    };
+    if docker.is_none() {
+        *docker = Some(destination::docker_config(args).map_err(|f| push_error(f.message))?);
+    }
+    let config = docker.as_ref().and_then(Option::as_ref);
+    destination::open_remote(&remote, args, config)
+        .map(Some)
+        .map_err(|f| push_error(f.message))
 }
 
 fn report(prepared: &Prepared, out: &mut dyn Write, err: &mut dyn Write) -> CmdResult {

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use clap::Args;
-use kokumi_core::api::{Order, Preparation, Serving};
+use kokumi_core::api::{Menu, Order, Preparation, Serving};
 use kokumi_pipeline::record::Kind;
 use kokumi_pipeline::state::LockMode;
 use kube::ResourceExt as _;
@@ -81,7 +81,31 @@ pub(crate) fn run(args: &DescribeArgs, ctx: &Context, out: &mut dyn Write) -> Cm
             .as_ref()
             .map_or("<none>".into(), |r| r.name.clone()),
     );
-    field("Auto deploy", format!("{:?}", spec.auto_deploy));
+    let menu: Option<Menu> = match &spec.menu_ref {
+        Some(m) if spec.auto_deploy.is_none() => state.read(&m.name)?,
+        _ => None,
+    };
+    let effective = order
+        .with_menu_defaults(menu.as_ref())
+        .spec
+        .auto_deploy
+        .unwrap_or_default();
+    field(
+        "Auto deploy",
+        match (
+            &spec.auto_deploy,
+            menu.as_ref().and_then(|m| m.spec.default_auto_deploy()),
+        ) {
+            (Some(_), _) => format!("{effective:?}"),
+            (None, Some(_)) => format!(
+                "{effective:?} (menu default of {})",
+                menu.as_ref()
+                    .map(kube::ResourceExt::name_any)
+                    .unwrap_or_default()
+            ),
+            (None, None) => format!("{effective:?} (default)"),
+        },
+    );
     field(
         "Patches",
         format!("{} patches, {} edits", spec.patches.len(), spec.edits.len()),

@@ -1,8 +1,9 @@
 //! The pipeline's I/O for local mode: the state directory's records and OCI layout.
 
+use kokumi_oci::Store;
 use kokumi_oci::layout::LayoutStore;
 use kokumi_pipeline::pipeline::Pipeline;
-use kokumi_pipeline::render::HelmRenderer;
+use kokumi_pipeline::render::{HelmRenderer, Renderer};
 use kokumi_pipeline::source::Sources;
 use kokumi_pipeline::state::LocalState;
 
@@ -39,13 +40,18 @@ impl<'a> Env<'a> {
         })
     }
 
-    /// The pipeline over this environment.
-    pub(crate) fn pipeline(&self) -> Pipeline<'_, LocalState> {
+    /// The pipeline over this environment, rendering with `renderer` and pushing to
+    /// `destination` (the layout, or the layout mirrored to the Order's destination).
+    pub(crate) fn pipeline<'s>(
+        &'s self,
+        renderer: &'s dyn Renderer,
+        destination: &'s dyn Store,
+    ) -> Pipeline<'s, LocalState> {
         Pipeline {
             records: self.state,
             sources: &self.sources,
-            renderer: &self.renderer,
-            destination: Some(&self.layout),
+            renderer,
+            destination: Some(destination),
             clock: &*self.ctx.clock,
         }
     }

@@ -84,8 +84,21 @@ pub(crate) fn run(args: &GetArgs, ctx: &Context, out: &mut dyn Write) -> CmdResu
     match kind {
         Kind::Order => {
             let items = select::<Order>(&state, name)?;
+            // An Order without `autoDeploy` takes its Menu's default: show what applies.
+            let menus: BTreeMap<String, Menu> = if items
+                .iter()
+                .any(|o| o.spec.auto_deploy.is_none() && o.spec.menu_ref.is_some())
+            {
+                state
+                    .read_all::<Menu>()?
+                    .into_iter()
+                    .map(|m| (m.name_any(), m))
+                    .collect()
+            } else {
+                BTreeMap::new()
+            };
             emit(out, args.output, &items, || {
-                orders_table(ctx, &now, &items, wide)
+                orders_table(ctx, &now, &items, &menus, wide)
             })
         }
         Kind::Preparation => {
@@ -210,7 +223,13 @@ pub(crate) fn short(digest: &kokumi_core::digest::Digest) -> String {
     format!("sha256:{}", digest.short_hex(12))
 }
 
-fn orders_table(ctx: &Context, now: &Time, items: &[Order], wide: bool) -> Table {
+fn orders_table(
+    ctx: &Context,
+    now: &Time,
+    items: &[Order],
+    menus: &BTreeMap<String, Menu>,
+    wide: bool,
+) -> Table {
     let mut header = vec![
         "NAME",
         "READY",
@@ -233,7 +252,13 @@ fn orders_table(ctx: &Context, now: &Time, items: &[Order], wide: bool) -> Table
             status
                 .and_then(|s| s.latest_preparation.clone())
                 .unwrap_or_else(|| "<none>".into()),
-            format!("{:?}", o.spec.auto_deploy),
+            format!(
+                "{:?}",
+                o.with_menu_defaults(o.spec.menu_ref.as_ref().and_then(|m| menus.get(&m.name)))
+                    .spec
+                    .auto_deploy
+                    .unwrap_or_default()
+            ),
             ctx.age(now, o.metadata.creation_timestamp.as_ref()),
         ];
         if wide {

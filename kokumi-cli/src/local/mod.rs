@@ -11,6 +11,7 @@
 pub mod application;
 mod apply;
 mod describe;
+mod destination;
 pub mod diff;
 mod env;
 mod files;
@@ -19,6 +20,7 @@ mod menu;
 mod promote;
 mod render;
 mod show;
+mod stages;
 pub mod table;
 
 use std::io::{IsTerminal as _, Write};
@@ -33,6 +35,8 @@ use k8s_openapi::jiff::Timestamp;
 use kokumi_pipeline::Error as PipelineError;
 use kokumi_pipeline::pipeline::{Clock, SystemClock, error_chain};
 use kokumi_pipeline::state::{LocalState, LockMode, StateLock};
+
+use crate::progress::Progress;
 
 /// Exit codes of the local commands.
 pub mod exit {
@@ -186,8 +190,8 @@ pub struct Context {
     pub clock: Arc<dyn Clock>,
     /// Colour diffs.
     pub color: bool,
-    /// Show progress spinners on stderr.
-    pub progress: bool,
+    /// Where per-stage progress lines go (off unless stderr is a terminal).
+    pub progress: Progress,
     /// The width of the completion command (the binary's clap definition), for `completions`.
     pub cli: Option<fn() -> clap::Command>,
 }
@@ -213,7 +217,7 @@ impl Context {
             cwd,
             clock: Arc::new(SystemClock),
             color: false,
-            progress: false,
+            progress: Progress::Off,
             cli: None,
         }
     }
@@ -326,7 +330,7 @@ pub fn main(command: &Command, cli: fn() -> clap::Command) -> ExitCode {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     ctx.color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    ctx.progress = stderr.is_terminal();
+    ctx.progress = Progress::stderr_if(stderr.is_terminal());
     if let Ok(now) = std::env::var(NOW_ENV) {
         match now.parse::<Timestamp>() {
             Ok(t) => ctx.clock = Arc::new(TickingClock::new(t.as_second())),

@@ -18,7 +18,9 @@ use kube::ResourceExt as _;
 
 use super::files::{self, Object};
 use super::show::as_stream;
+use super::stages::{ObservedRenderer, StageLine, no_stages};
 use super::{CmdResult, Context, Failure, StateArgs, exit};
+use crate::progress::Progress;
 
 /// Output of `render`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -112,25 +114,33 @@ pub(crate) fn load_with_refs(
     Ok((records, orders))
 }
 
-/// Renders `orders` without pushing (shared with `menu check`'s callers and tests).
+/// Renders `orders` without pushing, with a stage line per Order on `progress`.
 pub(crate) fn dry_run(
     ctx: &Context,
     records: &MemoryRecords,
     orders: &[Order],
+    progress: &Progress,
 ) -> Result<Vec<Output>, Failure> {
     let runtime = ctx.runtime()?;
     let sources = Sources::default();
-    let renderer = HelmRenderer::new();
-    let pipeline = Pipeline {
-        records,
-        sources: &sources,
-        renderer: &renderer,
-        destination: None,
-        clock: &*ctx.clock,
-    };
+    let helm = HelmRenderer::new();
     let mut outputs = Vec::new();
     for order in orders {
-        outputs.push(runtime.block_on(pipeline.render(order))?);
+        let line = StageLine::start(progress, &order.name_any());
+        let renderer = ObservedRenderer {
+            inner: &helm,
+            sink: line.as_ref().map_or_else(no_stages, StageLine::sink),
+        };
+        let pipeline = Pipeline {
+            records,
+            sources: &sources,
+            renderer: &renderer,
+            destination: None,
+            clock: &*ctx.clock,
+        };
+        let output = runtime.block_on(pipeline.render(order));
+        drop(line);
+        outputs.push(output?);
     }
     Ok(outputs)
 }
@@ -143,7 +153,12 @@ pub(crate) fn run(
     err: &mut dyn Write,
 ) -> CmdResult {
     let (records, orders) = load_with_refs(ctx, &args.files)?;
-    let outputs = dry_run(ctx, &records, &orders)?;
+    // Output for scripts comes without progress noise.
+    let progress = ctx
+        .progress
+        .clone()
+        .unless(args.output == RenderOutput::Json);
+    let outputs = dry_run(ctx, &records, &orders, &progress)?;
     match args.output {
         RenderOutput::Yaml => {
             for output in &outputs {

@@ -73,21 +73,19 @@ pub struct MenuSpec {
     #[serde(default)]
     pub overrides: Overrides,
 
-    /// Defaults for Orders of this Menu (upstream's; `autoDeploy` is informational, since every
-    /// Order carries its own).
+    /// Defaults for Orders of this Menu: what applies when an Order leaves a field unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub defaults: Option<MenuDefaults>,
 }
 
 /// Defaults for the Orders of a Menu (upstream's `spec.defaults`).
 ///
-/// `autoDeploy` is accepted for upstream compatibility and documents the Menu's intent, but an
-/// Order always carries its own `autoDeploy` (the CRD defaults it to `Disabled`), so the Order's
-/// value is the one that applies.
+/// A default applies to an Order that leaves the field unset; an Order's own value wins. The
+/// Menu's override policy (`overrides`) restricts values and patches only, not these.
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Debug, PartialEq, Eq, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct MenuDefaults {
-    /// The `autoDeploy` the Menu's author intends for its Orders (informational, see above).
+    /// The `autoDeploy` of Orders that set none (see [`super::OrderSpec::effective_auto_deploy`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auto_deploy: Option<AutoDeploy>,
 }
@@ -110,5 +108,10 @@ impl MenuSpec {
     /// The base Helm values (`render.helm.values`), if any.
     pub fn values(&self) -> Option<&serde_json::Value> {
         self.render.as_ref()?.helm.as_ref()?.values.as_ref()
+    }
+
+    /// `defaults.autoDeploy`, if set.
+    pub fn default_auto_deploy(&self) -> Option<AutoDeploy> {
+        self.defaults.as_ref()?.auto_deploy
     }
 }

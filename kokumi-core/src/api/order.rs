@@ -121,9 +121,38 @@ pub struct OrderSpec {
     #[schemars(length(max = 256))]
     pub edits: Vec<Patch>,
 
-    /// Whether a new Ready Preparation is deployed without approval.
-    #[serde(default)]
-    pub auto_deploy: AutoDeploy,
+    /// Whether a new Ready Preparation is deployed without approval. Absent: the Menu's
+    /// `defaults.autoDeploy` (for an Order from a Menu), else `Disabled`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_deploy: Option<AutoDeploy>,
+}
+
+impl Order {
+    /// This Order with its Menu's defaults filled in where it sets nothing (today:
+    /// `autoDeploy`). `menu` is the Menu it names, if any; a Menu of another name is ignored.
+    /// The promotion functions ([`crate::promotion`]) see only the Order, so callers pass them
+    /// this.
+    pub fn with_menu_defaults(&self, menu: Option<&super::Menu>) -> Order {
+        let mut order = self.clone();
+        let named = self.spec.menu_ref.as_ref().map(|r| r.name.as_str());
+        let menu_default = menu
+            .filter(|m| named.is_some() && m.metadata.name.as_deref() == named)
+            .and_then(|m| m.spec.default_auto_deploy());
+        order.spec.auto_deploy = Some(self.spec.effective_auto_deploy(menu_default));
+        order
+    }
+}
+
+impl OrderSpec {
+    /// The `autoDeploy` that applies: the Order's own, else `menu_default` (the Menu's
+    /// `defaults.autoDeploy`), else [`AutoDeploy::Disabled`].
+    ///
+    /// A Menu's default is only a default: its override policy governs values and patches, not
+    /// `autoDeploy`, so an Order's explicit value always wins (as in upstream Kokumi, whose
+    /// Orders set `autoDeploy` next to a Menu's `defaults`).
+    pub fn effective_auto_deploy(&self, menu_default: Option<AutoDeploy>) -> AutoDeploy {
+        self.auto_deploy.or(menu_default).unwrap_or_default()
+    }
 }
 
 /// The OCI artifact an Order (or a Menu) renders from.
@@ -229,7 +258,8 @@ pub struct Destination {
     pub pantry_ref: Option<PantryRef>,
 }
 
-/// Whether new Ready Preparations are deployed without a human approving them.
+/// Whether new Ready Preparations are deployed without a human approving them. An Order that
+/// sets none takes its Menu's `defaults.autoDeploy`, else `Disabled`.
 #[derive(Serialize, Deserialize, JsonSchema, Clone, Copy, Debug, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum AutoDeploy {
@@ -282,5 +312,63 @@ impl OrderSpec {
     /// `true` when the Order is rendered from a Menu.
     pub fn uses_menu(&self) -> bool {
         self.menu_ref.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Menu;
+
+    fn order(yaml_auto_deploy: &str) -> Order {
+        serde_norway::from_str(&format!(
+            "apiVersion: delivery.kokumi.dev/v1alpha1\nkind: Order\nmetadata: {{name: o}}\nspec:\n  menuRef: {{name: m}}\n{yaml_auto_deploy}"
+        ))
+        .unwrap()
+    }
+
+    fn menu(name: &str, default: &str) -> Menu {
+        serde_norway::from_str(&format!(
+            "apiVersion: delivery.kokumi.dev/v1alpha1\nkind: Menu\nmetadata: {{name: {name}}}\nspec:\n  source: {{oci: 'oci://r/c', version: '1'}}\n  defaults: {{autoDeploy: {default}}}\n"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn absent_auto_deploy_stays_absent() {
+        let o = order("");
+        assert_eq!(o.spec.auto_deploy, None);
+        let yaml = serde_norway::to_string(&o).unwrap();
+        assert!(!yaml.contains("autoDeploy"), "{yaml}");
+        assert_eq!(o.spec.effective_auto_deploy(None), AutoDeploy::Disabled);
+    }
+
+    #[test]
+    fn menu_default_applies_when_the_order_sets_none() {
+        let o = order("").with_menu_defaults(Some(&menu("m", "Enabled")));
+        assert_eq!(o.spec.auto_deploy, Some(AutoDeploy::Enabled));
+        // No Menu (or no default): Disabled.
+        assert_eq!(
+            order("").with_menu_defaults(None).spec.auto_deploy,
+            Some(AutoDeploy::Disabled)
+        );
+        // A Menu of another name is not this Order's.
+        assert_eq!(
+            order("")
+                .with_menu_defaults(Some(&menu("other", "Enabled")))
+                .spec
+                .auto_deploy,
+            Some(AutoDeploy::Disabled)
+        );
+    }
+
+    #[test]
+    fn the_orders_own_value_wins_over_the_menu_default() {
+        let enabled = menu("m", "Enabled");
+        let o = order("  autoDeploy: Disabled\n").with_menu_defaults(Some(&enabled));
+        assert_eq!(o.spec.auto_deploy, Some(AutoDeploy::Disabled));
+        let disabled = menu("m", "Disabled");
+        let o = order("  autoDeploy: Enabled\n").with_menu_defaults(Some(&disabled));
+        assert_eq!(o.spec.auto_deploy, Some(AutoDeploy::Enabled));
     }
 }

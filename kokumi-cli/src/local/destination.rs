@@ -1,0 +1,248 @@
+//! Where `kokumi apply` puts an Order's Preparations: the state directory's OCI layout always,
+//! and the Order's `spec.destination` too when it names one.
+//!
+//! The operator pushes to `spec.destination.oci` (else its in-cluster registry); locally, an
+//! Order without a destination stays on disk, and one with a destination is pushed there as well
+//! — the same repository, tagged with the Preparation's name — so that the Argo CD Application
+//! `kokumi application` prints can pull it. `show`, `diff` and `rollback` keep reading the local
+//! copy. `spec.destination.pantryRef` takes the Pantry's URL and transport flags (a Pantry URL
+//! naming only a registry gets the operator's `<namespace>/<order>` repository).
+//!
+//! Credentials come from the user's docker config (`--registry-config`, else
+//! `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`, helpers included), as for `kokumi
+//! push`; loopback registries speak plain HTTP unless told otherwise, others need
+//! `--plain-http` for it.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Args;
+use kokumi_core::api::{Order, Pantry};
+use kokumi_oci::auth::{DockerConfig, ProcessHelpers};
+use kokumi_oci::layout::LayoutStore;
+use kokumi_oci::registry::{Registries, RegistryConfig, RegistryStore};
+use kokumi_oci::store::{BlobReader, read_capped};
+use kokumi_oci::{Digest, Manifest, Reference, Store, StoreLocation};
+use kokumi_pipeline::Error as PipelineError;
+use kokumi_pipeline::state::LocalState;
+use kube::ResourceExt as _;
+use oci_spec::image::Descriptor;
+
+use super::{Failure, exit};
+
+/// How `apply` reaches the registries Orders name as their destination.
+#[derive(Debug, Clone, Args, Default)]
+pub struct DestinationArgs {
+    /// Talk plain HTTP to destination registries (loopback hosts use plain HTTP by default).
+    #[arg(long)]
+    pub plain_http: bool,
+    /// Skip TLS certificate verification for destination registries.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Docker `config.json` with credentials [default: $DOCKER_CONFIG/config.json or
+    /// ~/.docker/config.json].
+    #[arg(long, value_name = "PATH")]
+    pub registry_config: Option<PathBuf>,
+}
+
+/// The registry repository an Order's Preparations are also pushed to, if it names one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Remote {
+    /// `HOST[:PORT]`.
+    pub(crate) host: String,
+    /// The repository.
+    pub(crate) repository: String,
+    /// Plain HTTP (the Pantry's `plainHTTP`).
+    pub(crate) plain_http: bool,
+    /// No TLS verification (the Pantry's `insecure`).
+    pub(crate) insecure: bool,
+}
+
+/// What `order.spec.destination` names (`None`: the local layout only).
+pub(crate) fn remote_of(
+    order: &Order,
+    state: &LocalState,
+) -> Result<Option<Remote>, PipelineError> {
+    let Some(destination) = &order.spec.destination else {
+        return Ok(None);
+    };
+    let name = order.name_any();
+    let invalid = |reason: String| PipelineError::InvalidOrder {
+        order: name.clone(),
+        reason,
+    };
+    let (url, plain_http, insecure, what) = match (&destination.oci, &destination.pantry_ref) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "spec.destination sets both oci and pantryRef; set one of them".into(),
+            ));
+        }
+        (Some(url), None) => (url.clone(), false, false, "spec.destination.oci"),
+        (None, Some(pantry_ref)) => {
+            let pantry: Pantry =
+                state
+                    .read(&pantry_ref.name)?
+                    .ok_or_else(|| PipelineError::UnknownPantry {
+                        order: name.clone(),
+                        pantry: pantry_ref.name.clone(),
+                    })?;
+            let mut url = pantry.spec.url.trim_end_matches('/').to_owned();
+            // A Pantry may name a whole registry: the operator's layout, one repository per Order.
+            if !url.trim_start_matches("oci://").contains('/') {
+                let namespace = order.namespace().unwrap_or_else(|| "default".into());
+                url = format!("{url}/{namespace}/{name}");
+            }
+            (
+                url,
+                pantry.spec.is_plain_http(),
+                pantry.spec.insecure.unwrap_or(false),
+                "the url of its destination pantry",
+            )
+        }
+        (None, None) => return Ok(None),
+    };
+    let bad = |reason: &str| invalid(format!("{what} {url:?} {reason}"));
+    if !url.starts_with("oci://") {
+        return Err(bad(
+            "is not a registry repository: expected oci://HOST/REPOSITORY (the local layout is always written)",
+        ));
+    }
+    let reference = Reference::parse(&url).map_err(|e| bad(&format!("is invalid: {e}")))?;
+    if reference.target.is_some() {
+        return Err(bad(
+            "names a tag or digest: name the repository only (each Preparation is tagged with its name)",
+        ));
+    }
+    let StoreLocation::Registry { host, repository } = reference.location else {
+        return Err(bad("is not a registry repository"));
+    };
+    Ok(Some(Remote {
+        host,
+        repository,
+        plain_http,
+        insecure,
+    }))
+}
+
+/// Opens the registry repository `remote` with the user's credentials and `args`' flags.
+pub(crate) fn open_remote(
+    remote: &Remote,
+    args: &DestinationArgs,
+    docker: Option<&DockerConfig>,
+) -> Result<RegistryStore, Failure> {
+    let mut registries = Registries::new(RegistryConfig::default());
+    if let Some(docker) = docker {
+        registries =
+            registries.with_docker_config(docker.clone(), Arc::new(ProcessHelpers::default()));
+    }
+    if args.plain_http || remote.plain_http {
+        registries = registries.plain_http(&remote.host);
+    }
+    if args.insecure || remote.insecure {
+        registries = registries.insecure(&remote.host);
+    }
+    registries
+        .store(&remote.host, &remote.repository)
+        .map_err(|e| Failure::new(exit::USAGE, kokumi_pipeline::pipeline::error_chain(&e)))
+}
+
+/// The docker config `args` name (which must exist), else the default one (if any).
+pub(crate) fn docker_config(args: &DestinationArgs) -> Result<Option<DockerConfig>, Failure> {
+    let chain = |e: kokumi_oci::Error| {
+        Failure::new(exit::FAILURE, kokumi_pipeline::pipeline::error_chain(&e))
+    };
+    match &args.registry_config {
+        Some(path) => match DockerConfig::load(path).map_err(chain)? {
+            Some(config) => Ok(Some(config)),
+            None => Err(Failure::new(
+                exit::NOT_FOUND,
+                format!("registry config {} does not exist", path.display()),
+            )),
+        },
+        None => DockerConfig::load_default().map_err(chain),
+    }
+}
+
+/// The state's layout and a registry repository as one [`Store`]: every write goes to both
+/// (the layout first), reads come from the layout, and an artifact counts as present only when
+/// both hold it — so a Preparation whose remote copy was lost is pushed again. Its location is
+/// the registry's: that is the `ociRef` a Preparation records and Argo CD pulls.
+#[derive(Debug)]
+pub(crate) struct Mirrored<'a> {
+    pub(crate) local: &'a LayoutStore,
+    pub(crate) remote: RegistryStore,
+}
+
+/// Largest blob buffered to be written twice (Preparation artifacts are far smaller).
+const MAX_MIRRORED_BLOB: u64 = 512 * 1024 * 1024;
+
+#[async_trait::async_trait]
+impl Store for Mirrored<'_> {
+    async fn resolve(&self, reference: &str) -> kokumi_oci::Result<Descriptor> {
+        self.local.resolve(reference).await?;
+        self.remote.resolve(reference).await
+    }
+
+    async fn get_manifest(&self, digest: &Digest) -> kokumi_oci::Result<Manifest> {
+        self.local.get_manifest(digest).await
+    }
+
+    async fn put_manifest(
+        &self,
+        manifest: &Manifest,
+        tag: Option<&str>,
+    ) -> kokumi_oci::Result<Digest> {
+        self.local.put_manifest(manifest, tag).await?;
+        self.remote.put_manifest(manifest, tag).await
+    }
+
+    async fn has_blob(&self, digest: &Digest) -> kokumi_oci::Result<bool> {
+        Ok(self.local.has_blob(digest).await? && self.remote.has_blob(digest).await?)
+    }
+
+    async fn get_blob(&self, digest: &Digest) -> kokumi_oci::Result<BlobReader> {
+        self.local.get_blob(digest).await
+    }
+
+    async fn put_blob(
+        &self,
+        digest: &Digest,
+        size: u64,
+        data: BlobReader,
+    ) -> kokumi_oci::Result<()> {
+        let bytes =
+            read_capped(data, size.min(MAX_MIRRORED_BLOB), &format!("blob {digest}")).await?;
+        if !self.local.has_blob(digest).await? {
+            self.local
+                .put_blob(digest, size, Box::pin(std::io::Cursor::new(bytes.clone())))
+                .await?;
+        }
+        if !self.remote.has_blob(digest).await? {
+            self.remote
+                .put_blob(digest, size, Box::pin(std::io::Cursor::new(bytes)))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn list_tags(&self) -> kokumi_oci::Result<Vec<String>> {
+        self.local.list_tags().await
+    }
+
+    async fn referrers(
+        &self,
+        subject: &Digest,
+        artifact_type: Option<&str>,
+    ) -> kokumi_oci::Result<Vec<Descriptor>> {
+        self.local.referrers(subject, artifact_type).await
+    }
+
+    async fn delete_manifest(&self, digest: &Digest) -> kokumi_oci::Result<()> {
+        self.local.delete_manifest(digest).await?;
+        self.remote.delete_manifest(digest).await
+    }
+
+    fn location(&self) -> StoreLocation {
+        self.remote.location()
+    }
+}
