@@ -178,9 +178,15 @@ fn libyaml_value(doc: &str) -> Option<Value> {
 }
 
 fn head(doc: &str) -> std::result::Result<Head, String> {
-    let v = match parse::parse(doc) {
-        Ok(v) => v,
-        Err(e) => libyaml_value(doc).ok_or_else(|| e.to_string())?,
+    // Most documents are plain block YAML: check that without building a tree and parse only
+    // the entries the head reads (see `yaml::head`); anything else is parsed in full.
+    let fast = crate::yaml::head::reduce(doc).and_then(|r| parse::parse(&r).ok());
+    let v = match fast {
+        Some(v) => v,
+        None => match parse::parse(doc) {
+            Ok(v) => v,
+            Err(e) => libyaml_value(doc).ok_or_else(|| e.to_string())?,
+        },
     };
     let de = |what: String| format!("error unmarshaling JSON: while decoding JSON: json: {what}");
     let map = match &v {

@@ -10,3 +10,4 @@ mod template_corpus;
 mod template_fuzz;
 mod template_helm;
 mod yaml_emit;
+mod yaml_head;

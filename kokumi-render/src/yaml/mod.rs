@@ -2,4 +2,5 @@
 //! the emitter used by `toYaml` (sigs.k8s.io/yaml encoding).
 
 pub mod emit;
+pub mod head;
 pub mod parse;

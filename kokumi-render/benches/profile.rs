@@ -1,0 +1,56 @@
+//! A plain loop for profilers: loads one corpus chart and renders it N times, with nothing else
+//! in the process (no criterion, no other charts), so `valgrind --tool=callgrind` or `perf`
+//! attribute every instruction to the render.
+//!
+//! ```text
+//! cargo bench -p kokumi-render --bench profile --no-run
+//! valgrind --tool=callgrind target/release/deps/profile-<hash> argo-cd 3
+//! ```
+//!
+//! Arguments: the chart name under `$KOKUMI_SHARED/helm-corpus/charts` (default `argo-cd`) and
+//! the number of renders (default 1). Flags cargo passes (`--bench`) are ignored.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use kokumi_render::chart::load::{LoadOptions, load_path};
+use kokumi_render::render::{RenderOptions, render_chart};
+
+#[allow(clippy::print_stderr)]
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    let name = args.first().map_or("argo-cd", String::as_str);
+    let runs: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1);
+    let shared = match std::env::var_os("KOKUMI_SHARED") {
+        Some(p) => PathBuf::from(p),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
+    };
+    let dir = shared.join("helm-corpus/charts").join(name);
+    let chart = match load_path(&dir, &LoadOptions::default()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: cannot load {}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let opts = RenderOptions {
+        release_name: "rel".into(),
+        namespace: "ns".into(),
+        ..RenderOptions::default()
+    };
+    let mut bytes = 0;
+    for _ in 0..runs {
+        match render_chart(&chart, &opts) {
+            Ok(r) => bytes += r.output().len(),
+            Err(e) => {
+                eprintln!("error: {name} does not render: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    eprintln!("{name}: {runs} renders, {bytes} bytes");
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,553 @@
+//! A fast path for reading a rendered document's head (`apiVersion`, `kind`, `metadata`).
+//!
+//! Helm decodes every rendered document in full to sort it (`SortManifests` unmarshals into a
+//! `SimpleHead`), so a document that is not valid YAML fails the render. Doing that with the full
+//! parser ([`super::parse`]) builds a value tree for every byte of output, and on charts that
+//! render large CRDs that is most of the render time.
+//!
+//! [`reduce`] checks, line by line and without allocating a tree, that a document belongs to a
+//! plain subset of block YAML which the full parser always accepts: block mappings and sequences
+//! with consistent indentation, simple keys, single-line plain and quoted scalars, `[]`/`{}`,
+//! `|`/`>` block scalars, comments. For such a document it returns only the top-level
+//! `apiVersion`, `kind` and `metadata` entries, which parse to the same head as the whole
+//! document. Anything outside the subset (anchors, tags, flow collections, multi-line plain or
+//! quoted scalars, tabs, complex keys, unusual characters, values the JSON round trip refuses,
+//! any indentation it cannot place) gives `None`, and the caller parses the whole document as
+//! before. The subset is deliberately narrow: being wrong here would change what a render
+//! accepts, being narrow only costs time.
+
+/// The top-level entries of `doc` that the head reads, if `doc` is in the plain subset.
+///
+/// ```
+/// use kokumi_render::yaml::head::reduce;
+/// let doc = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: |\n    text\n";
+/// assert_eq!(reduce(doc).as_deref(), Some("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"));
+/// assert_eq!(reduce("a: &anchor 1\n"), None);
+/// ```
+pub fn reduce(doc: &str) -> Option<String> {
+    if !chars_ok(doc) {
+        return None;
+    }
+    let mut v = Validator::default();
+    let mut lines: Vec<&str> = doc.split('\n').collect();
+    if lines.last() == Some(&"") {
+        lines.pop();
+    }
+    let mut i = 0;
+    let mut keep: Vec<(usize, usize)> = Vec::new();
+    let mut keeping: Option<usize> = None;
+    while i < lines.len() {
+        let line = lines[i];
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let rest = &line[indent..];
+        if rest.is_empty() || rest.starts_with('#') {
+            i += 1;
+            continue;
+        }
+        // A top-level key ends the entry before it (a `-` at column 0 belongs to that
+        // entry's value: a sequence written at its key's indentation).
+        if indent == 0 && !rest.starts_with("- ") && rest != "-" {
+            if let Some(start) = keeping.take() {
+                keep.push((start, i));
+            }
+            match top_key(rest) {
+                Some(true) => keeping = Some(i),
+                Some(false) => {}
+                None => return None,
+            }
+        }
+        let next = v.line(indent, rest)?;
+        i += 1;
+        match next {
+            Next::Line => {}
+            Next::Block(parent) => i = block_scalar_end(&lines, i, parent)?,
+            Next::Plain(parent) => i = plain_scalar_end(&lines, i, parent),
+            Next::Quoted(parent, single) => i = quoted_end(&lines, i, parent, single)?,
+        }
+    }
+    if let Some(start) = keeping.take() {
+        keep.push((start, lines.len()));
+    }
+    if v.root == Some(Kind::Seq) {
+        return None;
+    }
+    let mut out = String::new();
+    for (a, b) in keep {
+        for line in &lines[a..b] {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    Some(out)
+}
+
+/// Whether a top-level key line names a head field (`Some(true)`), another plain key
+/// (`Some(false)`), or something the reduction cannot judge (a quoted key: `None`).
+fn top_key(rest: &str) -> Option<bool> {
+    if rest.starts_with(['"', '\'']) {
+        return None;
+    }
+    let key = rest.split(':').next().unwrap_or(rest);
+    Some(matches!(key, "apiVersion" | "kind" | "metadata"))
+}
+
+/// Only printable characters YAML reads the same way everywhere: no tabs, no carriage returns,
+/// no other control characters, no byte-order marks, no Unicode line separators.
+fn chars_ok(doc: &str) -> bool {
+    if doc.is_ascii() {
+        return doc.bytes().all(|b| b == b'\n' || (0x20..0x7f).contains(&b));
+    }
+    doc.chars().all(|c| {
+        matches!(c,
+            '\n'
+            | ' '..='~'
+            | '\u{a0}'..='\u{2027}'
+            | '\u{202a}'..='\u{d7ff}'
+            | '\u{e000}'..='\u{fefe}'
+            | '\u{ff00}'..='\u{fffd}'
+            | '\u{10000}'..='\u{10ffff}')
+    })
+}
+
+/// What may follow a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Next {
+    /// The next structural line.
+    Line,
+    /// The content of a block scalar, indented more than this.
+    Block(usize),
+    /// Continuation lines of a plain scalar, indented more than this.
+    Plain(usize),
+    /// Continuation lines of a quoted scalar (single-quoted when `true`), indented more than
+    /// this.
+    Quoted(usize, bool),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Map,
+    Seq,
+}
+
+/// What the previous line left open: a key or a `-` with no value on its line.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    indent: usize,
+    from_map: bool,
+}
+
+#[derive(Default)]
+struct Validator {
+    stack: Vec<(Kind, usize)>,
+    pending: Option<Pending>,
+    root: Option<Kind>,
+}
+
+impl Validator {
+    /// Checks one content line (`rest` is the line after its `indent` spaces). Returns
+    /// `Some(Some(parent))` when the line opens a block scalar whose content must be indented
+    /// more than `parent`, `Some(None)` for an ordinary line, `None` outside the subset.
+    fn line(&mut self, indent: usize, rest: &str) -> Option<Next> {
+        let is_seq = rest == "-" || rest.starts_with("- ");
+        let kind = if is_seq { Kind::Seq } else { Kind::Map };
+        let pending = self.pending.take();
+        // `{}` or `[]` on the line after its key (how toYaml | nindent prints empty values).
+        if rest.starts_with("{}") || rest.starts_with("[]") {
+            return (pending.is_some_and(|p| indent > p.indent) && trailing_ok(&rest[2..]))
+                .then_some(Next::Line);
+        }
+        let mut opened = false;
+        if let Some(p) = pending
+            && (indent > p.indent || (indent == p.indent && is_seq && p.from_map))
+        {
+            self.stack.push((kind, indent));
+            opened = true;
+        }
+        if self.stack.is_empty() {
+            if self.root.is_some() {
+                return None;
+            }
+            self.root = Some(kind);
+            self.stack.push((kind, indent));
+            opened = true;
+        }
+        if !opened {
+            while self.stack.last().is_some_and(|&(_, i)| i > indent) {
+                self.stack.pop();
+            }
+            if self.stack.last() == Some(&(Kind::Seq, indent)) && kind == Kind::Map {
+                self.stack.pop();
+            }
+            if self.stack.last() != Some(&(kind, indent)) {
+                return None;
+            }
+        }
+        if is_seq {
+            self.seq_entry(indent, rest)
+        } else {
+            self.map_entry(indent, rest)
+        }
+    }
+
+    fn seq_entry(&mut self, indent: usize, rest: &str) -> Option<Next> {
+        let after = &rest[1..];
+        let body = after.trim_start_matches(' ');
+        if body.is_empty() || body.starts_with('#') {
+            if !body.is_empty() && !after.starts_with(' ') {
+                return None;
+            }
+            self.pending = Some(Pending {
+                indent,
+                from_map: false,
+            });
+            return Some(Next::Line);
+        }
+        let col = indent + 1 + (after.len() - body.len());
+        if body.starts_with("- ") || body == "-" || body.starts_with('?') {
+            return None;
+        }
+        if split_key(body).is_some() {
+            self.stack.push((Kind::Map, col));
+            return self.map_entry(col, body);
+        }
+        value(body, indent)
+    }
+
+    fn map_entry(&mut self, indent: usize, rest: &str) -> Option<Next> {
+        let (_, after) = split_key(rest)?;
+        let body = after.trim_start_matches(' ');
+        if body.is_empty() || body.starts_with('#') {
+            if !body.is_empty() && !after.starts_with(' ') {
+                return None;
+            }
+            self.pending = Some(Pending {
+                indent,
+                from_map: true,
+            });
+            return Some(Next::Line);
+        }
+        if !after.starts_with(' ') {
+            return None;
+        }
+        value(body, indent)
+    }
+}
+
+/// Splits `key: value` into the key text and what follows the `:`, if the key is a simple
+/// plain or quoted key.
+fn split_key(s: &str) -> Option<(&str, &str)> {
+    let b = s.as_bytes();
+    let end = match b.first()? {
+        b'"' => {
+            let close = 1 + s[1..].find('"')?;
+            if s[1..close].contains('\\') {
+                return None;
+            }
+            close + 1
+        }
+        b'\'' => {
+            let close = 1 + s[1..].find('\'')?;
+            close + 1
+        }
+        _ => {
+            let end = s.find(':')?;
+            let key = &s[..end];
+            let first = key.as_bytes().first()?;
+            if !(first.is_ascii_alphanumeric() || matches!(first, b'_' | b'$' | b'/'))
+                || key.len() > 1000
+                || !key.bytes().all(|c| {
+                    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'/' | b'.' | b'-')
+                })
+                || matches!(key, "null" | "Null" | "NULL")
+            {
+                return None;
+            }
+            end
+        }
+    };
+    if end > 1000 {
+        return None;
+    }
+    let after = s[end..].strip_prefix(':')?;
+    if !(after.is_empty() || after.starts_with(' ')) {
+        return None;
+    }
+    Some((&s[..end], after))
+}
+
+/// Checks a value that starts on its key's (or `-`'s) line. `parent` is the indentation a block
+/// scalar's content must exceed.
+fn value(body: &str, parent: usize) -> Option<Next> {
+    let first = body.as_bytes()[0];
+    match first {
+        b'|' | b'>' => {
+            let mut h = &body[1..];
+            if let Some(r) = h.strip_prefix(['-', '+']) {
+                h = r;
+            }
+            let trail = h.trim_start_matches(' ');
+            if !(trail.is_empty() || (trail.starts_with('#') && trail.len() < h.len())) {
+                return None;
+            }
+            Some(Next::Block(parent))
+        }
+        b'"' | b'\'' => match scan_quoted(&body[1..], first == b'\'')? {
+            Some(end) => trailing_ok(&body[1 + end..]).then_some(Next::Line),
+            None => Some(Next::Quoted(parent, first == b'\'')),
+        },
+        b'[' | b'{' => {
+            let empty = body.starts_with("[]") || body.starts_with("{}");
+            (empty && trailing_ok(&body[2..])).then_some(Next::Line)
+        }
+        b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b']' | b'}' | b',' | b'#' | b'?' | b':' => None,
+        _ => {
+            // A comment ends the scalar: it cannot continue on the next lines.
+            let (text, commented) = match body.find(" #") {
+                Some(p) => (&body[..p], true),
+                None => (body, false),
+            };
+            let text = text.trim_end_matches(' ');
+            if text.contains(": ")
+                || text.ends_with(':')
+                || (first == b'-' && (text.len() == 1 || text.as_bytes()[1] == b' '))
+                || not_finite(text)
+            {
+                return None;
+            }
+            Some(if commented {
+                Next::Line
+            } else {
+                Next::Plain(parent)
+            })
+        }
+    }
+}
+
+/// Whether a plain scalar might resolve to an infinity or NaN, which the JSON round trip
+/// refuses (`.inf`, `-.Inf`, `.NaN`, `1e999`, ...).
+fn not_finite(text: &str) -> bool {
+    let t = text.trim_start_matches(['+', '-']);
+    if let Some(word) = t.strip_prefix('.')
+        && (word.eq_ignore_ascii_case("inf") || word.eq_ignore_ascii_case("nan"))
+    {
+        return true;
+    }
+    text.parse::<f64>().is_ok_and(|f| !f.is_finite())
+}
+
+/// Scans quoted-scalar text (after the opening quote, or a continuation line) for its closing
+/// quote: `Some(Some(end))` just past it, `Some(None)` when the line ends first, `None` for
+/// escapes outside the subset (only `\\ \" \n \t \r \/ \0 \b \f` are taken, and no escaped
+/// line break).
+fn scan_quoted(text: &str, single: bool) -> Option<Option<usize>> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\'' if single => {
+                if b.get(i + 1) == Some(&b'\'') {
+                    i += 2;
+                    continue;
+                }
+                return Some(Some(i + 1));
+            }
+            b'"' if !single => return Some(Some(i + 1)),
+            b'\\' if !single => {
+                match b.get(i + 1)? {
+                    b'\\' | b'"' | b'n' | b't' | b'r' | b'/' | b'0' | b'b' | b'f' => {}
+                    _ => return None,
+                }
+                i += 2;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    Some(None)
+}
+
+/// The index of the first line after a quoted scalar that started on the line before
+/// `lines[start]` and was not closed there. Its continuation lines must be indented more than
+/// `parent` (saphyr refuses less than the block's indentation; we ask for more), and what follows
+/// the closing quote must be nothing or a comment.
+fn quoted_end(lines: &[&str], start: usize, parent: usize, single: bool) -> Option<usize> {
+    for (i, line) in lines.iter().enumerate().skip(start) {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if indent == line.len() {
+            continue;
+        }
+        if indent <= parent {
+            return None;
+        }
+        if let Some(end) = scan_quoted(&line[indent..], single)? {
+            return trailing_ok(&line[indent + end..]).then_some(i + 1);
+        }
+    }
+    None
+}
+
+/// After a quoted scalar or an empty collection: nothing, or spaces and a comment.
+fn trailing_ok(tail: &str) -> bool {
+    let t = tail.trim_start_matches(' ');
+    t.is_empty() || (t.starts_with('#') && t.len() < tail.len())
+}
+
+/// The index of the first line after the continuation lines of a plain scalar that started on
+/// the line before `lines[start]`: lines indented more than `parent` that can only be more of
+/// the scalar (no indicator first, no `: `, no ` #`), and blank lines between them.
+fn plain_scalar_end(lines: &[&str], start: usize, parent: usize) -> usize {
+    let mut i = start;
+    let mut end = start;
+    while i < lines.len() {
+        let line = lines[i];
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let text = &line[indent..];
+        if text.is_empty() {
+            i += 1;
+            continue;
+        }
+        let first = text.as_bytes()[0];
+        // Inside a plain scalar only `: ` and ` #` end it; the indicators that would start
+        // something else at the start of a line are refused all the same, to stay narrow.
+        let indicator = matches!(
+            first,
+            b'?' | b':' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@'
+        ) || (first == b'-' && matches!(text.as_bytes().get(1), None | Some(b' ')));
+        if indent <= parent
+            || indicator
+            || text.contains(": ")
+            || text.contains(" #")
+            || text.ends_with(':')
+        {
+            break;
+        }
+        i += 1;
+        end = i;
+    }
+    end
+}
+
+/// The index of the first line after a block scalar that starts at `lines[start]` and whose
+/// content must be indented more than `parent`; `None` for layouts outside the subset.
+fn block_scalar_end(lines: &[&str], start: usize, parent: usize) -> Option<usize> {
+    let mut i = start;
+    let mut content: Option<usize> = None;
+    let mut leading_blank_max = 0;
+    while i < lines.len() {
+        let line = lines[i];
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let blank = indent == line.len();
+        match content {
+            None if blank => leading_blank_max = leading_blank_max.max(indent),
+            None => {
+                if indent <= parent {
+                    return Some(i);
+                }
+                if leading_blank_max > indent {
+                    return None;
+                }
+                content = Some(indent);
+            }
+            Some(c) => {
+                if !blank && indent < c {
+                    return Some(i);
+                }
+            }
+        }
+        i += 1;
+    }
+    Some(i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_only_the_head_entries() {
+        let doc = "# c\napiVersion: v1\nkind: Secret\ndata:\n  x: 1\nmetadata:\n  name: a\n  annotations:\n    \"helm.sh/hook\": pre-install\n";
+        assert_eq!(
+            reduce(doc).as_deref(),
+            Some(
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: a\n  annotations:\n    \"helm.sh/hook\": pre-install\n"
+            )
+        );
+    }
+
+    #[test]
+    fn accepts_common_block_layouts() {
+        let doc = "kind: X\nspec:\n  list:\n  - a\n  - b: 1\n    c: \"q\" # note\n  -\n    d: 'it''s'\n  empty: []\n  obj: {}\n  text: |-\n    line one\n\n    line: two\n  folded: >\n    x\nother:\n- - nested\n";
+        // The nested `- -` is outside the subset.
+        assert_eq!(reduce(doc), None);
+        let doc = doc.replace("- - nested", "- nested");
+        assert_eq!(reduce(&doc).as_deref(), Some("kind: X\n"));
+    }
+
+    #[test]
+    fn refuses_what_it_cannot_judge() {
+        for doc in [
+            "a: &x 1\n",
+            "a: *x\n",
+            "a: !!str 1\n",
+            "a: [1, 2]\n",
+            "a: {b: 1}\n",
+            "a: one\n  two: x\n",
+            "a: one\n  - two\n",
+            "a: one\n  # c\n  two\n",
+            "a: one # c\n  two\n",
+            "a: \"open\nclose\"\n",
+            "a: 'open\n  close' x\n",
+            "a: \"open \\\n  close\"\n",
+            "a: 'never closed\n",
+            "a:\tb\n",
+            "a: b: c\n",
+            "? a\n: b\n",
+            "a: .inf\n",
+            "a: -.inf\n",
+            "null: 1\n",
+            "- a\n",
+            "just text\n",
+            "a: 1\n b: 2\n",
+            "a:\n    b: 1\n  c: 2\n",
+            "a: |\n    x\n  y: 1\n",
+            "a: |x\n",
+            "\"kind\": Pod\n",
+            "a: \"\\x41\"\n",
+            "a: 1\r\n",
+            "a: 1e999\n",
+            "a: [é\n",
+            "a: .NaN\n",
+            "a: +.inf\n",
+            "a: .5e999\n",
+            "a: 1\n{}\n",
+        ] {
+            assert_eq!(reduce(doc), None, "{doc:?}");
+        }
+    }
+
+    #[test]
+    fn agrees_with_the_full_parser() {
+        let docs = [
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels:\n    a: \"1\"\ndata:\n  k: |\n    a: b\n      c\n",
+            "kind: A\nkind: B\nmetadata:\n  name: n\n",
+            "metadata:\n  annotations:\n    helm.sh/hook: test\n    helm.sh/hook-weight: \"-5\"\n  name: t\nkind: Pod\n",
+            "kind: K\nspec:\n  - x\n",
+            "kind: y\nmetadata: {}\n",
+            "kind: K\nmetadata:\n- a\n- b\nspec: 1\n",
+            "kind: K\nmetadata:\n  name: a\n    \"b\" [c] `d`, {e}\n    --f\n",
+            "kind: K\nmetadata:\n  name: 'a\n    b: # c\n\n    it''s'\n  x: \"q\n   \\\"r\\\"\" # d\n",
+            "kind: K\nmetadata:\n  name: a\n    b\n\n    c\nspec:\n- x\n  y\n- k: v\n    w\n  l: 1\n",
+            "kind: K\nmetadata:\n  annotations:\n    {}\n  name: .x\nspec:\n  - ./run\n",
+        ];
+        for doc in docs {
+            let reduced = reduce(doc).unwrap_or_else(|| panic!("{doc:?} is in the subset"));
+            let full = crate::yaml::parse::parse(doc).unwrap();
+            let head = crate::yaml::parse::parse(&reduced).unwrap();
+            let (full, head) = (full.as_map().unwrap(), head.as_map().unwrap());
+            for k in ["apiVersion", "kind", "metadata"] {
+                assert_eq!(full.get(k), head.get(k), "{doc:?}: {k}");
+            }
+        }
+    }
+}
