@@ -38,7 +38,7 @@ use kokumi_oci::layout::LayoutStore;
 use kokumi_oci::media_types as mt;
 use kokumi_oci::registry::{Registries, RegistryConfig, RegistryStore};
 use kokumi_oci::source::{self, HelmPushOptions, Source};
-use kokumi_oci::{Digest, Manifest, Reference, Store, StoreLocation, Target};
+use kokumi_oci::{Digest, DigestExt, Manifest, Reference, Store, StoreLocation, Target};
 use serde_json::json;
 
 use crate::progress::Progress as Draw;
