@@ -775,14 +775,14 @@ impl Store for Watched<'_> {
         let reader = self.inner.get_blob(digest).await?;
         let total = self.sizes.get(digest).copied().unwrap_or(0);
         (self.progress)(&Progress {
-            digest: digest.clone(),
+            digest: *digest,
             kind: ProgressKind::Started,
             done: 0,
             total,
         });
         Ok(Box::pin(Reporting {
             inner: reader,
-            digest: digest.clone(),
+            digest: *digest,
             done: 0,
             total,
             progress: Arc::clone(&self.progress),
