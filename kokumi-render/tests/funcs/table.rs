@@ -36,8 +36,8 @@ fn derive_password_matches_helm() {
 
 #[test]
 fn certificates_chain_and_parse() {
-    // genCA/genSignedCert make RSA-2048 keys, which takes a minute in a debug build; the same
-    // code path runs here with a fixed RSA key (test fixture) and fresh ECDSA keys.
+    // The WithKey forms with a fixed RSA key (test fixture) and fresh ECDSA keys; fresh RSA keys
+    // (genCA/genSignedCert) are covered by the unit tests in funcs::crypto.
     let mut dot = data();
     if let kokumi_render::value::Value::Map(m) = &mut dot {
         std::sync::Arc::make_mut(m).insert(
