@@ -19,6 +19,7 @@ use k8s_openapi::api::core::v1::Secret;
 use kokumi_core::api::{Menu, Order, Pantry};
 use kokumi_oci::auth::{DockerConfig, NoHelpers};
 use kokumi_oci::registry::{Registries, RegistryConfig, RegistryStore};
+use kokumi_pipeline::destination::{Remote, destination_pantry, remote_of};
 use kokumi_pipeline::source::Sources;
 use kube::ResourceExt as _;
 use kube::api::Api;
@@ -51,16 +52,6 @@ pub fn source_pantry(order: &Order, menu: Option<&Menu>) -> Option<String> {
     }
 }
 
-/// The Pantry named as the destination of `order`.
-pub fn destination_pantry(order: &Order) -> Option<String> {
-    order
-        .spec
-        .destination
-        .as_ref()
-        .and_then(|d| d.pantry_ref.as_ref())
-        .map(|p| p.name.clone())
-}
-
 /// The `host[:port]` of an `oci://HOST[/REPO]` URL.
 pub fn host_of(url: &str) -> Option<String> {
     let rest = url.strip_prefix("oci://")?;
@@ -81,27 +72,20 @@ pub fn shared_registries(config: &crate::config::Config) -> Registries {
     Registries::new(defaults)
 }
 
-/// Where Preparations of `order` go when it names no destination Pantry: its
-/// `spec.destination.oci`, else `<registry>/<namespace>/<order>` of the operator's default
-/// registry.
-pub fn destination_url(order: &Order, ctx: &Context) -> String {
-    match order.spec.destination.as_ref().and_then(|d| d.oci.clone()) {
-        Some(url) => url,
-        None => format!(
-            "{}/{}/{}",
-            ctx.config.registry.trim_end_matches('/'),
-            order.namespace().unwrap_or_else(|| "default".into()),
-            order.name_any()
-        ),
-    }
+/// Where Preparations of `order` go, by the pipeline's one rule
+/// ([`kokumi_pipeline::destination::remote_of`]): its `spec.destination`, else
+/// `<registry>/<namespace>/<order>` of the operator's default registry. `pantry` is the
+/// destination Pantry, when the Order names one and it exists.
+pub fn destination_of(order: &Order, pantry: Option<&Pantry>, ctx: &Context) -> Result<Remote> {
+    remote_of(order, pantry, Some(&ctx.config.registry))
+        .map_err(Error::Pipeline)?
+        .ok_or_else(|| Error::Config(format!("order {} has no destination", order.name_any())))
 }
 
-fn store_for(registries: &Registries, url: &str) -> Result<RegistryStore> {
-    let reference = kokumi_oci::Reference::parse(url)
-        .map_err(|e| Error::Config(format!("destination {url}: {e}")))?;
+fn store_for(registries: &Registries, remote: &Remote) -> Result<RegistryStore> {
     registries
-        .store_for(&reference.location)
-        .map_err(|e| Error::Config(format!("destination {url}: {e}")))
+        .store_for(&remote.location())
+        .map_err(|e| Error::Config(format!("destination {}: {e}", remote.url())))
 }
 
 /// Reads the credentials Secret `name` in `namespace` that Pantry `pantry` names; `Err` holds a
@@ -192,11 +176,11 @@ pub async fn access_for(order: &Order, ctx: &Context) -> Result<Access> {
         _ => None,
     };
     let source = source_pantry(order, menu.as_ref());
-    let destination = destination_pantry(order);
+    let destination = destination_pantry(order).map(str::to_owned);
     if source.is_none() && destination.is_none() {
         return Ok(Access {
             sources: ctx.sources.clone(),
-            destination: store_for(&ctx.registries, &destination_url(order, ctx))?,
+            destination: store_for(&ctx.registries, &destination_of(order, None, ctx)?)?,
         });
     }
 
@@ -226,8 +210,8 @@ pub async fn access_for(order: &Order, ctx: &Context) -> Result<Access> {
         }
         registries = flags(registries, &resolved);
     }
-    let destination_url = match &destination {
-        None => destination_url(order, ctx),
+    let remote = match &destination {
+        None => destination_of(order, None, ctx)?,
         Some(name) => {
             let Some(resolved) = resolve_pantry(ctx, &namespace, name).await? else {
                 return Err(Error::Pipeline(kokumi_pipeline::Error::UnknownPantry {
@@ -235,7 +219,8 @@ pub async fn access_for(order: &Order, ctx: &Context) -> Result<Access> {
                     pantry: name.clone(),
                 }));
             };
-            let url = resolved.pantry.spec.url.clone();
+            let remote = destination_of(order, Some(&resolved.pantry), ctx)?;
+            let url = remote.url();
             if let Some(credentials) = resolved.credentials.clone() {
                 let push_failed = |source: kokumi_pipeline::error::BoxError| {
                     Error::Pipeline(kokumi_pipeline::Error::Push {
@@ -251,12 +236,12 @@ pub async fn access_for(order: &Order, ctx: &Context) -> Result<Access> {
                 docker.insert(&resolved.host, credential);
             }
             registries = flags(registries, &resolved);
-            url
+            remote
         }
     };
     let registries = Arc::new(registries.with_docker_config(docker, Arc::new(NoHelpers)));
     Ok(Access {
-        destination: store_for(&registries, &destination_url)?,
+        destination: store_for(&registries, &remote)?,
         sources: Sources::with_registries(registries),
     })
 }

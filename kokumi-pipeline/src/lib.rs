@@ -60,6 +60,7 @@
 //! ```
 
 pub mod artifact;
+pub mod destination;
 pub mod error;
 pub mod lifecycle;
 mod oci_source;

@@ -1,7 +1,8 @@
 //! Where `kokumi apply` puts an Order's Preparations: the state directory's OCI layout always,
 //! and the Order's `spec.destination` too when it names one.
 //!
-//! The operator pushes to `spec.destination.oci` (else its in-cluster registry); locally, an
+//! Both follow one rule, `kokumi_pipeline::destination`. The operator pushes to the destination
+//! (else its in-cluster registry); locally, an
 //! Order without a destination stays on disk, and one with a destination is pushed there as well
 //! — the same repository, tagged with the Preparation's name — so that the Argo CD Application
 //! `kokumi application` prints can pull it. `show`, `diff` and `rollback` keep reading the local
@@ -22,10 +23,10 @@ use kokumi_oci::auth::{DockerConfig, ProcessHelpers};
 use kokumi_oci::layout::LayoutStore;
 use kokumi_oci::registry::{Registries, RegistryConfig, RegistryStore};
 use kokumi_oci::store::{BlobReader, read_capped};
-use kokumi_oci::{Digest, Manifest, Reference, Store, StoreLocation};
+use kokumi_oci::{Digest, Manifest, Store, StoreLocation};
 use kokumi_pipeline::Error as PipelineError;
+use kokumi_pipeline::destination::{self, Remote};
 use kokumi_pipeline::state::LocalState;
-use kube::ResourceExt as _;
 use oci_spec::image::Descriptor;
 
 use super::{Failure, exit};
@@ -45,83 +46,17 @@ pub struct DestinationArgs {
     pub registry_config: Option<PathBuf>,
 }
 
-/// The registry repository an Order's Preparations are also pushed to, if it names one.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Remote {
-    /// `HOST[:PORT]`.
-    pub(crate) host: String,
-    /// The repository.
-    pub(crate) repository: String,
-    /// Plain HTTP (the Pantry's `plainHTTP`).
-    pub(crate) plain_http: bool,
-    /// No TLS verification (the Pantry's `insecure`).
-    pub(crate) insecure: bool,
-}
-
-/// What `order.spec.destination` names (`None`: the local layout only).
+/// What `order.spec.destination` names (`None`: the local layout only), by the pipeline's one
+/// rule ([`kokumi_pipeline::destination::remote_of`]), with the Pantry read from the state.
 pub(crate) fn remote_of(
     order: &Order,
     state: &LocalState,
 ) -> Result<Option<Remote>, PipelineError> {
-    let Some(destination) = &order.spec.destination else {
-        return Ok(None);
+    let pantry: Option<Pantry> = match destination::destination_pantry(order) {
+        Some(name) => state.read(name)?,
+        None => None,
     };
-    let name = order.name_any();
-    let invalid = |reason: String| PipelineError::InvalidOrder {
-        order: name.clone(),
-        reason,
-    };
-    let (url, plain_http, insecure, what) = match (&destination.oci, &destination.pantry_ref) {
-        (Some(_), Some(_)) => {
-            return Err(invalid(
-                "spec.destination sets both oci and pantryRef; set one of them".into(),
-            ));
-        }
-        (Some(url), None) => (url.clone(), false, false, "spec.destination.oci"),
-        (None, Some(pantry_ref)) => {
-            let pantry: Pantry =
-                state
-                    .read(&pantry_ref.name)?
-                    .ok_or_else(|| PipelineError::UnknownPantry {
-                        order: name.clone(),
-                        pantry: pantry_ref.name.clone(),
-                    })?;
-            let mut url = pantry.spec.url.trim_end_matches('/').to_owned();
-            // A Pantry may name a whole registry: the operator's layout, one repository per Order.
-            if !url.trim_start_matches("oci://").contains('/') {
-                let namespace = order.namespace().unwrap_or_else(|| "default".into());
-                url = format!("{url}/{namespace}/{name}");
-            }
-            (
-                url,
-                pantry.spec.is_plain_http(),
-                pantry.spec.insecure.unwrap_or(false),
-                "the url of its destination pantry",
-            )
-        }
-        (None, None) => return Ok(None),
-    };
-    let bad = |reason: &str| invalid(format!("{what} {url:?} {reason}"));
-    if !url.starts_with("oci://") {
-        return Err(bad(
-            "is not a registry repository: expected oci://HOST/REPOSITORY (the local layout is always written)",
-        ));
-    }
-    let reference = Reference::parse(&url).map_err(|e| bad(&format!("is invalid: {e}")))?;
-    if reference.target.is_some() {
-        return Err(bad(
-            "names a tag or digest: name the repository only (each Preparation is tagged with its name)",
-        ));
-    }
-    let StoreLocation::Registry { host, repository } = reference.location else {
-        return Err(bad("is not a registry repository"));
-    };
-    Ok(Some(Remote {
-        host,
-        repository,
-        plain_http,
-        insecure,
-    }))
+    destination::remote_of(order, pantry.as_ref(), None)
 }
 
 /// Opens the registry repository `remote` with the user's credentials and `args`' flags.

@@ -16,7 +16,6 @@ use futures_util::StreamExt as _;
 use kokumi_core::api::{
     APPROVE_DEPLOY_LABEL, APPROVED_AT_ANNOTATION, Menu, Order, Pantry, Preparation, Recipe,
 };
-use kokumi_oci::registry::RegistryStore;
 use kokumi_pipeline::lifecycle::{self, ServingChange};
 use kokumi_pipeline::pipeline::{
     Observer, Outcome, Pipeline, RENDERING, error_chain, failure_reason,
@@ -37,18 +36,6 @@ use crate::records::KubeRecords;
 
 /// The kind label of this controller's metrics.
 pub const KIND: &str = "Order";
-
-/// Where the Preparations of `order` are pushed when it names no destination Pantry: its
-/// `spec.destination.oci`, else `<registry>/<namespace>/<order>` of the operator's default
-/// registry (see [`crate::credentials::access_for`] for Pantries).
-pub fn destination_of(order: &Order, ctx: &Context) -> Result<RegistryStore> {
-    let url = crate::credentials::destination_url(order, ctx);
-    let reference = kokumi_oci::Reference::parse(&url)
-        .map_err(|e| Error::Config(format!("destination {url}: {e}")))?;
-    ctx.registries
-        .store_for(&reference.location)
-        .map_err(|e| Error::Config(format!("destination {url}: {e}")))
-}
 
 /// Writes `Ready=Unknown` with reason `Rendering` when the pipeline starts rendering a new
 /// Preparation. The status write wakes no second reconcile: the Order trigger ignores
