@@ -3,8 +3,9 @@
 //!
 //! The CLI and the operator follow one rule, `kokumi_pipeline::destination`. The operator pushes
 //! to the destination (else its in-cluster registry); locally, an Order without a destination
-//! stays on disk, and one with a destination is pushed there as well — the same repository, tagged with the Preparation's name — so that the Argo CD Application
-//! `kokumi application` prints can pull it. `show`, `diff` and `rollback` keep reading the local
+//! stays on disk, and one with a destination is pushed there as well — the same repository,
+//! tagged with the Preparation's name — so that the Argo CD Application `kokumi application`
+//! prints can pull it. `show`, `diff` and `rollback` keep reading the local
 //! copy. `spec.destination.pantryRef` takes the Pantry's URL and transport flags (a Pantry URL
 //! naming only a registry gets the operator's `<namespace>/<order>` repository).
 //!
