@@ -15,6 +15,7 @@
 //! println!("{out}");
 //! ```
 
+pub mod failure;
 pub mod local;
 pub mod oci;
 pub mod progress;

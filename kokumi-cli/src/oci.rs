@@ -43,21 +43,7 @@ use serde_json::json;
 
 use crate::progress::Progress as Draw;
 
-/// Exit codes of these commands.
-pub mod exit {
-    /// Success.
-    pub const OK: u8 = 0;
-    /// A failure without a more specific code (I/O, a damaged artifact, ...).
-    pub const FAILURE: u8 = 1;
-    /// Bad command line or reference.
-    pub const USAGE: u8 = 2;
-    /// The tag, digest, repository or path does not exist.
-    pub const NOT_FOUND: u8 = 4;
-    /// The registry failed or refused (network, 5xx, unauthorized).
-    pub const REGISTRY: u8 = 5;
-    /// The content is not what it claims to be (digest/size mismatch, unsafe archive, too large).
-    pub const INTEGRITY: u8 = 6;
-}
+pub use crate::failure::{Failure, exit};
 
 /// The three commands.
 #[derive(Debug, Clone, Subcommand)]
@@ -163,35 +149,6 @@ pub struct CopyArgs {
     pub registry: RegistryArgs,
 }
 
-/// A failed command: the exit code and the message (with its cause chain, without `Error: `).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    /// The exit code (see [`exit`]).
-    pub code: u8,
-    /// The message.
-    pub message: String,
-}
-
-impl Failure {
-    fn usage(message: impl Into<String>) -> Self {
-        Self {
-            code: exit::USAGE,
-            message: message.into(),
-        }
-    }
-
-    fn io(what: &str, path: &Path, error: &std::io::Error) -> Self {
-        Self {
-            code: if error.kind() == std::io::ErrorKind::NotFound {
-                exit::NOT_FOUND
-            } else {
-                exit::FAILURE
-            },
-            message: format!("{what} {}: {error}", path.display()),
-        }
-    }
-}
-
 impl From<kokumi_oci::Error> for Failure {
     fn from(error: kokumi_oci::Error) -> Self {
         use kokumi_oci::Error as E;
@@ -283,31 +240,9 @@ pub fn run_line(args: &[&str], progress: bool) -> (u8, String, String) {
 
 /// [`run_line`] drawing progress on `progress` (e.g. a [`crate::progress::Capture`]).
 pub fn run_line_with(args: &[&str], progress: Draw) -> (u8, String, String) {
-    use clap::Parser as _;
-    #[derive(clap::Parser)]
-    #[command(name = "kokumi")]
-    struct Line {
-        #[command(subcommand)]
-        command: Command,
-    }
-    let line = match Line::try_parse_from(std::iter::once("kokumi").chain(args.iter().copied())) {
-        Ok(line) => line,
-        Err(e) => return (exit::USAGE, String::new(), e.to_string()),
-    };
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let code = match run_with(&line.command, progress, &mut out, &mut err) {
-        Ok(()) => exit::OK,
-        Err(failure) => {
-            let _ = writeln!(err, "Error: {}", failure.message);
-            failure.code
-        }
-    };
-    (
-        code,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
+    crate::failure::run_parsed(args, |command: &Command, out, err| {
+        run_with(command, progress, out, err)
+    })
 }
 
 /// The binary's entry point for these commands: real streams, progress bars when stderr is a

@@ -38,25 +38,7 @@ use kokumi_pipeline::state::{LocalState, LockMode, StateLock};
 
 use crate::progress::Progress;
 
-/// Exit codes of the local commands.
-pub mod exit {
-    /// Success.
-    pub const OK: u8 = 0;
-    /// A failure without a more specific code.
-    pub const FAILURE: u8 = 1;
-    /// Bad command line (clap's code).
-    pub const USAGE: u8 = 2;
-    /// A Menu override policy or Recipe image policy violation.
-    pub const POLICY: u8 = 3;
-    /// An object, Menu, Recipe or Pantry does not exist.
-    pub const NOT_FOUND: u8 = 4;
-    /// The source (registry, layout, path) could not be fetched.
-    pub const SOURCE: u8 = 5;
-    /// A state file is damaged.
-    pub const CORRUPT: u8 = 6;
-    /// Rendering or patching failed.
-    pub const RENDER: u8 = 7;
-}
+pub use crate::failure::{CmdResult, Failure, exit};
 
 /// Where the state lives (shared by every local command).
 #[derive(Debug, Clone, Args, Default)]
@@ -105,34 +87,9 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// A command's failure: what to print and the exit code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Failure {
-    /// The exit code ([`exit`]).
-    pub code: u8,
-    /// The message (the whole error chain).
-    pub message: String,
-}
-
-impl Failure {
-    /// A failure with a code.
-    pub fn new(code: u8, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            message: message.into(),
-        }
-    }
-}
-
 impl From<PipelineError> for Failure {
     fn from(error: PipelineError) -> Self {
         Self::new(exit_code(&error), error_chain(&error))
-    }
-}
-
-impl From<std::io::Error> for Failure {
-    fn from(error: std::io::Error) -> Self {
-        Self::new(exit::FAILURE, error.to_string())
     }
 }
 
@@ -152,9 +109,6 @@ pub fn exit_code(error: &PipelineError) -> u8 {
         _ => exit::FAILURE,
     }
 }
-
-/// A command's result.
-pub type CmdResult = Result<(), Failure>;
 
 /// A clock that starts at a fixed time and advances one second per reading, so that tests
 /// (and `KOKUMI_NOW`) get deterministic, strictly ordered timestamps.
@@ -358,29 +312,7 @@ pub fn main(command: &Command, cli: fn() -> clap::Command) -> ExitCode {
 /// Parses `args` as a local command line (without the program name), runs it with `ctx`, and
 /// returns the exit code, stdout and stderr. For tests and the crate docs.
 pub fn run_line(ctx: &Context, args: &[&str]) -> (u8, String, String) {
-    use clap::Parser as _;
-    #[derive(clap::Parser)]
-    #[command(name = "kokumi")]
-    struct Line {
-        #[command(subcommand)]
-        command: Command,
-    }
-    let line = match Line::try_parse_from(std::iter::once("kokumi").chain(args.iter().copied())) {
-        Ok(line) => line,
-        Err(e) => return (exit::USAGE, String::new(), e.to_string()),
-    };
-    let mut out = Vec::new();
-    let mut err = Vec::new();
-    let code = match run(&line.command, ctx, &mut out, &mut err) {
-        Ok(()) => exit::OK,
-        Err(failure) => {
-            let _ = writeln!(err, "Error: {}", failure.message);
-            failure.code
-        }
-    };
-    (
-        code,
-        String::from_utf8_lossy(&out).into_owned(),
-        String::from_utf8_lossy(&err).into_owned(),
-    )
+    crate::failure::run_parsed(args, |command: &Command, out, err| {
+        run(command, ctx, out, err)
+    })
 }
