@@ -1,5 +1,12 @@
-//! Controller scenarios on the fake API server, with a real registry (`docker-registry`) as
-//! source and destination: the operator runs in-process, exactly as the binary runs it.
+//! The controller scenarios, each written once over a [`Cluster`]: the fake suite below runs
+//! them on the fake API server, `e2e.rs` on the cluster of `KOKUMI_E2E_KUBECONFIG`. A real
+//! registry (`docker-registry`) on loopback is source and destination; the operator runs
+//! in-process, exactly as the binary runs it.
+//!
+//! Every scenario is listed once, in [`every_scenario!`]; both suites expand that list, so a
+//! scenario runs on both or on neither. What only the fake can do (compacting the watch history
+//! into `410 Gone`, paging, apply conflicts, schema and CEL checks, Lease expiry on a 1 s
+//! clock) is tested in `fake_api.rs`, `leader.rs` and `application.rs`, not here.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -11,59 +18,45 @@ use kokumi_core::api::{Order, Preparation, Serving};
 use kokumi_oci::registry::{RegistryConfig, RegistryStore};
 use kokumi_oci::source::{HelmPushOptions, push_helm_chart};
 use kokumi_operator::config::Config;
-use kokumi_operator::context::Context;
-use kokumi_operator::controller::serving::application_resource;
-use kokumi_operator::metrics::Metrics;
-use kokumi_operator::run::{self, ShutdownTrigger};
-use kokumi_operator::testing::FakeApiServer;
 use kube::ResourceExt as _;
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use serde_json::{Value, json};
 
+use crate::cluster::{Cluster, NAMESPACE_LABEL};
+use crate::support::hello_chart_tgz;
 use crate::support::registry::TestRegistry;
-use crate::support::{eventually, fake, hello_chart_tgz};
 
-const NS: &str = "shop";
-const WAIT: Duration = Duration::from_secs(60);
-
-/// One operator instance running against the fake.
-struct Operator {
-    trigger: ShutdownTrigger,
-    task: tokio::task::JoinHandle<()>,
-    ctx: Arc<Context>,
+/// Calls `$suite!` with every shared scenario, as `function => "slug"` (the slug names the
+/// scenario's namespace: short, DNS-1123).
+macro_rules! every_scenario {
+    ($suite:ident) => {
+        $suite! {
+            auto_deploy_delivers_the_digest_and_detects_drift => "drift",
+            manual_approval_two_approvals_and_rollback => "approval",
+            menu_policy_violation_its_fix_and_menu_edits_rerender => "menu",
+            registry_down_then_back => "registry-down",
+            a_second_operator_started_midway_duplicates_nothing => "second-operator",
+            a_foreign_application_is_not_taken_over => "foreign-app",
+            rendering_then_rendered_in_one_reconcile_with_stage_metrics => "rendering",
+            pantry_credentials_come_from_its_secret_and_a_new_secret_re_reconciles => "pantry",
+        }
+    };
 }
+pub(crate) use every_scenario;
 
-impl Operator {
-    fn start(server: &FakeApiServer, registry: &TestRegistry) -> Self {
-        let config = Config {
-            registry: registry.url("kokumi"),
-            backoff_base: Duration::from_millis(100),
-            backoff_max: Duration::from_secs(1),
-            ..Config::default()
-        };
-        Self::with(Context::new(
-            server.client(),
-            config,
-            Arc::new(Metrics::new()),
-        ))
+/// The fake suite: each scenario on its own fresh fake API server.
+mod fake {
+    macro_rules! on_the_fake {
+        ($($scenario:ident => $slug:literal),* $(,)?) => {$(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $scenario() {
+                crate::cluster::Cluster::fake($slug)
+                    .run(super::$scenario)
+                    .await;
+            }
+        )*};
     }
-
-    fn with(ctx: Context) -> Self {
-        // `RUST_LOG=kokumi_operator=debug` shows what the controllers do.
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-            .with_test_writer()
-            .try_init();
-        let ctx = Arc::new(ctx);
-        let (trigger, shutdown) = run::shutdown();
-        let task = tokio::spawn(run::controllers(ctx.clone(), shutdown));
-        Self { trigger, task, ctx }
-    }
-
-    async fn stop(self) {
-        self.trigger.trigger();
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.task).await;
-    }
+    every_scenario!(on_the_fake);
 }
 
 /// A registry holding the example chart as `charts/hello:0.1.0`.
@@ -82,11 +75,11 @@ async fn registry_with_chart() -> Option<TestRegistry> {
     Some(registry)
 }
 
-fn order(registry: &TestRegistry, name: &str, auto: bool, message: &str) -> Order {
+fn order(c: &Cluster, registry: &TestRegistry, name: &str, auto: bool, message: &str) -> Order {
     serde_json::from_value(json!({
         "apiVersion": "delivery.kokumi.dev/v1alpha1",
         "kind": "Order",
-        "metadata": {"name": name, "namespace": NS},
+        "metadata": {"name": name, "namespace": c.namespace},
         "spec": {
             "source": {"oci": registry.url("charts/hello"), "version": "0.1.0"},
             "render": {"helm": {"values": {"greeting": {"message": message}}}},
@@ -96,12 +89,8 @@ fn order(registry: &TestRegistry, name: &str, auto: bool, message: &str) -> Orde
     .unwrap()
 }
 
-fn apps(server: &FakeApiServer) -> Api<DynamicObject> {
-    Api::namespaced_with(server.client(), "argocd", &application_resource())
-}
-
-async fn ready_preparations(server: &FakeApiServer, order: &str) -> Vec<Preparation> {
-    let preps: Api<Preparation> = Api::namespaced(server.client(), NS);
+async fn ready_preparations(c: &Cluster, order: &str) -> Vec<Preparation> {
+    let preps: Api<Preparation> = c.api();
     let mut list: Vec<Preparation> = preps
         .list(&ListParams::default().labels(&format!("delivery.kokumi.dev/order={order}")))
         .await
@@ -114,21 +103,17 @@ async fn ready_preparations(server: &FakeApiServer, order: &str) -> Vec<Preparat
     list
 }
 
-async fn wait_preparations(server: &FakeApiServer, order: &str, n: usize) -> Vec<Preparation> {
-    eventually(
-        &format!("{n} ready preparation(s) of {order}"),
-        WAIT,
-        || async {
-            let list = ready_preparations(server, order).await;
-            (list.len() >= n).then_some(list)
-        },
-    )
+async fn wait_preparations(c: &Cluster, order: &str, n: usize) -> Vec<Preparation> {
+    c.eventually(&format!("{n} ready preparation(s) of {order}"), || async {
+        let list = ready_preparations(c, order).await;
+        (list.len() >= n).then_some(list)
+    })
     .await
 }
 
-async fn serving_at(server: &FakeApiServer, name: &str, preparation: &str) -> Serving {
-    let servings: Api<Serving> = Api::namespaced(server.client(), NS);
-    eventually(&format!("serving {name} → {preparation}"), WAIT, || async {
+async fn serving_at(c: &Cluster, name: &str, preparation: &str) -> Serving {
+    let servings: Api<Serving> = c.api();
+    c.eventually(&format!("serving {name} → {preparation}"), || async {
         servings
             .get_opt(name)
             .await
@@ -138,9 +123,9 @@ async fn serving_at(server: &FakeApiServer, name: &str, preparation: &str) -> Se
     .await
 }
 
-async fn application_at(server: &FakeApiServer, name: &str, digest: &str) -> Value {
-    let apps = apps(server);
-    eventually(&format!("application {name} at {digest}"), WAIT, || async {
+async fn application_at(c: &Cluster, name: &str, digest: &str) -> Value {
+    let apps = c.applications();
+    c.eventually(&format!("application {name} at {digest}"), || async {
         apps.get_opt(name)
             .await
             .unwrap()
@@ -150,32 +135,16 @@ async fn application_at(server: &FakeApiServer, name: &str, digest: &str) -> Val
     .await
 }
 
-/// Plays Argo CD: reports a sync to `revision` with `health`.
-async fn argo_reports(server: &FakeApiServer, app: &str, revision: &str, sync: &str, health: &str) {
-    apps(server)
-        .patch(
-            app,
-            &PatchParams::default(),
-            &Patch::Merge(json!({"status": {
-                "sync": {"status": sync, "revision": revision},
-                "health": {"status": health},
-            }})),
-        )
-        .await
-        .unwrap();
-}
-
 async fn serving_condition(
-    server: &FakeApiServer,
+    c: &Cluster,
     name: &str,
     type_: &str,
     status: &str,
     reason: &str,
 ) -> Serving {
-    let servings: Api<Serving> = Api::namespaced(server.client(), NS);
-    eventually(
+    let servings: Api<Serving> = c.api();
+    c.eventually(
         &format!("serving {name}: {type_}={status} {reason}"),
-        WAIT,
         || async {
             servings.get_opt(name).await.unwrap().filter(|s| {
                 s.status
@@ -188,11 +157,10 @@ async fn serving_condition(
     .await
 }
 
-async fn order_ready(server: &FakeApiServer, name: &str, status: &str, reason: &str) -> Order {
-    let orders: Api<Order> = Api::namespaced(server.client(), NS);
-    eventually(
+async fn order_ready(c: &Cluster, name: &str, status: &str, reason: &str) -> Order {
+    let orders: Api<Order> = c.api();
+    c.eventually(
         &format!("order {name}: Ready={status} {reason}"),
-        WAIT,
         || async {
             orders.get_opt(name).await.unwrap().filter(|o| {
                 o.status
@@ -205,8 +173,8 @@ async fn order_ready(server: &FakeApiServer, name: &str, status: &str, reason: &
     .await
 }
 
-async fn event_reasons(server: &FakeApiServer) -> BTreeSet<String> {
-    let events: Api<Event> = Api::namespaced(server.client(), NS);
+async fn event_reasons(c: &Cluster) -> BTreeSet<String> {
+    let events: Api<Event> = c.api();
     events
         .list(&ListParams::default())
         .await
@@ -217,8 +185,8 @@ async fn event_reasons(server: &FakeApiServer) -> BTreeSet<String> {
         .collect()
 }
 
-async fn approve(server: &FakeApiServer, preparation: &str, at: &str) {
-    let preps: Api<Preparation> = Api::namespaced(server.client(), NS);
+async fn approve(c: &Cluster, preparation: &str, at: &str) {
+    let preps: Api<Preparation> = c.api();
     preps
         .patch(
             preparation,
@@ -232,20 +200,21 @@ async fn approve(server: &FakeApiServer, preparation: &str, at: &str) {
         .unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn auto_deploy_delivers_the_digest_and_detects_drift() {
+pub async fn auto_deploy_delivers_the_digest_and_detects_drift(c: Cluster) {
     let Some(registry) = registry_with_chart().await else {
         return;
     };
-    let server = fake();
-    let operator = Operator::start(&server, &registry);
-    let orders: Api<Order> = Api::namespaced(server.client(), NS);
+    let operator = c.start(c.config(registry.url("kokumi")));
+    let orders: Api<Order> = c.api();
     orders
-        .create(&PostParams::default(), &order(&registry, "web", true, "hi"))
+        .create(
+            &PostParams::default(),
+            &order(&c, &registry, "web", true, "hi"),
+        )
         .await
         .unwrap();
 
-    let prep = wait_preparations(&server, "web", 1).await.remove(0);
+    let prep = wait_preparations(&c, "web", 1).await.remove(0);
     let digest = prep.spec.artifact.digest.to_string();
     assert!(
         prep.name_any().starts_with("web-") && digest.contains(&prep.name_any()[4..]),
@@ -253,14 +222,15 @@ async fn auto_deploy_delivers_the_digest_and_detects_drift() {
         prep.name_any()
     );
     assert_eq!(prep.owner_references()[0].name, "web", "owned by the order");
-    serving_at(&server, "web", &prep.name_any()).await;
-    let app = application_at(&server, "shop-web", &digest).await;
+    serving_at(&c, "web", &prep.name_any()).await;
+    let app_name = c.application_name("web");
+    let app = application_at(&c, &app_name, &digest).await;
     assert_eq!(
         app["spec"]["source"]["repoURL"],
-        registry.url("kokumi/shop/web")
+        registry.url(&format!("kokumi/{}/web", c.namespace))
     );
     assert_eq!(app["spec"]["source"]["path"], ".");
-    assert_eq!(app["spec"]["destination"]["namespace"], NS);
+    assert_eq!(app["spec"]["destination"]["namespace"], c.namespace);
     assert_eq!(app["spec"]["project"], "default");
     let managers: Vec<&str> = app["metadata"]["managedFields"]
         .as_array()
@@ -269,7 +239,7 @@ async fn auto_deploy_delivers_the_digest_and_detects_drift() {
         .filter_map(|m| m["manager"].as_str())
         .collect();
     assert_eq!(managers, ["kokumi"]);
-    let o = order_ready(&server, "web", "True", "Rendered").await;
+    let o = order_ready(&c, "web", "True", "Rendered").await;
     let status = o.status.unwrap();
     assert_eq!(
         status.latest_preparation.as_deref(),
@@ -279,18 +249,20 @@ async fn auto_deploy_delivers_the_digest_and_detects_drift() {
     assert_eq!(status.observed_generation, Some(1));
 
     // Argo CD syncs the digest: a concrete "in sync".
-    argo_reports(&server, "shop-web", &digest, "Synced", "Healthy").await;
-    let s = serving_condition(&server, "web", "Ready", "True", "Deployed").await;
+    c.argo_cd_reports(&app_name, &digest, "Synced", "Healthy")
+        .await;
+    let s = serving_condition(&c, "web", "Ready", "True", "Deployed").await;
     assert_eq!(
         s.status.as_ref().unwrap().deployed_digest,
         Some(prep.spec.artifact.digest)
     );
-    serving_condition(&server, "web", "Drifted", "False", "InSync").await;
+    serving_condition(&c, "web", "Drifted", "False", "InSync").await;
 
     // Someone syncs another revision: drift, with both digests, an Event and the metric.
     let other = format!("sha256:{}", "e".repeat(64));
-    argo_reports(&server, "shop-web", &other, "Synced", "Healthy").await;
-    let s = serving_condition(&server, "web", "Drifted", "True", "DigestMismatch").await;
+    c.argo_cd_reports(&app_name, &other, "Synced", "Healthy")
+        .await;
+    let s = serving_condition(&c, "web", "Drifted", "True", "DigestMismatch").await;
     let drift = s
         .status
         .unwrap()
@@ -300,30 +272,28 @@ async fn auto_deploy_delivers_the_digest_and_detects_drift() {
         .message
         .clone();
     assert!(drift.contains(&other) && drift.contains(&digest), "{drift}");
-    eventually("a Drifted event", WAIT, || async {
-        event_reasons(&server)
-            .await
-            .contains("Drifted")
-            .then_some(())
+    c.eventually("a Drifted event", || async {
+        event_reasons(&c).await.contains("Drifted").then_some(())
     })
     .await;
     assert_eq!(operator.ctx.metrics.drifted(), 1);
     // Health Degraded is reported too.
-    argo_reports(&server, "shop-web", &digest, "Synced", "Degraded").await;
-    serving_condition(&server, "web", "Healthy", "False", "Degraded").await;
-    serving_condition(&server, "web", "Drifted", "False", "InSync").await;
+    c.argo_cd_reports(&app_name, &digest, "Synced", "Degraded")
+        .await;
+    serving_condition(&c, "web", "Healthy", "False", "Degraded").await;
+    serving_condition(&c, "web", "Drifted", "False", "InSync").await;
     assert_eq!(operator.ctx.metrics.drifted(), 0);
 
-    let reasons = event_reasons(&server).await;
+    let reasons = event_reasons(&c).await;
     for r in ["Rendered", "Promoted", "Delivering", "Drifted", "InSync"] {
         assert!(reasons.contains(r), "event {r} missing: {reasons:?}");
     }
 
     // Deleting the Serving deletes its Application first (finalizer).
-    let servings: Api<Serving> = Api::namespaced(server.client(), NS);
+    let servings: Api<Serving> = c.api();
     servings.delete("web", &Default::default()).await.unwrap();
-    eventually("the application is deleted", WAIT, || async {
-        let app = apps(&server).get_opt("shop-web").await.unwrap();
+    c.eventually("the application is deleted", || async {
+        let app = c.applications().get_opt(&app_name).await.unwrap();
         // Argo CD's own finalizer keeps it until Argo CD removed the resources.
         app.is_none_or(|a| a.metadata.deletion_timestamp.is_some())
             .then_some(())
@@ -332,30 +302,29 @@ async fn auto_deploy_delivers_the_digest_and_detects_drift() {
     operator.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn manual_approval_two_approvals_and_rollback() {
+pub async fn manual_approval_two_approvals_and_rollback(c: Cluster) {
     let Some(registry) = registry_with_chart().await else {
         return;
     };
-    let server = fake();
-    let operator = Operator::start(&server, &registry);
-    let orders: Api<Order> = Api::namespaced(server.client(), NS);
+    let operator = c.start(c.config(registry.url("kokumi")));
+    let orders: Api<Order> = c.api();
     orders
         .create(
             &PostParams::default(),
-            &order(&registry, "api", false, "one"),
+            &order(&c, &registry, "api", false, "one"),
         )
         .await
         .unwrap();
-    let first = wait_preparations(&server, "api", 1).await.remove(0);
+    let first = wait_preparations(&c, "api", 1).await.remove(0);
     // Not approved: no Serving.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let servings: Api<Serving> = Api::namespaced(server.client(), NS);
+    c.pause(Duration::from_millis(500)).await;
+    let servings: Api<Serving> = c.api();
     assert!(servings.get_opt("api").await.unwrap().is_none());
 
-    approve(&server, &first.name_any(), "2026-01-01T10:00:00Z").await;
-    serving_at(&server, "api", &first.name_any()).await;
-    application_at(&server, "shop-api", &first.spec.artifact.digest.to_string()).await;
+    approve(&c, &first.name_any(), "2026-01-01T10:00:00Z").await;
+    serving_at(&c, "api", &first.name_any()).await;
+    let app_name = c.application_name("api");
+    application_at(&c, &app_name, &first.spec.artifact.digest.to_string()).await;
 
     // A new generation renders a second Preparation; it waits for approval.
     orders
@@ -368,48 +337,44 @@ async fn manual_approval_two_approvals_and_rollback() {
         )
         .await
         .unwrap();
-    let both = wait_preparations(&server, "api", 2).await;
+    let both = wait_preparations(&c, "api", 2).await;
     let second = both
         .iter()
         .find(|p| p.name_any() != first.name_any())
         .unwrap()
         .clone();
     assert_ne!(second.spec.artifact.digest, first.spec.artifact.digest);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    c.pause(Duration::from_millis(300)).await;
     assert_eq!(
         servings.get("api").await.unwrap().spec.preparation,
         first.name_any()
     );
 
     // Two approvals: the later approval wins, whatever the list order.
-    approve(&server, &second.name_any(), "2026-01-01T11:00:00Z").await;
-    serving_at(&server, "api", &second.name_any()).await;
-    application_at(
-        &server,
-        "shop-api",
-        &second.spec.artifact.digest.to_string(),
-    )
-    .await;
+    approve(&c, &second.name_any(), "2026-01-01T11:00:00Z").await;
+    serving_at(&c, "api", &second.name_any()).await;
+    application_at(&c, &app_name, &second.spec.artifact.digest.to_string()).await;
 
     // Rollback: approve the older one again, later.
-    approve(&server, &first.name_any(), "2026-01-01T12:00:00Z").await;
-    serving_at(&server, "api", &first.name_any()).await;
-    application_at(&server, "shop-api", &first.spec.artifact.digest.to_string()).await;
+    approve(&c, &first.name_any(), "2026-01-01T12:00:00Z").await;
+    serving_at(&c, "api", &first.name_any()).await;
+    application_at(&c, &app_name, &first.spec.artifact.digest.to_string()).await;
     // Nothing re-rendered.
-    assert_eq!(ready_preparations(&server, "api").await.len(), 2);
+    assert_eq!(ready_preparations(&c, "api").await.len(), 2);
     operator.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn menu_policy_violation_its_fix_and_menu_edits_rerender() {
+pub async fn menu_policy_violation_its_fix_and_menu_edits_rerender(c: Cluster) {
     let Some(registry) = registry_with_chart().await else {
         return;
     };
-    let server = fake();
-    let operator = Operator::start(&server, &registry);
-    let menus: Api<kokumi_core::api::Menu> = Api::all(server.client());
+    let operator = c.start(c.config(registry.url("kokumi")));
+    let menus: Api<kokumi_core::api::Menu> = Api::all(c.client.clone());
+    // Menus are cluster-scoped: one per scenario namespace, labelled for the teardown.
+    let menu_name = format!("{}-hello", c.namespace);
     let menu: kokumi_core::api::Menu = serde_json::from_value(json!({
-        "apiVersion": "delivery.kokumi.dev/v1alpha1", "kind": "Menu", "metadata": {"name": "hello"},
+        "apiVersion": "delivery.kokumi.dev/v1alpha1", "kind": "Menu",
+        "metadata": {"name": menu_name, "labels": {NAMESPACE_LABEL: c.namespace}},
         "spec": {
             "source": {"oci": registry.url("charts/hello"), "version": "0.1.0"},
             "render": {"helm": {"values": {"greeting": {"color": "red"}}}},
@@ -418,14 +383,14 @@ async fn menu_policy_violation_its_fix_and_menu_edits_rerender() {
     }))
     .unwrap();
     menus.create(&PostParams::default(), &menu).await.unwrap();
-    let orders: Api<Order> = Api::namespaced(server.client(), NS);
+    let orders: Api<Order> = c.api();
     let o: Order = serde_json::from_value(json!({
         "apiVersion": "delivery.kokumi.dev/v1alpha1", "kind": "Order", "metadata": {"name": "team"},
-        "spec": {"menuRef": {"name": "hello"}, "render": {"helm": {"values": {"replicaCount": 5}}}, "autoDeploy": "Enabled"},
+        "spec": {"menuRef": {"name": menu_name}, "render": {"helm": {"values": {"replicaCount": 5}}}, "autoDeploy": "Enabled"},
     }))
     .unwrap();
     orders.create(&PostParams::default(), &o).await.unwrap();
-    let violated = order_ready(&server, "team", "False", "PolicyViolation").await;
+    let violated = order_ready(&c, "team", "False", "PolicyViolation").await;
     let message = violated
         .status
         .unwrap()
@@ -438,20 +403,20 @@ async fn menu_policy_violation_its_fix_and_menu_edits_rerender() {
         message.contains("replicaCount"),
         "the message names the field: {message}"
     );
-    assert!(ready_preparations(&server, "team").await.is_empty());
+    assert!(ready_preparations(&c, "team").await.is_empty());
 
     // The fix: only allowed overrides.
     orders
         .patch("team", &PatchParams::default(), &Patch::Merge(json!({"spec": {"render": {"helm": {"values": {"replicaCount": null, "greeting": {"message": "ok"}}}}}})))
         .await
         .unwrap();
-    let first = wait_preparations(&server, "team", 1).await.remove(0);
-    order_ready(&server, "team", "True", "Rendered").await;
+    let first = wait_preparations(&c, "team", 1).await.remove(0);
+    order_ready(&c, "team", "True", "Rendered").await;
 
     // Editing the Menu re-renders the Order (no change to the Order itself).
     menus
         .patch(
-            "hello",
+            &menu_name,
             &PatchParams::default(),
             &Patch::Merge(
                 json!({"spec": {"render": {"helm": {"values": {"greeting": {"color": "blue"}}}}}}),
@@ -459,29 +424,30 @@ async fn menu_policy_violation_its_fix_and_menu_edits_rerender() {
         )
         .await
         .unwrap();
-    let both = wait_preparations(&server, "team", 2).await;
+    let both = wait_preparations(&c, "team", 2).await;
     let second = both
         .iter()
         .find(|p| p.name_any() != first.name_any())
         .unwrap();
-    serving_at(&server, "team", &second.name_any()).await;
+    serving_at(&c, "team", &second.name_any()).await;
     operator.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn registry_down_then_back() {
+pub async fn registry_down_then_back(c: Cluster) {
     let Some(mut registry) = registry_with_chart().await else {
         return;
     };
-    let server = fake();
-    let operator = Operator::start(&server, &registry);
+    let operator = c.start(c.config(registry.url("kokumi")));
     registry.stop();
-    let orders: Api<Order> = Api::namespaced(server.client(), NS);
+    let orders: Api<Order> = c.api();
     orders
-        .create(&PostParams::default(), &order(&registry, "db", true, "x"))
+        .create(
+            &PostParams::default(),
+            &order(&c, &registry, "db", true, "x"),
+        )
         .await
         .unwrap();
-    let down = order_ready(&server, "db", "False", "SourceUnavailable").await;
+    let down = order_ready(&c, "db", "False", "SourceUnavailable").await;
     let message = down
         .status
         .unwrap()
@@ -494,8 +460,8 @@ async fn registry_down_then_back() {
         message.contains(&registry.host),
         "the message says which registry: {message}"
     );
-    eventually("a SourceUnavailable event", WAIT, || async {
-        event_reasons(&server)
+    c.eventually("a SourceUnavailable event", || async {
+        event_reasons(&c)
             .await
             .contains("SourceUnavailable")
             .then_some(())
@@ -503,42 +469,40 @@ async fn registry_down_then_back() {
     .await;
 
     registry.resume();
-    let prep = wait_preparations(&server, "db", 1).await.remove(0);
-    order_ready(&server, "db", "True", "Rendered").await;
-    serving_at(&server, "db", &prep.name_any()).await;
+    let prep = wait_preparations(&c, "db", 1).await.remove(0);
+    order_ready(&c, "db", "True", "Rendered").await;
+    serving_at(&c, "db", &prep.name_any()).await;
     operator.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_second_operator_started_midway_duplicates_nothing() {
+pub async fn a_second_operator_started_midway_duplicates_nothing(c: Cluster) {
     let Some(registry) = registry_with_chart().await else {
         return;
     };
-    let server = fake();
-    let first = Operator::start(&server, &registry);
-    let orders: Api<Order> = Api::namespaced(server.client(), NS);
+    let first = c.start(c.config(registry.url("kokumi")));
+    let orders: Api<Order> = c.api();
     for i in 0..6 {
         orders
             .create(
                 &PostParams::default(),
-                &order(&registry, &format!("o{i}"), true, &format!("m{i}")),
+                &order(&c, &registry, &format!("o{i}"), true, &format!("m{i}")),
             )
             .await
             .unwrap();
     }
-    wait_preparations(&server, "o0", 1).await;
+    wait_preparations(&c, "o0", 1).await;
     // Mid-way: a second instance (no leader election: the worst case, both reconcile).
-    let second = Operator::start(&server, &registry);
+    let second = c.start(c.config(registry.url("kokumi")));
     for i in 0..6 {
         let name = format!("o{i}");
-        let preps = wait_preparations(&server, &name, 1).await;
-        order_ready(&server, &name, "True", "Rendered").await;
-        serving_at(&server, &name, &preps[0].name_any()).await;
+        let preps = wait_preparations(&c, &name, 1).await;
+        order_ready(&c, &name, "True", "Rendered").await;
+        serving_at(&c, &name, &preps[0].name_any()).await;
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    c.pause(Duration::from_millis(500)).await;
     for i in 0..6 {
         let name = format!("o{i}");
-        let preps = ready_preparations(&server, &name).await;
+        let preps = ready_preparations(&c, &name).await;
         assert_eq!(preps.len(), 1, "exactly one preparation for {name}");
         let o = orders.get(&name).await.unwrap();
         assert_eq!(
@@ -551,38 +515,40 @@ async fn a_second_operator_started_midway_duplicates_nothing() {
     second.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_foreign_application_is_not_taken_over() {
+pub async fn a_foreign_application_is_not_taken_over(c: Cluster) {
     let Some(registry) = registry_with_chart().await else {
         return;
     };
-    let server = fake();
     // A person made an Application with the name the Serving would use.
+    let app_name = c.application_name("web");
     let theirs: DynamicObject = serde_json::from_value(json!({
         "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
-        "metadata": {"name": "shop-web", "namespace": "argocd"},
+        "metadata": {"name": app_name, "namespace": c.argocd_namespace},
         "spec": {
             "project": "default",
             "source": {"repoURL": "https://github.com/example/repo", "targetRevision": "main", "path": "app"},
-            "destination": {"server": "https://kubernetes.default.svc", "namespace": "shop"},
+            "destination": {"server": "https://kubernetes.default.svc", "namespace": c.namespace},
         },
     }))
     .unwrap();
-    apps(&server)
+    c.applications()
         .patch(
-            "shop-web",
+            &app_name,
             &PatchParams::apply("kubectl"),
             &Patch::Apply(&theirs),
         )
         .await
         .unwrap();
-    let operator = Operator::start(&server, &registry);
-    let orders: Api<Order> = Api::namespaced(server.client(), NS);
+    let operator = c.start(c.config(registry.url("kokumi")));
+    let orders: Api<Order> = c.api();
     orders
-        .create(&PostParams::default(), &order(&registry, "web", true, "hi"))
+        .create(
+            &PostParams::default(),
+            &order(&c, &registry, "web", true, "hi"),
+        )
         .await
         .unwrap();
-    let s = serving_condition(&server, "web", "Ready", "False", "ApplicationNotOwned").await;
+    let s = serving_condition(&c, "web", "Ready", "False", "ApplicationNotOwned").await;
     let message = s
         .status
         .unwrap()
@@ -592,7 +558,7 @@ async fn a_foreign_application_is_not_taken_over() {
         .message
         .clone();
     assert!(message.contains("kubectl"), "{message}");
-    let app = serde_json::to_value(apps(&server).get("shop-web").await.unwrap()).unwrap();
+    let app = serde_json::to_value(c.applications().get(&app_name).await.unwrap()).unwrap();
     assert_eq!(app["spec"]["source"]["targetRevision"], "main", "untouched");
     operator.stop().await;
 }
@@ -627,32 +593,35 @@ fn metric(text: &str, name: &str) -> Option<f64> {
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rendering_then_rendered_in_one_reconcile_with_stage_metrics() {
+pub async fn rendering_then_rendered_in_one_reconcile_with_stage_metrics(c: Cluster) {
     let Some(registry) = registry_with_chart().await else {
         return;
     };
-    let server = fake();
     let renderer = Arc::new(SlowRenderer {
         inner: kokumi_pipeline::render::HelmRenderer::new(),
         delay: Duration::from_millis(1500),
         calls: 0.into(),
     });
+    // The default retry delays, not the environment's quick ones.
     let config = Config {
-        registry: registry.url("kokumi"),
-        ..Config::default()
+        backoff_base: Config::default().backoff_base,
+        backoff_max: Config::default().backoff_max,
+        ..c.config(registry.url("kokumi"))
     };
-    let mut ctx = Context::new(server.client(), config, Arc::new(Metrics::new()));
+    let mut ctx = c.context(config);
     ctx.renderer = renderer.clone();
-    let operator = Operator::with(ctx);
-    let orders: Api<Order> = Api::namespaced(server.client(), NS);
+    let operator = c.start_with(ctx);
+    let orders: Api<Order> = c.api();
     orders
-        .create(&PostParams::default(), &order(&registry, "web", true, "hi"))
+        .create(
+            &PostParams::default(),
+            &order(&c, &registry, "web", true, "hi"),
+        )
         .await
         .unwrap();
 
     // While the renderer works: Ready=Unknown, reason Rendering, naming the config hash.
-    let rendering = order_ready(&server, "web", "Unknown", "Rendering").await;
+    let rendering = order_ready(&c, "web", "Unknown", "Rendering").await;
     let condition = rendering
         .status
         .as_ref()
@@ -666,19 +635,19 @@ async fn rendering_then_rendered_in_one_reconcile_with_stage_metrics() {
         "{}",
         condition.message
     );
-    assert!(ready_preparations(&server, "web").await.is_empty());
+    assert!(ready_preparations(&c, "web").await.is_empty());
 
-    let done = order_ready(&server, "web", "True", "Rendered").await;
-    let prep = wait_preparations(&server, "web", 1).await.remove(0);
+    let done = order_ready(&c, "web", "True", "Rendered").await;
+    let prep = wait_preparations(&c, "web", 1).await.remove(0);
     assert_eq!(
         done.status.unwrap().latest_preparation,
         Some(prep.name_any())
     );
-    serving_at(&server, "web", &prep.name_any()).await;
+    serving_at(&c, "web", &prep.name_any()).await;
 
     // The status writes (Rendering, Rendered) and the new Preparation woke no second reconcile:
     // one reconcile, one render.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    c.pause(Duration::from_secs(1)).await;
     let text = operator.ctx.metrics.encode();
     assert_eq!(
         metric(&text, "kokumi_reconciles_total{kind=\"Order\"}"),
@@ -719,15 +688,16 @@ async fn rendering_then_rendered_in_one_reconcile_with_stage_metrics() {
         )
         .await
         .unwrap();
-    order_ready(&server, "web", "Unknown", "Rendering").await;
-    wait_preparations(&server, "web", 2).await;
-    order_ready(&server, "web", "True", "Rendered").await;
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    order_ready(&c, "web", "Unknown", "Rendering").await;
+    wait_preparations(&c, "web", 2).await;
+    order_ready(&c, "web", "True", "Rendered").await;
+    c.pause(Duration::from_secs(1)).await;
     assert_eq!(renderer.calls.load(std::sync::atomic::Ordering::SeqCst), 2);
     operator.stop().await;
 }
 
 fn docker_config_secret(
+    c: &Cluster,
     name: &str,
     host: &str,
     user: &str,
@@ -736,7 +706,7 @@ fn docker_config_secret(
     let config = json!({"auths": {host: {"username": user, "password": password}}});
     let mut secret = k8s_openapi::api::core::v1::Secret::default();
     secret.metadata.name = Some(name.into());
-    secret.metadata.namespace = Some(NS.into());
+    secret.metadata.namespace = Some(c.namespace.clone());
     secret.type_ = Some("kubernetes.io/dockerconfigjson".into());
     secret.data = Some(std::collections::BTreeMap::from([(
         ".dockerconfigjson".to_owned(),
@@ -754,8 +724,7 @@ fn ready_message(order: &Order) -> String {
         .unwrap_or_default()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn pantry_credentials_come_from_its_secret_and_a_new_secret_re_reconciles() {
+pub async fn pantry_credentials_come_from_its_secret_and_a_new_secret_re_reconciles(c: Cluster) {
     let Some(registry) = kokumi_oci::testing::TestRegistry::start_htpasswd("kokumi", "s3cret")
     else {
         return;
@@ -769,27 +738,21 @@ async fn pantry_credentials_come_from_its_secret_and_a_new_secret_re_reconciles(
     .await
     .unwrap();
     let host = registry.host.clone();
-    let server = fake();
     // Retries are far apart: only the Secret watch can make the Order recover in time.
     let config = Config {
-        registry: format!("oci://{host}/kokumi"),
         backoff_base: Duration::from_secs(600),
         backoff_max: Duration::from_secs(600),
-        ..Config::default()
+        ..c.config(format!("oci://{host}/kokumi"))
     };
-    let operator = Operator::with(Context::new(
-        server.client(),
-        config,
-        Arc::new(Metrics::new()),
-    ));
-    let pantries: Api<kokumi_core::api::Pantry> = Api::namespaced(server.client(), NS);
+    let operator = c.start(config);
+    let pantries: Api<kokumi_core::api::Pantry> = c.api();
     for (name, url) in [
         ("private", format!("oci://{host}/charts/hello")),
         ("releases", format!("oci://{host}/releases/shop")),
     ] {
         let pantry = serde_json::from_value(json!({
             "apiVersion": "delivery.kokumi.dev/v1alpha1", "kind": "Pantry",
-            "metadata": {"name": name, "namespace": NS},
+            "metadata": {"name": name, "namespace": c.namespace},
             "spec": {"url": url, "secretRef": {"name": "regcred"}, "plainHTTP": true},
         }))
         .unwrap();
@@ -798,10 +761,10 @@ async fn pantry_credentials_come_from_its_secret_and_a_new_secret_re_reconciles(
             .await
             .unwrap();
     }
-    let orders: Api<Order> = Api::namespaced(server.client(), NS);
+    let orders: Api<Order> = c.api();
     let o: Order = serde_json::from_value(json!({
         "apiVersion": "delivery.kokumi.dev/v1alpha1", "kind": "Order",
-        "metadata": {"name": "web", "namespace": NS},
+        "metadata": {"name": "web", "namespace": c.namespace},
         "spec": {
             "source": {"pantryRef": {"name": "private"}, "version": "0.1.0"},
             "destination": {"pantryRef": {"name": "releases"}},
@@ -812,35 +775,39 @@ async fn pantry_credentials_come_from_its_secret_and_a_new_secret_re_reconciles(
     orders.create(&PostParams::default(), &o).await.unwrap();
 
     // No Secret yet: not Ready, and the message says which Secret to create.
-    let missing = order_ready(&server, "web", "False", "SourceUnavailable").await;
+    let missing = order_ready(&c, "web", "False", "SourceUnavailable").await;
     let message = ready_message(&missing);
+    let ns = &c.namespace;
     assert!(
-        message.contains(
-            "pantry private names the credentials secret shop/regcred, which does not exist"
-        ) && message.contains("kubectl create secret docker-registry regcred -n shop"),
+        message.contains(&format!(
+            "pantry private names the credentials secret {ns}/regcred, which does not exist"
+        )) && message.contains(&format!(
+            "kubectl create secret docker-registry regcred -n {ns}"
+        )),
         "{message}"
     );
 
     // A Secret with the wrong password: the registry's refusal is the reason now.
-    let secrets: Api<k8s_openapi::api::core::v1::Secret> = Api::namespaced(server.client(), NS);
+    let secrets: Api<k8s_openapi::api::core::v1::Secret> = c.api();
     secrets
         .create(
             &PostParams::default(),
-            &docker_config_secret("regcred", &host, "kokumi", "wrong"),
+            &docker_config_secret(&c, "regcred", &host, "kokumi", "wrong"),
         )
         .await
         .unwrap();
-    let refused = eventually("the order retried with the new secret", WAIT, || async {
-        orders
-            .get_opt("web")
-            .await
-            .unwrap()
-            .filter(|o| !ready_message(o).contains("does not exist"))
-    })
-    .await;
+    let refused = c
+        .eventually("the order retried with the new secret", || async {
+            orders
+                .get_opt("web")
+                .await
+                .unwrap()
+                .filter(|o| !ready_message(o).contains("does not exist"))
+        })
+        .await;
     let message = ready_message(&refused);
     assert!(message.contains("charts/hello"), "{message}");
-    assert!(ready_preparations(&server, "web").await.is_empty());
+    assert!(ready_preparations(&c, "web").await.is_empty());
 
     // The right password: the changed Secret re-reconciles the Order, which becomes Ready and
     // pushes to the destination Pantry with the same credentials.
@@ -848,12 +815,12 @@ async fn pantry_credentials_come_from_its_secret_and_a_new_secret_re_reconciles(
         .replace(
             "regcred",
             &PostParams::default(),
-            &docker_config_secret("regcred", &host, "kokumi", "s3cret"),
+            &docker_config_secret(&c, "regcred", &host, "kokumi", "s3cret"),
         )
         .await
         .unwrap();
-    let ready = order_ready(&server, "web", "True", "Rendered").await;
-    let prep = wait_preparations(&server, "web", 1).await.remove(0);
+    let ready = order_ready(&c, "web", "True", "Rendered").await;
+    let prep = wait_preparations(&c, "web", 1).await.remove(0);
     assert_eq!(
         ready.status.unwrap().latest_preparation,
         Some(prep.name_any())
