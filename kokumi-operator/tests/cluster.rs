@@ -458,3 +458,126 @@ async fn install_crds(client: &kube::Client) {
         .await;
     }
 }
+
+/// The harness itself, on a stand-in cluster: what a crashed run leaves is swept, and a failing
+/// scenario is torn down and still fails.
+mod tests {
+    use super::*;
+    use crate::stand_in::StandIn;
+
+    fn serving(namespace: &str) -> Serving {
+        serde_json::from_value(json!({
+            "apiVersion": "delivery.kokumi.dev/v1alpha1", "kind": "Serving",
+            "metadata": {"name": "web", "namespace": namespace, "finalizers": [kokumi_operator::controller::serving::FINALIZER]},
+            "spec": {"order": "web", "preparation": "web-aaaaaaaaaaaa"},
+        }))
+        .unwrap()
+    }
+
+    fn application(name: &str) -> DynamicObject {
+        serde_json::from_value(json!({
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",
+            "metadata": {"name": name, "namespace": E2E_ARGOCD_NAMESPACE, "finalizers": [kokumi_operator::application::ARGOCD_RESOURCES_FINALIZER]},
+            "spec": {
+                "project": "default",
+                "source": {"repoURL": "oci://127.0.0.1:1/kokumi", "targetRevision": "sha256:0", "path": "."},
+                "destination": {"server": "https://kubernetes.default.svc", "namespace": "x"},
+            },
+        }))
+        .unwrap()
+    }
+
+    async fn exists<K>(api: &Api<K>, name: &str) -> bool
+    where
+        K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+    {
+        api.get_opt(name).await.unwrap().is_some()
+    }
+
+    #[tokio::test]
+    async fn leftovers_of_a_crashed_run_are_swept() {
+        let stand_in = StandIn::start().await;
+        let first = Cluster::real(stand_in.kubeconfig(), "first").await;
+        // A crashed run: its namespace, a Serving whose finalizer nobody removes, its
+        // Application with Argo CD's finalizer, a labelled Menu.
+        let old = "kokumi-e2e-old-1";
+        first.create_namespace(old, true).await;
+        first.create_namespace(E2E_ARGOCD_NAMESPACE, false).await;
+        let servings: Api<Serving> = Api::namespaced(first.client.clone(), old);
+        servings
+            .create(&PostParams::default(), &serving(old))
+            .await
+            .unwrap();
+        let apps = first.applications();
+        let app = format!("{old}-web");
+        apps.create(&PostParams::default(), &application(&app))
+            .await
+            .unwrap();
+        let menus: Api<Menu> = Api::all(first.client.clone());
+        let menu: Menu = serde_json::from_value(json!({
+            "apiVersion": "delivery.kokumi.dev/v1alpha1", "kind": "Menu",
+            "metadata": {"name": format!("{old}-hello"), "labels": {NAMESPACE_LABEL: old}},
+            "spec": {"source": {"oci": "oci://127.0.0.1:1/charts/hello", "version": "0.1.0"}},
+        }))
+        .unwrap();
+        menus.create(&PostParams::default(), &menu).await.unwrap();
+        // Someone else's namespace and Application stay.
+        first.create_namespace("someone-else", false).await;
+        apps.create(&PostParams::default(), &application("someone-else-web"))
+            .await
+            .unwrap();
+
+        let second = Cluster::real(stand_in.kubeconfig(), "second").await;
+        let namespaces: Api<Namespace> = Api::all(second.client.clone());
+        assert!(!exists(&namespaces, old).await, "the namespace is swept");
+        assert!(!exists(&servings, "web").await, "the serving is swept");
+        assert!(!exists(&apps, &app).await, "the application is swept");
+        assert!(
+            !exists(&menus, &format!("{old}-hello")).await,
+            "the menu is swept"
+        );
+        assert!(exists(&namespaces, "someone-else").await);
+        assert!(exists(&apps, "someone-else-web").await);
+        assert_eq!(
+            second.namespace,
+            format!("kokumi-e2e-second-{}", std::process::id())
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failing_scenario_is_torn_down_and_still_fails() {
+        let stand_in = StandIn::start().await;
+        let cluster = Cluster::real(stand_in.kubeconfig(), "failing").await;
+        let namespace = cluster.namespace.clone();
+        let outcome = tokio::spawn(cluster.clone().run(|c| async move {
+            let servings: Api<Serving> = c.api();
+            servings
+                .create(&PostParams::default(), &serving(&c.namespace))
+                .await
+                .unwrap();
+            c.applications()
+                .create(
+                    &PostParams::default(),
+                    &application(&c.application_name("web")),
+                )
+                .await
+                .unwrap();
+            panic!("the scenario fails");
+        }))
+        .await;
+        let panic = outcome.unwrap_err().into_panic();
+        assert_eq!(
+            panic.downcast_ref::<&str>().copied(),
+            Some("the scenario fails"),
+            "the scenario's own panic is passed on"
+        );
+        let namespaces: Api<Namespace> = Api::all(cluster.client.clone());
+        assert!(!exists(&namespaces, &namespace).await, "namespace removed");
+        assert!(
+            !exists(&cluster.applications(), &format!("{namespace}-web")).await,
+            "application removed"
+        );
+        let servings: Api<Serving> = Api::namespaced(cluster.client.clone(), &namespace);
+        assert!(!exists(&servings, "web").await, "serving removed");
+    }
+}

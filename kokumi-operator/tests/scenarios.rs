@@ -59,6 +59,26 @@ mod fake {
     every_scenario!(on_the_fake);
 }
 
+/// The real-cluster suite's path, rehearsed on a stand-in cluster (the fake behind loopback
+/// HTTP, found through a kubeconfig): `Cluster::real` with its CRD installation, sweep, per-run
+/// namespace, own Argo CD namespace, `cascade_delete: false`, longer waits and teardown. This
+/// is what makes the e2e suite known to work up to the API server it is given.
+mod rehearsal {
+    macro_rules! on_a_stand_in {
+        ($($scenario:ident => $slug:literal),* $(,)?) => {$(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $scenario() {
+                let stand_in = crate::stand_in::StandIn::start().await;
+                crate::cluster::Cluster::real(stand_in.kubeconfig(), $slug)
+                    .await
+                    .run(super::$scenario)
+                    .await;
+            }
+        )*};
+    }
+    every_scenario!(on_a_stand_in);
+}
+
 /// A registry holding the example chart as `charts/hello:0.1.0`.
 async fn registry_with_chart() -> Option<TestRegistry> {
     let registry = TestRegistry::start()?;

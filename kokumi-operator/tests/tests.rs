@@ -16,4 +16,5 @@ mod e2e;
 mod fake_api;
 mod leader;
 mod scenarios;
+mod stand_in;
 mod support;
