@@ -8,6 +8,12 @@
 //! and removes its namespace afterwards; they run one at a time (`cluster::E2E_SERIAL`). No Argo CD
 //! needs to run: the Application object is the contract, and the test writes its `.status` the
 //! way Argo CD would. The kubeconfig's user needs cluster-admin (CRDs, namespaces).
+//!
+//! Use a throwaway cluster (kind, k3d, minikube): the CRDs are applied with `force`, and the
+//! controllers watch every namespace, so Orders or Servings of anything else on the cluster
+//! would be reconciled too (and would break the scenarios that count reconciles or drifted
+//! Servings). The namespaces are `kokumi-e2e-<scenario>-<pid>`, the Applications go to
+//! `kokumi-e2e-argocd` (left in place, empty).
 
 macro_rules! on_a_cluster {
     ($($scenario:ident => $slug:literal),* $(,)?) => {$(

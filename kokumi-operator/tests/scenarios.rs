@@ -3,10 +3,18 @@
 //! registry (`docker-registry`) on loopback is source and destination; the operator runs
 //! in-process, exactly as the binary runs it.
 //!
-//! Every scenario is listed once, in [`every_scenario!`]; both suites expand that list, so a
-//! scenario runs on both or on neither. What only the fake can do (compacting the watch history
-//! into `410 Gone`, paging, apply conflicts, schema and CEL checks, Lease expiry on a 1 s
-//! clock) is tested in `fake_api.rs`, `leader.rs` and `application.rs`, not here.
+//! Every scenario is listed once, in [`every_scenario!`]; the suites expand that list, so a
+//! scenario runs on all of them or on none: `fake::*` (the in-memory fake), `rehearsal::*` (the
+//! real-cluster code path against the fake behind loopback HTTP, see `stand_in.rs`) and
+//! `e2e::*` (a real cluster, opt-in).
+//!
+//! Fake-only, and not scenarios: `fake_api.rs` tests the fake's protocol (watch bookmarks and
+//! `410 Gone` after [`FakeApiServer::compact`] — only the fake expires a watch on demand —,
+//! paging, conflicts, apply, finalizers and cascading delete, schema and CEL validation),
+//! `leader.rs` the Lease election against it, `application.rs` our Application against Argo CD's
+//! schema through its validator.
+//!
+//! [`FakeApiServer::compact`]: kokumi_operator::testing::FakeApiServer::compact
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -220,6 +228,9 @@ async fn approve(c: &Cluster, preparation: &str, at: &str) {
         .unwrap();
 }
 
+/// Order → Preparation (named from its digest, owned by the Order) → auto-deployed Serving →
+/// Application at that digest; Argo CD's reports give in-sync, drift (both digests, an Event,
+/// the metric) and Degraded; deleting the Serving deletes the Application.
 pub async fn auto_deploy_delivers_the_digest_and_detects_drift(c: Cluster) {
     let Some(registry) = registry_with_chart().await else {
         return;
@@ -322,6 +333,8 @@ pub async fn auto_deploy_delivers_the_digest_and_detects_drift(c: Cluster) {
     operator.stop().await;
 }
 
+/// Without autoDeploy nothing is served until a Preparation is approved; of two approvals the
+/// later wins; approving the older one again rolls back, and nothing re-renders.
 pub async fn manual_approval_two_approvals_and_rollback(c: Cluster) {
     let Some(registry) = registry_with_chart().await else {
         return;
@@ -384,6 +397,8 @@ pub async fn manual_approval_two_approvals_and_rollback(c: Cluster) {
     operator.stop().await;
 }
 
+/// An Order overriding what its Menu forbids is `PolicyViolation` (naming the field); the fix
+/// renders; editing the Menu re-renders the Order.
 pub async fn menu_policy_violation_its_fix_and_menu_edits_rerender(c: Cluster) {
     let Some(registry) = registry_with_chart().await else {
         return;
@@ -453,6 +468,8 @@ pub async fn menu_policy_violation_its_fix_and_menu_edits_rerender(c: Cluster) {
     operator.stop().await;
 }
 
+/// The source registry is down: `SourceUnavailable` naming it, with an Event; once it is back
+/// the Order renders and is served.
 pub async fn registry_down_then_back(c: Cluster) {
     let Some(mut registry) = registry_with_chart().await else {
         return;
@@ -495,6 +512,8 @@ pub async fn registry_down_then_back(c: Cluster) {
     operator.stop().await;
 }
 
+/// A second operator instance started mid-way (no leader election): still one Preparation per
+/// Order, and no status lost.
 pub async fn a_second_operator_started_midway_duplicates_nothing(c: Cluster) {
     let Some(registry) = registry_with_chart().await else {
         return;
@@ -535,6 +554,8 @@ pub async fn a_second_operator_started_midway_duplicates_nothing(c: Cluster) {
     second.stop().await;
 }
 
+/// An Application someone else made under the Serving's name is left alone, and the Serving says
+/// who owns it.
 pub async fn a_foreign_application_is_not_taken_over(c: Cluster) {
     let Some(registry) = registry_with_chart().await else {
         return;
@@ -613,6 +634,8 @@ fn metric(text: &str, name: &str) -> Option<f64> {
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
 }
 
+/// `Rendering` while the renderer works, then `Rendered`, in one reconcile and one render, with
+/// the pipeline's stage metrics; an edit goes through `Rendering` again.
 pub async fn rendering_then_rendered_in_one_reconcile_with_stage_metrics(c: Cluster) {
     let Some(registry) = registry_with_chart().await else {
         return;
@@ -744,6 +767,9 @@ fn ready_message(order: &Order) -> String {
         .unwrap_or_default()
 }
 
+/// A Pantry's credentials come from its Secret: a missing one is named (with the command to
+/// create it), a wrong one is the registry's refusal, and each Secret change re-reconciles the
+/// Order through the Secret watch alone.
 pub async fn pantry_credentials_come_from_its_secret_and_a_new_secret_re_reconciles(c: Cluster) {
     let Some(registry) = kokumi_oci::testing::TestRegistry::start_htpasswd("kokumi", "s3cret")
     else {
