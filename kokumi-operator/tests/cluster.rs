@@ -2,8 +2,10 @@
 //! `KOKUMI_E2E_KUBECONFIG`), the scenario's own namespace, the Argo CD namespace, how long to
 //! wait, and the operator instances the scenario starts in-process.
 //!
-//! A scenario (`scenarios.rs`) is written once against [`Cluster`]; the fake suite and the
-//! real-cluster suite (`e2e.rs`) both call it. What differs between the two lives here:
+//! A scenario (`scenarios.rs`) is written once against [`Cluster`]; the fake suite
+//! ([`Cluster::fake`]), the real-cluster suite (`e2e.rs`, [`Cluster::real`]) and its rehearsal
+//! on a stand-in cluster (`stand_in.rs`, also [`Cluster::real`]) all call it. What differs
+//! between a fake and a cluster lives here:
 //!
 //! - **names and namespaces**: every scenario gets its own namespace, created first (a real
 //!   server refuses objects in a namespace that does not exist) and labelled [`SUITE_LABEL`];
@@ -42,7 +44,6 @@ use kokumi_operator::context::Context;
 use kokumi_operator::controller::serving::application_resource;
 use kokumi_operator::metrics::Metrics;
 use kokumi_operator::run::{self, ShutdownTrigger};
-use kokumi_operator::testing::FakeApiServer;
 use kube::ResourceExt as _;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
@@ -73,7 +74,8 @@ pub struct Cluster {
     /// Factor on the quiet periods of [`Cluster::pause`] (1 on the fake).
     pub slowness: u32,
     slug: String,
-    fake: Option<FakeApiServer>,
+    /// A real cluster (or the stand-in), not the in-memory fake.
+    real: bool,
     operators: Arc<Mutex<Vec<Arc<ShutdownTrigger>>>>,
 }
 
@@ -89,7 +91,7 @@ impl Cluster {
             wait: Duration::from_secs(60),
             slowness: 1,
             slug: slug.to_owned(),
-            fake: Some(server),
+            real: false,
             operators: Arc::default(),
         }
     }
@@ -133,7 +135,7 @@ impl Cluster {
             wait: Duration::from_secs(180),
             slowness: 3,
             slug: slug.to_owned(),
-            fake: None,
+            real: true,
             operators: Arc::default(),
         };
         install_crds(&cluster.client).await;
@@ -163,7 +165,7 @@ impl Cluster {
     /// The operator settings of a scenario whose Preparations go to `registry`
     /// (`oci://HOST/PREFIX`): quick retries, this environment's Argo CD namespace.
     pub fn config(&self, registry: String) -> Config {
-        let real = self.fake.is_none();
+        let real = self.real;
         Config {
             registry,
             argocd_namespace: self.argocd_namespace.clone(),
