@@ -38,7 +38,7 @@ use std::time::Duration;
 
 use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
-use kokumi_core::api::{Menu, Recipe, Serving};
+use kokumi_core::api::{Menu, Order, Pantry, Preparation, Recipe, Serving};
 use kokumi_operator::config::Config;
 use kokumi_operator::context::Context;
 use kokumi_operator::controller::serving::application_resource;
@@ -351,6 +351,15 @@ impl Cluster {
                 .await;
             let _ = apps.delete(&app.name_any(), &DeleteParams::default()).await;
         }
+        // A real namespace deletion removes the rest; deleting it here too makes a server
+        // without that cascade (the stand-in) hold no stale Orders either.
+        delete_labelled(Api::<Order>::namespaced(self.client.clone(), name), "").await;
+        delete_labelled(
+            Api::<Preparation>::namespaced(self.client.clone(), name),
+            "",
+        )
+        .await;
+        delete_labelled(Api::<Pantry>::namespaced(self.client.clone(), name), "").await;
         let selector = format!("{NAMESPACE_LABEL}={name}");
         delete_labelled(Api::<Menu>::all(self.client.clone()), &selector).await;
         delete_labelled(Api::<Recipe>::all(self.client.clone()), &selector).await;
@@ -375,17 +384,18 @@ impl Cluster {
     }
 }
 
-/// Deletes every object of `api` matching the label `selector` (errors ignored: teardown).
+/// Deletes every object of `api` matching the label `selector` (all of them for `""`; errors
+/// ignored: teardown).
 async fn delete_labelled<K>(api: Api<K>, selector: &str)
 where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
 {
-    for object in api
-        .list(&ListParams::default().labels(selector))
-        .await
-        .map(|l| l.items)
-        .unwrap_or_default()
-    {
+    let params = if selector.is_empty() {
+        ListParams::default()
+    } else {
+        ListParams::default().labels(selector)
+    };
+    for object in api.list(&params).await.map(|l| l.items).unwrap_or_default() {
         let _ = api
             .delete(&object.name_any(), &DeleteParams::default())
             .await;
@@ -406,6 +416,18 @@ impl Operator {
         self.trigger.trigger();
         let _ = tokio::time::timeout(Duration::from_secs(10), self.task).await;
     }
+}
+
+/// Runs `scenario` on the cluster of `kubeconfig` (see [`Cluster::real`]), one scenario at a
+/// time per process ([`E2E_SERIAL`]): what every real-cluster test, and every rehearsal on the
+/// shared stand-in, does.
+pub async fn on_cluster<F, Fut>(kubeconfig: &Path, slug: &str, scenario: F)
+where
+    F: FnOnce(Cluster) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let _one_at_a_time = E2E_SERIAL.lock().await;
+    Cluster::real(kubeconfig, slug).await.run(scenario).await;
 }
 
 /// The kubeconfig of the real-cluster tests, or `None` (with a notice on stderr) when

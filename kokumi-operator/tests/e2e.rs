@@ -22,11 +22,7 @@ macro_rules! on_a_cluster {
             let Some(kubeconfig) = crate::cluster::e2e_kubeconfig(stringify!($scenario)) else {
                 return;
             };
-            let _one_at_a_time = crate::cluster::E2E_SERIAL.lock().await;
-            crate::cluster::Cluster::real(&kubeconfig, $slug)
-                .await
-                .run(crate::scenarios::$scenario)
-                .await;
+            crate::cluster::on_cluster(&kubeconfig, $slug, crate::scenarios::$scenario).await;
         }
     )*};
 }

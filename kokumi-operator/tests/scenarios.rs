@@ -67,19 +67,18 @@ mod fake {
     every_scenario!(on_the_fake);
 }
 
-/// The real-cluster suite's path, rehearsed on a stand-in cluster (the fake behind loopback
-/// HTTP, found through a kubeconfig): `Cluster::real` with its CRD installation, sweep, per-run
-/// namespace, own Argo CD namespace, `cascade_delete: false`, longer waits and teardown. This
-/// is what makes the e2e suite known to work up to the API server it is given.
+/// The real-cluster suite, rehearsed on a stand-in cluster (the fake behind loopback HTTP,
+/// found through a kubeconfig; one for the whole process, as a cluster is one for the whole
+/// suite): exactly what `e2e.rs` runs — one scenario at a time, `Cluster::real` with its CRD
+/// installation, sweep, per-run namespace, own Argo CD namespace, `cascade_delete: false`,
+/// longer waits and teardown — except that the kubeconfig does not come from the environment.
+/// This is what makes the e2e suite known to work up to the API server it is given.
 mod rehearsal {
     macro_rules! on_a_stand_in {
         ($($scenario:ident => $slug:literal),* $(,)?) => {$(
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $scenario() {
-                let stand_in = crate::stand_in::StandIn::start().await;
-                crate::cluster::Cluster::real(stand_in.kubeconfig(), $slug)
-                    .await
-                    .run(super::$scenario)
+                crate::cluster::on_cluster(crate::stand_in::shared(), $slug, super::$scenario)
                     .await;
             }
         )*};

@@ -11,8 +11,8 @@
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
-use std::path::Path;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use axum::extract::{Path as UrlPath, Request, State};
 use axum::response::{IntoResponse, Response};
@@ -159,6 +159,30 @@ impl StandIn {
     pub fn kubeconfig(&self) -> &Path {
         self.kubeconfig.path()
     }
+}
+
+/// The kubeconfig of one stand-in shared by the whole test process — as one real cluster is
+/// shared by the whole e2e suite, so scenarios run one after another on the same server, and
+/// whatever one leaves behind, the next one sees. It is served from a thread and runtime of its
+/// own (a test's runtime ends with its test) until the process exits.
+pub fn shared() -> &'static Path {
+    static SHARED: OnceLock<PathBuf> = OnceLock::new();
+    SHARED.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                let stand_in = StandIn::start().await;
+                tx.send(stand_in.kubeconfig().to_owned()).unwrap();
+                std::future::pending::<()>().await;
+            });
+        });
+        rx.recv().unwrap()
+    })
 }
 
 impl Drop for StandIn {
