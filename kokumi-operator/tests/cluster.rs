@@ -22,14 +22,15 @@
 //!   finalizer (`cascade_delete: false`), which nothing would remove.
 //! - **teardown** ([`Cluster::run`]): runs also when the scenario fails — stops the operators,
 //!   strips the Serving finalizers nobody is left to handle, deletes the scenario's
-//!   Applications, Menus and namespace. Deletion on a real server is asynchronous (finalizers,
-//!   the namespace controller, owner-reference garbage collection by the controller-manager):
-//!   the teardown waits for the namespace to go, and the next scenario first sweeps whatever a
-//!   crashed run left behind (everything labelled [`SUITE_LABEL`]).
+//!   Applications, Menus, Orders, Preparations, Pantries and namespace. Deletion on a real
+//!   server is asynchronous (finalizers, the namespace controller, owner-reference garbage
+//!   collection by the controller-manager): the teardown waits for the namespace to go, and the
+//!   next scenario first sweeps whatever a crashed run left behind (everything labelled
+//!   [`SUITE_LABEL`]).
 //! - **one at a time on a cluster**: the controllers watch Orders, Servings and Applications in
 //!   every namespace, so two scenarios' operators on one cluster would reconcile each other's
-//!   objects; the real-cluster scenarios hold [`E2E_SERIAL`]. The fake ones run in parallel,
-//!   each on its own fake server.
+//!   objects; the real-cluster scenarios (and their rehearsals on the one shared stand-in)
+//!   hold [`E2E_SERIAL`]. The fake ones run in parallel, each on its own fake server.
 
 use std::future::Future;
 use std::path::Path;
