@@ -164,7 +164,7 @@ pub fn render_chart(chart: &Chart, opts: &RenderOptions) -> Result<Rendered> {
         release: Value::map(release),
         capabilities: Value::Object(Arc::new(caps)),
     };
-    let mut templates: Vec<Renderable> = Vec::new();
+    let mut templates: Vec<Renderable<'_>> = Vec::new();
     collect_templates(
         &chart,
         chart.name(),
@@ -230,9 +230,9 @@ struct Shared {
     capabilities: Value,
 }
 
-struct Renderable {
+struct Renderable<'c> {
     name: String,
-    text: String,
+    text: std::borrow::Cow<'c, str>,
     base_path: String,
     context: Arc<Map>,
 }
@@ -240,13 +240,13 @@ struct Renderable {
 /// Helm's `recAllTpls`: builds each chart's template context (its `.Values` scope, `.Chart`,
 /// `.Files`, `.Subcharts`) and collects its templates under their full names. Returns the
 /// chart's context (for the parent's `.Subcharts`).
-fn collect_templates(
-    chart: &Chart,
+fn collect_templates<'c>(
+    chart: &'c Chart,
     full_path: &str,
     is_root: bool,
     values: Value,
     shared: &Shared,
-    out: &mut Vec<Renderable>,
+    out: &mut Vec<Renderable<'c>>,
 ) -> Value {
     let mut subcharts = Map::new();
     for child in &chart.dependencies {
@@ -277,7 +277,7 @@ fn collect_templates(
         }
         out.push(Renderable {
             name: format!("{full_path}/{}", t.name),
-            text: t.text(),
+            text: t.as_text(),
             base_path: format!("{full_path}/templates"),
             context: ctx.clone(),
         });
