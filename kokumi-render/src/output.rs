@@ -107,18 +107,19 @@ pub fn split_manifests(big: &str) -> Vec<&str> {
     let bytes = text.as_bytes();
     let mut docs = Vec::new();
     let mut start = 0;
-    let mut line_start = Some(0);
-    while let Some(p) = line_start {
-        let next_line = text[p..].find('\n').map(|off| p + off + 1);
-        if bytes[p..].starts_with(b"---") {
-            let mut end = p + 3;
-            while end < bytes.len() && (bytes[end] == b' ' || bytes[end] == b'\t') {
-                end += 1;
-            }
-            docs.push(&text[start..p]);
-            start = end;
+    // Lines that start with `---`: the first line, and every line after a `\n---`.
+    let first = bytes.starts_with(b"---").then_some(0);
+    let rest = memchr::memmem::find_iter(bytes, b"\n---").map(|nl| nl + 1);
+    for p in first.into_iter().chain(rest) {
+        if p < start {
+            continue;
         }
-        line_start = next_line;
+        let mut end = p + 3;
+        while end < bytes.len() && (bytes[end] == b' ' || bytes[end] == b'\t') {
+            end += 1;
+        }
+        docs.push(&text[start..p]);
+        start = end;
     }
     docs.push(&text[start..]);
     docs.into_iter()
