@@ -342,30 +342,43 @@ pub fn print(
     hooks: &[Hook],
     opts: PrintOptions,
 ) -> String {
-    let mut body = String::new();
+    const HEADER: &str = "---\n# Source: ";
+    let entry = |path: &str, content: &str| HEADER.len() + path.len() + content.len() + 2;
+    let size = crds.iter().map(|(p, c)| entry(p, c)).sum::<usize>()
+        + manifests
+            .iter()
+            .map(|m| entry(&m.path, &m.content))
+            .sum::<usize>()
+        + hooks
+            .iter()
+            .map(|h| entry(&h.path, &h.content))
+            .sum::<usize>()
+        + 1;
+    // One buffer, sized up front. The body (CRDs and manifests) is trimmed as a whole: it can
+    // only start with a header, so trimming its end is enough.
+    let mut out = String::with_capacity(size);
     for (path, content) in crds {
-        body.push_str("---\n# Source: ");
-        body.push_str(path);
-        body.push('\n');
-        body.push_str(content);
-        body.push('\n');
+        out.push_str(HEADER);
+        out.push_str(path);
+        out.push('\n');
+        out.push_str(content);
+        out.push('\n');
     }
     for m in manifests {
-        body.push_str("---\n# Source: ");
-        body.push_str(&m.path);
-        body.push('\n');
-        body.push_str(&m.content);
-        body.push('\n');
+        out.push_str(HEADER);
+        out.push_str(&m.path);
+        out.push('\n');
+        out.push_str(&m.content);
+        out.push('\n');
     }
-    let mut out = String::with_capacity(body.len() + 64);
-    out.push_str(body.trim());
+    out.truncate(out.trim_end().len());
     out.push('\n');
     if !opts.no_hooks {
         for h in hooks {
             if opts.skip_tests && h.is_test() {
                 continue;
             }
-            out.push_str("---\n# Source: ");
+            out.push_str(HEADER);
             out.push_str(&h.path);
             out.push('\n');
             out.push_str(&h.content);
