@@ -15,7 +15,7 @@ use crate::chart::{Chart, MetadataExt as _};
 use crate::error::{Error, Result};
 use crate::objects::Files;
 use crate::output::{self, Hook, Manifest, PrintOptions};
-use crate::template::{Limits, TemplateSet};
+use crate::template::{Limits, ParseCache, TemplateSet};
 use crate::value::{Map, Value};
 use crate::values::{self, Warnings};
 
@@ -117,6 +117,43 @@ impl Rendered {
 /// # Ok::<(), kokumi_render::error::Error>(())
 /// ```
 pub fn render_chart(chart: &Chart, opts: &RenderOptions) -> Result<Rendered> {
+    render(chart, opts, None)
+}
+
+/// [`render_chart`], reusing the parsed templates `cache` holds from earlier renders (of this
+/// chart or any other) and adding what it parses. The output is the same as without a cache;
+/// only lexing and parsing of unchanged files is skipped.
+///
+/// ```
+/// use kokumi_render::chart::{ChartFile, load};
+/// use kokumi_render::render::{RenderOptions, render_chart, render_chart_cached};
+/// use kokumi_render::template::ParseCache;
+///
+/// let chart = load::load_files(
+///     vec![
+///         ChartFile::new("Chart.yaml", b"apiVersion: v2\nname: demo\nversion: 0.1.0\n".to_vec()),
+///         ChartFile::new("templates/cm.yaml", b"kind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n".to_vec()),
+///     ],
+///     &Default::default(),
+/// )?;
+/// let cache = ParseCache::new();
+/// let opts = RenderOptions::default();
+/// let first = render_chart_cached(&chart, &opts, &cache)?.output();
+/// let again = render_chart_cached(&chart, &opts, &cache)?.output();
+/// assert_eq!(first, again);
+/// assert_eq!(first, render_chart(&chart, &opts)?.output());
+/// assert_eq!(cache.len(), 1);
+/// # Ok::<(), kokumi_render::error::Error>(())
+/// ```
+pub fn render_chart_cached(
+    chart: &Chart,
+    opts: &RenderOptions,
+    cache: &ParseCache,
+) -> Result<Rendered> {
+    render(chart, opts, Some(cache))
+}
+
+fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Result<Rendered> {
     let t = &chart.metadata.chart_type;
     if !(t.is_empty() || t == "application") {
         if t.eq_ignore_ascii_case("library") {
@@ -181,7 +218,10 @@ pub fn render_chart(chart: &Chart, opts: &RenderOptions) -> Result<Rendered> {
     });
     let mut set = TemplateSet::with_limits(opts.limits);
     for t in &templates {
-        set.add(&t.name, &t.text)?;
+        match cache {
+            Some(c) => set.add_cached(c, &t.name, &t.text)?,
+            None => set.add(&t.name, &t.text)?,
+        }
     }
     let mut rendered: BTreeMap<String, String> = BTreeMap::new();
     for t in &templates {
