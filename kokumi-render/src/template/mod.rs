@@ -113,8 +113,11 @@ impl Limits {
 /// number of distinct template names seen.
 #[derive(Default)]
 pub struct ParseCache {
-    entries: Mutex<BTreeMap<String, (Arc<str>, Arc<[Arc<Tree>]>)>>,
+    entries: Mutex<BTreeMap<String, CachedFile>>,
 }
+
+/// One file's trees, with the text they were parsed from.
+type CachedFile = (Arc<str>, Arc<[Arc<Tree>]>);
 
 impl std::fmt::Debug for ParseCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
