@@ -8,13 +8,16 @@
 //! ```
 //!
 //! Arguments: the chart name under `$KOKUMI_SHARED/helm-corpus/charts` (default `argo-cd`) and
-//! the number of renders (default 1). Flags cargo passes (`--bench`) are ignored.
+//! the number of renders (default 1); a third argument `warm` renders through one
+//! [`ParseCache`], so every render after the first skips parsing. Flags cargo passes
+//! (`--bench`) are ignored.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use kokumi_render::chart::load::{LoadOptions, load_path};
-use kokumi_render::render::{RenderOptions, render_chart};
+use kokumi_render::render::{RenderOptions, render_chart, render_chart_cached};
+use kokumi_render::template::ParseCache;
 
 #[allow(clippy::print_stderr)]
 fn main() -> ExitCode {
@@ -41,9 +44,14 @@ fn main() -> ExitCode {
         namespace: "ns".into(),
         ..RenderOptions::default()
     };
+    let cache = (args.get(2).map(String::as_str) == Some("warm")).then(ParseCache::new);
     let mut bytes = 0;
     for _ in 0..runs {
-        match render_chart(&chart, &opts) {
+        let rendered = match &cache {
+            Some(c) => render_chart_cached(&chart, &opts, c),
+            None => render_chart(&chart, &opts),
+        };
+        match rendered {
             Ok(r) => bytes += r.output().len(),
             Err(e) => {
                 eprintln!("error: {name} does not render: {e}");

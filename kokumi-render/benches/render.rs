@@ -1,6 +1,9 @@
 //! In-process rendering speed on the shared helm corpus: each chart is loaded once, then
 //! `render_chart` + `output()` is measured (values coalescing, template parse and execution,
-//! sorting, printing), the same work helm's engine does for `helm template`.
+//! sorting, printing), the same work helm's engine does for `helm template`. That cold render
+//! is the number to compare with helm. `render-warm/*` measures `render_chart_cached` with a
+//! cache already filled by an earlier render (no lexing or parsing): what the operator pays
+//! when it renders the same chart again.
 //!
 //! `cargo bench -p kokumi-render --bench render`. The corpus is `$KOKUMI_SHARED/helm-corpus`
 //! (default `<workspace>/../shared`); without it the bench measures nothing and says so.
@@ -9,7 +12,8 @@ use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kokumi_render::chart::load::{LoadOptions, load_path};
-use kokumi_render::render::{RenderOptions, render_chart};
+use kokumi_render::render::{RenderOptions, render_chart, render_chart_cached};
+use kokumi_render::template::ParseCache;
 
 fn corpus() -> Option<PathBuf> {
     let shared = match std::env::var_os("KOKUMI_SHARED") {
@@ -66,6 +70,21 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
+    let mut warm = c.benchmark_group("render-warm");
+    warm.sample_size(20);
+    for name in ["podinfo", "ingress-nginx", "argo-cd"] {
+        let Ok(chart) = load_path(&dir.join(name), &LoadOptions::default()) else {
+            continue;
+        };
+        let cache = ParseCache::new();
+        if render_chart_cached(&chart, &opts, &cache).is_err() {
+            continue;
+        }
+        warm.bench_function(name, |b| {
+            b.iter(|| render_chart_cached(&chart, &opts, &cache).map(|r| r.output().len()));
+        });
+    }
+    warm.finish();
     let mut load = c.benchmark_group("load");
     load.sample_size(20);
     for name in ["podinfo", "argo-cd"] {

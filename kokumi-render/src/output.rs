@@ -107,18 +107,19 @@ pub fn split_manifests(big: &str) -> Vec<&str> {
     let bytes = text.as_bytes();
     let mut docs = Vec::new();
     let mut start = 0;
-    let mut line_start = Some(0);
-    while let Some(p) = line_start {
-        let next_line = text[p..].find('\n').map(|off| p + off + 1);
-        if bytes[p..].starts_with(b"---") {
-            let mut end = p + 3;
-            while end < bytes.len() && (bytes[end] == b' ' || bytes[end] == b'\t') {
-                end += 1;
-            }
-            docs.push(&text[start..p]);
-            start = end;
+    // Lines that start with `---`: the first line, and every line after a `\n---`.
+    let first = bytes.starts_with(b"---").then_some(0);
+    let rest = memchr::memmem::find_iter(bytes, b"\n---").map(|nl| nl + 1);
+    for p in first.into_iter().chain(rest) {
+        if p < start {
+            continue;
         }
-        line_start = next_line;
+        let mut end = p + 3;
+        while end < bytes.len() && (bytes[end] == b' ' || bytes[end] == b'\t') {
+            end += 1;
+        }
+        docs.push(&text[start..p]);
+        start = end;
     }
     docs.push(&text[start..]);
     docs.into_iter()
@@ -341,30 +342,43 @@ pub fn print(
     hooks: &[Hook],
     opts: PrintOptions,
 ) -> String {
-    let mut body = String::new();
+    const HEADER: &str = "---\n# Source: ";
+    let entry = |path: &str, content: &str| HEADER.len() + path.len() + content.len() + 2;
+    let size = crds.iter().map(|(p, c)| entry(p, c)).sum::<usize>()
+        + manifests
+            .iter()
+            .map(|m| entry(&m.path, &m.content))
+            .sum::<usize>()
+        + hooks
+            .iter()
+            .map(|h| entry(&h.path, &h.content))
+            .sum::<usize>()
+        + 1;
+    // One buffer, sized up front. The body (CRDs and manifests) is trimmed as a whole: it can
+    // only start with a header, so trimming its end is enough.
+    let mut out = String::with_capacity(size);
     for (path, content) in crds {
-        body.push_str("---\n# Source: ");
-        body.push_str(path);
-        body.push('\n');
-        body.push_str(content);
-        body.push('\n');
+        out.push_str(HEADER);
+        out.push_str(path);
+        out.push('\n');
+        out.push_str(content);
+        out.push('\n');
     }
     for m in manifests {
-        body.push_str("---\n# Source: ");
-        body.push_str(&m.path);
-        body.push('\n');
-        body.push_str(&m.content);
-        body.push('\n');
+        out.push_str(HEADER);
+        out.push_str(&m.path);
+        out.push('\n');
+        out.push_str(&m.content);
+        out.push('\n');
     }
-    let mut out = String::with_capacity(body.len() + 64);
-    out.push_str(body.trim());
+    out.truncate(out.trim_end().len());
     out.push('\n');
     if !opts.no_hooks {
         for h in hooks {
             if opts.skip_tests && h.is_test() {
                 continue;
             }
-            out.push_str("---\n# Source: ");
+            out.push_str(HEADER);
             out.push_str(&h.path);
             out.push('\n');
             out.push_str(&h.content);

@@ -15,7 +15,7 @@ use crate::chart::{Chart, MetadataExt as _};
 use crate::error::{Error, Result};
 use crate::objects::Files;
 use crate::output::{self, Hook, Manifest, PrintOptions};
-use crate::template::{Limits, TemplateSet};
+use crate::template::{Limits, ParseCache, TemplateSet};
 use crate::value::{Map, Value};
 use crate::values::{self, Warnings};
 
@@ -117,6 +117,43 @@ impl Rendered {
 /// # Ok::<(), kokumi_render::error::Error>(())
 /// ```
 pub fn render_chart(chart: &Chart, opts: &RenderOptions) -> Result<Rendered> {
+    render(chart, opts, None)
+}
+
+/// [`render_chart`], reusing the parsed templates `cache` holds from earlier renders (of this
+/// chart or any other) and adding what it parses. The output is the same as without a cache;
+/// only lexing and parsing of unchanged files is skipped.
+///
+/// ```
+/// use kokumi_render::chart::{ChartFile, load};
+/// use kokumi_render::render::{RenderOptions, render_chart, render_chart_cached};
+/// use kokumi_render::template::ParseCache;
+///
+/// let chart = load::load_files(
+///     vec![
+///         ChartFile::new("Chart.yaml", b"apiVersion: v2\nname: demo\nversion: 0.1.0\n".to_vec()),
+///         ChartFile::new("templates/cm.yaml", b"kind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n".to_vec()),
+///     ],
+///     &Default::default(),
+/// )?;
+/// let cache = ParseCache::new();
+/// let opts = RenderOptions::default();
+/// let first = render_chart_cached(&chart, &opts, &cache)?.output();
+/// let again = render_chart_cached(&chart, &opts, &cache)?.output();
+/// assert_eq!(first, again);
+/// assert_eq!(first, render_chart(&chart, &opts)?.output());
+/// assert_eq!(cache.len(), 1);
+/// # Ok::<(), kokumi_render::error::Error>(())
+/// ```
+pub fn render_chart_cached(
+    chart: &Chart,
+    opts: &RenderOptions,
+    cache: &ParseCache,
+) -> Result<Rendered> {
+    render(chart, opts, Some(cache))
+}
+
+fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Result<Rendered> {
     let t = &chart.metadata.chart_type;
     if !(t.is_empty() || t == "application") {
         if t.eq_ignore_ascii_case("library") {
@@ -164,7 +201,7 @@ pub fn render_chart(chart: &Chart, opts: &RenderOptions) -> Result<Rendered> {
         release: Value::map(release),
         capabilities: Value::Object(Arc::new(caps)),
     };
-    let mut templates: Vec<Renderable> = Vec::new();
+    let mut templates: Vec<Renderable<'_>> = Vec::new();
     collect_templates(
         &chart,
         chart.name(),
@@ -181,7 +218,10 @@ pub fn render_chart(chart: &Chart, opts: &RenderOptions) -> Result<Rendered> {
     });
     let mut set = TemplateSet::with_limits(opts.limits);
     for t in &templates {
-        set.add(&t.name, &t.text)?;
+        match cache {
+            Some(c) => set.add_cached(c, &t.name, &t.text)?,
+            None => set.add(&t.name, &t.text)?,
+        }
     }
     let mut rendered: BTreeMap<String, String> = BTreeMap::new();
     for t in &templates {
@@ -230,9 +270,9 @@ struct Shared {
     capabilities: Value,
 }
 
-struct Renderable {
+struct Renderable<'c> {
     name: String,
-    text: String,
+    text: std::borrow::Cow<'c, str>,
     base_path: String,
     context: Arc<Map>,
 }
@@ -240,13 +280,13 @@ struct Renderable {
 /// Helm's `recAllTpls`: builds each chart's template context (its `.Values` scope, `.Chart`,
 /// `.Files`, `.Subcharts`) and collects its templates under their full names. Returns the
 /// chart's context (for the parent's `.Subcharts`).
-fn collect_templates(
-    chart: &Chart,
+fn collect_templates<'c>(
+    chart: &'c Chart,
     full_path: &str,
     is_root: bool,
     values: Value,
     shared: &Shared,
-    out: &mut Vec<Renderable>,
+    out: &mut Vec<Renderable<'c>>,
 ) -> Value {
     let mut subcharts = Map::new();
     for child in &chart.dependencies {
@@ -277,7 +317,7 @@ fn collect_templates(
         }
         out.push(Renderable {
             name: format!("{full_path}/{}", t.name),
-            text: t.text(),
+            text: t.as_text(),
             base_path: format!("{full_path}/templates"),
             context: ctx.clone(),
         });

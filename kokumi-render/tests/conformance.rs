@@ -10,7 +10,8 @@
 use std::path::{Path, PathBuf};
 
 use kokumi_render::chart::load::{LoadOptions, load_path};
-use kokumi_render::render::{RenderOptions, render_chart};
+use kokumi_render::render::{RenderOptions, render_chart, render_chart_cached};
+use kokumi_render::template::ParseCache;
 use kokumi_render::values::user_values;
 
 /// `$KOKUMI_SHARED`, or `<workspace>/../shared`.
@@ -100,6 +101,11 @@ pub(crate) fn chart_path(base: &Path, chart: &str) -> PathBuf {
 
 /// Renders a command in-process; returns stdout, or `Error: ...` text on failure.
 pub(crate) fn render_cmd(base: &Path, cmd: &Cmd) -> Result<String, String> {
+    render_cmd_with(base, cmd, None)
+}
+
+/// [`render_cmd`], through `cache` when given.
+fn render_cmd_with(base: &Path, cmd: &Cmd, cache: Option<&ParseCache>) -> Result<String, String> {
     let chart = load_path(&chart_path(base, &cmd.chart), &LoadOptions::default())
         .map_err(|e| format!("Error: {}", e.helm_message()))?;
     let mut files = Vec::new();
@@ -120,9 +126,12 @@ pub(crate) fn render_cmd(base: &Path, cmd: &Cmd) -> Result<String, String> {
         no_hooks: cmd.no_hooks,
         ..RenderOptions::default()
     };
-    render_chart(&chart, &opts)
-        .map(|r| r.output())
-        .map_err(|e| format!("Error: {}", e.helm_message()))
+    match cache {
+        Some(c) => render_chart_cached(&chart, &opts, c),
+        None => render_chart(&chart, &opts),
+    }
+    .map(|r| r.output())
+    .map_err(|e| format!("Error: {}", e.helm_message()))
 }
 
 /// compare.py's rule. `golden` is the golden text, `alt` the second run if any, `is_err` for
@@ -240,4 +249,52 @@ fn golden_corpus_matches_helm() {
         regressed.is_empty(),
         "cases in the baseline no longer match helm: {regressed:?}"
     );
+}
+
+/// Rendering through one parse cache shared by every case (cold, then warm) passes compare.py's
+/// rule on exactly the cases that rendering without it passes, with the same errors. (Outputs
+/// are not compared byte for byte: some charts print random passwords.)
+#[test]
+fn cached_renders_match_uncached() {
+    let Some(corpus) = corpus_dir() else {
+        return;
+    };
+    let index: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(corpus.join("golden/INDEX.json")).expect("INDEX.json"),
+    )
+    .expect("INDEX.json is JSON");
+    let cache = ParseCache::new();
+    let mut cases = 0;
+    for e in index["entries"].as_array().expect("entries") {
+        let file = e["file"].as_str().expect("file");
+        let cmd = parse_cmd(e["cmd"].as_str().expect("cmd"));
+        let golden = std::fs::read_to_string(corpus.join("golden").join(file)).expect("golden");
+        let alt = std::fs::read_to_string(corpus.join("golden").join(format!("{file}.alt"))).ok();
+        let judge = |got: &Result<String, String>| {
+            let text = match got {
+                Ok(out) => out,
+                Err(err) => err,
+            };
+            compare(&golden, alt.as_deref(), file.ends_with(".err"), text).is_ok()
+        };
+        let plain = render_cmd(&corpus, &cmd);
+        for (when, got) in [
+            ("cold", render_cmd_with(&corpus, &cmd, Some(&cache))),
+            ("warm", render_cmd_with(&corpus, &cmd, Some(&cache))),
+        ] {
+            assert_eq!(
+                judge(&plain),
+                judge(&got),
+                "{file}: {when} cached render judged differently"
+            );
+            assert_eq!(
+                plain.as_ref().err(),
+                got.as_ref().err(),
+                "{file}: {when} error differs"
+            );
+        }
+        cases += 1;
+    }
+    assert!(cases >= 38, "only {cases} corpus cases");
+    assert!(!cache.is_empty());
 }

@@ -33,7 +33,16 @@ impl ChartFile {
 
     /// The content as text (invalid UTF-8 replaced, as Go's `string(bytes)` would print it).
     pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.data).into_owned()
+        self.as_text().into_owned()
+    }
+
+    /// Like [`text`](Self::text), borrowing the bytes when they are valid UTF-8 (the usual
+    /// case, checked with the standard library's fast validator).
+    pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
+        match std::str::from_utf8(&self.data) {
+            Ok(s) => std::borrow::Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(&self.data),
+        }
     }
 }
 

@@ -2,7 +2,10 @@
 //!
 //! Go's lexer runs as a state machine feeding the parser one item at a time; this one produces
 //! the whole token list up front (ending with `Eof` or an `Error` token), which the parser walks
-//! with arbitrary look-ahead. Positions are byte offsets into the source text.
+//! with arbitrary look-ahead. Positions are byte offsets into the source text; token texts
+//! borrow from it, and line numbers are counted only when a message needs one ([`line_at`]).
+
+use std::borrow::Cow;
 
 /// The kind of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,21 +99,26 @@ impl Tok {
     }
 }
 
-/// One token: kind, byte offset, line (1-based) and text.
+/// One token: kind, byte offset and text (a slice of the source, or an error message).
 #[derive(Debug, Clone)]
-pub(crate) struct Token {
+pub(crate) struct Token<'a> {
     pub(crate) kind: Tok,
     pub(crate) pos: usize,
-    pub(crate) line: usize,
-    pub(crate) text: String,
+    pub(crate) text: Cow<'a, str>,
 }
 
-impl Token {
+/// The 1-based line of byte offset `pos` in `src`.
+pub(crate) fn line_at(src: &str, pos: usize) -> usize {
+    let pos = pos.min(src.len());
+    1 + memchr::memchr_iter(b'\n', &src.as_bytes()[..pos]).count()
+}
+
+impl Token<'_> {
     /// Go's `item.String()`, as used in "unexpected X in Y" messages.
     pub(crate) fn describe(&self) -> String {
         match self.kind {
             Tok::Eof => "EOF".to_string(),
-            Tok::Error => self.text.clone(),
+            Tok::Error => self.text.to_string(),
             k if k.is_keyword() => format!("<{}>", self.text),
             _ => {
                 if self.text.chars().count() > 10 {
@@ -166,24 +174,20 @@ struct Lexer<'a> {
     src: &'a str,
     pos: usize,
     start: usize,
-    tokens: Vec<Token>,
+    tokens: Vec<Token<'a>>,
     paren_depth: usize,
-    // Line bookkeeping: newlines before `line_pos` counted in `line`.
-    line_pos: usize,
-    line: usize,
     emit_comments: bool,
 }
 
 /// Splits `src` into tokens. The list always ends with an `Eof` or `Error` token.
-pub(crate) fn lex(src: &str, emit_comments: bool) -> Vec<Token> {
+pub(crate) fn lex(src: &str, emit_comments: bool) -> Vec<Token<'_>> {
     let mut lx = Lexer {
         src,
         pos: 0,
         start: 0,
-        tokens: Vec::new(),
+        // About one token per 8 bytes of template text.
+        tokens: Vec::with_capacity(src.len() / 8 + 1),
         paren_depth: 0,
-        line_pos: 0,
-        line: 1,
         emit_comments,
     };
     lx.run();
@@ -200,45 +204,21 @@ enum Step {
 }
 
 impl<'a> Lexer<'a> {
-    fn line_at(&mut self, pos: usize) -> usize {
-        if pos >= self.line_pos {
-            self.line += self.src.as_bytes()[self.line_pos..pos]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
-            self.line_pos = pos;
-            self.line
-        } else {
-            1 + self.src.as_bytes()[..pos]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count()
-        }
-    }
-
     fn emit(&mut self, kind: Tok) {
-        let text = self.src[self.start..self.pos].to_string();
-        self.emit_text(kind, text);
-    }
-
-    fn emit_text(&mut self, kind: Tok, text: String) {
-        let line = self.line_at(self.start);
+        let src: &'a str = self.src;
         self.tokens.push(Token {
             kind,
             pos: self.start,
-            line,
-            text,
+            text: Cow::Borrowed(&src[self.start..self.pos]),
         });
         self.start = self.pos;
     }
 
     fn error(&mut self, msg: String) -> Step {
-        let line = self.line_at(self.start);
         self.tokens.push(Token {
             kind: Tok::Error,
             pos: self.start,
-            line,
-            text: msg,
+            text: Cow::Owned(msg),
         });
         Step::Stop
     }
@@ -274,9 +254,23 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// The offset in `rest()` of the next `{{`.
+    fn find_left(&self) -> Option<usize> {
+        let rest = self.rest().as_bytes();
+        let mut from = 0;
+        while let Some(off) = memchr::memchr(b'{', &rest[from..]) {
+            let at = from + off;
+            if rest.get(at + 1) == Some(&b'{') {
+                return Some(at);
+            }
+            from = at + 1;
+        }
+        None
+    }
+
     /// Text up to the next `{{`; then the left delimiter. `Stop` at EOF or error.
     fn lex_text(&mut self) -> Step {
-        match self.rest().find(LEFT) {
+        match self.find_left() {
             Some(off) => {
                 let delim = self.pos + off;
                 let mut trim = false;
@@ -304,12 +298,10 @@ impl<'a> Lexer<'a> {
                 if self.pos > self.start {
                     self.emit(Tok::Text);
                 }
-                let line = self.line_at(self.pos);
                 self.tokens.push(Token {
                     kind: Tok::Eof,
                     pos: self.pos,
-                    line,
-                    text: String::new(),
+                    text: Cow::Borrowed(""),
                 });
                 Step::Stop
             }
@@ -336,7 +328,7 @@ impl<'a> Lexer<'a> {
             self.start = self.pos;
             return self.lex_comment();
         }
-        self.emit_text(Tok::LeftDelim, self.src[self.start..self.pos].to_string());
+        self.emit(Tok::LeftDelim);
         self.pos += trim_len;
         self.start = self.pos;
         self.paren_depth = 0;
@@ -672,7 +664,7 @@ mod tests {
     fn kinds(src: &str) -> Vec<(Tok, String)> {
         lex(src, false)
             .into_iter()
-            .map(|t| (t.kind, t.text))
+            .map(|t| (t.kind, t.text.into_owned()))
             .collect()
     }
 

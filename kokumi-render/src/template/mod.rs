@@ -103,6 +103,66 @@ impl Limits {
     }
 }
 
+/// Parsed files kept between renders, so that rendering the same chart again skips lexing and
+/// parsing (the operator renders one chart for many Orders).
+///
+/// Entries are keyed by template name and checked against the whole text, so a changed file is
+/// parsed again and replaces its entry; only files that parse are kept (a parse error is
+/// reported again on every render). Trees are immutable and shared; a render's state (map
+/// mutations, include depth) lives in the render, never in the cache. Memory grows with the
+/// number of distinct template names seen.
+#[derive(Default)]
+pub struct ParseCache {
+    entries: Mutex<BTreeMap<String, CachedFile>>,
+}
+
+/// One file's trees, with the text they were parsed from.
+type CachedFile = (Arc<str>, Arc<[Arc<Tree>]>);
+
+impl std::fmt::Debug for ParseCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParseCache")
+            .field("files", &self.len())
+            .finish()
+    }
+}
+
+impl ParseCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many files it holds.
+    pub fn len(&self) -> usize {
+        match self.entries.lock() {
+            Ok(e) => e.len(),
+            Err(poisoned) => poisoned.into_inner().len(),
+        }
+    }
+
+    /// Whether it holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn get(&self, name: &str, text: &str) -> Option<Arc<[Arc<Tree>]>> {
+        let entries = self.entries.lock().ok()?;
+        let (source, trees) = entries.get(name)?;
+        (**source == *text).then(|| trees.clone())
+    }
+
+    fn put(&self, name: &str, text: &str, trees: Arc<[Arc<Tree>]>) {
+        // The top-level tree holds the file's text; keep that copy as the key's check.
+        let source = trees
+            .first()
+            .map_or_else(|| Arc::from(text), |t| t.source.clone());
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.insert(name.to_string(), (source, trees));
+        }
+    }
+}
+
 /// A set of parsed templates sharing one namespace, as Helm builds for a chart and its
 /// subcharts.
 ///
@@ -150,16 +210,40 @@ impl TemplateSet {
     /// of the same name unless it is empty (only whitespace and comments), as in Go.
     pub fn add(&mut self, name: &str, text: &str) -> Result<(), Error> {
         let trees = parse::parse_file(name, text)?;
+        self.add_trees(trees.into_iter().map(Arc::new));
+        Ok(())
+    }
+
+    /// Adds one file's trees (as [`add`](Self::add) parsed them), with `add`'s rule for empty
+    /// definitions.
+    fn add_trees(&mut self, trees: impl IntoIterator<Item = Arc<Tree>>) {
         for t in trees {
-            let key = t.name.to_string();
             if t.is_empty()
-                && let Some(old) = self.templates.get(&key)
+                && let Some(old) = self.templates.get(&*t.name)
                 && !old.is_empty()
             {
                 continue;
             }
-            self.templates.insert(key, Arc::new(t));
+            self.templates.insert(t.name.to_string(), t);
         }
+    }
+
+    /// Like [`add`](Self::add), reusing the trees `cache` holds for this name and text, and
+    /// keeping what it parses there.
+    pub fn add_cached(&mut self, cache: &ParseCache, name: &str, text: &str) -> Result<(), Error> {
+        let hit = cache.get(name, text);
+        let trees = match hit {
+            Some(trees) => trees,
+            None => {
+                let trees: Arc<[Arc<Tree>]> = parse::parse_file(name, text)?
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect();
+                cache.put(name, text, trees.clone());
+                trees
+            }
+        };
+        self.add_trees(trees.iter().cloned());
         Ok(())
     }
 
@@ -213,5 +297,67 @@ impl TemplateSet {
             forward: &mut guard,
         };
         ex.exec_tree(&tree, data, false, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn parse_cache_reuses_refreshes_and_never_keeps_errors() {
+        send_sync::<ParseCache>();
+        let cache = ParseCache::new();
+        let data = Value::Nil;
+        let mut a = TemplateSet::new();
+        a.add_cached(
+            &cache,
+            "t",
+            r#"{{ define "d" }}x{{ end }}a{{ include "d" . }}"#,
+        )
+        .unwrap();
+        assert_eq!(a.render("t", &data).unwrap(), "ax");
+        let first = cache.get("t", r#"{{ define "d" }}x{{ end }}a{{ include "d" . }}"#);
+        // A second set gets the same trees, the define included.
+        let mut b = TemplateSet::new();
+        b.add_cached(
+            &cache,
+            "t",
+            r#"{{ define "d" }}x{{ end }}a{{ include "d" . }}"#,
+        )
+        .unwrap();
+        assert_eq!(b.render("t", &data).unwrap(), "ax");
+        let again = cache.get("t", r#"{{ define "d" }}x{{ end }}a{{ include "d" . }}"#);
+        assert!(first.zip(again).is_some_and(|(x, y)| Arc::ptr_eq(&x, &y)));
+        // Changed text under the same name is parsed again and replaces the entry.
+        let mut c = TemplateSet::new();
+        c.add_cached(&cache, "t", "b{{ 2 }}").unwrap();
+        assert_eq!(c.render("t", &data).unwrap(), "b2");
+        assert_eq!(cache.len(), 1);
+        // A parse error is reported every time and not kept.
+        let mut d = TemplateSet::new();
+        let e1 = d
+            .add_cached(&cache, "u", "{{ end }}")
+            .unwrap_err()
+            .to_string();
+        let e2 = d
+            .add_cached(&cache, "u", "{{ end }}")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e1, e2);
+        assert_eq!(cache.len(), 1);
+        // An empty definition from a cached file does not replace a non-empty one.
+        let mut e = TemplateSet::new();
+        e.add_cached(&cache, "t2", r#"{{ define "d" }}y{{ end }}"#)
+            .unwrap();
+        e.add_cached(
+            &cache,
+            "t3",
+            r#"{{ define "d" }} {{ end }}{{ include "d" . }}"#,
+        )
+        .unwrap();
+        assert_eq!(e.render("t3", &data).unwrap(), "y");
     }
 }

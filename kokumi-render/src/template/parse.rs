@@ -7,7 +7,7 @@ use crate::value::Value;
 use super::ast::{Arg, Branch, Command, FuncRef, Node, Number, Pipe, Tree};
 use super::builtins::Builtin;
 use super::error::Error;
-use super::lex::{Tok, Token, lex};
+use super::lex::{Tok, Token, lex, line_at};
 
 /// Go's `maxStackDepth` for nested constructs.
 const MAX_DEPTH: usize = 10_000;
@@ -44,12 +44,12 @@ pub(crate) fn parse_file(name: &str, text: &str) -> Result<Vec<Tree>, Error> {
         idx: 0,
         vars: vec!["$".into()],
         range_depth: 0,
-        action_line: 0,
+        action_pos: None,
         depth: 0,
         parse_name: parse_name.clone(),
         source: source.clone(),
         defined: Vec::new(),
-        last_line: 1,
+        last_pos: 0,
     };
     let root = p.parse_top()?;
     let mut trees = Vec::with_capacity(1 + p.defined.len());
@@ -63,33 +63,35 @@ pub(crate) fn parse_file(name: &str, text: &str) -> Result<Vec<Tree>, Error> {
     Ok(trees)
 }
 
-struct Parser {
-    tokens: Vec<Token>,
+struct Parser<'a> {
+    tokens: Vec<Token<'a>>,
     idx: usize,
     vars: Vec<Box<str>>,
     range_depth: usize,
-    action_line: usize,
+    /// Where the action being parsed opened.
+    action_pos: Option<usize>,
     depth: usize,
     parse_name: Arc<str>,
     source: Arc<str>,
     defined: Vec<Tree>,
-    last_line: usize,
+    /// Position of the last token taken, for error lines.
+    last_pos: usize,
 }
 
 type PResult<T> = Result<T, Error>;
 
-impl Parser {
-    fn next(&mut self) -> Token {
+impl<'a> Parser<'a> {
+    fn next(&mut self) -> Token<'a> {
         let i = self.idx.min(self.tokens.len() - 1);
         if self.idx < self.tokens.len() {
             self.idx += 1;
         }
         let t = self.tokens[i].clone();
-        self.last_line = t.line;
+        self.last_pos = t.pos;
         t
     }
 
-    fn peek(&self) -> &Token {
+    fn peek(&self) -> &Token<'a> {
         &self.tokens[self.idx.min(self.tokens.len() - 1)]
     }
 
@@ -97,7 +99,7 @@ impl Parser {
         self.idx -= 1;
     }
 
-    fn next_non_space(&mut self) -> Token {
+    fn next_non_space(&mut self) -> Token<'a> {
         loop {
             let t = self.next();
             if t.kind != Tok::Space {
@@ -106,7 +108,7 @@ impl Parser {
         }
     }
 
-    fn peek_non_space(&mut self) -> Token {
+    fn peek_non_space(&mut self) -> Token<'a> {
         let t = self.next_non_space();
         self.backup();
         t
@@ -115,37 +117,38 @@ impl Parser {
     fn errorf(&self, msg: impl Into<String>) -> Error {
         Error::Parse {
             name: self.parse_name.to_string(),
-            line: self.last_line,
+            line: line_at(&self.source, self.last_pos),
             message: msg.into(),
         }
     }
 
-    fn unexpected(&self, token: &Token, context: &str) -> Error {
+    fn unexpected(&self, token: &Token<'_>, context: &str) -> Error {
+        let line = line_at(&self.source, token.pos);
         if token.kind == Tok::Error {
             let mut extra = String::new();
-            if self.action_line != 0 && self.action_line != token.line {
-                extra = format!(
-                    " in action started at {}:{}",
-                    self.parse_name, self.action_line
-                );
+            let action_line = self.action_pos.map(|p| line_at(&self.source, p));
+            if let Some(action_line) = action_line
+                && action_line != line
+            {
+                extra = format!(" in action started at {}:{action_line}", self.parse_name);
                 if token.text.ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
                 }
             }
             return Error::Parse {
                 name: self.parse_name.to_string(),
-                line: token.line,
+                line,
                 message: format!("{}{extra}", token.text),
             };
         }
         Error::Parse {
             name: self.parse_name.to_string(),
-            line: token.line,
+            line,
             message: format!("unexpected {} in {context}", token.describe()),
         }
     }
 
-    fn expect(&mut self, kind: Tok, context: &str) -> PResult<Token> {
+    fn expect(&mut self, kind: Tok, context: &str) -> PResult<Token<'a>> {
         let t = self.next_non_space();
         if t.kind != kind {
             return Err(self.unexpected(&t, context));
@@ -172,9 +175,9 @@ impl Parser {
                 let save = self.idx;
                 let delim = self.next();
                 if self.next_non_space().kind == Tok::Define {
-                    self.action_line = delim.line;
+                    self.action_pos = Some(delim.pos);
                     self.parse_definition()?;
-                    self.action_line = 0;
+                    self.action_pos = None;
                     continue;
                 }
                 self.idx = save;
@@ -243,11 +246,11 @@ impl Parser {
     fn text_or_action(&mut self) -> PResult<Item> {
         let t = self.next_non_space();
         match t.kind {
-            Tok::Text => Ok(Item::Node(Node::Text(t.text.into_boxed_str()))),
+            Tok::Text => Ok(Item::Node(Node::Text(t.text.into()))),
             Tok::LeftDelim => {
-                self.action_line = t.line;
+                self.action_pos = Some(t.pos);
                 let r = self.action();
-                self.action_line = 0;
+                self.action_pos = None;
                 r
             }
             Tok::Comment => Ok(Item::Node(Node::Comment)),
@@ -363,7 +366,7 @@ impl Parser {
         })
     }
 
-    fn template_name(&mut self, t: &Token, context: &str) -> PResult<String> {
+    fn template_name(&mut self, t: &Token<'_>, context: &str) -> PResult<String> {
         match t.kind {
             Tok::String | Tok::RawString => self.unquote(t),
             _ => Err(self.unexpected(t, context)),
@@ -430,13 +433,13 @@ impl Parser {
                 Tok::Assign | Tok::Declare => {
                     pipe.is_assign = next.kind == Tok::Assign;
                     self.next_non_space();
-                    pipe.decl.push(v.text.clone().into_boxed_str());
-                    self.vars.push(v.text.into_boxed_str());
+                    pipe.decl.push(v.text.as_ref().into());
+                    self.vars.push(v.text.into());
                 }
                 Tok::Char if next.text == "," => {
                     self.next_non_space();
-                    pipe.decl.push(v.text.clone().into_boxed_str());
-                    self.vars.push(v.text.into_boxed_str());
+                    pipe.decl.push(v.text.as_ref().into());
+                    self.vars.push(v.text.into());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().kind {
                             Tok::Variable | Tok::RightDelim | Tok::RightParen => continue 'decls,
@@ -584,7 +587,7 @@ impl Parser {
                 };
                 Arg::Func {
                     pos: t.pos,
-                    name: t.text.into_boxed_str(),
+                    name: t.text.into(),
                     func,
                 }
             }
@@ -599,7 +602,7 @@ impl Parser {
                 }
                 Arg::Variable {
                     pos: t.pos,
-                    name: t.text.into_boxed_str(),
+                    name: t.text.into(),
                     fields: Vec::new(),
                 }
             }
@@ -624,7 +627,7 @@ impl Parser {
                 let s = self.unquote(&t)?;
                 Arg::String {
                     pos: t.pos,
-                    quoted: t.text.into_boxed_str(),
+                    quoted: t.text.into(),
                     value: Value::string(s),
                 }
             }
@@ -635,12 +638,12 @@ impl Parser {
         }))
     }
 
-    fn unquote(&self, t: &Token) -> PResult<String> {
+    fn unquote(&self, t: &Token<'_>) -> PResult<String> {
         unquote(&t.text).ok_or_else(|| self.errorf("invalid syntax"))
     }
 
-    fn number(&self, t: &Token) -> PResult<Number> {
-        let text = t.text.as_str();
+    fn number(&self, t: &Token<'_>) -> PResult<Number> {
+        let text = t.text.as_ref();
         let mut n = Number {
             text: text.into(),
             int: None,

@@ -29,7 +29,13 @@ pub fn reduce(doc: &str) -> Option<String> {
         return None;
     }
     let mut v = Validator::default();
-    let mut lines: Vec<&str> = doc.split('\n').collect();
+    let mut lines: Vec<&str> = Vec::with_capacity(doc.len() / 32 + 1);
+    let mut from = 0;
+    for nl in memchr::memchr_iter(b'\n', doc.as_bytes()) {
+        lines.push(&doc[from..nl]);
+        from = nl + 1;
+    }
+    lines.push(&doc[from..]);
     if lines.last() == Some(&"") {
         lines.pop();
     }
@@ -38,7 +44,7 @@ pub fn reduce(doc: &str) -> Option<String> {
     let mut keeping: Option<usize> = None;
     while i < lines.len() {
         let line = lines[i];
-        let indent = line.len() - line.trim_start_matches(' ').len();
+        let indent = indent_of(line);
         let rest = &line[indent..];
         if rest.is_empty() || rest.starts_with('#') {
             i += 1;
@@ -81,6 +87,11 @@ pub fn reduce(doc: &str) -> Option<String> {
     Some(out)
 }
 
+/// The number of spaces a line starts with.
+fn indent_of(line: &str) -> usize {
+    line.bytes().take_while(|&b| b == b' ').count()
+}
+
 /// Whether a top-level key line names a head field (`Some(true)`), another plain key
 /// (`Some(false)`), or something the reduction cannot judge (a quoted key: `None`).
 fn top_key(rest: &str) -> Option<bool> {
@@ -95,7 +106,7 @@ fn top_key(rest: &str) -> Option<bool> {
 /// no other control characters, no byte-order marks, no Unicode line separators.
 fn chars_ok(doc: &str) -> bool {
     if doc.is_ascii() {
-        return doc.bytes().all(|b| b == b'\n' || (0x20..0x7f).contains(&b));
+        return ascii_printable(doc.as_bytes());
     }
     doc.chars().all(|c| {
         matches!(c,
@@ -107,6 +118,23 @@ fn chars_ok(doc: &str) -> bool {
             | '\u{ff00}'..='\u{fffd}'
             | '\u{10000}'..='\u{10ffff}')
     })
+}
+
+/// Whether every byte is a newline or printable ASCII, checked a block at a time (a loop the
+/// compiler vectorises) rather than byte by byte with an early exit.
+fn ascii_printable(bytes: &[u8]) -> bool {
+    let ok = |b: u8| b == b'\n' || (0x20..0x7f).contains(&b);
+    let mut blocks = bytes.chunks_exact(64);
+    for block in &mut blocks {
+        let mut bad = false;
+        for &b in block {
+            bad |= !ok(b);
+        }
+        if bad {
+            return false;
+        }
+    }
+    blocks.remainder().iter().all(|&b| ok(b))
 }
 
 /// What may follow a line.
@@ -250,7 +278,7 @@ fn split_key(s: &str) -> Option<(&str, &str)> {
             close + 1
         }
         _ => {
-            let end = s.find(':')?;
+            let end = memchr::memchr(b':', b)?;
             let key = &s[..end];
             let first = key.as_bytes().first()?;
             if !(first.is_ascii_alphanumeric() || matches!(first, b'_' | b'$' | b'/'))
@@ -302,12 +330,12 @@ fn value(body: &str, parent: usize) -> Option<Next> {
         b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b']' | b'}' | b',' | b'#' | b'?' | b':' => None,
         _ => {
             // A comment ends the scalar: it cannot continue on the next lines.
-            let (text, commented) = match body.find(" #") {
+            let (text, commented) = match memchr::memmem::find(body.as_bytes(), b" #") {
                 Some(p) => (&body[..p], true),
                 None => (body, false),
             };
             let text = text.trim_end_matches(' ');
-            if text.contains(": ")
+            if memchr::memmem::find(text.as_bytes(), b": ").is_some()
                 || text.ends_with(':')
                 || (first == b'-' && (text.len() == 1 || text.as_bytes()[1] == b' '))
                 || not_finite(text)
@@ -327,6 +355,14 @@ fn value(body: &str, parent: usize) -> Option<Next> {
 /// refuses (`.inf`, `-.Inf`, `.NaN`, `1e999`, ...).
 fn not_finite(text: &str) -> bool {
     let t = text.trim_start_matches(['+', '-']);
+    // `f64::from_str` reads only digits, `.`, or the words inf, infinity and nan: any other
+    // letter first means it is not a number at all.
+    if t.as_bytes()
+        .first()
+        .is_some_and(|b| b.is_ascii_alphabetic() && !matches!(b, b'i' | b'I' | b'n' | b'N'))
+    {
+        return false;
+    }
     if let Some(word) = t.strip_prefix('.')
         && (word.eq_ignore_ascii_case("inf") || word.eq_ignore_ascii_case("nan"))
     {
@@ -373,7 +409,7 @@ fn scan_quoted(text: &str, single: bool) -> Option<Option<usize>> {
 /// the closing quote must be nothing or a comment.
 fn quoted_end(lines: &[&str], start: usize, parent: usize, single: bool) -> Option<usize> {
     for (i, line) in lines.iter().enumerate().skip(start) {
-        let indent = line.len() - line.trim_start_matches(' ').len();
+        let indent = indent_of(line);
         if indent == line.len() {
             continue;
         }
@@ -401,7 +437,7 @@ fn plain_scalar_end(lines: &[&str], start: usize, parent: usize) -> usize {
     let mut end = start;
     while i < lines.len() {
         let line = lines[i];
-        let indent = line.len() - line.trim_start_matches(' ').len();
+        let indent = indent_of(line);
         let text = &line[indent..];
         if text.is_empty() {
             i += 1;
@@ -436,7 +472,7 @@ fn block_scalar_end(lines: &[&str], start: usize, parent: usize) -> Option<usize
     let mut leading_blank_max = 0;
     while i < lines.len() {
         let line = lines[i];
-        let indent = line.len() - line.trim_start_matches(' ').len();
+        let indent = indent_of(line);
         let blank = indent == line.len();
         match content {
             None if blank => leading_blank_max = leading_blank_max.max(indent),
