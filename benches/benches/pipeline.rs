@@ -16,42 +16,21 @@
 // A bench is a test harness: unwrapping on setup failure is the point.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kokumi_cli::local::{Context, TickingClock, run_line};
-use kokumi_core::api::{Order, Preparation, Recipe};
+use kokumi_core::api::{Order, Preparation};
 use kokumi_oci::Store as _;
 use kokumi_oci::layout::LayoutStore;
-use kokumi_pipeline::pipeline::{BASE_DIR_ANNOTATION, Pipeline, SystemClock};
+use kokumi_pipeline::pipeline::{Pipeline, SystemClock};
 use kokumi_pipeline::record::{MemoryRecords, RecordStore};
 use kokumi_pipeline::render::HelmRenderer;
 use kokumi_pipeline::source::Sources;
 use kokumi_pipeline::state::LocalState;
-
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
-}
-
-fn load<T: serde::de::DeserializeOwned>(rel: &str) -> T {
-    serde_norway::from_str(&std::fs::read_to_string(examples().join(rel)).unwrap()).unwrap()
-}
-
-fn hello_order() -> Order {
-    let mut order: Order = load("orders/hello.yaml");
-    order
-        .metadata
-        .annotations
-        .get_or_insert_with(Default::default)
-        .insert(
-            BASE_DIR_ANNOTATION.into(),
-            examples().join("orders").display().to_string(),
-        );
-    order
-}
+use kokumi_pipeline::testing::{Fixture, hello_order, strict_recipe};
 
 fn with_message(order: &Order, n: u64) -> Order {
     let mut order = order.clone();
@@ -83,10 +62,7 @@ fn bench_prepare<R: RecordStore>(c: &mut Criterion, name: &str, records: &R, lay
     let base = hello_order();
     let counter = AtomicU64::new(0);
     runtime.block_on(async {
-        records
-            .put(&load::<Recipe>("recipes/strict.yaml"))
-            .await
-            .unwrap();
+        records.put(&strict_recipe()).await.unwrap();
         records.put(&base).await.unwrap();
     });
     // Each run renders new values; its Preparation record is removed afterwards (outside the
@@ -144,23 +120,9 @@ fn get_preparations_1000(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let records = MemoryRecords::new();
-    let layout = runtime
-        .block_on(LayoutStore::create(dir.path().join("oci")))
-        .unwrap();
-    let (sources, renderer) = (Sources::default(), HelmRenderer::new());
-    let pipeline = Pipeline {
-        records: &records,
-        sources: &sources,
-        renderer: &renderer,
-        destination: Some(&layout),
-        clock: &SystemClock,
-    };
-    runtime
-        .block_on(records.put(&load::<Recipe>("recipes/strict.yaml")))
-        .unwrap();
+    let fixture = runtime.block_on(Fixture::new());
     let template: Preparation = runtime
-        .block_on(pipeline.prepare(&hello_order()))
+        .block_on(fixture.pipeline().prepare(&hello_order()))
         .unwrap()
         .preparation;
     for i in 0..1000 {
