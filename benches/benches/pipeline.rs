@@ -12,6 +12,8 @@
 //!   the stores (records and the layout's index) do not grow with the iteration count.
 //! - `order_unchanged`: the same Order again — config hash matches, nothing renders.
 //! - `get_preparations_1000`: `kokumi get preparations` (in-process) with 1,000 Preparations.
+//! - `order_unchanged_1000_preparations/local_state`: an unchanged Order whose `.kokumi/` holds
+//!   1,000 older Preparations of it — what reading the history costs each `apply`.
 
 // A bench is a test harness: unwrapping on setup failure is the point.
 #![allow(clippy::unwrap_used, clippy::panic)]
@@ -22,10 +24,11 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kokumi_cli::local::{Context, TickingClock, run_line};
-use kokumi_core::api::{Order, Preparation};
+use kokumi_core::api::{AutoDeploy, Order, Preparation};
+use kokumi_core::digest::Digest;
 use kokumi_oci::Store as _;
 use kokumi_oci::layout::LayoutStore;
-use kokumi_pipeline::pipeline::{Pipeline, SystemClock};
+use kokumi_pipeline::pipeline::{Outcome, Pipeline, SystemClock};
 use kokumi_pipeline::record::{MemoryRecords, RecordStore};
 use kokumi_pipeline::render::HelmRenderer;
 use kokumi_pipeline::source::Sources;
@@ -144,5 +147,49 @@ fn get_preparations_1000(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, order_to_ready_preparation, get_preparations_1000);
+fn order_unchanged_with_history(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let state = LocalState::open(dir.path().join("state")).unwrap();
+    let layout = runtime
+        .block_on(LayoutStore::create(dir.path().join("oci")))
+        .unwrap();
+    let (sources, renderer) = (Sources::default(), HelmRenderer::new());
+    let pipeline = Pipeline {
+        records: &state,
+        sources: &sources,
+        renderer: &renderer,
+        destination: Some(&layout),
+        clock: &SystemClock,
+    };
+    let mut order = hello_order();
+    order.spec.auto_deploy = Some(AutoDeploy::Disabled);
+    runtime.block_on(state.put(&strict_recipe())).unwrap();
+    runtime.block_on(state.put(&order)).unwrap();
+    let prepared = runtime.block_on(pipeline.prepare(&order)).unwrap();
+    // 1,000 older Preparations of the same Order (other config hashes), as records only.
+    for i in 0..1000u32 {
+        let mut p = prepared.preparation.clone();
+        p.metadata.name = Some(format!("hello-{i:012x}"));
+        p.spec.config_hash = Digest::of_bytes(&i.to_be_bytes());
+        state.write(&p).unwrap();
+    }
+    let order = prepared.order;
+    c.bench_function("order_unchanged_1000_preparations/local_state", |b| {
+        b.iter(|| {
+            let again = runtime.block_on(pipeline.prepare(&order)).unwrap();
+            assert_eq!(again.outcome, Outcome::Unchanged);
+        });
+    });
+}
+
+criterion_group!(
+    benches,
+    order_to_ready_preparation,
+    get_preparations_1000,
+    order_unchanged_with_history
+);
 criterion_main!(benches);
