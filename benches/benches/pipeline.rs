@@ -33,27 +33,23 @@ use kokumi_pipeline::record::{MemoryRecords, RecordStore};
 use kokumi_pipeline::render::HelmRenderer;
 use kokumi_pipeline::source::Sources;
 use kokumi_pipeline::state::LocalState;
-use kokumi_pipeline::testing::{Fixture, hello_order, strict_recipe};
+use kokumi_pipeline::testing::{Fixture, hello_order, strict_recipe, values_mut};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
 
 fn with_message(order: &Order, n: u64) -> Order {
     let mut order = order.clone();
-    if let Some(values) = order
-        .spec
-        .render
-        .as_mut()
-        .and_then(|r| r.helm.as_mut())
-        .and_then(|h| h.values.as_mut())
-    {
-        values["greeting"]["message"] = serde_json::json!(format!("hello #{n}"));
-    }
+    values_mut(&mut order)["greeting"]["message"] = serde_json::json!(format!("hello #{n}"));
     order
 }
 
 fn bench_prepare<R: RecordStore>(c: &mut Criterion, name: &str, records: &R, layout: &LayoutStore) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let (sources, renderer) = (Sources::default(), HelmRenderer::new());
     let pipeline = Pipeline {
         records,
@@ -102,10 +98,7 @@ fn bench_prepare<R: RecordStore>(c: &mut Criterion, name: &str, records: &R, lay
 
 fn order_to_ready_preparation(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let layout = runtime
         .block_on(LayoutStore::create(dir.path().join("oci")))
         .unwrap();
@@ -119,10 +112,7 @@ fn get_preparations_1000(c: &mut Criterion) {
     let home = dir.path().join(".kokumi");
     let state = LocalState::open(&home).unwrap();
     // 1,000 Preparation records, as the pipeline writes them (one real one, renamed).
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let fixture = runtime.block_on(Fixture::new());
     let template: Preparation = runtime
         .block_on(fixture.pipeline().prepare(&hello_order()))
@@ -149,10 +139,7 @@ fn get_preparations_1000(c: &mut Criterion) {
 
 fn order_unchanged_with_history(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let state = LocalState::open(dir.path().join("state")).unwrap();
     let layout = runtime
         .block_on(LayoutStore::create(dir.path().join("oci")))

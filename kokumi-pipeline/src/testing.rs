@@ -71,6 +71,18 @@ pub fn strict_recipe() -> Recipe {
     load("recipes/strict.yaml")
 }
 
+/// The Helm values of `order` (`spec.render.helm.values`), to change one for a test. Panics
+/// when the Order has none (the example Orders all have some).
+pub fn values_mut(order: &mut Order) -> &mut serde_json::Value {
+    order
+        .spec
+        .render
+        .as_mut()
+        .and_then(|r| r.helm.as_mut())
+        .and_then(|h| h.values.as_mut())
+        .unwrap_or_else(|| panic!("the Order has no render.helm.values"))
+}
+
 /// A bare Order `name` in namespace `default`: `source.oci` and `version`, nothing else.
 pub fn bare_order(name: &str, oci: &str, version: &str) -> Order {
     let mut order = Order::new(

@@ -8,7 +8,7 @@ use kokumi_core::api::condition::Conditions as _;
 use kokumi_core::digest::Digest;
 use kokumi_oci::Store as _;
 use kokumi_pipeline::pipeline::{Observer, Outcome, RENDERED, Stage};
-use kokumi_pipeline::testing::{Fixture, hello_order as hello};
+use kokumi_pipeline::testing::{Fixture, hello_order as hello, values_mut};
 
 /// Remembers every stage and every `rendering` call.
 #[derive(Default)]
@@ -44,42 +44,7 @@ impl Observer for Recorder {
 }
 
 #[tokio::test]
-async fn rendering_is_announced_once_per_new_config_hash_and_stages_are_timed() {
-    let fixture = Fixture::new().await;
-    let pipeline = fixture.pipeline();
-    let observer = Recorder::default();
-
-    let first = pipeline
-        .prepare_observed(&hello(), &observer)
-        .await
-        .unwrap();
-    assert_eq!(first.outcome, Outcome::Created);
-    assert_eq!(
-        *observer.rendering.lock().unwrap(),
-        [("hello".to_owned(), first.preparation.spec.config_hash)],
-        "announced before rendering, with the hash the Preparation records"
-    );
-    assert!(first.timings.render.is_some(), "{:?}", first.timings);
-    assert!(first.timings.push.is_some(), "{:?}", first.timings);
-    let ready = first.order.status.as_ref().unwrap();
-    let condition = ready.conditions.get_condition("Ready").unwrap();
-    assert_eq!(
-        (condition.status.as_str(), condition.reason.as_str()),
-        ("True", RENDERED)
-    );
-
-    // Unchanged inputs: nothing announced, nothing rendered or pushed.
-    let again = pipeline
-        .prepare_observed(&first.order, &observer)
-        .await
-        .unwrap();
-    assert_eq!(again.outcome, Outcome::Unchanged);
-    assert_eq!(observer.rendering.lock().unwrap().len(), 1);
-    assert_eq!((again.timings.render, again.timings.push), (None, None));
-}
-
-#[tokio::test]
-async fn stages_arrive_in_pipeline_order() {
+async fn stages_arrive_in_pipeline_order_and_new_preparations_are_announced() {
     use Stage::{Check, Fetch, Push, Record, Render, Resolve};
     let fixture = Fixture::new().await;
     let pipeline = fixture.pipeline();
@@ -92,6 +57,19 @@ async fn stages_arrive_in_pipeline_order() {
         .unwrap();
     assert_eq!(first.outcome, Outcome::Created);
     assert_eq!(observer.take(), [Resolve, Fetch, Render, Push, Record]);
+    assert_eq!(
+        *observer.rendering.lock().unwrap(),
+        [("hello".to_owned(), first.preparation.spec.config_hash)],
+        "a new Preparation is announced, with the hash it records"
+    );
+    assert!(first.timings.render.is_some(), "{:?}", first.timings);
+    assert!(first.timings.push.is_some(), "{:?}", first.timings);
+    let ready = first.order.status.as_ref().unwrap();
+    let condition = ready.conditions.get_condition("Ready").unwrap();
+    assert_eq!(
+        (condition.status.as_str(), condition.reason.as_str()),
+        ("True", RENDERED)
+    );
 
     // A config-hash hit: the stored artifact is checked; nothing renders or pushes.
     let again = pipeline
@@ -100,6 +78,8 @@ async fn stages_arrive_in_pipeline_order() {
         .unwrap();
     assert_eq!(again.outcome, Outcome::Unchanged);
     assert_eq!(observer.take(), [Resolve, Fetch, Check, Record]);
+    assert_eq!(observer.rendering.lock().unwrap().len(), 1);
+    assert_eq!((again.timings.render, again.timings.push), (None, None));
 
     // A hit whose artifact is gone: checked, then rendered and pushed again.
     let digest = first.preparation.spec.artifact.digest;
@@ -145,15 +125,7 @@ async fn a_failing_stage_is_the_last_one_reported() {
     assert_eq!(observer.take(), [Resolve]);
 
     let mut latest = hello();
-    if let Some(values) = latest
-        .spec
-        .render
-        .as_mut()
-        .and_then(|r| r.helm.as_mut())
-        .and_then(|h| h.values.as_mut())
-    {
-        values["image"] = serde_json::json!({"tag": "latest"});
-    }
+    values_mut(&mut latest)["image"] = serde_json::json!({"tag": "latest"});
     pipeline
         .prepare_observed(&latest, &observer)
         .await

@@ -12,7 +12,7 @@ use kokumi_pipeline::record::{Kind, Record, RecordStore};
 use kokumi_pipeline::render::{HelmOptions, HelmRenderer, RenderedChart, Renderer};
 use kokumi_pipeline::source::ChartInput;
 use kokumi_pipeline::testing::{
-    Fixture, examples, hello_menu, hello_order as hello, menu_order, strict_recipe,
+    Fixture, examples, hello_menu, hello_order as hello, menu_order, strict_recipe, values_mut,
 };
 
 /// Counts renders, so tests can prove an unchanged Order renders nothing.
@@ -174,16 +174,9 @@ fn resolve_errors_are_distinct() {
     );
 
     let mut greedy = order;
-    if let Some(v) = greedy
-        .spec
-        .render
-        .as_mut()
-        .and_then(|r| r.helm.as_mut())
-        .and_then(|h| h.values.as_mut())
-    {
-        v["image"] = serde_json::json!({"tag": "latest"});
-        v["service"] = serde_json::json!({"type": "NodePort"});
-    }
+    let v = values_mut(&mut greedy);
+    v["image"] = serde_json::json!({"tag": "latest"});
+    v["service"] = serde_json::json!({"type": "NodePort"});
     let refs = References {
         menu: Some(hello_menu()),
         recipe: Some(strict_recipe()),
@@ -206,15 +199,7 @@ async fn image_policy_is_enforced_after_rendering() {
     let fixture = Fixture::new().await;
     let pipeline = fixture.dry_run();
     let mut order = hello();
-    if let Some(v) = order
-        .spec
-        .render
-        .as_mut()
-        .and_then(|r| r.helm.as_mut())
-        .and_then(|h| h.values.as_mut())
-    {
-        v["image"] = serde_json::json!({"tag": "latest"});
-    }
+    values_mut(&mut order)["image"] = serde_json::json!({"tag": "latest"});
     match pipeline.render(&order).await.unwrap_err() {
         Error::ImagePolicy { recipe, report, .. } => {
             assert_eq!(recipe, "strict");
@@ -355,15 +340,7 @@ async fn each_prepare_lists_the_preparations_once() {
 
     // A second Preparation: the Serving moves to it, from the one list.
     let mut changed = first.order.clone();
-    if let Some(values) = changed
-        .spec
-        .render
-        .as_mut()
-        .and_then(|r| r.helm.as_mut())
-        .and_then(|h| h.values.as_mut())
-    {
-        values["greeting"]["message"] = serde_json::json!("second");
-    }
+    values_mut(&mut changed)["greeting"]["message"] = serde_json::json!("second");
     let second = pipeline.prepare(&changed).await.unwrap();
     assert_eq!(second.outcome, Outcome::Created);
     assert_eq!(lists(), 1);
