@@ -6,16 +6,20 @@
 //!    override policy, layer values (Menu base → Recipe → Order), collect patches (Menu → Order →
 //!    edits), take Helm options and the image policy from the Recipe;
 //! 2. **fetch** the source and identify it by digest ([`crate::source`]);
-//! 3. **config hash** over the resolved inputs. An existing Preparation of the Order with the
-//!    same hash is the answer — nothing renders — once its artifact is confirmed present in the
-//!    destination (a missing artifact is rendered and pushed again);
+//! 3. **config hash** over the resolved inputs (not the destination: where an artifact is
+//!    pushed does not change what it is). An existing Preparation of the Order with the same
+//!    hash is the answer — nothing renders — once its artifact is confirmed present in the
+//!    destination (a missing artifact is rendered and pushed again, verified by digest; a
+//!    Preparation recorded at another destination gets its artifact there and its `ociRef`
+//!    follows, [`Outcome::Relocated`]);
 //! 4. **render** the chart ([`crate::render::Renderer`]) or take the bundle's files;
 //! 5. **patch** (core) and check the Recipe's **image policy**;
 //! 6. **pack** reproducibly and **push** to the destination store;
 //! 7. **record** the Preparation (`<order>-<12 hex>`, Ready), the Order's status, and — when the
 //!    Order auto-deploys — move its Serving ([`crate::lifecycle`]).
 //!
-//! Same inputs ⇒ same artifact digest ⇒ same Preparation name: a retry never duplicates.
+//! Same inputs ⇒ same artifact digest ⇒ same Preparation name: a retry never duplicates. Each
+//! stage is reported to an [`Observer`] as it starts ([`Stage`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -7,7 +7,9 @@
 //! stays on disk, and one with a destination is pushed there as well — the same repository,
 //! tagged with the Preparation's name — so that the Argo CD Application `kokumi application`
 //! prints can pull it. `show`, `diff` and `rollback` keep reading the local
-//! copy. `spec.destination.pantryRef` takes the Pantry's URL and transport flags (a Pantry URL
+//! copy. When only the destination changes, the Preparation stays the same (same config hash,
+//! same digest): it is pushed to the new repository, its record names that copy, and the old
+//! repository keeps its copy. `spec.destination.pantryRef` takes the Pantry's URL and transport flags (a Pantry URL
 //! naming only a registry gets the operator's `<namespace>/<order>` repository).
 //!
 //! Credentials come from the user's docker config (`--registry-config`, else
