@@ -343,7 +343,9 @@ pub enum Outcome {
     /// `spec.destination` changed; the destination is not part of the config hash): the same
     /// artifact — same digest, same Preparation — was pushed to the new destination unless it
     /// was already there, and the record's `ociRef` now names the new place. The copy at the
-    /// old destination is left where it is.
+    /// old destination is left where it is. (A record store that keeps Preparation specs
+    /// immutable — the operator's custom resources — keeps the old `ociRef`; the `Ready`
+    /// condition's message names the new place.)
     Relocated,
 }
 
