@@ -12,66 +12,44 @@
 //!   the stores (records and the layout's index) do not grow with the iteration count.
 //! - `order_unchanged`: the same Order again — config hash matches, nothing renders.
 //! - `get_preparations_1000`: `kokumi get preparations` (in-process) with 1,000 Preparations.
+//! - `order_unchanged_1000_preparations/local_state`: an unchanged Order whose `.kokumi/` holds
+//!   1,000 older Preparations of it — what reading the history costs each `apply`.
 
 // A bench is a test harness: unwrapping on setup failure is the point.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kokumi_cli::local::{Context, TickingClock, run_line};
-use kokumi_core::api::{Order, Preparation, Recipe};
+use kokumi_core::api::{AutoDeploy, Order, Preparation};
+use kokumi_core::digest::Digest;
 use kokumi_oci::Store as _;
 use kokumi_oci::layout::LayoutStore;
-use kokumi_pipeline::pipeline::{BASE_DIR_ANNOTATION, Pipeline, SystemClock};
+use kokumi_pipeline::pipeline::{Outcome, Pipeline, SystemClock};
 use kokumi_pipeline::record::{MemoryRecords, RecordStore};
 use kokumi_pipeline::render::HelmRenderer;
 use kokumi_pipeline::source::Sources;
 use kokumi_pipeline::state::LocalState;
+use kokumi_pipeline::testing::{Fixture, hello_order, strict_recipe, values_mut};
 
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
-}
-
-fn load<T: serde::de::DeserializeOwned>(rel: &str) -> T {
-    serde_norway::from_str(&std::fs::read_to_string(examples().join(rel)).unwrap()).unwrap()
-}
-
-fn hello_order() -> Order {
-    let mut order: Order = load("orders/hello.yaml");
-    order
-        .metadata
-        .annotations
-        .get_or_insert_with(Default::default)
-        .insert(
-            BASE_DIR_ANNOTATION.into(),
-            examples().join("orders").display().to_string(),
-        );
-    order
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 fn with_message(order: &Order, n: u64) -> Order {
     let mut order = order.clone();
-    if let Some(values) = order
-        .spec
-        .render
-        .as_mut()
-        .and_then(|r| r.helm.as_mut())
-        .and_then(|h| h.values.as_mut())
-    {
-        values["greeting"]["message"] = serde_json::json!(format!("hello #{n}"));
-    }
+    values_mut(&mut order)["greeting"]["message"] = serde_json::json!(format!("hello #{n}"));
     order
 }
 
 fn bench_prepare<R: RecordStore>(c: &mut Criterion, name: &str, records: &R, layout: &LayoutStore) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let (sources, renderer) = (Sources::default(), HelmRenderer::new());
     let pipeline = Pipeline {
         records,
@@ -83,10 +61,7 @@ fn bench_prepare<R: RecordStore>(c: &mut Criterion, name: &str, records: &R, lay
     let base = hello_order();
     let counter = AtomicU64::new(0);
     runtime.block_on(async {
-        records
-            .put(&load::<Recipe>("recipes/strict.yaml"))
-            .await
-            .unwrap();
+        records.put(&strict_recipe()).await.unwrap();
         records.put(&base).await.unwrap();
     });
     // Each run renders new values; its Preparation record is removed afterwards (outside the
@@ -123,10 +98,7 @@ fn bench_prepare<R: RecordStore>(c: &mut Criterion, name: &str, records: &R, lay
 
 fn order_to_ready_preparation(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let layout = runtime
         .block_on(LayoutStore::create(dir.path().join("oci")))
         .unwrap();
@@ -140,27 +112,10 @@ fn get_preparations_1000(c: &mut Criterion) {
     let home = dir.path().join(".kokumi");
     let state = LocalState::open(&home).unwrap();
     // 1,000 Preparation records, as the pipeline writes them (one real one, renamed).
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let records = MemoryRecords::new();
-    let layout = runtime
-        .block_on(LayoutStore::create(dir.path().join("oci")))
-        .unwrap();
-    let (sources, renderer) = (Sources::default(), HelmRenderer::new());
-    let pipeline = Pipeline {
-        records: &records,
-        sources: &sources,
-        renderer: &renderer,
-        destination: Some(&layout),
-        clock: &SystemClock,
-    };
-    runtime
-        .block_on(records.put(&load::<Recipe>("recipes/strict.yaml")))
-        .unwrap();
+    let runtime = runtime();
+    let fixture = runtime.block_on(Fixture::new());
     let template: Preparation = runtime
-        .block_on(pipeline.prepare(&hello_order()))
+        .block_on(fixture.pipeline().prepare(&hello_order()))
         .unwrap()
         .preparation;
     for i in 0..1000 {
@@ -182,5 +137,46 @@ fn get_preparations_1000(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, order_to_ready_preparation, get_preparations_1000);
+fn order_unchanged_with_history(c: &mut Criterion) {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = runtime();
+    let state = LocalState::open(dir.path().join("state")).unwrap();
+    let layout = runtime
+        .block_on(LayoutStore::create(dir.path().join("oci")))
+        .unwrap();
+    let (sources, renderer) = (Sources::default(), HelmRenderer::new());
+    let pipeline = Pipeline {
+        records: &state,
+        sources: &sources,
+        renderer: &renderer,
+        destination: Some(&layout),
+        clock: &SystemClock,
+    };
+    let mut order = hello_order();
+    order.spec.auto_deploy = Some(AutoDeploy::Disabled);
+    runtime.block_on(state.put(&strict_recipe())).unwrap();
+    runtime.block_on(state.put(&order)).unwrap();
+    let prepared = runtime.block_on(pipeline.prepare(&order)).unwrap();
+    // 1,000 older Preparations of the same Order (other config hashes), as records only.
+    for i in 0..1000u32 {
+        let mut p = prepared.preparation.clone();
+        p.metadata.name = Some(format!("hello-{i:012x}"));
+        p.spec.config_hash = Digest::of_bytes(&i.to_be_bytes());
+        state.write(&p).unwrap();
+    }
+    let order = prepared.order;
+    c.bench_function("order_unchanged_1000_preparations/local_state", |b| {
+        b.iter(|| {
+            let again = runtime.block_on(pipeline.prepare(&order)).unwrap();
+            assert_eq!(again.outcome, Outcome::Unchanged);
+        });
+    });
+}
+
+criterion_group!(
+    benches,
+    order_to_ready_preparation,
+    get_preparations_1000,
+    order_unchanged_with_history
+);
 criterion_main!(benches);

@@ -187,14 +187,17 @@ fn a_bad_destination_is_a_clear_error() {
         "tagged.yaml",
         &order_to("tagged", "x", "    oci: oci://127.0.0.1:1/team/hello:v1\n"),
     );
-    let err = p.fails(1, &["apply", "-f", "tagged.yaml"]);
-    assert!(err.contains("names a tag or digest"), "{err}");
     p.write(
         "nopantry.yaml",
         &order_to("nopantry", "x", "    pantryRef: {name: missing}\n"),
     );
-    let err = p.fails(4, &["apply", "-f", "nopantry.yaml"]);
-    assert!(err.contains("pantry \"missing\""), "{err}");
+    // The dry run refuses them the same way, before rendering.
+    for command in ["render", "apply"] {
+        let err = p.fails(1, &[command, "-f", "tagged.yaml"]);
+        assert!(err.contains("names a tag or digest"), "{command}: {err}");
+        let err = p.fails(4, &[command, "-f", "nopantry.yaml"]);
+        assert!(err.contains("pantry \"missing\""), "{command}: {err}");
+    }
     // An unreachable registry: the push fails, nothing is recorded.
     p.write(
         "down.yaml",
@@ -208,5 +211,101 @@ fn a_bad_destination_is_a_clear_error() {
             .file_name()
             .to_string_lossy()
             .ends_with(".yaml"))
+    );
+}
+
+#[test]
+fn a_changed_destination_receives_the_same_preparation_and_the_record_follows() {
+    let Some(registry) = TestRegistry::start() else {
+        return;
+    };
+    let p = Project::new();
+    let first = format!("oci://{}/team/hello", registry.host);
+    let second = format!("oci://{}/team/moved", registry.host);
+    p.write(
+        "hello.yaml",
+        &order_to("hello", "moving", &format!("    oci: {first}\n")),
+    );
+    let name = created_preparation(&p.ok(&["apply", "-f", "hello.yaml"]));
+    let digest = prep(&p, &name).spec.artifact.digest;
+
+    // Only the destination changes: the config hash is the same, so is the Preparation; it is
+    // pushed to the new repository and its record names that copy.
+    p.write(
+        "hello.yaml",
+        &order_to("hello", "moving", &format!("    oci: {second}\n")),
+    );
+    let out = p.ok(&["apply", "-f", "hello.yaml"]);
+    assert!(
+        out.contains(&format!(
+            "preparation.delivery.kokumi.dev/{name} relocated to {second} ({digest})"
+        )),
+        "{out}"
+    );
+    let recorded = prep(&p, &name);
+    assert_eq!(recorded.spec.artifact.oci_ref, format!("{second}@{digest}"));
+    assert_eq!(
+        resolve(&registry, "team/moved", &name),
+        Ok(digest.to_string())
+    );
+    // The old copy stays; there is still one Preparation; the Application pulls the new copy.
+    assert_eq!(
+        resolve(&registry, "team/hello", &name),
+        Ok(digest.to_string())
+    );
+    let listed = p.ok(&["get", "preparations"]);
+    assert_eq!(listed.lines().count(), 2, "{listed}");
+    p.ok(&["promote", &name]);
+    let app = p.ok(&["application", "hello"]);
+    assert!(app.contains(&format!("repoURL: {second}\n")), "{app}");
+
+    // Applying again: nothing to do.
+    let again = p.ok(&["apply", "-f", "hello.yaml"]);
+    assert!(
+        again.contains(&format!("preparation.delivery.kokumi.dev/{name} unchanged")),
+        "{again}"
+    );
+}
+
+#[test]
+fn render_says_where_apply_would_push() {
+    // Nothing listens on port 1: a dry run must not contact the destination.
+    let p = Project::new();
+    let repo = "oci://127.0.0.1:1/team/hello";
+    p.write(
+        "hello.yaml",
+        &order_to("hello", "dry", &format!("    oci: {repo}\n")),
+    );
+    let (code, _, err) = p.run(&["render", "-f", "hello.yaml"]);
+    assert_eq!(code, 0, "{err}");
+    let line = err.lines().last().unwrap();
+    assert!(line.starts_with("would create preparation hello-"), "{err}");
+    assert!(line.ends_with(&format!(") and push it to {repo}")), "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&p.ok(&["render", "-f", "hello.yaml", "-o", "json"])).unwrap();
+    assert_eq!(json["destination"], repo);
+    // Without a destination: the local state only.
+    p.write("local.yaml", &order("local", "dry", "Disabled"));
+    let (code, _, err) = p.run(&["render", "-f", "local.yaml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("push it to"), "{err}");
+    let json: serde_json::Value =
+        serde_json::from_str(&p.ok(&["render", "-f", "local.yaml", "-o", "json"])).unwrap();
+    assert!(json["destination"].is_null(), "{json}");
+
+    // A Pantry given next to the Order counts, as apply would store it first.
+    p.write(
+        "nopantry.yaml",
+        &order_to("nopantry", "x", "    pantryRef: {name: missing}\n"),
+    );
+    p.write(
+        "pantry.yaml",
+        "apiVersion: delivery.kokumi.dev/v1alpha1\nkind: Pantry\nmetadata: {name: missing}\nspec:\n  url: oci://127.0.0.1:1\n  plainHTTP: true\n",
+    );
+    let (code, _, err) = p.run(&["render", "-f", "pantry.yaml", "-f", "nopantry.yaml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("and push it to oci://127.0.0.1:1/default/nopantry"),
+        "{err}"
     );
 }

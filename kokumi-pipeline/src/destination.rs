@@ -4,14 +4,15 @@
 //! (`pantryRef`). A Pantry whose URL names only a registry (`oci://HOST`) gets one repository per
 //! Order, `HOST/<namespace>/<order>`, the layout the operator uses for its default registry. The
 //! URL names a repository, never a tag or a digest: each Preparation is tagged with its own name.
-//! Looking the Pantry up (a file in `.kokumi/`, a custom resource) is the caller's I/O; this
-//! module only decides.
+//! Looking the Pantry up (a file in `.kokumi/`, a custom resource) is the caller's I/O
+//! ([`remote_in`] does it through a [`RecordStore`]); [`remote_of`] only decides.
 
 use kokumi_core::api::{Order, Pantry};
 use kokumi_oci::{Reference, StoreLocation};
 use kube::ResourceExt as _;
 
 use crate::error::{Error, Result};
+use crate::record::RecordStore;
 
 /// A registry repository Preparations are pushed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +123,20 @@ pub fn remote_of(
         plain_http,
         insecure,
     }))
+}
+
+/// [`remote_of`] with the destination Pantry looked up in `records` — the CLI's rule for
+/// `kokumi apply` (it pushes there) and `kokumi render` (it says it would).
+pub async fn remote_in<R: RecordStore>(
+    records: &R,
+    order: &Order,
+    default_registry: Option<&str>,
+) -> Result<Option<Remote>> {
+    let pantry: Option<Pantry> = match destination_pantry(order) {
+        Some(name) => records.get(name).await?,
+        None => None,
+    };
+    remote_of(order, pantry.as_ref(), default_registry)
 }
 
 #[cfg(test)]

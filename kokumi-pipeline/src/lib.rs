@@ -14,6 +14,9 @@
 //! artifacts through a `kokumi_oci::Store` (registry or on-disk layout), rendering through
 //! [`render::Renderer`], time through [`pipeline::Clock`].
 //!
+//! With the feature `testing`, the module `testing` holds the example-based fixture the tests and
+//! benches share.
+//!
 //! It does not print, parse command lines, talk to a Kubernetes API server or Argo CD: callers
 //! do. The decisions (policy, merge, patches, digests, promotion) are `kokumi-core`'s.
 //!
@@ -70,5 +73,7 @@ pub mod record;
 pub mod render;
 pub mod source;
 pub mod state;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::{Error, Result};

@@ -83,8 +83,19 @@ pub async fn follow<R: RecordStore>(
     order: &Order,
     clock: &dyn Clock,
 ) -> Result<ServingChange> {
-    let order = &with_menu_defaults(records, order).await?;
     let preparations = preparations_of(records, &order.name_any()).await?;
+    follow_listed(records, order, preparations, clock).await
+}
+
+/// [`follow`] with the Order's Preparations already listed (sorted by name), so a caller that
+/// just read them — [`crate::pipeline::Pipeline::prepare`] — does not read them again.
+pub async fn follow_listed<R: RecordStore>(
+    records: &R,
+    order: &Order,
+    preparations: Vec<Preparation>,
+    clock: &dyn Clock,
+) -> Result<ServingChange> {
+    let order = &with_menu_defaults(records, order).await?;
     let serving = records.get::<Serving>(&order.name_any()).await?;
     let decision = promotion::decide(order, &preparations, serving.as_ref());
     apply(

@@ -6,16 +6,20 @@
 //!    override policy, layer values (Menu base → Recipe → Order), collect patches (Menu → Order →
 //!    edits), take Helm options and the image policy from the Recipe;
 //! 2. **fetch** the source and identify it by digest ([`crate::source`]);
-//! 3. **config hash** over the resolved inputs. An existing Preparation of the Order with the
-//!    same hash is the answer — nothing renders — once its artifact is confirmed present in the
-//!    destination (a missing artifact is rendered and pushed again);
+//! 3. **config hash** over the resolved inputs (not the destination: where an artifact is
+//!    pushed does not change what it is). An existing Preparation of the Order with the same
+//!    hash is the answer — nothing renders — once its artifact is confirmed present in the
+//!    destination (a missing artifact is rendered and pushed again, verified by digest; a
+//!    Preparation recorded at another destination gets its artifact there and its `ociRef`
+//!    follows, [`Outcome::Relocated`]);
 //! 4. **render** the chart ([`crate::render::Renderer`]) or take the bundle's files;
 //! 5. **patch** (core) and check the Recipe's **image policy**;
 //! 6. **pack** reproducibly and **push** to the destination store;
 //! 7. **record** the Preparation (`<order>-<12 hex>`, Ready), the Order's status, and — when the
 //!    Order auto-deploys — move its Serving ([`crate::lifecycle`]).
 //!
-//! Same inputs ⇒ same artifact digest ⇒ same Preparation name: a retry never duplicates.
+//! Same inputs ⇒ same artifact digest ⇒ same Preparation name: a retry never duplicates. Each
+//! stage is reported to an [`Observer`] as it starts ([`Stage`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -335,6 +339,14 @@ pub enum Outcome {
     /// The config hash matched, but the artifact was gone; it was rendered and pushed again
     /// (with the same digest).
     Restored,
+    /// The config hash matched a Preparation recorded at another destination (the Order's
+    /// `spec.destination` changed; the destination is not part of the config hash): the same
+    /// artifact — same digest, same Preparation — was pushed to the new destination unless it
+    /// was already there, and the record's `ociRef` now names the new place. The copy at the
+    /// old destination is left where it is. (A record store that keeps Preparation specs
+    /// immutable — the operator's custom resources — keeps the old `ociRef`; the `Ready`
+    /// condition's message names the new place.)
+    Relocated,
 }
 
 /// What [`Pipeline::prepare`] returns.
@@ -366,12 +378,69 @@ pub struct StageTimings {
     pub push: Option<Duration>,
 }
 
-/// What a caller hears while [`Pipeline::prepare_observed`] runs (the operator writes a
-/// `Rendering` condition from it). Every method has a default that does nothing.
+/// A stage of one pipeline run, in the order the pipeline goes through them.
+///
+/// [`Pipeline::prepare_observed`] reports each stage it enters, once, through
+/// [`Observer::stage`]:
+///
+/// - a new config hash: `Resolve → Fetch → Render → Push → Record`;
+/// - a config hash that matches a Preparation of the Order: `Resolve → Fetch → Check → Record`,
+///   with `Render → Push` after `Check` when the artifact is missing from the destination;
+/// - a dry run ([`Pipeline::render_observed`]): `Resolve → Fetch → Render`.
+///
+/// A failing stage is the last one reported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Stage {
+    /// Looking up the Menu, Recipe and Pantry and resolving the Order against them (policy
+    /// check, values, patches).
+    Resolve,
+    /// Fetching the source and identifying it by digest.
+    Fetch,
+    /// The config hash matched a Preparation: checking its artifact is in the destination.
+    Check,
+    /// Rendering, patching, checking the image policy and packing.
+    Render,
+    /// Pushing the artifact to the destination.
+    Push,
+    /// Recording the result: the Preparation, the Order's status, the Serving.
+    Record,
+}
+
+impl Stage {
+    /// A short lowercase name (`resolve`, `fetch`, …), for logs and metric labels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Resolve => "resolve",
+            Stage::Fetch => "fetch",
+            Stage::Check => "check",
+            Stage::Render => "render",
+            Stage::Push => "push",
+            Stage::Record => "record",
+        }
+    }
+}
+
+impl std::fmt::Display for Stage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a caller hears while [`Pipeline::prepare_observed`] (or
+/// [`Pipeline::render_observed`]) runs: every [`Stage`] as it starts (the CLI's progress line),
+/// and the start of a new Preparation's rendering (the operator's `Rendering` condition).
+/// Every method has a default that does nothing.
 #[async_trait::async_trait]
 pub trait Observer: Send + Sync {
-    /// The source is fetched and no Preparation of the Order has this config hash: rendering
-    /// starts now.
+    /// The run of `order` enters `stage`.
+    async fn stage(&self, order: &Order, stage: Stage) {
+        let _ = (order, stage);
+    }
+
+    /// The source is fetched and no Preparation of the Order has this config hash: a new
+    /// Preparation is rendered now (called right after [`Stage::Render`] is reported; not for a
+    /// dry run, nor when a lost artifact is rendered again).
     async fn rendering(&self, order: &Order, config_hash: Digest) {
         let _ = (order, config_hash);
     }
@@ -458,14 +527,32 @@ impl<R: RecordStore> Pipeline<'_, R> {
     /// Resolves, fetches, renders, patches, checks and packs — without pushing or recording.
     /// This is `kokumi render -f` (dry run).
     pub async fn render(&self, order: &Order) -> Result<Output> {
-        let refs = self.lookup(order).await?;
-        let resolved = resolve(order, &refs, source_base_dir(order, &refs).as_deref())?;
-        let fetched = self.sources.fetch(&resolved.location).await?;
+        self.render_observed(order, &NoObserver).await
+    }
+
+    /// [`Pipeline::render`], telling `observer` each [`Stage`] (`Resolve → Fetch → Render`).
+    pub async fn render_observed(&self, order: &Order, observer: &dyn Observer) -> Result<Output> {
+        let (resolved, fetched) = self.resolve_and_fetch(order, observer).await?;
         let config_hash = resolved
             .config_inputs(fetched.digest, self.renderer)
             .config_hash();
         let parent = order.status.as_ref().and_then(|s| s.latest_digest);
+        observer.stage(order, Stage::Render).await;
         self.render_resolved(resolved, &fetched, config_hash, parent)
+    }
+
+    /// The `Resolve` and `Fetch` stages.
+    async fn resolve_and_fetch(
+        &self,
+        order: &Order,
+        observer: &dyn Observer,
+    ) -> Result<(Resolved, FetchedSource)> {
+        observer.stage(order, Stage::Resolve).await;
+        let refs = self.lookup(order).await?;
+        let resolved = resolve(order, &refs, source_base_dir(order, &refs).as_deref())?;
+        observer.stage(order, Stage::Fetch).await;
+        let fetched = self.sources.fetch(&resolved.location).await?;
+        Ok((resolved, fetched))
     }
 
     fn render_resolved(
@@ -624,7 +711,11 @@ impl<R: RecordStore> Pipeline<'_, R> {
         self.prepare_observed(order, &NoObserver).await
     }
 
-    /// [`Pipeline::prepare`], telling `observer` when rendering starts.
+    /// [`Pipeline::prepare`], telling `observer` each [`Stage`] and when a new Preparation
+    /// starts rendering.
+    ///
+    /// The Order's Preparations are listed once per run (the config-hash lookup and the
+    /// Serving's decision share the list), so a run reads the Order's history once.
     pub async fn prepare_observed(
         &self,
         order: &Order,
@@ -632,9 +723,7 @@ impl<R: RecordStore> Pipeline<'_, R> {
     ) -> Result<Prepared> {
         let mut timings = StageTimings::default();
         let started = Instant::now();
-        let refs = self.lookup(order).await?;
-        let resolved = resolve(order, &refs, source_base_dir(order, &refs).as_deref())?;
-        let fetched = self.sources.fetch(&resolved.location).await?;
+        let (resolved, fetched) = self.resolve_and_fetch(order, observer).await?;
         timings.fetch = started.elapsed();
         let config_hash = resolved
             .config_inputs(fetched.digest, self.renderer)
@@ -646,13 +735,7 @@ impl<R: RecordStore> Pipeline<'_, R> {
             ));
         };
 
-        let preparations: Vec<Preparation> = self
-            .records
-            .list::<Preparation>()
-            .await?
-            .into_iter()
-            .filter(|p| p.spec.order_name == name)
-            .collect();
+        let mut preparations = crate::lifecycle::preparations_of(self.records, &name).await?;
         let existing = preparations
             .iter()
             .find(|p| p.spec.config_hash == config_hash)
@@ -667,13 +750,15 @@ impl<R: RecordStore> Pipeline<'_, R> {
 
         let (outcome, preparation, warnings) = match existing {
             Some(existing) => {
-                let present =
-                    artifact::exists(store, &existing.spec.artifact.digest, &existing.name_any())
-                        .await
-                        .map_err(push_error)?;
-                if present {
-                    (Outcome::Unchanged, existing, resolved.warnings.clone())
-                } else {
+                observer.stage(order, Stage::Check).await;
+                let prep_name = existing.name_any();
+                let digest = existing.spec.artifact.digest;
+                let present = artifact::exists(store, &digest, &prep_name)
+                    .await
+                    .map_err(push_error)?;
+                let mut warnings = resolved.warnings.clone();
+                if !present {
+                    observer.stage(order, Stage::Render).await;
                     let started = Instant::now();
                     let output = self.render_resolved(
                         resolved,
@@ -682,44 +767,77 @@ impl<R: RecordStore> Pipeline<'_, R> {
                         existing.spec.parent_digest,
                     )?;
                     timings.render = Some(started.elapsed());
-                    if output.packed.digest != existing.spec.artifact.digest {
+                    if output.packed.digest != digest {
                         return Err(Error::Lifecycle(format!(
-                            "the artifact of preparation {} is missing from {destination}, and rendering it again gave {} instead of {}: the renderer is not reproducible for this input",
-                            existing.name_any(),
+                            "the artifact of preparation {prep_name} is missing from {destination}, and rendering it again gave {} instead of {digest}: the renderer is not reproducible for this input",
                             output.packed.digest,
-                            existing.spec.artifact.digest
                         )));
                     }
+                    observer.stage(order, Stage::Push).await;
                     let started = Instant::now();
-                    artifact::push(store, &output.packed, &existing.name_any())
+                    artifact::push(store, &output.packed, &prep_name)
                         .await
                         .map_err(push_error)?;
                     timings.push = Some(started.elapsed());
-                    (Outcome::Restored, existing, output.warnings)
+                    warnings = output.warnings;
+                }
+                observer.stage(order, Stage::Record).await;
+                // A Preparation is its digest, not a place: when the Order's destination
+                // changed (same config hash, so the same content), the artifact is now also in
+                // the new destination (pushed just above, or already there) and the record
+                // names that copy — what a Serving deploys from from now on. The copy at the
+                // old destination is left alone. The record keeps its name, digest and history.
+                let oci_ref = oci_ref(&destination, &digest);
+                if existing.spec.artifact.oci_ref == oci_ref {
+                    let outcome = if present {
+                        Outcome::Unchanged
+                    } else {
+                        Outcome::Restored
+                    };
+                    (outcome, existing, warnings)
+                } else {
+                    let relocated = self.relocated(existing, oci_ref, &destination);
+                    self.records.put(&relocated).await?;
+                    (Outcome::Relocated, relocated, warnings)
                 }
             }
             None => {
+                observer.stage(order, Stage::Render).await;
                 observer.rendering(order, config_hash).await;
                 let parent = order.status.as_ref().and_then(|s| s.latest_digest);
                 let started = Instant::now();
                 let output = self.render_resolved(resolved, &fetched, config_hash, parent)?;
                 timings.render = Some(started.elapsed());
                 let prep_name = preparation_name(&name, &output.packed.digest);
+                observer.stage(order, Stage::Push).await;
                 let started = Instant::now();
                 artifact::push(store, &output.packed, &prep_name)
                     .await
                     .map_err(push_error)?;
                 timings.push = Some(started.elapsed());
+                observer.stage(order, Stage::Record).await;
                 let preparation = self.preparation_record(order, &output, &prep_name, &destination);
                 self.records.put(&preparation).await?;
                 (Outcome::Created, preparation, output.warnings)
             }
         };
 
+        // The list read above, with this run's record in it: the Serving decides on it.
+        match preparations
+            .iter_mut()
+            .find(|p| p.name_any() == preparation.name_any())
+        {
+            Some(listed) => *listed = preparation.clone(),
+            None => {
+                preparations.push(preparation.clone());
+                preparations.sort_by_key(|p| p.name_any());
+            }
+        }
         let order = self
             .update_order_status(order, &preparation, config_hash)
             .await?;
-        let serving = crate::lifecycle::follow(self.records, &order, self.clock).await?;
+        let serving =
+            crate::lifecycle::follow_listed(self.records, &order, preparations, self.clock).await?;
         Ok(Prepared {
             outcome,
             preparation,
@@ -728,6 +846,29 @@ impl<R: RecordStore> Pipeline<'_, R> {
             warnings,
             timings,
         })
+    }
+
+    /// `existing` as it is recorded once its artifact is at `oci_ref` in `destination`.
+    fn relocated(
+        &self,
+        mut existing: Preparation,
+        oci_ref: String,
+        destination: &str,
+    ) -> Preparation {
+        let digest = existing.spec.artifact.digest;
+        existing.spec.artifact.oci_ref = oci_ref;
+        let status = existing
+            .status
+            .get_or_insert_with(PreparationStatus::default);
+        status.conditions.set(condition::new(
+            condition::READY,
+            ConditionStatus::True,
+            "Pushed",
+            &format!("artifact {digest} pushed to {destination}"),
+            None,
+            self.clock.now(),
+        ));
+        existing
     }
 
     fn preparation_record(
@@ -753,7 +894,7 @@ impl<R: RecordStore> Pipeline<'_, R> {
             },
             config_hash: output.config_hash,
             artifact: Artifact {
-                oci_ref: format!("{destination}@{digest}"),
+                oci_ref: oci_ref(destination, &digest),
                 digest,
                 signed: None,
             },
@@ -831,6 +972,11 @@ impl<R: RecordStore> Pipeline<'_, R> {
         self.records.put(&order).await?;
         Ok(order)
     }
+}
+
+/// Where a Preparation's artifact is: `<destination>@<digest>`.
+fn oci_ref(destination: &str, digest: &Digest) -> String {
+    format!("{destination}@{digest}")
 }
 
 /// A short CamelCase reason for a pipeline failure, for `Ready=False` conditions.

@@ -1,78 +1,66 @@
-//! What the pipeline reports back: stage timings and the moment rendering starts.
+//! What the pipeline reports back: every stage in order, the moment a new Preparation starts
+//! rendering, and stage timings.
 
-use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+use kokumi_core::api::Order;
 use kokumi_core::api::condition::Conditions as _;
-use kokumi_core::api::{Order, Recipe};
 use kokumi_core::digest::Digest;
-use kokumi_oci::layout::LayoutStore;
-use kokumi_pipeline::pipeline::{
-    BASE_DIR_ANNOTATION, Observer, Outcome, Pipeline, RENDERED, SystemClock,
-};
-use kokumi_pipeline::record::{MemoryRecords, RecordStore};
-use kokumi_pipeline::render::HelmRenderer;
-use kokumi_pipeline::source::Sources;
+use kokumi_oci::Store as _;
+use kokumi_pipeline::pipeline::{Observer, Outcome, RENDERED, Stage};
+use kokumi_pipeline::testing::{Fixture, hello_order as hello, values_mut};
 
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
-}
-
-fn hello() -> Order {
-    let text = std::fs::read_to_string(examples().join("orders/hello.yaml")).unwrap();
-    let mut order: Order = serde_norway::from_str(&text).unwrap();
-    order
-        .metadata
-        .annotations
-        .get_or_insert_with(Default::default)
-        .insert(
-            BASE_DIR_ANNOTATION.into(),
-            examples().join("orders").display().to_string(),
-        );
-    order
-}
-
-/// Remembers every `rendering` call.
+/// Remembers every stage and every `rendering` call.
 #[derive(Default)]
-struct Recorder(Mutex<Vec<(String, Digest)>>);
+struct Recorder {
+    stages: Mutex<Vec<(String, Stage)>>,
+    rendering: Mutex<Vec<(String, Digest)>>,
+}
+
+impl Recorder {
+    /// The stages heard since the last call, for the Order `hello` (any other Order fails).
+    fn take(&self) -> Vec<Stage> {
+        std::mem::take(&mut *self.stages.lock().unwrap())
+            .into_iter()
+            .map(|(order, stage)| {
+                assert_eq!(order, "hello");
+                stage
+            })
+            .collect()
+    }
+}
 
 #[async_trait::async_trait]
 impl Observer for Recorder {
+    async fn stage(&self, order: &Order, stage: Stage) {
+        let name = order.metadata.name.clone().unwrap_or_default();
+        self.stages.lock().unwrap().push((name, stage));
+    }
+
     async fn rendering(&self, order: &Order, config_hash: Digest) {
         let name = order.metadata.name.clone().unwrap_or_default();
-        self.0.lock().unwrap().push((name, config_hash));
+        self.rendering.lock().unwrap().push((name, config_hash));
     }
 }
 
 #[tokio::test]
-async fn rendering_is_announced_once_per_new_config_hash_and_stages_are_timed() {
-    let dir = tempfile::tempdir().unwrap();
-    let records = MemoryRecords::new();
-    let recipe: Recipe = serde_norway::from_str(
-        &std::fs::read_to_string(examples().join("recipes/strict.yaml")).unwrap(),
-    )
-    .unwrap();
-    records.put(&recipe).await.unwrap();
-    let layout = LayoutStore::create(dir.path().join("oci")).await.unwrap();
-    let (sources, renderer) = (Sources::default(), HelmRenderer::new());
-    let pipeline = Pipeline {
-        records: &records,
-        sources: &sources,
-        renderer: &renderer,
-        destination: Some(&layout),
-        clock: &SystemClock,
-    };
+async fn stages_arrive_in_pipeline_order_and_new_preparations_are_announced() {
+    use Stage::{Check, Fetch, Push, Record, Render, Resolve};
+    let fixture = Fixture::new().await;
+    let pipeline = fixture.pipeline();
     let observer = Recorder::default();
 
+    // A fresh render.
     let first = pipeline
         .prepare_observed(&hello(), &observer)
         .await
         .unwrap();
     assert_eq!(first.outcome, Outcome::Created);
+    assert_eq!(observer.take(), [Resolve, Fetch, Render, Push, Record]);
     assert_eq!(
-        *observer.0.lock().unwrap(),
+        *observer.rendering.lock().unwrap(),
         [("hello".to_owned(), first.preparation.spec.config_hash)],
-        "announced before rendering, with the hash the Preparation records"
+        "a new Preparation is announced, with the hash it records"
     );
     assert!(first.timings.render.is_some(), "{:?}", first.timings);
     assert!(first.timings.push.is_some(), "{:?}", first.timings);
@@ -83,12 +71,64 @@ async fn rendering_is_announced_once_per_new_config_hash_and_stages_are_timed() 
         ("True", RENDERED)
     );
 
-    // Unchanged inputs: nothing announced, nothing rendered or pushed.
+    // A config-hash hit: the stored artifact is checked; nothing renders or pushes.
     let again = pipeline
         .prepare_observed(&first.order, &observer)
         .await
         .unwrap();
     assert_eq!(again.outcome, Outcome::Unchanged);
-    assert_eq!(observer.0.lock().unwrap().len(), 1);
+    assert_eq!(observer.take(), [Resolve, Fetch, Check, Record]);
+    assert_eq!(observer.rendering.lock().unwrap().len(), 1);
     assert_eq!((again.timings.render, again.timings.push), (None, None));
+
+    // A hit whose artifact is gone: checked, then rendered and pushed again.
+    let digest = first.preparation.spec.artifact.digest;
+    fixture.layout.delete_manifest(&digest).await.unwrap();
+    let restored = pipeline
+        .prepare_observed(&first.order, &observer)
+        .await
+        .unwrap();
+    assert_eq!(restored.outcome, Outcome::Restored);
+    assert_eq!(
+        observer.take(),
+        [Resolve, Fetch, Check, Render, Push, Record]
+    );
+    assert_eq!(
+        observer.rendering.lock().unwrap().len(),
+        1,
+        "restoring is not a new Preparation"
+    );
+
+    // A dry run stops after rendering.
+    fixture
+        .dry_run()
+        .render_observed(&hello(), &observer)
+        .await
+        .unwrap();
+    assert_eq!(observer.take(), [Resolve, Fetch, Render]);
+}
+
+#[tokio::test]
+async fn a_failing_stage_is_the_last_one_reported() {
+    use Stage::{Fetch, Render, Resolve};
+    let fixture = Fixture::new().await;
+    let pipeline = fixture.pipeline();
+    let observer = Recorder::default();
+
+    let mut unknown_recipe = hello();
+    unknown_recipe.spec.recipe_ref.as_mut().unwrap().name = "missing".into();
+    let err = pipeline
+        .prepare_observed(&unknown_recipe, &observer)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("missing"), "{err}");
+    assert_eq!(observer.take(), [Resolve]);
+
+    let mut latest = hello();
+    values_mut(&mut latest)["image"] = serde_json::json!({"tag": "latest"});
+    pipeline
+        .prepare_observed(&latest, &observer)
+        .await
+        .unwrap_err();
+    assert_eq!(observer.take(), [Resolve, Fetch, Render]);
 }

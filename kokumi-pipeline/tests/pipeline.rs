@@ -1,40 +1,19 @@
 //! The pipeline's stages and idempotency, against an in-memory record store and a layout.
 
-use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use kokumi_core::api::{AutoDeploy, Menu, MenuDefaults, Order, Recipe};
+use kokumi_core::api::{AutoDeploy, MenuDefaults, Order, Preparation};
 use kokumi_oci::Store as _;
 use kokumi_oci::layout::LayoutStore;
 use kokumi_pipeline::Error;
 use kokumi_pipeline::lifecycle::ServingChange;
-use kokumi_pipeline::pipeline::{
-    BASE_DIR_ANNOTATION, Outcome, Pipeline, References, SystemClock, resolve,
-};
-use kokumi_pipeline::record::{MemoryRecords, RecordStore};
+use kokumi_pipeline::pipeline::{Outcome, Pipeline, References, SystemClock, resolve};
+use kokumi_pipeline::record::{Kind, Record, RecordStore};
 use kokumi_pipeline::render::{HelmOptions, HelmRenderer, RenderedChart, Renderer};
-use kokumi_pipeline::source::{ChartInput, Sources};
-
-fn examples() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
-}
-
-fn load<T: serde::de::DeserializeOwned>(rel: &str) -> T {
-    serde_norway::from_str(&std::fs::read_to_string(examples().join(rel)).unwrap()).unwrap()
-}
-
-fn hello() -> Order {
-    let mut order: Order = load("orders/hello.yaml");
-    order
-        .metadata
-        .annotations
-        .get_or_insert_with(Default::default)
-        .insert(
-            BASE_DIR_ANNOTATION.into(),
-            examples().join("orders").display().to_string(),
-        );
-    order
-}
+use kokumi_pipeline::source::ChartInput;
+use kokumi_pipeline::testing::{
+    Fixture, examples, hello_menu, hello_order as hello, menu_order, strict_recipe, values_mut,
+};
 
 /// Counts renders, so tests can prove an unchanged Order renders nothing.
 #[derive(Default)]
@@ -62,21 +41,10 @@ impl Renderer for Counting {
 
 #[tokio::test]
 async fn unchanged_inputs_skip_rendering_and_a_lost_artifact_is_restored() {
-    let dir = tempfile::tempdir().unwrap();
-    let records = MemoryRecords::new();
-    records
-        .put(&load::<Recipe>("recipes/strict.yaml"))
-        .await
-        .unwrap();
-    let layout = LayoutStore::create(dir.path().join("oci")).await.unwrap();
-    let (sources, renderer) = (Sources::default(), Counting::default());
-    let pipeline = Pipeline {
-        records: &records,
-        sources: &sources,
-        renderer: &renderer,
-        destination: Some(&layout),
-        clock: &SystemClock,
-    };
+    let fixture = Fixture::new().await;
+    let (records, layout) = (&fixture.records, &fixture.layout);
+    let renderer = Counting::default();
+    let pipeline = fixture.pipeline_with(&renderer);
     let first = pipeline.prepare(&hello()).await.unwrap();
     assert_eq!(first.outcome, Outcome::Created);
     assert_eq!(renderer.renders.load(Ordering::Relaxed), 1);
@@ -94,14 +62,7 @@ async fn unchanged_inputs_skip_rendering_and_a_lost_artifact_is_restored() {
         1,
         "an unchanged Order rendered"
     );
-    assert_eq!(
-        records
-            .list::<kokumi_core::api::Preparation>()
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(records.list::<Preparation>().await.unwrap().len(), 1);
 
     // Someone deletes the artifact: the next run renders and pushes it again, same digest.
     let digest =
@@ -119,22 +80,13 @@ async fn unchanged_inputs_skip_rendering_and_a_lost_artifact_is_restored() {
 
 #[tokio::test]
 async fn the_preparation_record_says_where_it_came_from() {
-    let dir = tempfile::tempdir().unwrap();
-    let records = MemoryRecords::new();
-    records
-        .put(&load::<Recipe>("recipes/strict.yaml"))
+    let fixture = Fixture::new().await;
+    let p = fixture
+        .pipeline()
+        .prepare(&hello())
         .await
-        .unwrap();
-    let layout = LayoutStore::create(dir.path().join("oci")).await.unwrap();
-    let (sources, renderer) = (Sources::default(), HelmRenderer::new());
-    let pipeline = Pipeline {
-        records: &records,
-        sources: &sources,
-        renderer: &renderer,
-        destination: Some(&layout),
-        clock: &SystemClock,
-    };
-    let p = pipeline.prepare(&hello()).await.unwrap().preparation;
+        .unwrap()
+        .preparation;
     let digest = p.spec.artifact.digest;
     assert_eq!(
         p.metadata.name.as_deref(),
@@ -152,7 +104,7 @@ async fn the_preparation_record_says_where_it_came_from() {
     assert!(p.spec.parent_digest.is_none());
     assert!(p.is_ready());
     // The artifact in the layout holds the patched manifests.
-    let files = kokumi_pipeline::artifact::read_files(&layout, &digest)
+    let files = kokumi_pipeline::artifact::read_files(&fixture.layout, &digest)
         .await
         .unwrap();
     let manifest = String::from_utf8(files["manifest.yaml"].clone()).unwrap();
@@ -162,23 +114,18 @@ async fn the_preparation_record_says_where_it_came_from() {
         "{manifest}"
     );
     // Rendering the same inputs in a dry run gives the same digest.
-    let dry = Pipeline {
-        destination: None,
-        ..pipeline
-    };
+    let dry = fixture.dry_run();
     assert_eq!(dry.render(&hello()).await.unwrap().packed.digest, digest);
 }
 
 #[test]
 fn resolve_layers_menu_recipe_and_order() {
-    let menu: Menu = load("menus/hello.yaml");
-    let recipe: Recipe = load("recipes/strict.yaml");
-    let order: Order = load("orders/hello-from-menu.yaml");
     let refs = References {
-        menu: Some(menu),
-        recipe: Some(recipe),
+        menu: Some(hello_menu()),
+        recipe: Some(strict_recipe()),
         pantry: None,
     };
+    let order = menu_order();
     let menus = examples().join("menus");
     let r = resolve(&order, &refs, Some(&menus)).unwrap();
     assert_eq!(r.menu.as_deref(), Some("hello"));
@@ -209,7 +156,7 @@ fn resolve_layers_menu_recipe_and_order() {
 
 #[test]
 fn resolve_errors_are_distinct() {
-    let order: Order = load("orders/hello-from-menu.yaml");
+    let order = menu_order();
     let err = resolve(&order, &References::default(), None).unwrap_err();
     assert!(
         matches!(err, Error::UnknownMenu { ref menu, .. } if menu == "hello"),
@@ -217,7 +164,7 @@ fn resolve_errors_are_distinct() {
     );
 
     let refs = References {
-        menu: Some(load("menus/hello.yaml")),
+        menu: Some(hello_menu()),
         ..References::default()
     };
     let err = resolve(&order, &refs, None).unwrap_err();
@@ -227,19 +174,12 @@ fn resolve_errors_are_distinct() {
     );
 
     let mut greedy = order;
-    if let Some(v) = greedy
-        .spec
-        .render
-        .as_mut()
-        .and_then(|r| r.helm.as_mut())
-        .and_then(|h| h.values.as_mut())
-    {
-        v["image"] = serde_json::json!({"tag": "latest"});
-        v["service"] = serde_json::json!({"type": "NodePort"});
-    }
+    let v = values_mut(&mut greedy);
+    v["image"] = serde_json::json!({"tag": "latest"});
+    v["service"] = serde_json::json!({"type": "NodePort"});
     let refs = References {
-        menu: Some(load("menus/hello.yaml")),
-        recipe: Some(load("recipes/strict.yaml")),
+        menu: Some(hello_menu()),
+        recipe: Some(strict_recipe()),
         pantry: None,
     };
     match resolve(&greedy, &refs, None).unwrap_err() {
@@ -256,29 +196,10 @@ fn resolve_errors_are_distinct() {
 
 #[tokio::test]
 async fn image_policy_is_enforced_after_rendering() {
-    let records = MemoryRecords::new();
-    records
-        .put(&load::<Recipe>("recipes/strict.yaml"))
-        .await
-        .unwrap();
-    let (sources, renderer) = (Sources::default(), HelmRenderer::new());
-    let pipeline = Pipeline {
-        records: &records,
-        sources: &sources,
-        renderer: &renderer,
-        destination: None,
-        clock: &SystemClock,
-    };
+    let fixture = Fixture::new().await;
+    let pipeline = fixture.dry_run();
     let mut order = hello();
-    if let Some(v) = order
-        .spec
-        .render
-        .as_mut()
-        .and_then(|r| r.helm.as_mut())
-        .and_then(|h| h.values.as_mut())
-    {
-        v["image"] = serde_json::json!({"tag": "latest"});
-    }
+    values_mut(&mut order)["image"] = serde_json::json!({"tag": "latest"});
     match pipeline.render(&order).await.unwrap_err() {
         Error::ImagePolicy { recipe, report, .. } => {
             assert_eq!(recipe, "strict");
@@ -294,37 +215,17 @@ async fn serving_after_prepare(
     menu_default: Option<AutoDeploy>,
     order_value: Option<AutoDeploy>,
 ) -> ServingChange {
-    let dir = tempfile::tempdir().unwrap();
-    let records = MemoryRecords::new();
-    records
-        .put(&load::<Recipe>("recipes/strict.yaml"))
-        .await
-        .unwrap();
-    let mut menu: Menu = load("menus/hello.yaml");
+    let fixture = Fixture::new().await;
+    let records = &fixture.records;
+    let mut menu = hello_menu();
     menu.spec.defaults = menu_default.map(|a| MenuDefaults {
         auto_deploy: Some(a),
     });
-    menu.metadata
-        .annotations
-        .get_or_insert_with(Default::default)
-        .insert(
-            BASE_DIR_ANNOTATION.into(),
-            examples().join("menus").display().to_string(),
-        );
     records.put(&menu).await.unwrap();
-    let mut order: Order = load("orders/hello-from-menu.yaml");
+    let mut order = menu_order();
     order.spec.auto_deploy = order_value;
     records.put(&order).await.unwrap();
-    let layout = LayoutStore::create(dir.path().join("oci")).await.unwrap();
-    let (sources, renderer) = (Sources::default(), HelmRenderer::new());
-    let pipeline = Pipeline {
-        records: &records,
-        sources: &sources,
-        renderer: &renderer,
-        destination: Some(&layout),
-        clock: &SystemClock,
-    };
-    let prepared = pipeline.prepare(&order).await.unwrap();
+    let prepared = fixture.pipeline().prepare(&order).await.unwrap();
     // The stored Order keeps what its author wrote: the default is applied, not written back.
     let stored: Order = records.get("hello-team-a").await.unwrap().unwrap();
     assert_eq!(stored.spec.auto_deploy, order_value);
@@ -364,21 +265,151 @@ async fn a_menu_default_auto_deploy_applies_and_the_orders_own_value_wins() {
 
 #[test]
 fn resolve_takes_the_menu_default_auto_deploy() {
-    let mut menu: Menu = load("menus/hello.yaml");
+    let mut menu = hello_menu();
     menu.spec.defaults = Some(MenuDefaults {
         auto_deploy: Some(AutoDeploy::Enabled),
     });
     let refs = References {
         menu: Some(menu),
-        recipe: Some(load("recipes/strict.yaml")),
+        recipe: Some(strict_recipe()),
         pantry: None,
     };
     let menus = examples().join("menus");
-    let mut order: Order = load("orders/hello-from-menu.yaml");
+    let mut order = menu_order();
     order.spec.auto_deploy = None;
     let r = resolve(&order, &refs, Some(&menus)).unwrap();
     assert_eq!(r.auto_deploy, AutoDeploy::Enabled);
     order.spec.auto_deploy = Some(AutoDeploy::Disabled);
     let r = resolve(&order, &refs, Some(&menus)).unwrap();
     assert_eq!(r.auto_deploy, AutoDeploy::Disabled);
+}
+
+/// Records in memory that count how often Preparations are listed.
+#[derive(Default)]
+struct CountingLists {
+    inner: kokumi_pipeline::record::MemoryRecords,
+    preparation_lists: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl RecordStore for CountingLists {
+    async fn get<R: Record>(&self, name: &str) -> kokumi_pipeline::Result<Option<R>> {
+        self.inner.get(name).await
+    }
+    async fn list<R: Record>(&self) -> kokumi_pipeline::Result<Vec<R>> {
+        if R::KIND == Kind::Preparation {
+            self.preparation_lists.fetch_add(1, Ordering::Relaxed);
+        }
+        self.inner.list().await
+    }
+    async fn put<R: Record>(&self, record: &R) -> kokumi_pipeline::Result<()> {
+        self.inner.put(record).await
+    }
+    async fn delete<R: Record>(&self, name: &str) -> kokumi_pipeline::Result<bool> {
+        self.inner.delete::<R>(name).await
+    }
+}
+
+#[tokio::test]
+async fn each_prepare_lists_the_preparations_once() {
+    let fixture = Fixture::new().await;
+    let records = CountingLists::default();
+    records.put(&strict_recipe()).await.unwrap();
+    let pipeline = Pipeline {
+        records: &records,
+        sources: &fixture.sources,
+        renderer: &fixture.renderer,
+        destination: Some(&fixture.layout),
+        clock: &SystemClock,
+    };
+    let lists = || records.preparation_lists.swap(0, Ordering::Relaxed);
+
+    let first = pipeline.prepare(&hello()).await.unwrap();
+    assert_eq!(first.outcome, Outcome::Created);
+    assert_eq!(lists(), 1, "a fresh render");
+    // The Serving still saw the new Preparation (the Order auto-deploys).
+    assert!(
+        matches!(&first.serving, ServingChange::Created { to } if Some(to) == first.preparation.metadata.name.as_ref()),
+        "{:?}",
+        first.serving
+    );
+
+    let again = pipeline.prepare(&first.order).await.unwrap();
+    assert_eq!(again.outcome, Outcome::Unchanged);
+    assert_eq!(lists(), 1, "a config-hash hit");
+
+    // A second Preparation: the Serving moves to it, from the one list.
+    let mut changed = first.order.clone();
+    values_mut(&mut changed)["greeting"]["message"] = serde_json::json!("second");
+    let second = pipeline.prepare(&changed).await.unwrap();
+    assert_eq!(second.outcome, Outcome::Created);
+    assert_eq!(lists(), 1);
+    assert!(
+        matches!(&second.serving, ServingChange::Moved { to, .. } if Some(to) == second.preparation.metadata.name.as_ref()),
+        "{:?}",
+        second.serving
+    );
+}
+
+#[tokio::test]
+async fn a_new_destination_gets_the_same_artifact_and_the_record_names_it() {
+    let fixture = Fixture::new().await;
+    let other = LayoutStore::create(fixture.dir.path().join("other"))
+        .await
+        .unwrap();
+    let renderer = Counting::default();
+    let to_first = fixture.pipeline_with(&renderer);
+    let to_other = Pipeline {
+        destination: Some(&other),
+        ..fixture.pipeline_with(&renderer)
+    };
+    let first = to_first.prepare(&hello()).await.unwrap();
+    let name = first.preparation.metadata.name.clone().unwrap();
+    let digest = first.preparation.spec.artifact.digest;
+    let at = |store: &LayoutStore| format!("{}@{digest}", store.location());
+    assert_eq!(first.preparation.spec.artifact.oci_ref, at(&fixture.layout));
+
+    // Same inputs, new destination: pushed there (rendered again, verified by digest), and the
+    // one record — same name, same digest — now names the new place.
+    let moved = to_other.prepare(&first.order).await.unwrap();
+    assert_eq!(moved.outcome, Outcome::Relocated);
+    assert_eq!(renderer.renders.load(Ordering::Relaxed), 2);
+    assert_eq!(
+        moved.preparation.metadata.name.as_deref(),
+        Some(name.as_str())
+    );
+    assert_eq!(moved.preparation.spec.artifact.digest, digest);
+    assert_eq!(moved.preparation.spec.artifact.oci_ref, at(&other));
+    let stored: Preparation = fixture.records.get(&name).await.unwrap().unwrap();
+    assert_eq!(stored.spec.artifact.oci_ref, at(&other));
+    assert_eq!(
+        stored.spec.parent_digest, first.preparation.spec.parent_digest,
+        "history unchanged"
+    );
+    let ready = stored.status.unwrap().conditions;
+    assert!(
+        ready.iter().any(|c| c.type_ == "Ready"
+            && c.status == "True"
+            && c.message.contains(&other.location().to_string())),
+        "{ready:?}"
+    );
+    assert_eq!(
+        other.resolve(&name).await.unwrap().digest().to_string(),
+        digest.to_string()
+    );
+    // The old copy stays where it was.
+    assert!(fixture.layout.resolve(&name).await.is_ok());
+    assert_eq!(
+        fixture.records.list::<Preparation>().await.unwrap().len(),
+        1
+    );
+
+    // Again at the new place: nothing to do.
+    let again = to_other.prepare(&moved.order).await.unwrap();
+    assert_eq!(again.outcome, Outcome::Unchanged);
+    // Back to the first destination, which still holds it: nothing renders, the record follows.
+    let back = to_first.prepare(&again.order).await.unwrap();
+    assert_eq!(back.outcome, Outcome::Relocated);
+    assert_eq!(renderer.renders.load(Ordering::Relaxed), 2);
+    assert_eq!(back.preparation.spec.artifact.oci_ref, at(&fixture.layout));
 }

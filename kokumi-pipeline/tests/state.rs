@@ -3,31 +3,14 @@
 use std::fs;
 use std::sync::{Arc, Barrier};
 
-use kokumi_core::api::{Order, OrderSpec, Source};
+use kokumi_core::api::Order;
 use kokumi_pipeline::Error;
 use kokumi_pipeline::record::{Kind, MemoryRecords, RecordStore};
 use kokumi_pipeline::state::{LocalState, LockMode};
+use kokumi_pipeline::testing::bare_order;
 
 fn order(name: &str, version: &str) -> Order {
-    let mut o = Order::new(
-        name,
-        OrderSpec {
-            source: Some(Source {
-                oci: Some("oci://ghcr.io/example/charts/hello".into()),
-                version: version.into(),
-                pantry_ref: None,
-            }),
-            menu_ref: None,
-            recipe_ref: None,
-            render: None,
-            destination: None,
-            patches: vec![],
-            edits: vec![],
-            auto_deploy: Default::default(),
-        },
-    );
-    o.metadata.namespace = Some("default".into());
-    o
+    bare_order(name, "oci://ghcr.io/example/charts/hello", version)
 }
 
 #[test]

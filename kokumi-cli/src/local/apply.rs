@@ -19,7 +19,7 @@ use kokumi_pipeline::Error as PipelineError;
 use super::destination::{self, DestinationArgs, Mirrored};
 use super::env::Env;
 use super::files::{self, Object};
-use super::stages::{ObservedRenderer, ObservedStore, StageLine, no_stages};
+use super::stages::StageLine;
 use super::{CmdResult, Context, Failure, StateArgs, exit};
 
 /// `kokumi apply`.
@@ -264,39 +264,31 @@ pub(crate) fn run(
     let mut docker = None;
     let mut failures: Vec<Failure> = Vec::new();
     for order in &to_render {
-        let line = StageLine::start(&ctx.progress, &order.name_any());
-        let sink = line.as_ref().map_or_else(no_stages, StageLine::sink);
-        let renderer = ObservedRenderer {
-            inner: &env.renderer,
-            sink: sink.clone(),
-        };
+        let line = StageLine::start(&ctx.progress);
+        let observer = StageLine::observer(line.as_ref());
         let result = env.block_on(async {
-            let fallback = env.pipeline(&renderer, &env.layout);
-            let prepared = match mirror_of(order, &state, &args.destination, &mut docker) {
-                Ok(remote) => {
-                    let mirrored = remote.map(|remote| Mirrored {
+            let prepared = match mirror_of(order, &state, &args.destination, &mut docker).await {
+                Ok(Some(remote)) => {
+                    let mirrored = Mirrored {
                         local: &env.layout,
                         remote,
-                    });
-                    let store = ObservedStore {
-                        inner: match &mirrored {
-                            Some(m) => m,
-                            None => &env.layout,
-                        },
-                        sink: sink.clone(),
                     };
-                    env.pipeline(&renderer, &store).prepare(order).await
+                    env.pipeline(&mirrored)
+                        .prepare_observed(order, observer)
+                        .await
+                }
+                Ok(None) => {
+                    env.pipeline(&env.layout)
+                        .prepare_observed(order, observer)
+                        .await
                 }
                 Err(error) => Err(error),
             };
-            match prepared {
-                Ok(prepared) => Ok(prepared),
-                Err(error) => {
-                    // The Order stays stored with Ready=False; nothing else changes.
-                    let _ = fallback.record_failure(order, &error).await;
-                    Err(error)
-                }
+            if let Err(error) = &prepared {
+                // The Order stays stored with Ready=False; nothing else changes.
+                let _ = env.pipeline(&env.layout).record_failure(order, error).await;
             }
+            prepared
         });
         drop(line);
         match result {
@@ -332,13 +324,13 @@ fn base_dir(file: &std::path::Path, ctx: &Context) -> PathBuf {
 
 /// The registry repository `order` is also pushed to (see [`super::destination`]), opened with
 /// the user's credentials (the docker config is read once, on first need).
-fn mirror_of(
+async fn mirror_of(
     order: &Order,
     state: &LocalState,
     args: &DestinationArgs,
     docker: &mut Option<Option<DockerConfig>>,
 ) -> Result<Option<RegistryStore>, PipelineError> {
-    let Some(remote) = destination::remote_of(order, state)? else {
+    let Some(remote) = kokumi_pipeline::destination::remote_in(state, order, None).await? else {
         return Ok(None);
     };
     let push_error = |message: String| PipelineError::Push {
@@ -364,14 +356,23 @@ fn report(prepared: &Prepared, out: &mut dyn Write, err: &mut dyn Write) -> CmdR
         Outcome::Created => "created",
         Outcome::Unchanged => "unchanged",
         Outcome::Restored => "restored (artifact pushed again)",
+        Outcome::Relocated => "relocated",
         _ => "",
     };
-    writeln!(
-        out,
-        "{} {word} ({})",
-        qualified::<kokumi_core::api::Preparation>(&prep.name_any()),
-        prep.spec.artifact.digest
-    )?;
+    let name = qualified::<kokumi_core::api::Preparation>(&prep.name_any());
+    let digest = prep.spec.artifact.digest;
+    if prepared.outcome == Outcome::Relocated {
+        // Same digest, new place: say where (the Order's destination changed).
+        let place = prep
+            .spec
+            .artifact
+            .oci_ref
+            .rsplit_once('@')
+            .map_or(prep.spec.artifact.oci_ref.as_str(), |(place, _)| place);
+        writeln!(out, "{name} {word} to {place} ({digest})")?;
+    } else {
+        writeln!(out, "{name} {word} ({digest})")?;
+    }
     let serving = qualified::<kokumi_core::api::Serving>(&prepared.order.name_any());
     match &prepared.serving {
         ServingChange::Created { to } => writeln!(out, "{serving} created (serving {to})")?,

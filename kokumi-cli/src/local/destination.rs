@@ -1,12 +1,15 @@
 //! Where `kokumi apply` puts an Order's Preparations: the state directory's OCI layout always,
 //! and the Order's `spec.destination` too when it names one.
 //!
-//! The CLI and the operator follow one rule, `kokumi_pipeline::destination`. The operator pushes
+//! The CLI and the operator follow one rule, `kokumi_pipeline::destination` (the CLI looks the
+//! destination Pantry up in the state, or for `kokumi render` in its files too). The operator pushes
 //! to the destination (else its in-cluster registry); locally, an Order without a destination
 //! stays on disk, and one with a destination is pushed there as well — the same repository,
 //! tagged with the Preparation's name — so that the Argo CD Application `kokumi application`
 //! prints can pull it. `show`, `diff` and `rollback` keep reading the local
-//! copy. `spec.destination.pantryRef` takes the Pantry's URL and transport flags (a Pantry URL
+//! copy. When only the destination changes, the Preparation stays the same (same config hash,
+//! same digest): it is pushed to the new repository, its record names that copy, and the old
+//! repository keeps its copy. `spec.destination.pantryRef` takes the Pantry's URL and transport flags (a Pantry URL
 //! naming only a registry gets the operator's `<namespace>/<order>` repository).
 //!
 //! Credentials come from the user's docker config (`--registry-config`, else
@@ -18,15 +21,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use kokumi_core::api::{Order, Pantry};
 use kokumi_oci::auth::{DockerConfig, ProcessHelpers};
 use kokumi_oci::layout::LayoutStore;
 use kokumi_oci::registry::{Registries, RegistryConfig, RegistryStore};
 use kokumi_oci::store::{BlobReader, read_capped};
 use kokumi_oci::{Digest, Manifest, Store, StoreLocation};
-use kokumi_pipeline::Error as PipelineError;
-use kokumi_pipeline::destination::{self, Remote};
-use kokumi_pipeline::state::LocalState;
+use kokumi_pipeline::destination::Remote;
 use oci_spec::image::Descriptor;
 
 use super::{Failure, exit};
@@ -44,19 +44,6 @@ pub struct DestinationArgs {
     /// ~/.docker/config.json].
     #[arg(long, value_name = "PATH")]
     pub registry_config: Option<PathBuf>,
-}
-
-/// What `order.spec.destination` names (`None`: the local layout only), by the pipeline's one
-/// rule ([`kokumi_pipeline::destination::remote_of`]), with the Pantry read from the state.
-pub(crate) fn remote_of(
-    order: &Order,
-    state: &LocalState,
-) -> Result<Option<Remote>, PipelineError> {
-    let pantry: Option<Pantry> = match destination::destination_pantry(order) {
-        Some(name) => state.read(name)?,
-        None => None,
-    };
-    destination::remote_of(order, pantry.as_ref(), None)
 }
 
 /// Opens the registry repository `remote` with the user's credentials and `args`' flags.

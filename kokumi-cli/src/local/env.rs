@@ -3,7 +3,7 @@
 use kokumi_oci::Store;
 use kokumi_oci::layout::LayoutStore;
 use kokumi_pipeline::pipeline::Pipeline;
-use kokumi_pipeline::render::{HelmRenderer, Renderer};
+use kokumi_pipeline::render::HelmRenderer;
 use kokumi_pipeline::source::Sources;
 use kokumi_pipeline::state::LocalState;
 
@@ -40,17 +40,13 @@ impl<'a> Env<'a> {
         })
     }
 
-    /// The pipeline over this environment, rendering with `renderer` and pushing to
-    /// `destination` (the layout, or the layout mirrored to the Order's destination).
-    pub(crate) fn pipeline<'s>(
-        &'s self,
-        renderer: &'s dyn Renderer,
-        destination: &'s dyn Store,
-    ) -> Pipeline<'s, LocalState> {
+    /// The pipeline over this environment, pushing to `destination` (the layout, or the
+    /// layout mirrored to the Order's destination).
+    pub(crate) fn pipeline<'s>(&'s self, destination: &'s dyn Store) -> Pipeline<'s, LocalState> {
         Pipeline {
             records: self.state,
             sources: &self.sources,
-            renderer,
+            renderer: &self.renderer,
             destination: Some(destination),
             clock: &*self.ctx.clock,
         }

@@ -1,6 +1,7 @@
 //! `kokumi render -f ORDER`: a dry run — the manifests and the digest they would get.
 //!
-//! Nothing is pushed or recorded. Menus, Recipes and Pantries come from the same files or, when
+//! Nothing is pushed or recorded. Where `kokumi apply` would push the Preparation
+//! (`spec.destination`, by the same rule and with the same errors) is reported, not contacted. Menus, Recipes and Pantries come from the same files or, when
 //! a state directory exists, from it.
 
 use std::io::Write;
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use kokumi_core::api::{Menu, Order, Pantry, Recipe};
 use kokumi_core::digest::preparation_name;
+use kokumi_pipeline::destination::{self, Remote};
 use kokumi_pipeline::pipeline::{BASE_DIR_ANNOTATION, Output, Pipeline};
 use kokumi_pipeline::record::{MemoryRecords, RecordStore as _};
 use kokumi_pipeline::render::HelmRenderer;
@@ -18,7 +20,7 @@ use kube::ResourceExt as _;
 
 use super::files::{self, Object};
 use super::show::as_stream;
-use super::stages::{ObservedRenderer, StageLine, no_stages};
+use super::stages::StageLine;
 use super::{CmdResult, Context, Failure, StateArgs, exit};
 use crate::progress::Progress;
 
@@ -27,7 +29,8 @@ use crate::progress::Progress;
 pub enum RenderOutput {
     /// The manifests (default).
     Yaml,
-    /// `{name, digest, configHash, sourceDigest, files}` for scripts.
+    /// `{order, preparation, digest, configHash, sourceDigest, destination, files}` for scripts
+    /// (`destination`: the registry repository apply would also push to, or null).
     Json,
 }
 
@@ -114,35 +117,44 @@ pub(crate) fn load_with_refs(
     Ok((records, orders))
 }
 
-/// Renders `orders` without pushing, with a stage line per Order on `progress`.
+/// What a dry run gives for one Order: the rendered output and where `kokumi apply` would push
+/// it besides the state's own layout (`spec.destination`, by the same rule as apply).
+pub(crate) struct DryRun {
+    pub(crate) output: Output,
+    pub(crate) destination: Option<Remote>,
+}
+
+/// Renders `orders` without pushing, with a stage line per Order on `progress`. A destination
+/// apply would refuse (a tagged URL, a missing Pantry) fails here too, before rendering.
 pub(crate) fn dry_run(
     ctx: &Context,
     records: &MemoryRecords,
     orders: &[Order],
     progress: &Progress,
-) -> Result<Vec<Output>, Failure> {
+) -> Result<Vec<DryRun>, Failure> {
     let runtime = ctx.runtime()?;
     let sources = Sources::default();
     let helm = HelmRenderer::new();
-    let mut outputs = Vec::new();
+    let pipeline = Pipeline {
+        records,
+        sources: &sources,
+        renderer: &helm,
+        destination: None,
+        clock: &*ctx.clock,
+    };
+    let mut runs = Vec::new();
     for order in orders {
-        let line = StageLine::start(progress, &order.name_any());
-        let renderer = ObservedRenderer {
-            inner: &helm,
-            sink: line.as_ref().map_or_else(no_stages, StageLine::sink),
-        };
-        let pipeline = Pipeline {
-            records,
-            sources: &sources,
-            renderer: &renderer,
-            destination: None,
-            clock: &*ctx.clock,
-        };
-        let output = runtime.block_on(pipeline.render(order));
+        let destination = runtime.block_on(destination::remote_in(records, order, None))?;
+        let line = StageLine::start(progress);
+        let output =
+            runtime.block_on(pipeline.render_observed(order, StageLine::observer(line.as_ref())));
         drop(line);
-        outputs.push(output?);
+        runs.push(DryRun {
+            output: output?,
+            destination,
+        });
     }
-    Ok(outputs)
+    Ok(runs)
 }
 
 /// Runs `kokumi render`.
@@ -158,32 +170,41 @@ pub(crate) fn run(
         .progress
         .clone()
         .unless(args.output == RenderOutput::Json);
-    let outputs = dry_run(ctx, &records, &orders, &progress)?;
+    let runs = dry_run(ctx, &records, &orders, &progress)?;
     match args.output {
         RenderOutput::Yaml => {
-            for output in &outputs {
+            for DryRun {
+                output,
+                destination,
+            } in &runs
+            {
                 for warning in &output.warnings {
                     writeln!(err, "warning: {warning}")?;
                 }
                 out.write_all(as_stream(&output.files).as_bytes())?;
-                writeln!(
-                    err,
-                    "would create preparation {} ({})",
-                    preparation_name(&output.resolved.order, &output.packed.digest),
-                    output.packed.digest
-                )?;
+                let name = preparation_name(&output.resolved.order, &output.packed.digest);
+                let digest = output.packed.digest;
+                match destination {
+                    Some(remote) => writeln!(
+                        err,
+                        "would create preparation {name} ({digest}) and push it to {}",
+                        remote.url()
+                    )?,
+                    None => writeln!(err, "would create preparation {name} ({digest})")?,
+                }
             }
         }
         RenderOutput::Json => {
-            let items: Vec<serde_json::Value> = outputs
+            let items: Vec<serde_json::Value> = runs
                 .iter()
-                .map(|o| {
+                .map(|DryRun { output: o, destination }| {
                     serde_json::json!({
                         "order": o.resolved.order,
                         "preparation": preparation_name(&o.resolved.order, &o.packed.digest),
                         "digest": o.packed.digest,
                         "configHash": o.config_hash,
                         "sourceDigest": o.source_digest,
+                        "destination": destination.as_ref().map(Remote::url),
                         "files": o.files.iter().map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned())).collect::<std::collections::BTreeMap<_, _>>(),
                     })
                 })
