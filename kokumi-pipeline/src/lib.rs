@@ -69,6 +69,7 @@ pub mod policy;
 pub mod record;
 pub mod render;
 pub mod source;
+pub mod source_cache;
 pub mod state;
 
 pub use error::{Error, Result};
