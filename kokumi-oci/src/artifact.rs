@@ -157,9 +157,7 @@ impl PackedArtifact {
     /// Pushes config, layer and manifest (blobs first), tagging when `tag` is given.
     pub async fn push(&self, store: &dyn Store, tag: Option<&str>) -> Result<Digest> {
         for blob in [&self.config, &self.layer] {
-            if !store.has_blob(&blob.digest).await? {
-                store.put_blob_bytes(blob.bytes.clone()).await?;
-            }
+            store.ensure_blob_bytes(blob.bytes.clone()).await?;
         }
         store.put_manifest(&self.manifest, tag).await
     }

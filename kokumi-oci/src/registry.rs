@@ -171,6 +171,69 @@ impl RegistryStore {
         Ok(self.transport.absolute(&location))
     }
 
+    /// Completes the upload session `upload` with one streaming `PUT ?digest=`.
+    async fn finish_upload(
+        &self,
+        upload: &str,
+        digest: &Digest,
+        size: u64,
+        data: BlobReader,
+        op: &str,
+    ) -> Result<()> {
+        let separator = if upload.contains('?') { '&' } else { '?' };
+        let url = format!(
+            "{upload}{separator}digest={}",
+            crate::transport::url_encode(&digest.to_string())
+        );
+        let what = format!("blob {digest} for {}", self.loc());
+        let verified: BlobReader =
+            Box::pin(VerifyingReader::new(data, *digest, size, what.clone()));
+        let error_slot = Arc::new(std::sync::Mutex::new(None));
+        let body = reqwest::Body::wrap_stream(body_stream(verified, Arc::clone(&error_slot)));
+        let req = Req::new(Method::PUT, url.clone())
+            .header("Content-Type", "application/octet-stream")
+            .header("Content-Length", size.to_string());
+        let result = self
+            .transport
+            .send_streaming(&self.repository, req, body, op)
+            .await;
+        // A failure of our own reader (digest/size mismatch, a broken source) wins over the
+        // transport error it caused.
+        let local = error_slot.lock().ok().and_then(|mut slot| slot.take());
+        if let Some(local) = local {
+            return Err(crate::store::stream_error(&what, local));
+        }
+        let response = result.map_err(|e| self.transport.transport_error(op, self.loc(), e))?;
+        match response.status() {
+            StatusCode::CREATED => Ok(()),
+            StatusCode::BAD_REQUEST => {
+                let body = response.text().await.unwrap_or_default();
+                if body.contains("DIGEST_INVALID") {
+                    Err(Error::DigestMismatch {
+                        what,
+                        expected: digest.to_string(),
+                        actual: format!("something else (registry: {})", truncate(&body)),
+                    })
+                } else {
+                    Err(registry_error(
+                        op,
+                        self.loc(),
+                        crate::transport::HttpStatusError {
+                            status: 400,
+                            method: "PUT".into(),
+                            url,
+                            body: truncate(&body),
+                        },
+                    ))
+                }
+            }
+            _ => {
+                let req = Req::new(Method::PUT, url);
+                Err(status_error(op, &self.loc(), &req, response).await)
+            }
+        }
+    }
+
     /// Fetches a manifest by tag or digest without knowing its digest in advance.
     async fn get_manifest_raw(&self, reference: &str) -> Result<Manifest> {
         let op = format!("fetching manifest {reference}");
@@ -603,56 +666,42 @@ impl Store for RegistryStore {
     async fn put_blob(&self, digest: &Digest, size: u64, data: BlobReader) -> Result<()> {
         let op = format!("pushing blob {digest}");
         let upload = self.start_upload(&op).await?;
-        let separator = if upload.contains('?') { '&' } else { '?' };
+        self.finish_upload(&upload, digest, size, data, &op).await
+    }
+
+    async fn ensure_blob_bytes(&self, bytes: Vec<u8>) -> Result<bool> {
+        let digest = Digest::of_bytes(&bytes);
+        let size = bytes.len() as u64;
+        let op = format!("pushing blob {digest}");
+        // A mount from this very repository: `201` when the repository already has the blob,
+        // else (`202`) the ordinary upload session the PUT completes — one request where
+        // `HEAD` then `POST` took two.
         let url = format!(
-            "{upload}{separator}digest={}",
-            crate::transport::url_encode(&digest.to_string())
+            "{}?mount={}&from={}",
+            self.url("blobs/uploads/"),
+            crate::transport::url_encode(&digest.to_string()),
+            crate::transport::url_encode(&self.repository)
         );
-        let what = format!("blob {digest} for {}", self.loc());
-        let verified: BlobReader =
-            Box::pin(VerifyingReader::new(data, *digest, size, what.clone()));
-        let error_slot = Arc::new(std::sync::Mutex::new(None));
-        let body = reqwest::Body::wrap_stream(body_stream(verified, Arc::clone(&error_slot)));
-        let req = Req::new(Method::PUT, url.clone())
-            .header("Content-Type", "application/octet-stream")
-            .header("Content-Length", size.to_string());
-        let result = self
-            .transport
-            .send_streaming(&self.repository, req, body, &op)
-            .await;
-        // A failure of our own reader (digest/size mismatch, a broken source) wins over the
-        // transport error it caused.
-        let local = error_slot.lock().ok().and_then(|mut slot| slot.take());
-        if let Some(local) = local {
-            return Err(crate::store::stream_error(&what, local));
-        }
-        let response = result.map_err(|e| self.transport.transport_error(&op, self.loc(), e))?;
+        let req = Req::new(Method::POST, url).header("Content-Length", "0");
+        let response = self.send(Access::Push, req, &op).await?;
+        let data: BlobReader = Box::pin(std::io::Cursor::new(bytes));
         match response.status() {
-            StatusCode::CREATED => Ok(()),
-            StatusCode::BAD_REQUEST => {
-                let body = response.text().await.unwrap_or_default();
-                if body.contains("DIGEST_INVALID") {
-                    Err(Error::DigestMismatch {
-                        what,
-                        expected: digest.to_string(),
-                        actual: format!("something else (registry: {})", truncate(&body)),
-                    })
-                } else {
-                    Err(registry_error(
-                        &op,
-                        self.loc(),
-                        crate::transport::HttpStatusError {
-                            status: 400,
-                            method: "PUT".into(),
-                            url,
-                            body: truncate(&body),
-                        },
-                    ))
-                }
+            StatusCode::CREATED => Ok(false),
+            StatusCode::ACCEPTED => {
+                let location = header(&response, "location").ok_or_else(|| {
+                    registry_error(&op, self.loc(), "the upload answer has no Location header")
+                })?;
+                let upload = self.transport.absolute(&location);
+                self.finish_upload(&upload, &digest, size, data, &op)
+                    .await
+                    .map(|()| true)
             }
+            // A registry that refuses mount parameters: ask, then upload.
             _ => {
-                let req = Req::new(Method::PUT, url);
-                Err(status_error(&op, &self.loc(), &req, response).await)
+                if self.has_blob(&digest).await? {
+                    return Ok(false);
+                }
+                self.put_blob(&digest, size, data).await.map(|()| true)
             }
         }
     }

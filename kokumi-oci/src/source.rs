@@ -387,9 +387,7 @@ impl HelmChartArtifact {
     /// Pushes blobs then the manifest, tagged `tag` or [`Self::default_tag`].
     pub async fn push(&self, store: &dyn Store, tag: Option<&str>) -> Result<Digest> {
         for blob in std::iter::once(&self.config).chain(&self.layers) {
-            if !store.has_blob(&blob.digest).await? {
-                store.put_blob_bytes(blob.bytes.clone()).await?;
-            }
+            store.ensure_blob_bytes(blob.bytes.clone()).await?;
         }
         let tag = tag.map_or_else(|| self.default_tag(), str::to_owned);
         store.put_manifest(&self.manifest, Some(&tag)).await

@@ -502,6 +502,18 @@ pub trait Store: Send + Sync + fmt::Debug {
         Ok(digest)
     }
 
+    /// Stores an in-memory blob unless the store already has it; returns whether its bytes
+    /// were sent. A registry does this in one request when the blob is there and two when it
+    /// is not (see [`crate::registry::RegistryStore`]); the default asks [`Store::has_blob`]
+    /// first.
+    async fn ensure_blob_bytes(&self, bytes: Vec<u8>) -> Result<bool> {
+        if self.has_blob(&Digest::of_bytes(&bytes)).await? {
+            return Ok(false);
+        }
+        self.put_blob_bytes(bytes).await?;
+        Ok(true)
+    }
+
     /// Reads a whole blob into memory, failing with [`Error::TooLarge`] past `max` bytes.
     async fn get_blob_bytes(&self, digest: &Digest, max: u64) -> Result<Vec<u8>> {
         let reader = self.get_blob(digest).await?;

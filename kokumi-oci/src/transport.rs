@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use oci_client::RegistryOperation;
@@ -164,6 +165,10 @@ pub(crate) struct Transport {
     config: RegistryConfig,
     /// Authorization header values by `(repository, access)`.
     tokens: Mutex<BTreeMap<(String, Access), Option<String>>>,
+    /// The host's `/v2/` answered without a bearer challenge: no repository needs a token, so
+    /// a repository seen for the first time needs no ping (the operator pushes each Order to a
+    /// repository of its own). A `401` still asks the host again.
+    no_bearer_challenge: AtomicBool,
 }
 
 impl std::fmt::Debug for Transport {
@@ -233,6 +238,7 @@ impl Transport {
             oci,
             config,
             tokens: Mutex::new(BTreeMap::new()),
+            no_bearer_challenge: AtomicBool::new(false),
         })
     }
 
@@ -263,9 +269,29 @@ impl Transport {
         if !refresh && let Some(value) = tokens.get(&key) {
             return Ok(value.clone());
         }
+        if !refresh
+            && self.no_bearer_challenge.load(Ordering::Relaxed)
+            && let Some(value) = self.without_token()
+        {
+            tokens.insert(key, value.clone());
+            return Ok(value);
+        }
         let value = self.fetch_authorization(repository, access).await?;
         tokens.insert(key, value.clone());
         Ok(value)
+    }
+
+    /// The `Authorization` value for a host that sent no bearer challenge, for the
+    /// credentials that need none (anonymous: no header; basic: the basic header). `None` for
+    /// credentials that always need a token exchange or carry their own.
+    fn without_token(&self) -> Option<Option<String>> {
+        match &self.config.credential {
+            Credential::Anonymous => Some(None),
+            Credential::Basic { username, password } => {
+                Some(Some(basic_header(username, password)))
+            }
+            Credential::BearerToken(_) | Credential::IdentityToken(_) => None,
+        }
     }
 
     async fn fetch_authorization(
@@ -274,14 +300,6 @@ impl Transport {
         access: Access,
     ) -> Result<Option<String>> {
         let location = format!("oci://{}/{repository}", self.host);
-        let basic = |u: &str, p: &str| {
-            use base64::Engine as _;
-            let raw = format!("{u}:{p}");
-            Some(format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(raw)
-            ))
-        };
         let auth = match &self.config.credential {
             Credential::Anonymous => RegistryAuth::Anonymous,
             Credential::Basic { username, password } => {
@@ -318,9 +336,14 @@ impl Transport {
                 }
                 other => registry_error("authenticating", &location, other),
             })?;
+        // The challenge of `/v2/` is the host's, the same for every repository.
+        self.no_bearer_challenge
+            .store(token.is_none(), Ordering::Relaxed);
         Ok(match (token, &self.config.credential) {
             (Some(token), _) => Some(format!("Bearer {token}")),
-            (None, Credential::Basic { username, password }) => basic(username, password),
+            (None, Credential::Basic { username, password }) => {
+                Some(basic_header(username, password))
+            }
             (None, _) => None,
         })
     }
@@ -525,6 +548,16 @@ impl Transport {
             .saturating_mul(factor)
             .min(Duration::from_secs(10))
     }
+}
+
+/// `Basic base64(user:password)`.
+fn basic_header(username: &str, password: &str) -> String {
+    use base64::Engine as _;
+    let raw = format!("{username}:{password}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
 }
 
 /// A request that got no answer in time.

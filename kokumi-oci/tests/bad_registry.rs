@@ -331,3 +331,57 @@ impl CloneWith for RegistryConfig {
         self
     }
 }
+
+#[tokio::test]
+async fn ensure_blob_uploads_when_the_registry_ignores_mounts() {
+    let layer = noise(99, 3000);
+    let (bad, store, existing, _) = with_image(&layer).await;
+    // This registry opens an upload for any POST: the blob is sent even when it is there
+    // (correct, if not minimal) and stored under its digest.
+    assert!(store.ensure_blob_bytes(layer.clone()).await.unwrap());
+    let fresh = noise(100, 3000);
+    assert!(store.ensure_blob_bytes(fresh.clone()).await.unwrap());
+    let blobs = bad.inner.blobs.lock().unwrap();
+    assert_eq!(blobs.get(&existing.to_string()), Some(&layer));
+    assert_eq!(
+        blobs.get(&Digest::of_bytes(&fresh).to_string()),
+        Some(&fresh)
+    );
+}
+
+#[tokio::test]
+async fn a_host_without_a_bearer_challenge_is_pinged_once() {
+    let layer = noise(101, 100);
+    let (bad, store, digest, _) = with_image(&layer).await;
+    let before = bad.requests();
+    assert!(store.has_blob(&digest).await.unwrap());
+    // The first request on this host asks /v2/ how to authenticate.
+    assert_eq!(bad.requests() - before, 2);
+    // Other repositories and other access on that host: no ping.
+    let before = bad.requests();
+    let other = store.repository("y").unwrap();
+    assert!(other.has_blob(&digest).await.unwrap());
+    assert!(other.ensure_blob_bytes(layer.clone()).await.unwrap());
+    assert_eq!(bad.requests() - before, 3, "HEAD, POST and PUT only");
+
+    // A host that demands tokens still gets a token request per repository.
+    let (bad, _, digest, _) = with_image(&layer).await;
+    bad.require_bearer("robot", "pw", "tok-1");
+    let credential = Credential::Basic {
+        username: "robot".into(),
+        password: "pw".into(),
+    };
+    let store = RegistryStore::new(&bad.host, "x", fast().clone_with(credential)).unwrap();
+    assert!(store.has_blob(&digest).await.unwrap());
+    // Challenge, token, HEAD — not a HEAD without a token that is refused first.
+    let before = bad.requests();
+    assert!(
+        store
+            .repository("y")
+            .unwrap()
+            .has_blob(&digest)
+            .await
+            .unwrap()
+    );
+    assert_eq!(bad.requests() - before, 3);
+}

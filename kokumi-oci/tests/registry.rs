@@ -225,3 +225,32 @@ async fn docker_config_credentials_reach_the_registry() {
     push_image(&store, &config_for("p"), &[noise(8, 100)], Some("v1")).await;
     assert_eq!(store.list_tags().await.unwrap(), ["v1"]);
 }
+
+#[tokio::test]
+async fn ensure_blob_sends_the_bytes_only_when_the_repository_lacks_them() {
+    let Some(registry) = TestRegistry::start() else {
+        return;
+    };
+    let store = registry.store("team/ensure");
+    let data = noise(7, 5000);
+    let digest = Digest::of_bytes(&data);
+    // New repository, new blob: sent (the self-mount opened an upload session).
+    assert!(store.ensure_blob_bytes(data.clone()).await.unwrap());
+    assert_eq!(store.get_blob_bytes(&digest, 10_000).await.unwrap(), data);
+    // Already there: the self-mount answers 201 and nothing is sent.
+    assert!(!store.ensure_blob_bytes(data.clone()).await.unwrap());
+    // Another repository does not have it (the registry does, but a mount names its source):
+    // sent, and then readable there.
+    let other = store.repository("team/other").unwrap();
+    assert!(other.ensure_blob_bytes(data.clone()).await.unwrap());
+    assert_eq!(other.get_blob_bytes(&digest, 10_000).await.unwrap(), data);
+    // A manifest over blobs ensured this way is accepted.
+    let config = config_for("ensure");
+    assert!(store.ensure_blob_bytes(config.clone()).await.unwrap());
+    let manifest = image_manifest(&config, std::slice::from_ref(&data));
+    store.put_manifest(&manifest, Some("v1")).await.unwrap();
+    assert_eq!(
+        store.resolve("v1").await.unwrap().digest().to_string(),
+        manifest.digest().to_string()
+    );
+}

@@ -46,6 +46,16 @@ fn peak_rss_mib(pid: &str) -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// The 1-, 5- and 15-minute load averages, as `/proc/loadavg` says them.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Child mode: serve the fake API server on a loopback port (printed on stdout) until stdin
 /// closes (the parent exited or dropped it).
 async fn serve_fake_api() {
@@ -70,7 +80,15 @@ async fn main() {
     }
     let n: usize = first.and_then(|a| a.parse().ok()).unwrap_or(1000);
     let concurrency: u16 = args.next().and_then(|a| a.parse().ok()).unwrap_or(16);
-    let Some(registry) = support::registry::TestRegistry::start() else {
+    // `KOKUMI_SCALE_ACCESS_LOG=1`: the registry logs every request, and the run ends with the
+    // requests per Order by kind (the log costs the registry some CPU: time runs without it).
+    let access_log = std::env::var("KOKUMI_SCALE_ACCESS_LOG").as_deref() == Ok("1");
+    let registry = if access_log {
+        support::registry::TestRegistry::start_logged()
+    } else {
+        support::registry::TestRegistry::start()
+    };
+    let Some(registry) = registry else {
         return;
     };
     let store =
@@ -121,6 +139,9 @@ async fn main() {
         orders.create(&PostParams::default(), &order).await.unwrap();
     }
     let rss_before = peak_rss_mib("self");
+    let requests_before = registry.requests();
+    let cpu_before = registry.cpu_seconds().unwrap_or(0.0);
+    let load_before = load_average();
     let started = Instant::now();
     let (trigger, shutdown) = run::shutdown();
     let task = tokio::spawn(run::controllers(ctx, shutdown));
@@ -135,6 +156,7 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let elapsed = started.elapsed();
+    let registry_cpu = registry.cpu_seconds().unwrap_or(0.0) - cpu_before;
     let listed = orders.list(&ListParams::default()).await.unwrap().items;
     let ready = listed
         .iter()
@@ -164,6 +186,23 @@ async fn main() {
             || l.starts_with("kokumi_pipeline_duration_seconds_sum")
     }) {
         println!("  {line}");
+    }
+    println!(
+        "  registry CPU (user+system) while the Orders rendered: {registry_cpu:.1} s ({:.0} % of one core); load average {load_before} before, {} after",
+        100.0 * registry_cpu / elapsed.as_secs_f64(),
+        load_average(),
+    );
+    if access_log {
+        let mut total = 0;
+        println!("  registry requests per Order (whole run, setup excluded):");
+        for (kind, count) in registry.requests() {
+            let count = count - requests_before.get(&kind).copied().unwrap_or(0);
+            if count > 0 {
+                total += count;
+                println!("    {kind:<28} {:>7.2}", count as f64 / n as f64);
+            }
+        }
+        println!("    {:<28} {:>7.2}", "total", total as f64 / n as f64);
     }
     assert_eq!(ready, n, "every Order is Ready=True");
     trigger.trigger();

@@ -7,6 +7,7 @@ use kokumi_oci::registry::Registries;
 use kokumi_pipeline::pipeline::{Clock, SystemClock};
 use kokumi_pipeline::render::{HelmRenderer, Renderer};
 use kokumi_pipeline::source::Sources;
+use kokumi_pipeline::source_cache::SourceCache;
 use kube::Client;
 use kube::runtime::events::Reporter;
 
@@ -24,8 +25,11 @@ pub struct Context {
     /// Registry settings shared by every Order that names no Pantry: one connection pool per
     /// host across reconciles.
     pub registries: Arc<Registries>,
-    /// How sources are fetched (through [`Context::registries`]).
+    /// How sources are fetched (through [`Context::registries`] and [`Context::source_cache`]).
     pub sources: Sources,
+    /// Sources read from registries, by digest, for every reconcile (those with Pantry
+    /// credentials too: each fetch still resolves the tag with the Order's own credentials).
+    pub source_cache: Arc<SourceCache>,
     /// The Helm renderer.
     pub renderer: Arc<dyn Renderer>,
     /// The clock.
@@ -48,11 +52,13 @@ impl Context {
     /// A context with the system clock and the native Helm renderer.
     pub fn new(client: Client, config: Config, metrics: Arc<Metrics>) -> Self {
         let registries = Arc::new(crate::credentials::shared_registries(&config));
+        let source_cache = Arc::new(SourceCache::default());
         Self {
             client,
             config,
             metrics,
-            sources: Sources::with_registries(registries.clone()),
+            sources: Sources::with_registries(registries.clone()).with_cache(source_cache.clone()),
+            source_cache,
             registries,
             renderer: Arc::new(HelmRenderer::new()),
             clock: Arc::new(SystemClock),

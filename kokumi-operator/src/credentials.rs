@@ -242,7 +242,7 @@ pub async fn access_for(order: &Order, ctx: &Context) -> Result<Access> {
     let registries = Arc::new(registries.with_docker_config(docker, Arc::new(NoHelpers)));
     Ok(Access {
         destination: store_for(&registries, &remote)?,
-        sources: Sources::with_registries(registries),
+        sources: Sources::with_registries(registries).with_cache(ctx.source_cache.clone()),
     })
 }
 

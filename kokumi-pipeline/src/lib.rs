@@ -72,6 +72,7 @@ pub mod policy;
 pub mod record;
 pub mod render;
 pub mod source;
+pub mod source_cache;
 pub mod state;
 #[cfg(feature = "testing")]
 pub mod testing;

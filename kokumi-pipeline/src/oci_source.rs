@@ -6,12 +6,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use kokumi_core::digest::Digest;
-use kokumi_oci::Store;
 use kokumi_oci::extract::Limits;
 use kokumi_oci::source::Source;
+use kokumi_oci::{DigestExt as _, Store};
 
 use crate::error::BoxError;
 use crate::source::{ChartInput, SourceContent};
+use crate::source_cache::SourceCache;
 
 /// Opens an on-disk OCI layout (which must exist).
 pub(crate) async fn open_layout(path: &Path) -> Result<kokumi_oci::layout::LayoutStore, BoxError> {
@@ -47,5 +48,22 @@ pub(crate) async fn fetch(
             );
         }
     };
+    Ok((digest, content))
+}
+
+/// [`fetch`] through `cache`: `reference` is resolved in `store` every time (one `HEAD` of a
+/// registry manifest), and only a digest not in the cache is read.
+pub(crate) async fn fetch_cached(
+    store: &dyn Store,
+    reference: &str,
+    cache: &SourceCache,
+) -> Result<(Digest, SourceContent), BoxError> {
+    let digest = Digest::of(&store.resolve(reference).await?)?;
+    let location = store.location().to_string();
+    if let Some(content) = cache.get(&location, &digest) {
+        return Ok((digest, content));
+    }
+    let (digest, content) = fetch(store, &digest.to_string()).await?;
+    cache.insert(&location, digest, &content);
     Ok((digest, content))
 }

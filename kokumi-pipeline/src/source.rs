@@ -25,6 +25,7 @@ use kokumi_core::digest::Digest;
 use kokumi_oci::registry::Registries;
 
 use crate::error::{BoxError, Error, Result};
+use crate::source_cache::SourceCache;
 
 /// Where a source lives, as parsed from an Order.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -292,6 +293,7 @@ pub fn digest_of_files(files: &BTreeMap<String, Vec<u8>>) -> Digest {
 pub struct Sources {
     registry: kokumi_oci::registry::RegistryConfig,
     registries: Option<Arc<Registries>>,
+    cache: Option<Arc<SourceCache>>,
 }
 
 impl Sources {
@@ -300,6 +302,7 @@ impl Sources {
         Self {
             registry,
             registries: None,
+            cache: None,
         }
     }
 
@@ -309,6 +312,32 @@ impl Sources {
         Self {
             registry: kokumi_oci::registry::RegistryConfig::default(),
             registries: Some(registries),
+            cache: None,
+        }
+    }
+
+    /// Keeps what is read from OCI stores (registries, layouts) in `cache`: each fetch still
+    /// resolves the tag or digest in the store, but a digest read before is not read again (see
+    /// [`crate::source_cache`]).
+    #[must_use]
+    pub fn with_cache(mut self, cache: Arc<SourceCache>) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The source cache, when set with [`Sources::with_cache`].
+    pub fn cache(&self) -> Option<&Arc<SourceCache>> {
+        self.cache.as_ref()
+    }
+
+    async fn fetch_from(
+        &self,
+        store: &dyn kokumi_oci::Store,
+        reference: &str,
+    ) -> std::result::Result<(Digest, SourceContent), BoxError> {
+        match &self.cache {
+            Some(cache) => crate::oci_source::fetch_cached(store, reference, cache).await,
+            None => crate::oci_source::fetch(store, reference).await,
         }
     }
 
@@ -395,7 +424,7 @@ impl Sources {
                 reference,
             } => {
                 let store = self.registry_store(repository).map_err(unavailable)?;
-                crate::oci_source::fetch(&store, reference)
+                self.fetch_from(&store, reference)
                     .await
                     .map_err(unavailable)?
             }
@@ -403,7 +432,7 @@ impl Sources {
                 let store = crate::oci_source::open_layout(path)
                     .await
                     .map_err(unavailable)?;
-                crate::oci_source::fetch(&store, reference)
+                self.fetch_from(&store, reference)
                     .await
                     .map_err(unavailable)?
             }

@@ -5,6 +5,7 @@
 //! A missing `docker-registry` fails the test when `KOKUMI_REQUIRE_TOOLS=1` (CI); otherwise the
 //! test prints a notice and returns early.
 
+use std::collections::BTreeMap;
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -39,6 +40,8 @@ pub struct TestRegistry {
     /// `127.0.0.1:PORT`.
     pub host: String,
     dir: tempfile::TempDir,
+    /// Whether the registry writes its access log (one line per request) to its log file.
+    access_log: bool,
 }
 
 fn up(host: &str) -> bool {
@@ -57,6 +60,15 @@ fn up(host: &str) -> bool {
 impl TestRegistry {
     /// Starts a registry on a free port.
     pub fn start() -> Option<Self> {
+        Self::start_with(false)
+    }
+
+    /// Starts a registry that logs every request, for [`TestRegistry::requests`].
+    pub fn start_logged() -> Option<Self> {
+        Self::start_with(true)
+    }
+
+    fn start_with(access_log: bool) -> Option<Self> {
         let binary = binary()?;
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -68,6 +80,7 @@ impl TestRegistry {
             child: None,
             host: format!("127.0.0.1:{port}"),
             dir: tempfile::tempdir().unwrap(),
+            access_log,
         };
         registry.resume();
         Some(registry)
@@ -76,13 +89,18 @@ impl TestRegistry {
     /// Starts it again (same port, same data) after [`TestRegistry::stop`].
     pub fn resume(&mut self) {
         let config = format!(
-            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {}\n  secret: kokumi-test\n",
+            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: {}\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {}\n  secret: kokumi-test\n",
+            !self.access_log,
             self.dir.path().join("data").display(),
             self.host
         );
         let path = self.dir.path().join("config.yml");
         std::fs::write(&path, config).unwrap();
-        let log = std::fs::File::create(self.dir.path().join("registry.log")).unwrap();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("registry.log"))
+            .unwrap();
         let child = Command::new(&self.binary)
             .arg("serve")
             .arg(&path)
@@ -111,6 +129,36 @@ impl TestRegistry {
         }
     }
 
+    /// The registry process's id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// CPU time (user + system) the running registry process has used, in seconds (Linux
+    /// `/proc`, `USER_HZ` = 100); `None` when it is stopped or `/proc` is unreadable.
+    pub fn cpu_seconds(&self) -> Option<f64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid()?)).ok()?;
+        // Fields after the `(comm)`; utime and stime are the 14th and 15th of the whole line.
+        let rest = stat.rsplit_once(')')?.1;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let utime: f64 = fields.get(11)?.parse().ok()?;
+        let stime: f64 = fields.get(12)?.parse().ok()?;
+        Some((utime + stime) / 100.0)
+    }
+
+    /// The requests the registry has answered, counted by kind (see [`request_kind`]); empty
+    /// unless started with [`TestRegistry::start_logged`].
+    pub fn requests(&self) -> BTreeMap<String, u64> {
+        let log = std::fs::read_to_string(self.dir.path().join("registry.log")).unwrap_or_default();
+        let mut counts = BTreeMap::new();
+        for line in log.lines() {
+            if let Some(kind) = request_kind(line) {
+                *counts.entry(kind).or_insert(0) += 1;
+            }
+        }
+        counts
+    }
+
     /// `oci://127.0.0.1:PORT/<repository>`.
     pub fn url(&self, repository: &str) -> String {
         format!("oci://{}/{repository}", self.host)
@@ -121,4 +169,41 @@ impl Drop for TestRegistry {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// The kind of request an access-log line (combined log format: `… "METHOD PATH HTTP/1.1"
+/// STATUS …`) records, as `METHOD what STATUS`: `what` is `/v2/` (ping), `manifest`, `blob`,
+/// `upload` (POST opening a session, or `mount` when it asks for one), `upload-session` (PATCH
+/// or PUT of a session), `tags`, `referrers`. `None` for other lines.
+pub fn request_kind(line: &str) -> Option<String> {
+    let (_, request) = line.split_once('"')?;
+    let (request, after) = request.split_once('"')?;
+    let mut parts = request.split_whitespace();
+    let (method, path) = (parts.next()?, parts.next()?);
+    let status = after.split_whitespace().next()?;
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let what = if path == "/v2/" {
+        "/v2/"
+    } else if path.contains("/blobs/uploads/") {
+        if path.ends_with("/blobs/uploads/") {
+            if query.contains("mount=") {
+                "mount"
+            } else {
+                "upload"
+            }
+        } else {
+            "upload-session"
+        }
+    } else if path.contains("/manifests/") {
+        "manifest"
+    } else if path.contains("/blobs/") {
+        "blob"
+    } else if path.ends_with("/tags/list") {
+        "tags"
+    } else if path.contains("/referrers/") {
+        "referrers"
+    } else {
+        "other"
+    };
+    Some(format!("{method} {what} {status}"))
 }
