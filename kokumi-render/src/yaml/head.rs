@@ -261,6 +261,19 @@ impl Validator {
     }
 }
 
+/// The bytes a plain simple key may hold, and the `:` that ends it (so one lookup per byte
+/// both finds the end and checks the key): ASCII letters and digits, `_ $ / . -`.
+const KEY_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || matches!(b, b'_' | b'$' | b'/' | b'.' | b'-');
+        c += 1;
+    }
+    t
+};
+
 /// Splits `key: value` into the key text and what follows the `:`, if the key is a simple
 /// plain or quoted key.
 fn split_key(s: &str) -> Option<(&str, &str)> {
@@ -278,14 +291,16 @@ fn split_key(s: &str) -> Option<(&str, &str)> {
             close + 1
         }
         _ => {
-            let end = memchr::memchr(b':', b)?;
+            // One pass up to the `:`: any byte a simple key cannot hold before it (or no `:`
+            // at all) refuses the line either way.
+            let end = b.iter().position(|&c| !KEY_BYTE[usize::from(c)])?;
+            if b[end] != b':' {
+                return None;
+            }
             let key = &s[..end];
             let first = key.as_bytes().first()?;
-            if !(first.is_ascii_alphanumeric() || matches!(first, b'_' | b'$' | b'/'))
+            if matches!(first, b'.' | b'-')
                 || key.len() > 1000
-                || !key.bytes().all(|c| {
-                    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'$' | b'/' | b'.' | b'-')
-                })
                 || matches!(key, "null" | "Null" | "NULL")
             {
                 return None;
@@ -329,13 +344,27 @@ fn value(body: &str, parent: usize) -> Option<Next> {
         }
         b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b']' | b'}' | b',' | b'#' | b'?' | b':' => None,
         _ => {
-            // A comment ends the scalar: it cannot continue on the next lines.
-            let (text, commented) = match memchr::memmem::find(body.as_bytes(), b" #") {
+            // A comment ends the scalar: it cannot continue on the next lines. One pass finds
+            // the first ` #` and any `: ` before it (a short line: a plain loop beats setting
+            // up a substring search twice).
+            let bytes = body.as_bytes();
+            let mut cut = None;
+            let mut colon_space = false;
+            for (i, &c) in bytes.iter().enumerate() {
+                if c == b'#' && i > 0 && bytes[i - 1] == b' ' {
+                    cut = Some(i - 1);
+                    break;
+                }
+                if c == b':' && bytes.get(i + 1) == Some(&b' ') {
+                    colon_space = true;
+                }
+            }
+            let (text, commented) = match cut {
                 Some(p) => (&body[..p], true),
                 None => (body, false),
             };
             let text = text.trim_end_matches(' ');
-            if memchr::memmem::find(text.as_bytes(), b": ").is_some()
+            if colon_space
                 || text.ends_with(':')
                 || (first == b'-' && (text.len() == 1 || text.as_bytes()[1] == b' '))
                 || not_finite(text)
