@@ -234,7 +234,13 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
         tpl.insert("Name".into(), Value::string(t.name.as_str()));
         tpl.insert("BasePath".into(), Value::string(t.base_path.as_str()));
         data.insert("Template".into(), Value::map(tpl));
-        let out = set.render(&t.name, &Value::map(data))?;
+        // Sized up front: a template's output is rarely much longer than its text, so the
+        // buffer seldom has to grow (and copy everything written so far) while it renders.
+        let mut out = String::with_capacity(t.text.len() + t.text.len() / 2);
+        set.render_into(&t.name, &Value::map(data), &mut out)?;
+        if memchr::memmem::find(out.as_bytes(), b"<no value>").is_some() {
+            out = out.replace("<no value>", "");
+        }
         rendered.insert(t.name.clone(), out);
     }
 
