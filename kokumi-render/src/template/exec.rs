@@ -142,6 +142,9 @@ pub(crate) struct Exec<'s> {
     pub(crate) depth: usize,
     pub(crate) includes: BTreeMap<String, usize>,
     pub(crate) forward: &'s mut Forward,
+    /// Emptied output buffers of finished `include` calls, reused by the next ones so an
+    /// include writes into a buffer that has already grown instead of growing a new one.
+    pub(crate) spare: Vec<String>,
 }
 
 /// One template invocation: its tree and variables.
@@ -1322,16 +1325,19 @@ impl<'s> Exec<'s> {
                 Ok(v)
             }
             FuncRef::Include => {
-                let tname = argv[0].as_str().unwrap_or_default().to_string();
-                let mut buf = String::new();
-                match self.include(&tname, &argv[1], &mut buf) {
-                    Ok(()) => Ok(Value::string(buf)),
-                    Err(e) => Err(self.wrap_call_error(fr, cmd_pos, cmd, name, e)),
-                }
+                let tname = argv[0].as_str().unwrap_or_default();
+                let mut buf = self.spare.pop().unwrap_or_default();
+                // The value is one exact-size copy; the buffer goes back for the next include.
+                let r = self
+                    .include(tname, &argv[1], &mut buf)
+                    .map(|()| Value::string(buf.as_str()));
+                buf.clear();
+                self.spare.push(buf);
+                r.map_err(|e| self.wrap_call_error(fr, cmd_pos, cmd, name, e))
             }
             FuncRef::Tpl => {
-                let text = argv[0].as_str().unwrap_or_default().to_string();
-                match self.tpl(&text, &argv[1]) {
+                let text = argv[0].as_str().unwrap_or_default();
+                match self.tpl(text, &argv[1]) {
                     Ok(s) => Ok(Value::string(s)),
                     Err(e) => Err(self.wrap_call_error(fr, cmd_pos, cmd, name, e)),
                 }
@@ -1480,9 +1486,10 @@ impl<'s> Exec<'s> {
 
     /// Helm's `tpl`: parse `text` into a layer over the current templates and execute it.
     fn tpl(&mut self, text: &str, data: &Value) -> Result<String, CallErr> {
-        let quoted = super::lex::go_quote(text);
+        // Quoted only for an error message: most tpl calls succeed.
+        let quoted = || super::lex::go_quote(text);
         let trees = super::parse::parse_file(super::TPL_NAME, text)
-            .map_err(|e| CallErr::Wrapped(format!("cannot parse template {quoted}"), e))?;
+            .map_err(|e| CallErr::Wrapped(format!("cannot parse template {}", quoted()), e))?;
         let mut layer = Templates::new();
         let mut iter = trees.into_iter();
         if let Some(main) = iter.next() {
@@ -1508,11 +1515,14 @@ impl<'s> Exec<'s> {
         self.overlays.pop();
         r.map_err(|e| {
             CallErr::Wrapped(
-                format!("error during tpl function execution for {quoted}"),
+                format!("error during tpl function execution for {}", quoted()),
                 e,
             )
         })?;
-        Ok(out.replace("<no value>", ""))
+        if memchr::memmem::find(out.as_bytes(), b"<no value>").is_some() {
+            out = out.replace("<no value>", "");
+        }
+        Ok(out)
     }
 }
 

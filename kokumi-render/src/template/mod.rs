@@ -295,6 +295,7 @@ impl TemplateSet {
             depth: 0,
             includes: BTreeMap::new(),
             forward: &mut guard,
+            spare: Vec::new(),
         };
         ex.exec_tree(&tree, data, false, out)
     }
