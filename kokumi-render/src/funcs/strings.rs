@@ -349,14 +349,30 @@ pub(crate) fn cat(args: &[Value]) -> R {
     ok_str(parts.join(" "))
 }
 
-fn do_indent(spaces: i64, s: &str) -> String {
-    let pad = " ".repeat(spaces.max(0) as usize);
-    let mut out = String::with_capacity(s.len() + pad.len() * (1 + s.len() / 16));
-    out.push_str(&pad);
+/// `s` with `spaces` before every line, after a newline first when `newline` (`nindent`):
+/// built in one buffer of the exact size, so the usual `include | nindent` chain allocates once
+/// here instead of growing a buffer and copying it again.
+fn do_indent(spaces: i64, s: &str, newline: bool) -> String {
+    const SPACES: &str = "                                                                ";
+    let n = spaces.max(0) as usize;
+    let owned;
+    let pad = match SPACES.get(..n) {
+        Some(p) => p,
+        None => {
+            owned = " ".repeat(n);
+            owned.as_str()
+        }
+    };
+    let lines = memchr::memchr_iter(b'\n', s.as_bytes()).count() + 1;
+    let mut out = String::with_capacity(usize::from(newline) + s.len() + pad.len() * lines);
+    if newline {
+        out.push('\n');
+    }
+    out.push_str(pad);
     for (i, line) in s.split('\n').enumerate() {
         if i > 0 {
             out.push('\n');
-            out.push_str(&pad);
+            out.push_str(pad);
         }
         out.push_str(line);
     }
@@ -371,7 +387,7 @@ pub(crate) fn indent(args: &[Value]) -> R {
     }
     let s = str_arg(&args[1])?;
     indent_limit(n, s, "indent")?;
-    ok_str(do_indent(n, s))
+    ok_str(do_indent(n, s, false))
 }
 
 /// Refuses an indentation whose result would exceed the `repeat` limit (Go would try to
@@ -394,11 +410,7 @@ pub(crate) fn nindent(args: &[Value]) -> R {
     }
     let s = str_arg(&args[1])?;
     indent_limit(n, s, "nindent")?;
-    let body = do_indent(n, s);
-    let mut out = String::with_capacity(body.len() + 1);
-    out.push('\n');
-    out.push_str(&body);
-    ok_str(out)
+    ok_str(do_indent(n, s, true))
 }
 
 pub(crate) fn replace(args: &[Value]) -> R {
@@ -817,5 +829,15 @@ mod tests {
         assert_eq!(delimited("FirstName", '_'), "first_name");
         assert_eq!(delimited("HTTPServer", '-'), "http-server");
         assert_eq!(delimited("some-thing else", '_'), "some_thing_else");
+    }
+
+    #[test]
+    fn indents_every_line_at_any_width() {
+        assert_eq!(do_indent(2, "a\n\nb\n", false), "  a\n  \n  b\n  ");
+        assert_eq!(do_indent(0, "a", true), "\na");
+        let wide = do_indent(70, "x\ny", true);
+        let pad = " ".repeat(70);
+        assert_eq!(wide, format!("\n{pad}x\n{pad}y"));
+        assert_eq!(wide.capacity(), wide.len());
     }
 }
