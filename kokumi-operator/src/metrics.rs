@@ -255,7 +255,6 @@ mod tests {
         for stage in [Stage::Resolve, Stage::Fetch, Stage::Render] {
             failed.enter(stage);
         }
-        drop(failed);
         // An unchanged Order checks and records: no render, no push.
         let unchanged = metrics.stage_timer();
         for stage in [Stage::Resolve, Stage::Fetch, Stage::Check, Stage::Record] {
