@@ -14,6 +14,8 @@
 //! - `get_preparations_1000`: `kokumi get preparations` (in-process) with 1,000 Preparations.
 //! - `order_unchanged_1000_preparations/local_state`: an unchanged Order whose `.kokumi/` holds
 //!   1,000 older Preparations of it — what reading the history costs each `apply`.
+//! - `order_unchanged_1000_other_preparations/local_state`: the same, but the 1,000
+//!   Preparations belong to other Orders — what they cost an `apply` of this one.
 
 // A bench is a test harness: unwrapping on setup failure is the point.
 #![allow(clippy::unwrap_used, clippy::panic)]
@@ -137,7 +139,13 @@ fn get_preparations_1000(c: &mut Criterion) {
     });
 }
 
-fn order_unchanged_with_history(c: &mut Criterion) {
+/// An unchanged Order whose `.kokumi/` also holds 1,000 Preparation records made by `other`
+/// from the Order's own (as records only: their artifacts are not in the layout).
+fn unchanged_with_history(
+    c: &mut Criterion,
+    bench: &str,
+    other: impl Fn(u32, &Preparation) -> Preparation,
+) {
     let dir = tempfile::tempdir().unwrap();
     let runtime = runtime();
     let state = LocalState::open(dir.path().join("state")).unwrap();
@@ -157,20 +165,44 @@ fn order_unchanged_with_history(c: &mut Criterion) {
     runtime.block_on(state.put(&strict_recipe())).unwrap();
     runtime.block_on(state.put(&order)).unwrap();
     let prepared = runtime.block_on(pipeline.prepare(&order)).unwrap();
-    // 1,000 older Preparations of the same Order (other config hashes), as records only.
     for i in 0..1000u32 {
-        let mut p = prepared.preparation.clone();
-        p.metadata.name = Some(format!("hello-{i:012x}"));
-        p.spec.config_hash = Digest::of_bytes(&i.to_be_bytes());
-        state.write(&p).unwrap();
+        state.write(&other(i, &prepared.preparation)).unwrap();
     }
     let order = prepared.order;
-    c.bench_function("order_unchanged_1000_preparations/local_state", |b| {
+    c.bench_function(bench, |b| {
         b.iter(|| {
             let again = runtime.block_on(pipeline.prepare(&order)).unwrap();
             assert_eq!(again.outcome, Outcome::Unchanged);
         });
     });
+}
+
+fn order_unchanged_with_history(c: &mut Criterion) {
+    // 1,000 older Preparations of the same Order (other config hashes).
+    unchanged_with_history(
+        c,
+        "order_unchanged_1000_preparations/local_state",
+        |i, own| {
+            let mut p = own.clone();
+            p.metadata.name = Some(format!("hello-{i:012x}"));
+            p.spec.config_hash = Digest::of_bytes(&i.to_be_bytes());
+            p
+        },
+    );
+    // 1,000 Preparations of 1,000 other Orders, named `hello-<i>`: their names share the
+    // Order's `hello-` prefix, the case a name-based lookup must not be fooled by.
+    unchanged_with_history(
+        c,
+        "order_unchanged_1000_other_preparations/local_state",
+        |i, own| {
+            let mut p = own.clone();
+            let order = format!("hello-{i}");
+            p.metadata.name = Some(format!("{order}-{i:012x}"));
+            p.spec.order_name = order;
+            p.spec.config_hash = Digest::of_bytes(&i.to_be_bytes());
+            p
+        },
+    );
 }
 
 criterion_group!(

@@ -1,9 +1,11 @@
 //! Prometheus metrics: reconciles, errors and durations per kind, pipeline durations, render
-//! and push durations (from the pipeline's [`StageTimings`]), drifted Servings.
+//! and push durations (timed from the stages the pipeline reports, [`StageTimer`]), drifted
+//! Servings.
 
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use kokumi_pipeline::pipeline::StageTimings;
+use kokumi_pipeline::pipeline::Stage;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -140,14 +142,15 @@ impl Metrics {
         }
     }
 
-    /// Records the stage timings the pipeline reported (stages that did not run are skipped).
-    pub fn stages(&self, timings: &StageTimings) {
-        if let Some(render) = timings.render {
-            self.render.observe(render.as_secs_f64());
-        }
-        if let Some(push) = timings.push {
-            self.push.observe(push.as_secs_f64());
-        }
+    /// Records that `stage` of a pipeline run took `elapsed` (render and push have histograms;
+    /// other stages are not measured).
+    pub fn stage_took(&self, stage: Stage, elapsed: Duration) {
+        let histogram = match stage {
+            Stage::Render => &self.render,
+            Stage::Push => &self.push,
+            _ => return,
+        };
+        histogram.observe(elapsed.as_secs_f64());
     }
 
     /// Sets the number of drifted Servings.
@@ -165,11 +168,105 @@ impl Metrics {
         self.drifted.get()
     }
 
+    /// A timer for one pipeline run's stages, recording into these metrics.
+    pub fn stage_timer(&self) -> StageTimer<'_> {
+        StageTimer {
+            metrics: self,
+            current: Mutex::new(None),
+        }
+    }
+
     /// The OpenMetrics text exposition.
     pub fn encode(&self) -> String {
         let mut out = String::new();
         // Writing into a String cannot fail.
         let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
         out
+    }
+}
+
+/// Times the stages of one pipeline run from the pipeline's own reports
+/// ([`kokumi_pipeline::pipeline::Observer::stage`]): a stage ends when the next one starts, and
+/// its duration goes to [`Metrics::stage_took`]. A stage that fails — the last one reported —
+/// has no end and is not recorded, so the histograms hold completed renders and pushes only.
+#[derive(Debug)]
+pub struct StageTimer<'a> {
+    metrics: &'a Metrics,
+    current: Mutex<Option<(Stage, Instant)>>,
+}
+
+impl StageTimer<'_> {
+    /// The run enters `stage`: the stage before it is complete.
+    pub fn enter(&self, stage: Stage) {
+        let now = Instant::now();
+        let previous = self
+            .current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .replace((stage, now));
+        if let Some((previous, started)) = previous {
+            self.metrics.stage_took(previous, now - started);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn count(metrics: &Metrics, name: &str) -> Option<String> {
+        metrics
+            .encode()
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")).map(str::to_owned))
+    }
+
+    #[test]
+    fn the_timer_records_completed_renders_and_pushes_only() {
+        let metrics = Metrics::new();
+        let timer = metrics.stage_timer();
+        for stage in [Stage::Resolve, Stage::Fetch, Stage::Render] {
+            timer.enter(stage);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+        timer.enter(Stage::Push);
+        timer.enter(Stage::Record);
+        let text = metrics.encode();
+        assert_eq!(
+            count(&metrics, "kokumi_render_duration_seconds_count").as_deref(),
+            Some("1"),
+            "{text}"
+        );
+        assert_eq!(
+            count(&metrics, "kokumi_push_duration_seconds_count").as_deref(),
+            Some("1"),
+            "{text}"
+        );
+        let render: f64 = count(&metrics, "kokumi_render_duration_seconds_sum")
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(render >= 0.02, "{text}");
+
+        // A run whose render fails: the render never ends, nothing more is recorded.
+        let failed = metrics.stage_timer();
+        for stage in [Stage::Resolve, Stage::Fetch, Stage::Render] {
+            failed.enter(stage);
+        }
+        // An unchanged Order checks and records: no render, no push.
+        let unchanged = metrics.stage_timer();
+        for stage in [Stage::Resolve, Stage::Fetch, Stage::Check, Stage::Record] {
+            unchanged.enter(stage);
+        }
+        assert_eq!(
+            count(&metrics, "kokumi_render_duration_seconds_count").as_deref(),
+            Some("1")
+        );
+        assert_eq!(
+            count(&metrics, "kokumi_push_duration_seconds_count").as_deref(),
+            Some("1")
+        );
     }
 }

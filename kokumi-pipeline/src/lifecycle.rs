@@ -48,14 +48,9 @@ impl std::fmt::Display for ServingChange {
     }
 }
 
-/// The Preparations of `order`, sorted by name.
+/// The Preparations of `order`, sorted by name ([`RecordStore::preparations_of`]).
 pub async fn preparations_of<R: RecordStore>(records: &R, order: &str) -> Result<Vec<Preparation>> {
-    Ok(records
-        .list::<Preparation>()
-        .await?
-        .into_iter()
-        .filter(|p| p.spec.order_name == order)
-        .collect())
+    records.preparations_of(order).await
 }
 
 async fn order_named<R: RecordStore>(records: &R, name: &str) -> Result<Order> {

@@ -23,7 +23,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 use kokumi_core::api::condition::{self, ConditionStatus, Conditions as _};
@@ -362,20 +361,6 @@ pub struct Prepared {
     pub serving: crate::lifecycle::ServingChange,
     /// Warnings for the user.
     pub warnings: Vec<String>,
-    /// How long the stages took.
-    pub timings: StageTimings,
-}
-
-/// How long the stages of one [`Pipeline::prepare`] took, for metrics and logs.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct StageTimings {
-    /// Looking up references and fetching (and verifying) the source.
-    pub fetch: Duration,
-    /// Rendering, patching, checking and packing; `None` when nothing was rendered.
-    pub render: Option<Duration>,
-    /// Pushing the artifact; `None` when nothing was pushed.
-    pub push: Option<Duration>,
 }
 
 /// A stage of one pipeline run, in the order the pipeline goes through them.
@@ -388,7 +373,9 @@ pub struct StageTimings {
 ///   with `Render → Push` after `Check` when the artifact is missing from the destination;
 /// - a dry run ([`Pipeline::render_observed`]): `Resolve → Fetch → Render`.
 ///
-/// A failing stage is the last one reported.
+/// A failing stage is the last one reported. A stage ends when the next one is reported (or the
+/// run returns), so an observer that notes the time of each report times the stages — the
+/// operator's render and push metrics do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum Stage {
@@ -721,10 +708,7 @@ impl<R: RecordStore> Pipeline<'_, R> {
         order: &Order,
         observer: &dyn Observer,
     ) -> Result<Prepared> {
-        let mut timings = StageTimings::default();
-        let started = Instant::now();
         let (resolved, fetched) = self.resolve_and_fetch(order, observer).await?;
-        timings.fetch = started.elapsed();
         let config_hash = resolved
             .config_inputs(fetched.digest, self.renderer)
             .config_hash();
@@ -759,14 +743,12 @@ impl<R: RecordStore> Pipeline<'_, R> {
                 let mut warnings = resolved.warnings.clone();
                 if !present {
                     observer.stage(order, Stage::Render).await;
-                    let started = Instant::now();
                     let output = self.render_resolved(
                         resolved,
                         &fetched,
                         config_hash,
                         existing.spec.parent_digest,
                     )?;
-                    timings.render = Some(started.elapsed());
                     if output.packed.digest != digest {
                         return Err(Error::Lifecycle(format!(
                             "the artifact of preparation {prep_name} is missing from {destination}, and rendering it again gave {} instead of {digest}: the renderer is not reproducible for this input",
@@ -774,11 +756,9 @@ impl<R: RecordStore> Pipeline<'_, R> {
                         )));
                     }
                     observer.stage(order, Stage::Push).await;
-                    let started = Instant::now();
                     artifact::push(store, &output.packed, &prep_name)
                         .await
                         .map_err(push_error)?;
-                    timings.push = Some(started.elapsed());
                     warnings = output.warnings;
                 }
                 observer.stage(order, Stage::Record).await;
@@ -805,16 +785,12 @@ impl<R: RecordStore> Pipeline<'_, R> {
                 observer.stage(order, Stage::Render).await;
                 observer.rendering(order, config_hash).await;
                 let parent = order.status.as_ref().and_then(|s| s.latest_digest);
-                let started = Instant::now();
                 let output = self.render_resolved(resolved, &fetched, config_hash, parent)?;
-                timings.render = Some(started.elapsed());
                 let prep_name = preparation_name(&name, &output.packed.digest);
                 observer.stage(order, Stage::Push).await;
-                let started = Instant::now();
                 artifact::push(store, &output.packed, &prep_name)
                     .await
                     .map_err(push_error)?;
-                timings.push = Some(started.elapsed());
                 observer.stage(order, Stage::Record).await;
                 let preparation = self.preparation_record(order, &output, &prep_name, &destination);
                 self.records.put(&preparation).await?;
@@ -844,7 +820,6 @@ impl<R: RecordStore> Pipeline<'_, R> {
             order,
             serving,
             warnings,
-            timings,
         })
     }
 

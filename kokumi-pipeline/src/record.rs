@@ -134,6 +134,20 @@ pub trait RecordStore: Send + Sync {
     /// Every object of kind `R`, sorted by name.
     async fn list<R: Record>(&self) -> Result<Vec<R>>;
 
+    /// The Preparations of the Order `order` (by `spec.orderName`), sorted by name.
+    ///
+    /// The default lists every Preparation and keeps the Order's; a store that can narrow the
+    /// read (by file name, by label) overrides it, so an Order's history costs what that history
+    /// holds, not what the store holds.
+    async fn preparations_of(&self, order: &str) -> Result<Vec<Preparation>> {
+        Ok(self
+            .list::<Preparation>()
+            .await?
+            .into_iter()
+            .filter(|p| p.spec.order_name == order)
+            .collect())
+    }
+
     /// Creates or replaces the object (keyed by its `metadata.name`).
     async fn put<R: Record>(&self, record: &R) -> Result<()>;
 

@@ -17,12 +17,23 @@
 //! A file damaged by hand (or by a disk) is reported with its path and line, and touches nothing
 //! else: every other object stays readable and writable.
 //!
+//! Preparations are found by name: the pipeline names each `<order>-<12 hex of its digest>`
+//! ([`kokumi_core::digest::preparation_name`], a long Order name shortened), and
+//! [`LocalState::write`] refuses a Preparation named otherwise. So the Preparations of one Order
+//! are the files named with its prefix and 12 hex digits ([`LocalState::read_preparations_of`]):
+//! listing an Order's history reads that Order's files only, however many other Orders the state
+//! holds. There is no index to go stale: the file names are the records' own names, and every
+//! file read is still checked against its `spec.orderName`.
+//!
 //! It does not interpret the objects: the pipeline and the CLI decide what to write.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+
+use kokumi_core::api::Preparation;
+use kokumi_core::digest::{Digest, preparation_name};
 
 use crate::error::{Error, Result};
 use crate::record::{Kind, Record, RecordStore, name_of};
@@ -126,7 +137,34 @@ impl LocalState {
 
     /// Reads every object of a kind, sorted by name. The first damaged file is an error.
     pub fn read_all<R: Record>(&self) -> Result<Vec<R>> {
-        let dir = self.kind_dir(R::KIND);
+        let names = self.names(R::KIND)?;
+        names.iter().map(|name| self.read_file::<R>(name)).collect()
+    }
+
+    /// Reads the Preparations of the Order `order` (by `spec.orderName`), sorted by name.
+    ///
+    /// Only the files named like the Order's Preparations (`<order>-<12 hex>.yaml`, see the
+    /// module docs) are read: the cost grows with this Order's history, not with the state's.
+    /// (The directory listing itself — names only — is still read whole.)
+    pub fn read_preparations_of(&self, order: &str) -> Result<Vec<Preparation>> {
+        let prefix = preparation_prefix(order);
+        let mut out = Vec::new();
+        for name in self.names(Kind::Preparation)? {
+            if !named_with_prefix(&name, &prefix) {
+                continue;
+            }
+            let preparation = self.read_file::<Preparation>(&name)?;
+            // A shortened long Order name can be another Order's prefix too.
+            if preparation.spec.order_name == order {
+                out.push(preparation);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The names of every object of a kind, sorted.
+    fn names(&self, kind: Kind) -> Result<Vec<String>> {
+        let dir = self.kind_dir(kind);
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -148,19 +186,26 @@ impl LocalState {
             }
         }
         names.sort();
-        let mut out = Vec::with_capacity(names.len());
-        for name in names {
-            let path = dir.join(format!("{name}.yaml"));
-            let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            out.push(decode::<R>(&path, &name, &text)?);
-        }
-        Ok(out)
+        Ok(names)
+    }
+
+    /// Reads the object in the file `name` names (listed by [`LocalState::names`]).
+    fn read_file<R: Record>(&self, name: &str) -> Result<R> {
+        let path = self.kind_dir(R::KIND).join(format!("{name}.yaml"));
+        let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        decode::<R>(&path, name, &text)
     }
 
     /// Writes one object atomically (temp file, fsync, rename, directory fsync).
+    ///
+    /// A Preparation must be named `<order>-<12 hex>`, as the pipeline names it: the state finds
+    /// an Order's Preparations by name ([`LocalState::read_preparations_of`]).
     pub fn write<R: Record>(&self, record: &R) -> Result<()> {
         let name = name_of(record);
         let path = self.path_of(R::KIND, name)?;
+        if let Some(preparation) = (record as &dyn std::any::Any).downcast_ref::<Preparation>() {
+            check_preparation_name(preparation)?;
+        }
         let yaml = serde_norway::to_string(record).map_err(|e| Error::Encode {
             what: format!("{} {name}", R::KIND),
             message: e.to_string(),
@@ -232,6 +277,42 @@ pub fn validate_name(kind: Kind, name: &str) -> Result<&str> {
     Ok(name)
 }
 
+/// What every Preparation file name of `order` starts with: `order-`, or the shortened Order
+/// name [`preparation_name`] uses for a long one.
+fn preparation_prefix(order: &str) -> String {
+    let mut probe = preparation_name(order, &Digest::of_bytes(b""));
+    probe.truncate(probe.len() - 12);
+    probe
+}
+
+/// Whether `name` is `prefix` followed by 12 lowercase hex digits.
+fn named_with_prefix(name: &str, prefix: &str) -> bool {
+    name.strip_prefix(prefix).is_some_and(|rest| {
+        rest.len() == 12
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// Refuses a Preparation whose name is not `<its order>-<12 hex>`: the state could not find it
+/// among its Order's.
+fn check_preparation_name(preparation: &Preparation) -> Result<()> {
+    let name = name_of(preparation);
+    let order = &preparation.spec.order_name;
+    let prefix = preparation_prefix(order);
+    if named_with_prefix(name, &prefix) {
+        return Ok(());
+    }
+    Err(Error::InvalidName {
+        kind: Kind::Preparation,
+        name: name.to_owned(),
+        reason: format!(
+            "a preparation of order {order:?} is named {prefix}<12 hex digits of its digest>"
+        ),
+    })
+}
+
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// Writes `bytes` to `path` so that readers see the old content or the new, never a mixture.
@@ -278,6 +359,10 @@ impl RecordStore for LocalState {
         self.read_all()
     }
 
+    async fn preparations_of(&self, order: &str) -> Result<Vec<Preparation>> {
+        self.read_preparations_of(order)
+    }
+
     async fn put<R: Record>(&self, record: &R) -> Result<()> {
         self.write(record)
     }
@@ -320,6 +405,120 @@ mod tests {
             LocalState::locate(None, None, cwd),
             PathBuf::from("/w/.kokumi")
         );
+    }
+
+    /// A Preparation of `order` named `name` (its artifact digest from `seed`).
+    fn preparation(name: &str, order: &str, seed: &[u8]) -> Preparation {
+        use kokumi_core::api::{
+            Artifact, PreparationSource, PreparationSpec, RenderType, Renderer,
+        };
+        let digest = Digest::of_bytes(seed);
+        let spec = PreparationSpec {
+            order_name: order.to_owned(),
+            source: PreparationSource {
+                oci: "oci://example.test/chart".into(),
+                version: Some("1.0.0".into()),
+                base_digest: digest,
+            },
+            renderer: Renderer {
+                name: "test".into(),
+                version: "1".into(),
+                render_type: RenderType::Helm,
+            },
+            config_hash: digest,
+            artifact: Artifact {
+                oci_ref: format!("oci-layout:x@{digest}"),
+                digest,
+                signed: None,
+            },
+            parent_digest: None,
+            commit_message: None,
+        };
+        let mut p = Preparation::new(name, spec);
+        p.metadata.name = Some(name.to_owned());
+        p
+    }
+
+    fn names(preparations: &[Preparation]) -> Vec<&str> {
+        preparations.iter().map(name_of).collect()
+    }
+
+    #[test]
+    fn an_orders_preparations_are_found_by_name_among_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = LocalState::open(dir.path()).unwrap();
+        for (order, seed) in [
+            ("hello", &b"1"[..]),
+            ("hello", b"2"),
+            ("hello-a", b"3"),
+            ("hello-0123", b"4"),
+            ("other", b"5"),
+        ] {
+            let name = preparation_name(order, &Digest::of_bytes(seed));
+            state.write(&preparation(&name, order, seed)).unwrap();
+        }
+        let hello = state.read_preparations_of("hello").unwrap();
+        let mut expected = vec![
+            preparation_name("hello", &Digest::of_bytes(b"1")),
+            preparation_name("hello", &Digest::of_bytes(b"2")),
+        ];
+        expected.sort();
+        assert_eq!(names(&hello), expected);
+        assert_eq!(state.read_preparations_of("hello-a").unwrap().len(), 1);
+        assert_eq!(state.read_preparations_of("hello-0123").unwrap().len(), 1);
+        assert!(state.read_preparations_of("nobody").unwrap().is_empty());
+        // The same answer as filtering every record.
+        let all: Vec<Preparation> = state.read_all().unwrap();
+        for order in ["hello", "hello-a", "hello-0123", "other"] {
+            let filtered: Vec<_> = all.iter().filter(|p| p.spec.order_name == order).collect();
+            let found = state.read_preparations_of(order).unwrap();
+            assert_eq!(found.iter().collect::<Vec<_>>(), filtered, "{order}");
+        }
+
+        // Other Orders' files are not read: a damaged one does not disturb this Order.
+        let other = preparation_name("other", &Digest::of_bytes(b"5"));
+        fs::write(state.path_of(Kind::Preparation, &other).unwrap(), "spec: [").unwrap();
+        assert_eq!(state.read_preparations_of("hello").unwrap().len(), 2);
+        assert!(state.read_preparations_of("other").is_err());
+    }
+
+    #[test]
+    fn long_order_names_have_the_shortened_prefix_their_preparations_get() {
+        let long_a = format!("{}-a", "x".repeat(239));
+        let long_b = format!("{}-b", "x".repeat(239));
+        let prefix = preparation_prefix(&long_a);
+        assert_eq!(prefix, format!("{}-", "x".repeat(239)));
+        assert_eq!(preparation_prefix(&long_b), prefix);
+        let name = preparation_name(&long_a, &Digest::of_bytes(b"a"));
+        assert!(named_with_prefix(&name, &prefix), "{name}");
+        assert_eq!(preparation_prefix("hello"), "hello-");
+    }
+
+    #[test]
+    fn a_preparation_not_named_for_its_order_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = LocalState::open(dir.path()).unwrap();
+        for name in [
+            "web-1",
+            "hello-0123456789ab",
+            "web-0123456789ag",
+            "web-0123456789abc",
+        ] {
+            let err = state
+                .write(&preparation(name, "web", b"1"))
+                .unwrap_err()
+                .to_string();
+            assert_eq!(
+                err,
+                format!(
+                    "invalid Preparation name {name:?}: a preparation of order \"web\" is named web-<12 hex digits of its digest>"
+                )
+            );
+            assert!(!state.path_of(Kind::Preparation, name).unwrap().exists());
+        }
+        state
+            .write(&preparation("web-0123456789ab", "web", b"1"))
+            .unwrap();
     }
 
     #[test]

@@ -36,11 +36,7 @@ pub(crate) fn run(args: &DescribeArgs, ctx: &Context, out: &mut dyn Write) -> Cm
     let order: Order = state
         .read(&args.name)?
         .ok_or_else(|| Failure::new(exit::NOT_FOUND, format!("order {:?} not found", args.name)))?;
-    let mut preps: Vec<Preparation> = state
-        .read_all::<Preparation>()?
-        .into_iter()
-        .filter(|p| p.spec.order_name == args.name)
-        .collect();
+    let mut preps: Vec<Preparation> = state.read_preparations_of(&args.name)?;
     sort_by_creation(&mut preps);
     let serving: Option<Serving> = state.read(&args.name)?;
     let now = ctx.clock.now();

@@ -18,7 +18,7 @@ use kokumi_core::api::{
 };
 use kokumi_pipeline::lifecycle::{self, ServingChange};
 use kokumi_pipeline::pipeline::{
-    Observer, Outcome, Pipeline, RENDERING, error_chain, failure_reason,
+    Observer, Outcome, Pipeline, RENDERING, Stage, error_chain, failure_reason,
 };
 use kokumi_pipeline::record::RecordStore as _;
 use kube::api::Api;
@@ -32,21 +32,28 @@ use kube::{Resource as _, ResourceExt as _};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::metrics::StageTimer;
 use crate::records::KubeRecords;
 
 /// The kind label of this controller's metrics.
 pub const KIND: &str = "Order";
 
-/// Writes `Ready=Unknown` with reason `Rendering` when the pipeline starts rendering a new
-/// Preparation. The status write wakes no second reconcile: the Order trigger ignores
-/// status-only changes (see [`controller`]).
-struct RenderingStatus<'a> {
+/// What the operator does with the pipeline's reports: it times the stages for the render and
+/// push metrics ([`StageTimer`]), and writes `Ready=Unknown` with reason `Rendering` when the
+/// pipeline starts rendering a new Preparation. The status write wakes no second reconcile: the
+/// Order trigger ignores status-only changes (see [`controller`]).
+struct RunObserver<'a> {
     records: &'a KubeRecords,
     clock: &'a dyn kokumi_pipeline::pipeline::Clock,
+    timer: StageTimer<'a>,
 }
 
 #[async_trait::async_trait]
-impl Observer for RenderingStatus<'_> {
+impl Observer for RunObserver<'_> {
+    async fn stage(&self, _order: &Order, stage: Stage) {
+        self.timer.enter(stage);
+    }
+
     async fn rendering(&self, order: &Order, config_hash: kokumi_core::digest::Digest) {
         use kokumi_core::api::condition::{self, ConditionStatus, Conditions as _};
         let mut order = order.clone();
@@ -117,9 +124,10 @@ async fn reconcile_inner(order: &Order, ctx: &Context) -> Result<Action> {
                 destination: Some(&access.destination),
                 clock: ctx.clock.as_ref(),
             };
-            let observer = RenderingStatus {
+            let observer = RunObserver {
                 records: &records,
                 clock: ctx.clock.as_ref(),
+                timer: ctx.metrics.stage_timer(),
             };
             pipeline.prepare_observed(order, &observer).await
         }
@@ -138,7 +146,6 @@ async fn reconcile_inner(order: &Order, ctx: &Context) -> Result<Action> {
         Ok(prepared) => {
             let created = prepared.outcome == Outcome::Created;
             ctx.metrics.pipeline_ran(started.elapsed(), created);
-            ctx.metrics.stages(&prepared.timings);
             ctx.record_success(&key);
             let prep = &prepared.preparation;
             if created {
