@@ -7,31 +7,53 @@
 /// Go's `path.Match`: `*` (no `/`), `?`, `[...]` classes with `^` and ranges, `\` escapes.
 /// Returns `None` for a malformed pattern.
 pub fn go_match(pattern: &str, name: &str) -> Option<bool> {
+    // Every path of a chart is checked against every rule while loading: match ASCII text (the
+    // usual case) byte by byte, without collecting both strings into `char` vectors first.
+    if pattern.is_ascii() && name.is_ascii() {
+        return match_from(pattern.as_bytes(), name.as_bytes());
+    }
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
     match_from(&p, &n)
 }
 
-fn match_from(p: &[char], n: &[char]) -> Option<bool> {
+/// One symbol of a pattern or name: a `char`, or a byte of ASCII-only text.
+trait Sym: Copy + PartialEq {
+    fn ch(self) -> char;
+}
+
+impl Sym for char {
+    fn ch(self) -> char {
+        self
+    }
+}
+
+impl Sym for u8 {
+    fn ch(self) -> char {
+        char::from(self)
+    }
+}
+
+fn match_from<T: Sym>(p: &[T], n: &[T]) -> Option<bool> {
     let (mut pi, mut ni) = (0usize, 0usize);
     // Backtracking point for the last `*`.
     let mut star: Option<(usize, usize)> = None;
     let mut malformed = false;
     loop {
         if pi < p.len() {
-            match p[pi] {
+            match p[pi].ch() {
                 '*' => {
                     star = Some((pi, ni));
                     pi += 1;
                     continue;
                 }
-                '?' if ni < n.len() && n[ni] != '/' => {
+                '?' if ni < n.len() && n[ni].ch() != '/' => {
                     pi += 1;
                     ni += 1;
                     continue;
                 }
-                '[' => match class(p, pi, n.get(ni).copied()) {
-                    Some((true, next)) if ni < n.len() && n[ni] != '/' => {
+                '[' => match class(p, pi, n.get(ni).map(|c| c.ch())) {
+                    Some((true, next)) if ni < n.len() && n[ni].ch() != '/' => {
                         pi = next;
                         ni += 1;
                         continue;
@@ -53,7 +75,7 @@ fn match_from(p: &[char], n: &[char]) -> Option<bool> {
                         continue;
                     }
                 }
-                c if c != '?' && ni < n.len() && n[ni] == c => {
+                c if c != '?' && ni < n.len() && n[ni].ch() == c => {
                     pi += 1;
                     ni += 1;
                     continue;
@@ -65,7 +87,7 @@ fn match_from(p: &[char], n: &[char]) -> Option<bool> {
         }
         // Mismatch: let the last star eat one more (non-slash) character.
         match star {
-            Some((sp, sn)) if sn < n.len() && n[sn] != '/' => {
+            Some((sp, sn)) if sn < n.len() && n[sn].ch() != '/' => {
                 star = Some((sp, sn + 1));
                 pi = sp + 1;
                 ni = sn + 1;
@@ -84,9 +106,9 @@ fn match_from(p: &[char], n: &[char]) -> Option<bool> {
 }
 
 /// Matches a `[...]` class starting at `p[start]` against `c`; returns (matched, index after `]`).
-fn class(p: &[char], start: usize, c: Option<char>) -> Option<(bool, usize)> {
+fn class<T: Sym>(p: &[T], start: usize, c: Option<char>) -> Option<(bool, usize)> {
     let mut i = start + 1;
-    let negate = i < p.len() && p[i] == '^';
+    let negate = i < p.len() && p[i].ch() == '^';
     if negate {
         i += 1;
     }
@@ -96,26 +118,26 @@ fn class(p: &[char], start: usize, c: Option<char>) -> Option<(bool, usize)> {
         if i >= p.len() {
             return None;
         }
-        if p[i] == ']' && !first {
+        if p[i].ch() == ']' && !first {
             i += 1;
             break;
         }
         first = false;
-        let mut lo = p[i];
+        let mut lo = p[i].ch();
         if lo == '\\' {
             i += 1;
-            lo = *p.get(i)?;
+            lo = p.get(i)?.ch();
         } else if lo == '-' || lo == ']' {
             return None;
         }
         i += 1;
         let mut hi = lo;
-        if i + 1 < p.len() && p[i] == '-' && p[i + 1] != ']' {
+        if i + 1 < p.len() && p[i].ch() == '-' && p[i + 1].ch() != ']' {
             i += 1;
-            hi = p[i];
+            hi = p[i].ch();
             if hi == '\\' {
                 i += 1;
-                hi = *p.get(i)?;
+                hi = p.get(i)?.ch();
             }
             i += 1;
         }
@@ -129,10 +151,10 @@ fn class(p: &[char], start: usize, c: Option<char>) -> Option<(bool, usize)> {
     Some((matched != negate, i))
 }
 
-fn pattern_ok(p: &[char]) -> bool {
+fn pattern_ok<T: Sym>(p: &[T]) -> bool {
     let mut i = 0;
     while i < p.len() {
-        match p[i] {
+        match p[i].ch() {
             '\\' => {
                 if i + 1 >= p.len() {
                     return false;
@@ -271,6 +293,12 @@ mod tests {
         assert_eq!(go_match("[", "a"), None);
         assert_eq!(go_match("*", ""), Some(true));
         assert_eq!(go_match("a*b*c", "axxbyyc"), Some(true));
+        // Non-ASCII text takes the `char` path: `?` is one character, not one byte.
+        assert_eq!(go_match("?x", "\u{e9}x"), Some(true));
+        assert_eq!(go_match("??x", "\u{e9}x"), Some(false));
+        assert_eq!(go_match("[\u{e0}-\u{ff}]*", "\u{e9}t\u{e9}"), Some(true));
+        assert_eq!(go_match("[\u{e0}-\u{ff}]", "e"), Some(false));
+        assert_eq!(go_match("\u{e9}[", "x"), None);
     }
 
     #[test]
