@@ -426,7 +426,7 @@ pub trait Observer: Send + Sync {
     }
 
     /// The source is fetched and no Preparation of the Order has this config hash: a new
-    /// Preparation is rendered now (called right after [`Stage::Render`] is reported; not for a
+    /// Preparation is rendered now (called right before [`Stage::Render`] is reported; not for a
     /// dry run, nor when a lost artifact is rendered again).
     async fn rendering(&self, order: &Order, config_hash: Digest) {
         let _ = (order, config_hash);
@@ -782,8 +782,10 @@ impl<R: RecordStore> Pipeline<'_, R> {
                 }
             }
             None => {
-                observer.stage(order, Stage::Render).await;
+                // `rendering` first: what the observer does with it (the operator writes a
+                // status) is not part of the Render stage's time.
                 observer.rendering(order, config_hash).await;
+                observer.stage(order, Stage::Render).await;
                 let parent = order.status.as_ref().and_then(|s| s.latest_digest);
                 let output = self.render_resolved(resolved, &fetched, config_hash, parent)?;
                 let prep_name = preparation_name(&name, &output.packed.digest);
