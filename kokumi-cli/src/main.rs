@@ -6,6 +6,11 @@
 
 mod template;
 
+// A `kokumi template` process makes tens of thousands of short-lived allocations (template
+// trees, values, output pieces); mimalloc serves them in about a third of glibc's instructions.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::io::Write;
 use std::process::ExitCode;
 
