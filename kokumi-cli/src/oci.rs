@@ -734,6 +734,14 @@ impl Store for Watched<'_> {
         self.inner.put_blob(digest, size, data).await
     }
 
+    async fn ensure_blob_bytes(&self, bytes: Vec<u8>) -> kokumi_oci::Result<bool> {
+        self.inner.ensure_blob_bytes(bytes).await
+    }
+
+    async fn mount_blob(&self, digest: &Digest, from: &StoreLocation) -> kokumi_oci::Result<bool> {
+        self.inner.mount_blob(digest, from).await
+    }
+
     async fn list_tags(&self) -> kokumi_oci::Result<Vec<String>> {
         self.inner.list_tags().await
     }

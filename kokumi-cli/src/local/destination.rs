@@ -147,6 +147,14 @@ impl Store for Mirrored<'_> {
         Ok(())
     }
 
+    /// Each side by its own cheapest path (for the registry, one `POST ?mount=` when the blob
+    /// is already there); the bytes count as sent when either side needed them.
+    async fn ensure_blob_bytes(&self, bytes: Vec<u8>) -> kokumi_oci::Result<bool> {
+        let local = self.local.ensure_blob_bytes(bytes.clone()).await?;
+        let remote = self.remote.ensure_blob_bytes(bytes).await?;
+        Ok(local || remote)
+    }
+
     async fn list_tags(&self) -> kokumi_oci::Result<Vec<String>> {
         self.local.list_tags().await
     }
@@ -166,5 +174,46 @@ impl Store for Mirrored<'_> {
 
     fn location(&self) -> StoreLocation {
         self.remote.location()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kokumi_oci::testing::TestRegistry;
+
+    /// Each side of the mirror gets a blob it lacks, and the answer says whether any bytes
+    /// went out.
+    #[tokio::test]
+    async fn ensure_blob_bytes_fills_whichever_side_lacks_the_blob() {
+        let Some(registry) = TestRegistry::start() else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let local = LayoutStore::create(dir.path()).await.unwrap();
+        let remote = registry.store("team/mirror");
+        let mirrored = Mirrored {
+            local: &local,
+            remote: remote.clone(),
+        };
+        let only_local = b"only in the layout".to_vec();
+        let digest = Digest::of_bytes(&only_local);
+        local.put_blob_bytes(only_local.clone()).await.unwrap();
+        assert!(!remote.has_blob(&digest).await.unwrap());
+
+        assert!(
+            mirrored
+                .ensure_blob_bytes(only_local.clone())
+                .await
+                .unwrap()
+        );
+        assert!(remote.has_blob(&digest).await.unwrap());
+        assert!(!mirrored.ensure_blob_bytes(only_local).await.unwrap());
+
+        let fresh = b"in neither".to_vec();
+        let fresh_digest = Digest::of_bytes(&fresh);
+        assert!(mirrored.ensure_blob_bytes(fresh).await.unwrap());
+        assert!(local.has_blob(&fresh_digest).await.unwrap());
+        assert!(remote.has_blob(&fresh_digest).await.unwrap());
     }
 }
