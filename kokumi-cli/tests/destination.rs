@@ -243,7 +243,8 @@ fn a_changed_destination_receives_the_same_preparation_and_the_record_follows() 
         "{out}"
     );
     let recorded = prep(&p, &name);
-    assert_eq!(recorded.spec.artifact.oci_ref, format!("{second}@{digest}"));
+    assert_eq!(recorded.oci_ref(), format!("{second}@{digest}"));
+    assert_eq!(recorded.spec.artifact.oci_ref, format!("{first}@{digest}"));
     assert_eq!(
         resolve(&registry, "team/moved", &name),
         Ok(digest.to_string())

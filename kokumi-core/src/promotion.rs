@@ -616,6 +616,7 @@ mod tests {
                 Some(1),
                 at(created),
             )],
+            oci_ref: None,
         });
         p
     }
@@ -630,6 +631,7 @@ mod tests {
                 Some(1),
                 at(0),
             )],
+            oci_ref: None,
         });
         p
     }

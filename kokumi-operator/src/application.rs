@@ -40,8 +40,8 @@ pub fn serving_key(serving: &Serving) -> String {
 
 /// The repository URL of a Preparation's artifact (`oci://host/repo`, without the digest).
 pub fn repo_url(preparation: &Preparation) -> String {
-    let oci_ref = &preparation.spec.artifact.oci_ref;
-    let repo = oci_ref.split_once('@').map_or(oci_ref.as_str(), |(r, _)| r);
+    let oci_ref = preparation.oci_ref();
+    let repo = oci_ref.split_once('@').map_or(oci_ref, |(r, _)| r);
     if repo.starts_with("oci://") {
         repo.to_owned()
     } else {

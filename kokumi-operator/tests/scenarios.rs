@@ -883,5 +883,54 @@ pub async fn pantry_credentials_come_from_its_secret_and_a_new_secret_re_reconci
     kokumi_oci::Store::resolve(&store, &prep.name_any())
         .await
         .unwrap();
+
+    // The Order moves to another destination: the same Preparation (same digest) is pushed
+    // there, its status names the new place (the spec is immutable and keeps the first), and
+    // the Application follows it.
+    let moved_url = format!("oci://{host}/releases/moved");
+    let moved_pantry = serde_json::from_value(json!({
+        "apiVersion": "delivery.kokumi.dev/v1alpha1", "kind": "Pantry",
+        "metadata": {"name": "moved", "namespace": c.namespace},
+        "spec": {"url": moved_url, "secretRef": {"name": "regcred"}, "plainHTTP": true},
+    }))
+    .unwrap();
+    pantries
+        .create(&PostParams::default(), &moved_pantry)
+        .await
+        .unwrap();
+    orders
+        .patch(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"destination": {"pantryRef": {"name": "moved"}}}})),
+        )
+        .await
+        .unwrap();
+    let preps: Api<Preparation> = c.api();
+    let digest = prep.spec.artifact.digest.to_string();
+    let relocated = c
+        .eventually("the preparation's status names the new place", || async {
+            preps
+                .get_opt(&prep.name_any())
+                .await
+                .unwrap()
+                .filter(|p| p.oci_ref() == format!("{moved_url}@{digest}"))
+        })
+        .await;
+    assert_eq!(relocated.spec, prep.spec);
+    assert_eq!(wait_preparations(&c, "web", 1).await.len(), 1);
+    kokumi_oci::Store::resolve(&registry.store("releases/moved"), &prep.name_any())
+        .await
+        .unwrap();
+    let apps = c.applications();
+    let app_name = c.application_name("web");
+    c.eventually("the application pulls from the new place", || async {
+        apps.get_opt(&app_name)
+            .await
+            .unwrap()
+            .map(|a| serde_json::to_value(a).unwrap())
+            .filter(|a| a["spec"]["source"]["repoURL"] == moved_url.as_str())
+    })
+    .await;
     operator.stop().await;
 }

@@ -10,8 +10,8 @@
 //!    pushed does not change what it is). An existing Preparation of the Order with the same
 //!    hash is the answer — nothing renders — once its artifact is confirmed present in the
 //!    destination (a missing artifact is rendered and pushed again, verified by digest; a
-//!    Preparation recorded at another destination gets its artifact there and its `ociRef`
-//!    follows, [`Outcome::Relocated`]);
+//!    Preparation recorded at another destination gets its artifact there and its
+//!    `status.ociRef` follows, [`Outcome::Relocated`]);
 //! 4. **render** the chart ([`crate::render::Renderer`]) or take the bundle's files;
 //! 5. **patch** (core) and check the Recipe's **image policy**;
 //! 6. **pack** reproducibly and **push** to the destination store;
@@ -341,10 +341,9 @@ pub enum Outcome {
     /// The config hash matched a Preparation recorded at another destination (the Order's
     /// `spec.destination` changed; the destination is not part of the config hash): the same
     /// artifact — same digest, same Preparation — was pushed to the new destination unless it
-    /// was already there, and the record's `ociRef` now names the new place. The copy at the
-    /// old destination is left where it is. (A record store that keeps Preparation specs
-    /// immutable — the operator's custom resources — keeps the old `ociRef`; the `Ready`
-    /// condition's message names the new place.)
+    /// was already there, and the record's `status.ociRef` now names the new place
+    /// ([`Preparation::oci_ref`]; the spec keeps the original one, as Preparation specs are
+    /// immutable). The copy at the old destination is left where it is.
     Relocated,
 }
 
@@ -768,7 +767,7 @@ impl<R: RecordStore> Pipeline<'_, R> {
                 // names that copy — what a Serving deploys from from now on. The copy at the
                 // old destination is left alone. The record keeps its name, digest and history.
                 let oci_ref = oci_ref(&destination, &digest);
-                if existing.spec.artifact.oci_ref == oci_ref {
+                if existing.oci_ref() == oci_ref {
                     let outcome = if present {
                         Outcome::Unchanged
                     } else {
@@ -833,10 +832,13 @@ impl<R: RecordStore> Pipeline<'_, R> {
         destination: &str,
     ) -> Preparation {
         let digest = existing.spec.artifact.digest;
-        existing.spec.artifact.oci_ref = oci_ref;
+        // The spec keeps the place the artifact was first pushed to (Preparation specs are
+        // immutable); the status says where it is now, unless that is the original place again.
+        let moved = (oci_ref != existing.spec.artifact.oci_ref).then_some(oci_ref);
         let status = existing
             .status
             .get_or_insert_with(PreparationStatus::default);
+        status.oci_ref = moved;
         status.conditions.set(condition::new(
             condition::READY,
             ConditionStatus::True,
@@ -898,7 +900,10 @@ impl<R: RecordStore> Pipeline<'_, R> {
             None,
             now,
         ));
-        preparation.status = Some(PreparationStatus { conditions });
+        preparation.status = Some(PreparationStatus {
+            conditions,
+            oci_ref: None,
+        });
         preparation
     }
 

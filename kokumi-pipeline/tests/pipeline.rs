@@ -379,9 +379,16 @@ async fn a_new_destination_gets_the_same_artifact_and_the_record_names_it() {
         Some(name.as_str())
     );
     assert_eq!(moved.preparation.spec.artifact.digest, digest);
-    assert_eq!(moved.preparation.spec.artifact.oci_ref, at(&other));
+    assert_eq!(moved.preparation.oci_ref(), at(&other));
     let stored: Preparation = fixture.records.get(&name).await.unwrap().unwrap();
-    assert_eq!(stored.spec.artifact.oci_ref, at(&other));
+    assert_eq!(stored.oci_ref(), at(&other));
+    // The spec is never rewritten (the operator's Preparation specs are immutable): the new
+    // place is in the status.
+    assert_eq!(stored.spec, first.preparation.spec);
+    assert_eq!(
+        stored.status.as_ref().and_then(|s| s.oci_ref.as_deref()),
+        Some(at(&other).as_str())
+    );
     assert_eq!(
         stored.spec.parent_digest, first.preparation.spec.parent_digest,
         "history unchanged"
@@ -411,5 +418,11 @@ async fn a_new_destination_gets_the_same_artifact_and_the_record_names_it() {
     let back = to_first.prepare(&again.order).await.unwrap();
     assert_eq!(back.outcome, Outcome::Relocated);
     assert_eq!(renderer.renders.load(Ordering::Relaxed), 2);
-    assert_eq!(back.preparation.spec.artifact.oci_ref, at(&fixture.layout));
+    assert_eq!(back.preparation.oci_ref(), at(&fixture.layout));
+    // Back at the original place, the status no longer names another one.
+    assert_eq!(back.preparation.status.as_ref().unwrap().oci_ref, None);
+    assert_eq!(
+        to_first.prepare(&back.order).await.unwrap().outcome,
+        Outcome::Unchanged
+    );
 }

@@ -364,11 +364,9 @@ fn report(prepared: &Prepared, out: &mut dyn Write, err: &mut dyn Write) -> CmdR
     if prepared.outcome == Outcome::Relocated {
         // Same digest, new place: say where (the Order's destination changed).
         let place = prep
-            .spec
-            .artifact
-            .oci_ref
+            .oci_ref()
             .rsplit_once('@')
-            .map_or(prep.spec.artifact.oci_ref.as_str(), |(place, _)| place);
+            .map_or(prep.oci_ref(), |(place, _)| place);
         writeln!(out, "{name} {word} to {place} ({digest})")?;
     } else {
         writeln!(out, "{name} {word} ({digest})")?;

@@ -173,9 +173,29 @@ pub struct PreparationStatus {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(schema_with = "super::schema::conditions")]
     pub conditions: Vec<Condition>,
+
+    /// Where the artifact is now, when that is no longer `spec.artifact.ociRef`: the Order's
+    /// destination changed after this Preparation was created, so the same artifact (same
+    /// digest) was pushed to the new place, which is where a Serving deploys from. The spec
+    /// keeps the original place (it is immutable). See `Preparation::oci_ref`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(
+        length(min = 79, max = 2048),
+        regex(pattern = r"^oci://.+@sha256:[a-f0-9]{64}$")
+    )]
+    pub oci_ref: Option<String>,
 }
 
 impl Preparation {
+    /// Where the artifact is, with its digest: `status.ociRef` when the artifact has moved,
+    /// else `spec.artifact.ociRef`. What a Serving deploys from.
+    pub fn oci_ref(&self) -> &str {
+        self.status
+            .as_ref()
+            .and_then(|s| s.oci_ref.as_deref())
+            .unwrap_or(&self.spec.artifact.oci_ref)
+    }
+
     /// `true` when the `Ready` condition is `True`.
     pub fn is_ready(&self) -> bool {
         self.status

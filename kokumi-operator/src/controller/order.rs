@@ -157,7 +157,7 @@ async fn reconcile_inner(order: &Order, ctx: &Context) -> Result<Action> {
                     format!(
                         "preparation {} rendered and pushed as {}",
                         prep.name_any(),
-                        prep.spec.artifact.oci_ref
+                        prep.oci_ref()
                     ),
                 )
                 .await;
