@@ -53,6 +53,7 @@ impl Context {
     pub fn new(client: Client, config: Config, metrics: Arc<Metrics>) -> Self {
         let registries = Arc::new(crate::credentials::shared_registries(&config));
         let source_cache = Arc::new(SourceCache::default());
+        metrics.watch_source_cache(source_cache.clone());
         Self {
             client,
             config,

@@ -1,15 +1,17 @@
 //! Prometheus metrics: reconciles, errors and durations per kind, pipeline durations, render
 //! and push durations (timed from the stages the pipeline reports, [`StageTimer`]), drifted
-//! Servings.
+//! Servings, and the source cache's hits, misses and size (read at each scrape).
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use kokumi_pipeline::pipeline::Stage;
-use prometheus_client::encoding::EncodeLabelSet;
-use prometheus_client::metrics::counter::Counter;
+use kokumi_pipeline::source_cache::SourceCache;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric as _};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
@@ -41,6 +43,57 @@ pub struct Metrics {
     push: Histogram,
     drifted: Gauge,
     renders: Counter,
+    source_cache: Arc<OnceLock<Arc<SourceCache>>>,
+}
+
+/// Reports the source cache's [`kokumi_pipeline::source_cache::CacheStats`] at each scrape
+/// (nothing until [`Metrics::watch_source_cache`] names the cache).
+#[derive(Debug)]
+struct SourceCacheCollector(Arc<OnceLock<Arc<SourceCache>>>);
+
+impl Collector for SourceCacheCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder<'_>) -> Result<(), std::fmt::Error> {
+        let Some(cache) = self.0.get() else {
+            return Ok(());
+        };
+        let stats = cache.stats();
+        for (name, help, value) in [
+            (
+                "source_cache_hits",
+                "Source fetches answered from the cache (the tag is still resolved)",
+                stats.hits,
+            ),
+            (
+                "source_cache_misses",
+                "Source fetches that read the store",
+                stats.misses,
+            ),
+        ] {
+            let counter = ConstCounter::new(value);
+            counter.encode(encoder.encode_descriptor(
+                name,
+                help,
+                None,
+                counter.metric_type(),
+            )?)?;
+        }
+        for (name, help, value) in [
+            (
+                "source_cache_entries",
+                "Sources held by the cache",
+                stats.entries,
+            ),
+            (
+                "source_cache_bytes",
+                "Bytes of source content held by the cache",
+                stats.bytes,
+            ),
+        ] {
+            let gauge = ConstGauge::new(i64::try_from(value).unwrap_or(i64::MAX));
+            gauge.encode(encoder.encode_descriptor(name, help, None, gauge.metric_type())?)?;
+        }
+        Ok(())
+    }
 }
 
 fn seconds_histogram() -> Histogram {
@@ -102,6 +155,8 @@ impl Metrics {
             "Servings whose deployed digest or live state differs from the selected one",
             drifted.clone(),
         );
+        let source_cache = Arc::new(OnceLock::new());
+        registry.register_collector(Box::new(SourceCacheCollector(source_cache.clone())));
         Self {
             registry,
             reconciles,
@@ -112,7 +167,13 @@ impl Metrics {
             push,
             drifted,
             renders,
+            source_cache,
         }
+    }
+
+    /// Exports `cache`'s hits, misses and size from now on (the first cache named wins).
+    pub fn watch_source_cache(&self, cache: Arc<SourceCache>) {
+        let _ = self.source_cache.set(cache);
     }
 
     /// Counts one reconcile of `kind` that took `elapsed`.
@@ -268,5 +329,37 @@ mod tests {
             count(&metrics, "kokumi_push_duration_seconds_count").as_deref(),
             Some("1")
         );
+    }
+
+    #[test]
+    fn the_source_cache_is_read_at_each_scrape() {
+        use kokumi_pipeline::source::{ChartInput, SourceContent};
+
+        let metrics = Metrics::new();
+        assert_eq!(count(&metrics, "kokumi_source_cache_hits_total"), None);
+        let cache = Arc::new(SourceCache::new(1024));
+        metrics.watch_source_cache(cache.clone());
+        let digest = kokumi_core::digest::Digest::of_bytes(b"chart");
+        assert!(cache.get("oci://h/r", &digest).is_none());
+        cache.insert(
+            "oci://h/r",
+            digest,
+            &SourceContent::Chart(ChartInput::Archive(vec![0; 100])),
+        );
+        assert!(cache.get("oci://h/r", &digest).is_some());
+        assert!(cache.get("oci://h/r", &digest).is_some());
+        let text = metrics.encode();
+        for (name, value) in [
+            ("kokumi_source_cache_hits_total", "2"),
+            ("kokumi_source_cache_misses_total", "1"),
+            ("kokumi_source_cache_entries", "1"),
+            ("kokumi_source_cache_bytes", "100"),
+        ] {
+            assert_eq!(
+                count(&metrics, name).as_deref(),
+                Some(value),
+                "{name}: {text}"
+            );
+        }
     }
 }
