@@ -128,9 +128,18 @@ impl KubeRecords {
             }
             Err(e) => return Err(store_error(&what, e)),
         };
-        if let Some(status) = status
+        if let Some(mut status) = status
             && existing.data.get("status") != Some(&status)
         {
+            // A merge patch keeps what it doesn't name: a field the new status leaves out
+            // (say `ociRef`, once the artifact is back at its first place) is removed by name.
+            if let (Some(new), Some(Value::Object(old))) =
+                (status.as_object_mut(), existing.data.get("status"))
+            {
+                for key in old.keys() {
+                    new.entry(key.clone()).or_insert(Value::Null);
+                }
+            }
             api.patch_status(
                 name,
                 &PatchParams::default(),

@@ -932,5 +932,25 @@ pub async fn pantry_credentials_come_from_its_secret_and_a_new_secret_re_reconci
             .filter(|a| a["spec"]["source"]["repoURL"] == moved_url.as_str())
     })
     .await;
+
+    // And back: the status no longer names another place.
+    orders
+        .patch(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"destination": {"pantryRef": {"name": "releases"}}}})),
+        )
+        .await
+        .unwrap();
+    let back = c
+        .eventually("the preparation is back at its first place", || async {
+            preps
+                .get_opt(&prep.name_any())
+                .await
+                .unwrap()
+                .filter(|p| p.oci_ref() == prep.spec.artifact.oci_ref)
+        })
+        .await;
+    assert_eq!(back.status.unwrap().oci_ref, None);
     operator.stop().await;
 }
