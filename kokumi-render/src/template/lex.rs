@@ -228,13 +228,35 @@ impl<'a> Lexer<'a> {
     }
 
     fn peek(&self) -> Option<char> {
-        self.rest().chars().next()
+        match self.src.as_bytes().get(self.pos) {
+            None => None,
+            Some(&b) if b.is_ascii() => Some(char::from(b)),
+            Some(_) => self.rest().chars().next(),
+        }
     }
 
     fn next(&mut self) -> Option<char> {
         let c = self.peek()?;
         self.pos += c.len_utf8();
         Some(c)
+    }
+
+    /// Moves past a run of identifier characters (Go's `isAlphaNumeric`), ASCII bytes first.
+    fn skip_alnum(&mut self) {
+        let bytes = self.src.as_bytes();
+        loop {
+            while let Some(&b) = bytes.get(self.pos) {
+                if b.is_ascii_alphanumeric() || b == b'_' {
+                    self.pos += 1;
+                } else {
+                    break;
+                }
+            }
+            match self.peek() {
+                Some(c) if !c.is_ascii() && is_alnum(c) => self.pos += c.len_utf8(),
+                _ => return,
+            }
+        }
     }
 
     fn run(&mut self) {
@@ -309,11 +331,11 @@ impl<'a> Lexer<'a> {
     }
 
     fn at_right_delim(&self) -> (bool, bool) {
-        let r = self.rest().as_bytes();
-        if r.len() >= 3 && is_space(r[0]) && r[1] == b'-' && self.rest()[2..].starts_with(RIGHT) {
+        let r = self.src.as_bytes().get(self.pos..).unwrap_or_default();
+        if r.len() >= 4 && is_space(r[0]) && r[1] == b'-' && r[2..].starts_with(RIGHT.as_bytes()) {
             return (true, true);
         }
-        if self.rest().starts_with(RIGHT) {
+        if r.starts_with(RIGHT.as_bytes()) {
             return (true, false);
         }
         (false, false)
@@ -452,9 +474,12 @@ impl<'a> Lexer<'a> {
 
     fn lex_space(&mut self) {
         // Stop before a " -}}" trim marker so the delimiter check sees it.
-        while self.pos < self.src.len() && is_space(self.src.as_bytes()[self.pos]) {
-            let (is_delim, trim) = self.at_right_delim();
-            if is_delim && trim {
+        let bytes = self.src.as_bytes();
+        while let Some(&b) = bytes.get(self.pos) {
+            if !is_space(b)
+                || (bytes.get(self.pos + 1) == Some(&b'-')
+                    && bytes[self.pos + 2..].starts_with(RIGHT.as_bytes()))
+            {
                 break;
             }
             self.pos += 1;
@@ -465,22 +490,17 @@ impl<'a> Lexer<'a> {
     }
 
     fn at_terminator(&self) -> bool {
-        match self.peek() {
+        let r = self.src.as_bytes().get(self.pos..).unwrap_or_default();
+        match r.first() {
             None => true,
-            Some(c) if c.is_ascii() && is_space(c as u8) => true,
-            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
-            _ => self.rest().starts_with(RIGHT),
+            Some(&b) if is_space(b) => true,
+            Some(b'.' | b',' | b'|' | b':' | b')' | b'(') => true,
+            _ => r.starts_with(RIGHT.as_bytes()),
         }
     }
 
     fn lex_identifier(&mut self) -> Result<(), ()> {
-        while let Some(c) = self.peek() {
-            if is_alnum(c) {
-                self.next();
-            } else {
-                break;
-            }
-        }
+        self.skip_alnum();
         if !self.at_terminator() {
             let c = self.peek().unwrap_or('\0');
             self.error(format!("bad character {}", go_u(c)));
@@ -515,13 +535,7 @@ impl<'a> Lexer<'a> {
             });
             return Ok(());
         }
-        while let Some(c) = self.peek() {
-            if is_alnum(c) {
-                self.next();
-            } else {
-                break;
-            }
-        }
+        self.skip_alnum();
         if !self.at_terminator() {
             let c = self.peek().unwrap_or('\0');
             self.error(format!("bad character {}", go_u(c)));

@@ -1,10 +1,11 @@
 //! The parser: tokens to [`Tree`]s, with Go's grammar, checks and error messages.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::value::Value;
 
-use super::ast::{Arg, Branch, Command, FuncRef, Node, Number, Pipe, Tree};
+use super::ast::{Arg, Branch, Command, FuncRef, Node, Number, Pipe, SrcStr, Tree};
 use super::builtins::Builtin;
 use super::error::Error;
 use super::lex::{Tok, Token, lex, line_at};
@@ -89,6 +90,16 @@ impl<'a> Parser<'a> {
         let t = self.tokens[i].clone();
         self.last_pos = t.pos;
         t
+    }
+
+    /// The token's text as a piece of the shared source (not for `Error` tokens).
+    fn span(&self, t: &Token<'_>) -> SrcStr {
+        SrcStr::new(&self.source, t.pos, t.pos + t.text.len())
+    }
+
+    /// A `.name` token's text without its dot.
+    fn field_name(&self, t: &Token<'_>) -> SrcStr {
+        SrcStr::new(&self.source, t.pos + 1, t.pos + t.text.len())
     }
 
     fn peek(&self) -> &Token<'a> {
@@ -246,7 +257,7 @@ impl<'a> Parser<'a> {
     fn text_or_action(&mut self) -> PResult<Item> {
         let t = self.next_non_space();
         match t.kind {
-            Tok::Text => Ok(Item::Node(Node::Text(t.text.into()))),
+            Tok::Text => Ok(Item::Node(Node::Text(self.span(&t)))),
             Tok::LeftDelim => {
                 self.action_pos = Some(t.pos);
                 let r = self.action();
@@ -433,12 +444,12 @@ impl<'a> Parser<'a> {
                 Tok::Assign | Tok::Declare => {
                     pipe.is_assign = next.kind == Tok::Assign;
                     self.next_non_space();
-                    pipe.decl.push(v.text.as_ref().into());
+                    pipe.decl.push(self.span(&v));
                     self.vars.push(v.text.into());
                 }
                 Tok::Char if next.text == "," => {
                     self.next_non_space();
-                    pipe.decl.push(v.text.as_ref().into());
+                    pipe.decl.push(self.span(&v));
                     self.vars.push(v.text.into());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().kind {
@@ -536,10 +547,10 @@ impl<'a> Parser<'a> {
             return Ok(Some(node));
         }
         let chain_pos = self.peek().pos;
-        let mut fields: Vec<Box<str>> = Vec::new();
+        let mut fields: Vec<SrcStr> = Vec::new();
         while self.peek().kind == Tok::Field {
             let t = self.next();
-            fields.push(t.text[1..].into());
+            fields.push(self.field_name(&t));
         }
         Ok(Some(match node {
             Arg::Field { mut idents, .. } => {
@@ -587,7 +598,7 @@ impl<'a> Parser<'a> {
                 };
                 Arg::Func {
                     pos: t.pos,
-                    name: t.text.into(),
+                    name: self.span(&t),
                     func,
                 }
             }
@@ -602,13 +613,13 @@ impl<'a> Parser<'a> {
                 }
                 Arg::Variable {
                     pos: t.pos,
-                    name: t.text.into(),
+                    name: self.span(&t),
                     fields: Vec::new(),
                 }
             }
             Tok::Field => Arg::Field {
                 pos: t.pos,
-                idents: vec![t.text[1..].into()],
+                idents: vec![self.field_name(&t)],
             },
             Tok::Bool => Arg::Bool(t.pos, t.text == "true"),
             Tok::CharConstant | Tok::Number => {
@@ -624,11 +635,11 @@ impl<'a> Parser<'a> {
                 Arg::Pipe(Box::new(p?))
             }
             Tok::String | Tok::RawString => {
-                let s = self.unquote(&t)?;
+                let s = unquote_cow(&t.text).ok_or_else(|| self.errorf("invalid syntax"))?;
                 Arg::String {
                     pos: t.pos,
-                    quoted: t.text.into(),
-                    value: Value::string(s),
+                    quoted: self.span(&t),
+                    value: Value::String(Arc::from(&*s)),
                 }
             }
             _ => {
@@ -645,7 +656,7 @@ impl<'a> Parser<'a> {
     fn number(&self, t: &Token<'_>) -> PResult<Number> {
         let text = t.text.as_ref();
         let mut n = Number {
-            text: text.into(),
+            text: self.span(t),
             int: None,
             is_uint: false,
             float: None,
@@ -815,6 +826,11 @@ pub(crate) fn parse_go_float(text: &str) -> Option<f64> {
 
 /// strconv.Unquote for `"..."`, `` `...` `` and `'...'` literals.
 pub(crate) fn unquote(s: &str) -> Option<String> {
+    unquote_cow(s).map(Cow::into_owned)
+}
+
+/// [`unquote`], borrowing from `s` when the literal has nothing to decode.
+fn unquote_cow(s: &str) -> Option<Cow<'_, str>> {
     let bytes = s.as_bytes();
     if bytes.len() < 2 {
         return None;
@@ -829,11 +845,14 @@ pub(crate) fn unquote(s: &str) -> Option<String> {
             if inner.contains('`') {
                 return None;
             }
-            Some(inner.replace('\r', ""))
+            if !inner.contains('\r') {
+                return Some(Cow::Borrowed(inner));
+            }
+            Some(Cow::Owned(inner.replace('\r', "")))
         }
         b'"' => {
             if !inner.contains(['\\', '"', '\n']) {
-                return Some(inner.to_string());
+                return Some(Cow::Borrowed(inner));
             }
             let mut out: Vec<u8> = Vec::with_capacity(inner.len());
             let mut rest = inner;
@@ -852,7 +871,7 @@ pub(crate) fn unquote(s: &str) -> Option<String> {
                     rest = &rest[c.len_utf8()..];
                 }
             }
-            Some(String::from_utf8_lossy(&out).into_owned())
+            Some(Cow::Owned(String::from_utf8_lossy(&out).into_owned()))
         }
         _ => None,
     }
