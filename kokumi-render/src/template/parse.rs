@@ -102,6 +102,16 @@ impl<'a> Parser<'a> {
         SrcStr::new(&self.source, t.pos + 1, t.pos + t.text.len())
     }
 
+    /// How many `Field` tokens follow directly (the rest of a `.a.b.c` chain).
+    fn fields_ahead(&self) -> usize {
+        self.tokens
+            .get(self.idx..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|t| t.kind == Tok::Field)
+            .count()
+    }
+
     fn peek(&self) -> &Token<'a> {
         &self.tokens[self.idx.min(self.tokens.len() - 1)]
     }
@@ -540,38 +550,33 @@ impl<'a> Parser<'a> {
     }
 
     fn operand(&mut self) -> PResult<Option<Arg>> {
-        let Some(node) = self.term()? else {
+        let Some(mut node) = self.term()? else {
             return Ok(None);
         };
         if self.peek().kind != Tok::Field {
             return Ok(Some(node));
         }
         let chain_pos = self.peek().pos;
-        let mut fields: Vec<SrcStr> = Vec::new();
+        // `.a.b` and `$x.a` grow their own list of names; other terms become a chain.
+        if let Arg::Field { pos, idents: list }
+        | Arg::Variable {
+            pos, fields: list, ..
+        } = &mut node
+        {
+            *pos = chain_pos;
+            list.reserve_exact(self.fields_ahead());
+            while self.peek().kind == Tok::Field {
+                let t = self.next();
+                list.push(self.field_name(&t));
+            }
+            return Ok(Some(node));
+        }
+        let mut fields: Vec<SrcStr> = Vec::with_capacity(self.fields_ahead());
         while self.peek().kind == Tok::Field {
             let t = self.next();
             fields.push(self.field_name(&t));
         }
         Ok(Some(match node {
-            Arg::Field { mut idents, .. } => {
-                idents.extend(fields);
-                Arg::Field {
-                    pos: chain_pos,
-                    idents,
-                }
-            }
-            Arg::Variable {
-                name,
-                fields: mut f,
-                ..
-            } => {
-                f.extend(fields);
-                Arg::Variable {
-                    pos: chain_pos,
-                    name,
-                    fields: f,
-                }
-            }
             Arg::Bool(..) | Arg::String { .. } | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
                 return Err(self.errorf(format!(
                     "unexpected . after term {}",
@@ -617,10 +622,11 @@ impl<'a> Parser<'a> {
                     fields: Vec::new(),
                 }
             }
-            Tok::Field => Arg::Field {
-                pos: t.pos,
-                idents: vec![self.field_name(&t)],
-            },
+            Tok::Field => {
+                let mut idents = Vec::with_capacity(1 + self.fields_ahead());
+                idents.push(self.field_name(&t));
+                Arg::Field { pos: t.pos, idents }
+            }
             Tok::Bool => Arg::Bool(t.pos, t.text == "true"),
             Tok::CharConstant | Tok::Number => {
                 let n = self.number(&t)?;
