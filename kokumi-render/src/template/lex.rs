@@ -166,6 +166,18 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// ASCII bytes that are identifier characters (`[A-Za-z0-9_]`), by value.
+static ASCII_WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    t
+};
+
 fn is_alnum(c: char) -> bool {
     c == '_' || c.is_alphabetic() || c.is_numeric()
 }
@@ -245,13 +257,11 @@ impl<'a> Lexer<'a> {
     fn skip_alnum(&mut self) {
         let bytes = self.src.as_bytes();
         loop {
-            while let Some(&b) = bytes.get(self.pos) {
-                if b.is_ascii_alphanumeric() || b == b'_' {
-                    self.pos += 1;
-                } else {
-                    break;
-                }
-            }
+            let rest = bytes.get(self.pos..).unwrap_or_default();
+            self.pos += rest
+                .iter()
+                .position(|&b| !ASCII_WORD[usize::from(b)])
+                .unwrap_or(rest.len());
             match self.peek() {
                 Some(c) if !c.is_ascii() && is_alnum(c) => self.pos += c.len_utf8(),
                 _ => return,

@@ -29,8 +29,8 @@ pub(crate) fn resolve_func(name: &str) -> Option<FuncRef> {
         "lookup" => return Some(FuncRef::Lookup),
         _ => {}
     }
-    if let Some(f) = crate::funcs::lookup(name) {
-        return Some(FuncRef::Plain(f, crate::funcs::signature(name)));
+    if let Some((f, sig)) = crate::funcs::lookup_with_signature(name) {
+        return Some(FuncRef::Plain(f, Some(sig)));
     }
     Builtin::from_name(name).map(FuncRef::Builtin)
 }
