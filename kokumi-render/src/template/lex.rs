@@ -5,8 +5,6 @@
 //! with arbitrary look-ahead. Positions are byte offsets into the source text; token texts
 //! borrow from it, and line numbers are counted only when a message needs one ([`line_at`]).
 
-use std::borrow::Cow;
-
 /// The kind of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tok {
@@ -99,12 +97,19 @@ impl Tok {
     }
 }
 
-/// One token: kind, byte offset and text (a slice of the source, or an error message).
-#[derive(Debug, Clone)]
+/// One token: kind, byte offset and text (a slice of the source; empty for `Error`, whose
+/// message is [`Lexed::error`]).
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Token<'a> {
     pub(crate) kind: Tok,
     pub(crate) pos: usize,
-    pub(crate) text: Cow<'a, str>,
+    pub(crate) text: &'a str,
+}
+
+/// A lexed file: its tokens, ending with `Eof` or `Error`, and the error's message.
+pub(crate) struct Lexed<'a> {
+    pub(crate) tokens: Vec<Token<'a>>,
+    pub(crate) error: String,
 }
 
 /// The 1-based line of byte offset `pos` in `src`.
@@ -118,7 +123,8 @@ impl Token<'_> {
     pub(crate) fn describe(&self) -> String {
         match self.kind {
             Tok::Eof => "EOF".to_string(),
-            Tok::Error => self.text.to_string(),
+            // Never reached from the parser, which reports errors with the lexer message.
+            Tok::Error => "error".to_string(),
             k if k.is_keyword() => format!("<{}>", self.text),
             _ => {
                 if self.text.chars().count() > 10 {
@@ -187,23 +193,28 @@ struct Lexer<'a> {
     pos: usize,
     start: usize,
     tokens: Vec<Token<'a>>,
+    error: String,
     paren_depth: usize,
     emit_comments: bool,
 }
 
 /// Splits `src` into tokens. The list always ends with an `Eof` or `Error` token.
-pub(crate) fn lex(src: &str, emit_comments: bool) -> Vec<Token<'_>> {
+pub(crate) fn lex(src: &str, emit_comments: bool) -> Lexed<'_> {
     let mut lx = Lexer {
         src,
         pos: 0,
         start: 0,
         // About one token per 8 bytes of template text.
         tokens: Vec::with_capacity(src.len() / 8 + 1),
+        error: String::new(),
         paren_depth: 0,
         emit_comments,
     };
     lx.run();
-    lx.tokens
+    Lexed {
+        tokens: lx.tokens,
+        error: lx.error,
+    }
 }
 
 enum Step {
@@ -221,7 +232,7 @@ impl<'a> Lexer<'a> {
         self.tokens.push(Token {
             kind,
             pos: self.start,
-            text: Cow::Borrowed(&src[self.start..self.pos]),
+            text: &src[self.start..self.pos],
         });
         self.start = self.pos;
     }
@@ -230,8 +241,9 @@ impl<'a> Lexer<'a> {
         self.tokens.push(Token {
             kind: Tok::Error,
             pos: self.start,
-            text: Cow::Owned(msg),
+            text: "",
         });
+        self.error = msg;
         Step::Stop
     }
 
@@ -333,7 +345,7 @@ impl<'a> Lexer<'a> {
                 self.tokens.push(Token {
                     kind: Tok::Eof,
                     pos: self.pos,
-                    text: Cow::Borrowed(""),
+                    text: "",
                 });
                 Step::Stop
             }
@@ -686,9 +698,18 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<(Tok, String)> {
-        lex(src, false)
+        let lexed = lex(src, false);
+        lexed
+            .tokens
             .into_iter()
-            .map(|t| (t.kind, t.text.into_owned()))
+            .map(|t| {
+                let text = if t.kind == Tok::Error {
+                    lexed.error.clone()
+                } else {
+                    t.text.to_string()
+                };
+                (t.kind, text)
+            })
             .collect()
     }
 

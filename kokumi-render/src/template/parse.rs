@@ -39,9 +39,10 @@ pub(crate) fn resolve_func(name: &str) -> Option<FuncRef> {
 pub(crate) fn parse_file(name: &str, text: &str) -> Result<Vec<Tree>, Error> {
     let source: Arc<str> = Arc::from(text);
     let parse_name: Arc<str> = Arc::from(name);
-    let tokens = lex(text, false);
+    let lexed = lex(text, false);
     let mut p = Parser {
-        tokens,
+        tokens: lexed.tokens,
+        lex_error: lexed.error,
         idx: 0,
         vars: vec!["$".into()],
         range_depth: 0,
@@ -66,6 +67,8 @@ pub(crate) fn parse_file(name: &str, text: &str) -> Result<Vec<Tree>, Error> {
 
 struct Parser<'a> {
     tokens: Vec<Token<'a>>,
+    /// The message of the lexer's `Error` token, if it ended with one.
+    lex_error: String,
     idx: usize,
     vars: Vec<Box<str>>,
     range_depth: usize,
@@ -87,7 +90,7 @@ impl<'a> Parser<'a> {
         if self.idx < self.tokens.len() {
             self.idx += 1;
         }
-        let t = self.tokens[i].clone();
+        let t = self.tokens[i];
         self.last_pos = t.pos;
         t
     }
@@ -152,14 +155,14 @@ impl<'a> Parser<'a> {
                 && action_line != line
             {
                 extra = format!(" in action started at {}:{action_line}", self.parse_name);
-                if token.text.ends_with(" action") {
+                if self.lex_error.ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
                 }
             }
             return Error::Parse {
                 name: self.parse_name.to_string(),
                 line,
-                message: format!("{}{extra}", token.text),
+                message: format!("{}{extra}", self.lex_error),
             };
         }
         Error::Parse {
@@ -660,7 +663,7 @@ impl<'a> Parser<'a> {
     }
 
     fn number(&self, t: &Token<'_>) -> PResult<Number> {
-        let text = t.text.as_ref();
+        let text = t.text;
         let mut n = Number {
             text: self.span(t),
             int: None,
