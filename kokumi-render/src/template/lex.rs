@@ -649,20 +649,22 @@ impl<'a> Lexer<'a> {
 
     fn lex_quote(&mut self) -> Result<(), ()> {
         loop {
-            match self.next() {
-                Some('\\') => {
-                    if self.next().is_some_and(|c| c != '\n') {
-                        continue;
-                    }
+            // Jump to the next quote, backslash or newline: nothing else ends or escapes.
+            let rest = self.src.as_bytes().get(self.pos..).unwrap_or_default();
+            let Some(off) = memchr::memchr3(b'"', b'\\', b'\n', rest) else {
+                self.pos = self.src.len();
+                self.error("unterminated quoted string".to_string());
+                return Err(());
+            };
+            let b = rest[off];
+            self.pos += off + 1;
+            match b {
+                b'"' => break,
+                b'\\' if self.next().is_some_and(|c| c != '\n') => {}
+                _ => {
                     self.error("unterminated quoted string".to_string());
                     return Err(());
                 }
-                None | Some('\n') => {
-                    self.error("unterminated quoted string".to_string());
-                    return Err(());
-                }
-                Some('"') => break,
-                Some(_) => {}
             }
         }
         self.emit(Tok::String);

@@ -860,7 +860,7 @@ fn unquote_cow(s: &str) -> Option<Cow<'_, str>> {
             Some(Cow::Owned(inner.replace('\r', "")))
         }
         b'"' => {
-            if !inner.contains(['\\', '"', '\n']) {
+            if memchr::memchr3(b'\\', b'"', b'\n', inner.as_bytes()).is_none() {
                 return Some(Cow::Borrowed(inner));
             }
             let mut out: Vec<u8> = Vec::with_capacity(inner.len());
