@@ -131,7 +131,7 @@ impl Token<'_> {
                     let head: String = self.text.chars().take(10).collect();
                     format!("{}...", go_quote(&head))
                 } else {
-                    go_quote(&self.text)
+                    go_quote(self.text)
                 }
             }
         }
@@ -729,6 +729,22 @@ mod tests {
         assert_eq!(toks[0], (Tok::Text, "a".to_string()));
         assert_eq!(toks[1], (Tok::Text, "b".to_string()));
         assert_eq!(toks[2].0, Tok::Eof);
+    }
+
+    #[test]
+    fn quoted_strings_keep_escapes_and_multibyte_text() {
+        let toks = kinds(r#"{{ "a\"b\\" "é\n" `r"aw` }}"#);
+        assert_eq!(toks[2], (Tok::String, r#""a\"b\\""#.to_string()));
+        assert_eq!(toks[4], (Tok::String, r#""é\n""#.to_string()));
+        assert_eq!(toks[6], (Tok::RawString, "`r\"aw`".to_string()));
+        assert_eq!(
+            kinds("{{ \"a\\\nb\" }}").last().unwrap().1,
+            "unterminated quoted string"
+        );
+        assert_eq!(
+            kinds("{{ \"ab\\").last().unwrap().1,
+            "unterminated quoted string"
+        );
     }
 
     #[test]

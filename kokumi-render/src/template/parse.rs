@@ -598,10 +598,10 @@ impl<'a> Parser<'a> {
         let t = self.next_non_space();
         Ok(Some(match t.kind {
             Tok::Identifier => {
-                let Some(func) = resolve_func(&t.text) else {
+                let Some(func) = resolve_func(t.text) else {
                     return Err(self.errorf(format!(
                         "function {} not defined",
-                        super::lex::go_quote(&t.text)
+                        super::lex::go_quote(t.text)
                     )));
                 };
                 Arg::Func {
@@ -616,7 +616,7 @@ impl<'a> Parser<'a> {
                 if !self.vars.iter().any(|v| **v == *t.text) {
                     return Err(self.errorf(format!(
                         "undefined variable {}",
-                        super::lex::go_quote(&t.text)
+                        super::lex::go_quote(t.text)
                     )));
                 }
                 Arg::Variable {
@@ -644,7 +644,7 @@ impl<'a> Parser<'a> {
                 Arg::Pipe(Box::new(p?))
             }
             Tok::String | Tok::RawString => {
-                let s = unquote_cow(&t.text).ok_or_else(|| self.errorf("invalid syntax"))?;
+                let s = unquote_cow(t.text).ok_or_else(|| self.errorf("invalid syntax"))?;
                 Arg::String {
                     pos: t.pos,
                     quoted: self.span(&t),
@@ -659,7 +659,7 @@ impl<'a> Parser<'a> {
     }
 
     fn unquote(&self, t: &Token<'_>) -> PResult<String> {
-        unquote(&t.text).ok_or_else(|| self.errorf("invalid syntax"))
+        unquote(t.text).ok_or_else(|| self.errorf("invalid syntax"))
     }
 
     fn number(&self, t: &Token<'_>) -> PResult<Number> {
