@@ -409,6 +409,11 @@ pub fn lookup(name: &str) -> Option<Func> {
     find(name).map(|(_, f, _)| *f)
 }
 
+/// [`lookup`] and [`signature`] in one search, for the template parser.
+pub(crate) fn lookup_with_signature(name: &str) -> Option<(Func, Signature)> {
+    find(name).map(|(_, f, s)| (*f, *s))
+}
+
 /// The Go signature of function `name`, for the engine's argument checks.
 pub fn signature(name: &str) -> Option<Signature> {
     find(name).map(|(_, _, s)| *s)

@@ -2,11 +2,53 @@
 //! resolved at parse time.
 
 use std::fmt::{self, Write as _};
+use std::ops::Deref;
 use std::sync::Arc;
 
 use crate::value::{Func, Value};
 
 use super::builtins::Builtin;
+
+/// A piece of a template file's text, sharing the file's one copy: text nodes, names and
+/// literals point into the source instead of each owning a copy.
+#[derive(Clone)]
+pub(crate) struct SrcStr {
+    src: Arc<str>,
+    start: usize,
+    end: usize,
+}
+
+impl SrcStr {
+    /// `src[start..end]`; both ends must be char boundaries of `src`.
+    pub(crate) fn new(src: &Arc<str>, start: usize, end: usize) -> Self {
+        debug_assert!(src.is_char_boundary(start) && src.is_char_boundary(end) && start <= end);
+        Self {
+            src: src.clone(),
+            start,
+            end,
+        }
+    }
+}
+
+impl Deref for SrcStr {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.src.get(self.start..self.end).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for SrcStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl fmt::Display for SrcStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self)
+    }
+}
 
 /// One parsed template: a file's top level, or a `define`/`block` body.
 #[derive(Debug)]
@@ -52,7 +94,7 @@ fn list_is_empty(list: &[Node]) -> bool {
 #[derive(Debug)]
 pub(crate) enum Node {
     /// Plain text, written as is.
-    Text(Box<str>),
+    Text(SrcStr),
     /// `{{ pipeline }}`: evaluated and printed unless it declares variables.
     Action(Pipe),
     /// `{{if}}`.
@@ -99,7 +141,7 @@ pub(crate) struct Pipe {
     /// `=` rather than `:=`.
     pub(crate) is_assign: bool,
     /// Variables declared or assigned (`$x`, or `$i, $v` in range).
-    pub(crate) decl: Vec<Box<str>>,
+    pub(crate) decl: Vec<SrcStr>,
     /// The commands, `|`-separated.
     pub(crate) cmds: Vec<Command>,
 }
@@ -117,7 +159,7 @@ pub(crate) struct Command {
 #[derive(Debug, Clone)]
 pub(crate) struct Number {
     /// The literal text.
-    pub(crate) text: Box<str>,
+    pub(crate) text: SrcStr,
     /// Representable as an int64.
     pub(crate) int: Option<i64>,
     /// Representable as a uint64 (but maybe not int64).
@@ -157,7 +199,7 @@ pub(crate) enum Arg {
         /// Position.
         pos: usize,
         /// The field names.
-        idents: Vec<Box<str>>,
+        idents: Vec<SrcStr>,
     },
     /// `(pipe).a.b`, or another term followed by fields.
     Chain {
@@ -166,16 +208,16 @@ pub(crate) enum Arg {
         /// The term.
         node: Box<Arg>,
         /// The field names.
-        fields: Vec<Box<str>>,
+        fields: Vec<SrcStr>,
     },
     /// `$x.a.b`.
     Variable {
         /// Position.
         pos: usize,
         /// The variable name, with its `$`.
-        name: Box<str>,
+        name: SrcStr,
         /// Field names after it.
-        fields: Vec<Box<str>>,
+        fields: Vec<SrcStr>,
     },
     /// `.`.
     Dot(usize),
@@ -190,7 +232,7 @@ pub(crate) enum Arg {
         /// Position.
         pos: usize,
         /// The literal as written.
-        quoted: Box<str>,
+        quoted: SrcStr,
         /// The string value.
         value: Value,
     },
@@ -201,7 +243,7 @@ pub(crate) enum Arg {
         /// Position.
         pos: usize,
         /// Its name.
-        name: Box<str>,
+        name: SrcStr,
         /// The resolved function.
         func: FuncRef,
     },

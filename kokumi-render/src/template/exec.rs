@@ -867,7 +867,7 @@ impl<'s> Exec<'s> {
         origin: Origin,
         recv: Value,
         recv_origin: Origin,
-        idents: &[Box<str>],
+        idents: &[super::ast::SrcStr],
         args: &[Arg],
         final_: Option<&Value>,
         pos: usize,

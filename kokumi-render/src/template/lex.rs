@@ -5,8 +5,6 @@
 //! with arbitrary look-ahead. Positions are byte offsets into the source text; token texts
 //! borrow from it, and line numbers are counted only when a message needs one ([`line_at`]).
 
-use std::borrow::Cow;
-
 /// The kind of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tok {
@@ -99,12 +97,19 @@ impl Tok {
     }
 }
 
-/// One token: kind, byte offset and text (a slice of the source, or an error message).
-#[derive(Debug, Clone)]
+/// One token: kind, byte offset and text (a slice of the source; empty for `Error`, whose
+/// message is [`Lexed::error`]).
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Token<'a> {
     pub(crate) kind: Tok,
     pub(crate) pos: usize,
-    pub(crate) text: Cow<'a, str>,
+    pub(crate) text: &'a str,
+}
+
+/// A lexed file: its tokens, ending with `Eof` or `Error`, and the error's message.
+pub(crate) struct Lexed<'a> {
+    pub(crate) tokens: Vec<Token<'a>>,
+    pub(crate) error: String,
 }
 
 /// The 1-based line of byte offset `pos` in `src`.
@@ -118,14 +123,15 @@ impl Token<'_> {
     pub(crate) fn describe(&self) -> String {
         match self.kind {
             Tok::Eof => "EOF".to_string(),
-            Tok::Error => self.text.to_string(),
+            // Never reached from the parser, which reports errors with the lexer message.
+            Tok::Error => "error".to_string(),
             k if k.is_keyword() => format!("<{}>", self.text),
             _ => {
                 if self.text.chars().count() > 10 {
                     let head: String = self.text.chars().take(10).collect();
                     format!("{}...", go_quote(&head))
                 } else {
-                    go_quote(&self.text)
+                    go_quote(self.text)
                 }
             }
         }
@@ -166,6 +172,18 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
+/// ASCII bytes that are identifier characters (`[A-Za-z0-9_]`), by value.
+static ASCII_WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_';
+        b += 1;
+    }
+    t
+};
+
 fn is_alnum(c: char) -> bool {
     c == '_' || c.is_alphabetic() || c.is_numeric()
 }
@@ -175,23 +193,28 @@ struct Lexer<'a> {
     pos: usize,
     start: usize,
     tokens: Vec<Token<'a>>,
+    error: String,
     paren_depth: usize,
     emit_comments: bool,
 }
 
 /// Splits `src` into tokens. The list always ends with an `Eof` or `Error` token.
-pub(crate) fn lex(src: &str, emit_comments: bool) -> Vec<Token<'_>> {
+pub(crate) fn lex(src: &str, emit_comments: bool) -> Lexed<'_> {
     let mut lx = Lexer {
         src,
         pos: 0,
         start: 0,
         // About one token per 8 bytes of template text.
         tokens: Vec::with_capacity(src.len() / 8 + 1),
+        error: String::new(),
         paren_depth: 0,
         emit_comments,
     };
     lx.run();
-    lx.tokens
+    Lexed {
+        tokens: lx.tokens,
+        error: lx.error,
+    }
 }
 
 enum Step {
@@ -209,7 +232,7 @@ impl<'a> Lexer<'a> {
         self.tokens.push(Token {
             kind,
             pos: self.start,
-            text: Cow::Borrowed(&src[self.start..self.pos]),
+            text: &src[self.start..self.pos],
         });
         self.start = self.pos;
     }
@@ -218,8 +241,9 @@ impl<'a> Lexer<'a> {
         self.tokens.push(Token {
             kind: Tok::Error,
             pos: self.start,
-            text: Cow::Owned(msg),
+            text: "",
         });
+        self.error = msg;
         Step::Stop
     }
 
@@ -228,13 +252,33 @@ impl<'a> Lexer<'a> {
     }
 
     fn peek(&self) -> Option<char> {
-        self.rest().chars().next()
+        match self.src.as_bytes().get(self.pos) {
+            None => None,
+            Some(&b) if b.is_ascii() => Some(char::from(b)),
+            Some(_) => self.rest().chars().next(),
+        }
     }
 
     fn next(&mut self) -> Option<char> {
         let c = self.peek()?;
         self.pos += c.len_utf8();
         Some(c)
+    }
+
+    /// Moves past a run of identifier characters (Go's `isAlphaNumeric`), ASCII bytes first.
+    fn skip_alnum(&mut self) {
+        let bytes = self.src.as_bytes();
+        loop {
+            let rest = bytes.get(self.pos..).unwrap_or_default();
+            self.pos += rest
+                .iter()
+                .position(|&b| !ASCII_WORD[usize::from(b)])
+                .unwrap_or(rest.len());
+            match self.peek() {
+                Some(c) if !c.is_ascii() && is_alnum(c) => self.pos += c.len_utf8(),
+                _ => return,
+            }
+        }
     }
 
     fn run(&mut self) {
@@ -301,7 +345,7 @@ impl<'a> Lexer<'a> {
                 self.tokens.push(Token {
                     kind: Tok::Eof,
                     pos: self.pos,
-                    text: Cow::Borrowed(""),
+                    text: "",
                 });
                 Step::Stop
             }
@@ -309,11 +353,11 @@ impl<'a> Lexer<'a> {
     }
 
     fn at_right_delim(&self) -> (bool, bool) {
-        let r = self.rest().as_bytes();
-        if r.len() >= 3 && is_space(r[0]) && r[1] == b'-' && self.rest()[2..].starts_with(RIGHT) {
+        let r = self.src.as_bytes().get(self.pos..).unwrap_or_default();
+        if r.len() >= 4 && is_space(r[0]) && r[1] == b'-' && r[2..].starts_with(RIGHT.as_bytes()) {
             return (true, true);
         }
-        if self.rest().starts_with(RIGHT) {
+        if r.starts_with(RIGHT.as_bytes()) {
             return (true, false);
         }
         (false, false)
@@ -452,9 +496,12 @@ impl<'a> Lexer<'a> {
 
     fn lex_space(&mut self) {
         // Stop before a " -}}" trim marker so the delimiter check sees it.
-        while self.pos < self.src.len() && is_space(self.src.as_bytes()[self.pos]) {
-            let (is_delim, trim) = self.at_right_delim();
-            if is_delim && trim {
+        let bytes = self.src.as_bytes();
+        while let Some(&b) = bytes.get(self.pos) {
+            if !is_space(b)
+                || (bytes.get(self.pos + 1) == Some(&b'-')
+                    && bytes[self.pos + 2..].starts_with(RIGHT.as_bytes()))
+            {
                 break;
             }
             self.pos += 1;
@@ -465,22 +512,17 @@ impl<'a> Lexer<'a> {
     }
 
     fn at_terminator(&self) -> bool {
-        match self.peek() {
+        let r = self.src.as_bytes().get(self.pos..).unwrap_or_default();
+        match r.first() {
             None => true,
-            Some(c) if c.is_ascii() && is_space(c as u8) => true,
-            Some('.' | ',' | '|' | ':' | ')' | '(') => true,
-            _ => self.rest().starts_with(RIGHT),
+            Some(&b) if is_space(b) => true,
+            Some(b'.' | b',' | b'|' | b':' | b')' | b'(') => true,
+            _ => r.starts_with(RIGHT.as_bytes()),
         }
     }
 
     fn lex_identifier(&mut self) -> Result<(), ()> {
-        while let Some(c) = self.peek() {
-            if is_alnum(c) {
-                self.next();
-            } else {
-                break;
-            }
-        }
+        self.skip_alnum();
         if !self.at_terminator() {
             let c = self.peek().unwrap_or('\0');
             self.error(format!("bad character {}", go_u(c)));
@@ -515,13 +557,7 @@ impl<'a> Lexer<'a> {
             });
             return Ok(());
         }
-        while let Some(c) = self.peek() {
-            if is_alnum(c) {
-                self.next();
-            } else {
-                break;
-            }
-        }
+        self.skip_alnum();
         if !self.at_terminator() {
             let c = self.peek().unwrap_or('\0');
             self.error(format!("bad character {}", go_u(c)));
@@ -613,20 +649,22 @@ impl<'a> Lexer<'a> {
 
     fn lex_quote(&mut self) -> Result<(), ()> {
         loop {
-            match self.next() {
-                Some('\\') => {
-                    if self.next().is_some_and(|c| c != '\n') {
-                        continue;
-                    }
+            // Jump to the next quote, backslash or newline: nothing else ends or escapes.
+            let rest = self.src.as_bytes().get(self.pos..).unwrap_or_default();
+            let Some(off) = memchr::memchr3(b'"', b'\\', b'\n', rest) else {
+                self.pos = self.src.len();
+                self.error("unterminated quoted string".to_string());
+                return Err(());
+            };
+            let b = rest[off];
+            self.pos += off + 1;
+            match b {
+                b'"' => break,
+                b'\\' if self.next().is_some_and(|c| c != '\n') => {}
+                _ => {
                     self.error("unterminated quoted string".to_string());
                     return Err(());
                 }
-                None | Some('\n') => {
-                    self.error("unterminated quoted string".to_string());
-                    return Err(());
-                }
-                Some('"') => break,
-                Some(_) => {}
             }
         }
         self.emit(Tok::String);
@@ -662,9 +700,18 @@ mod tests {
     use super::*;
 
     fn kinds(src: &str) -> Vec<(Tok, String)> {
-        lex(src, false)
+        let lexed = lex(src, false);
+        lexed
+            .tokens
             .into_iter()
-            .map(|t| (t.kind, t.text.into_owned()))
+            .map(|t| {
+                let text = if t.kind == Tok::Error {
+                    lexed.error.clone()
+                } else {
+                    t.text.to_string()
+                };
+                (t.kind, text)
+            })
             .collect()
     }
 
@@ -682,6 +729,22 @@ mod tests {
         assert_eq!(toks[0], (Tok::Text, "a".to_string()));
         assert_eq!(toks[1], (Tok::Text, "b".to_string()));
         assert_eq!(toks[2].0, Tok::Eof);
+    }
+
+    #[test]
+    fn quoted_strings_keep_escapes_and_multibyte_text() {
+        let toks = kinds(r#"{{ "a\"b\\" "é\n" `r"aw` }}"#);
+        assert_eq!(toks[2], (Tok::String, r#""a\"b\\""#.to_string()));
+        assert_eq!(toks[4], (Tok::String, r#""é\n""#.to_string()));
+        assert_eq!(toks[6], (Tok::RawString, "`r\"aw`".to_string()));
+        assert_eq!(
+            kinds("{{ \"a\\\nb\" }}").last().unwrap().1,
+            "unterminated quoted string"
+        );
+        assert_eq!(
+            kinds("{{ \"ab\\").last().unwrap().1,
+            "unterminated quoted string"
+        );
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! The parser: tokens to [`Tree`]s, with Go's grammar, checks and error messages.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use crate::value::Value;
 
-use super::ast::{Arg, Branch, Command, FuncRef, Node, Number, Pipe, Tree};
+use super::ast::{Arg, Branch, Command, FuncRef, Node, Number, Pipe, SrcStr, Tree};
 use super::builtins::Builtin;
 use super::error::Error;
 use super::lex::{Tok, Token, lex, line_at};
@@ -28,8 +29,8 @@ pub(crate) fn resolve_func(name: &str) -> Option<FuncRef> {
         "lookup" => return Some(FuncRef::Lookup),
         _ => {}
     }
-    if let Some(f) = crate::funcs::lookup(name) {
-        return Some(FuncRef::Plain(f, crate::funcs::signature(name)));
+    if let Some((f, sig)) = crate::funcs::lookup_with_signature(name) {
+        return Some(FuncRef::Plain(f, Some(sig)));
     }
     Builtin::from_name(name).map(FuncRef::Builtin)
 }
@@ -38,9 +39,10 @@ pub(crate) fn resolve_func(name: &str) -> Option<FuncRef> {
 pub(crate) fn parse_file(name: &str, text: &str) -> Result<Vec<Tree>, Error> {
     let source: Arc<str> = Arc::from(text);
     let parse_name: Arc<str> = Arc::from(name);
-    let tokens = lex(text, false);
+    let lexed = lex(text, false);
     let mut p = Parser {
-        tokens,
+        tokens: lexed.tokens,
+        lex_error: lexed.error,
         idx: 0,
         vars: vec!["$".into()],
         range_depth: 0,
@@ -65,6 +67,8 @@ pub(crate) fn parse_file(name: &str, text: &str) -> Result<Vec<Tree>, Error> {
 
 struct Parser<'a> {
     tokens: Vec<Token<'a>>,
+    /// The message of the lexer's `Error` token, if it ended with one.
+    lex_error: String,
     idx: usize,
     vars: Vec<Box<str>>,
     range_depth: usize,
@@ -86,9 +90,29 @@ impl<'a> Parser<'a> {
         if self.idx < self.tokens.len() {
             self.idx += 1;
         }
-        let t = self.tokens[i].clone();
+        let t = self.tokens[i];
         self.last_pos = t.pos;
         t
+    }
+
+    /// The token's text as a piece of the shared source (not for `Error` tokens).
+    fn span(&self, t: &Token<'_>) -> SrcStr {
+        SrcStr::new(&self.source, t.pos, t.pos + t.text.len())
+    }
+
+    /// A `.name` token's text without its dot.
+    fn field_name(&self, t: &Token<'_>) -> SrcStr {
+        SrcStr::new(&self.source, t.pos + 1, t.pos + t.text.len())
+    }
+
+    /// How many `Field` tokens follow directly (the rest of a `.a.b.c` chain).
+    fn fields_ahead(&self) -> usize {
+        self.tokens
+            .get(self.idx..)
+            .unwrap_or_default()
+            .iter()
+            .take_while(|t| t.kind == Tok::Field)
+            .count()
     }
 
     fn peek(&self) -> &Token<'a> {
@@ -131,14 +155,14 @@ impl<'a> Parser<'a> {
                 && action_line != line
             {
                 extra = format!(" in action started at {}:{action_line}", self.parse_name);
-                if token.text.ends_with(" action") {
+                if self.lex_error.ends_with(" action") {
                     extra = extra[" in action".len()..].to_string();
                 }
             }
             return Error::Parse {
                 name: self.parse_name.to_string(),
                 line,
-                message: format!("{}{extra}", token.text),
+                message: format!("{}{extra}", self.lex_error),
             };
         }
         Error::Parse {
@@ -246,7 +270,7 @@ impl<'a> Parser<'a> {
     fn text_or_action(&mut self) -> PResult<Item> {
         let t = self.next_non_space();
         match t.kind {
-            Tok::Text => Ok(Item::Node(Node::Text(t.text.into()))),
+            Tok::Text => Ok(Item::Node(Node::Text(self.span(&t)))),
             Tok::LeftDelim => {
                 self.action_pos = Some(t.pos);
                 let r = self.action();
@@ -433,12 +457,12 @@ impl<'a> Parser<'a> {
                 Tok::Assign | Tok::Declare => {
                     pipe.is_assign = next.kind == Tok::Assign;
                     self.next_non_space();
-                    pipe.decl.push(v.text.as_ref().into());
+                    pipe.decl.push(self.span(&v));
                     self.vars.push(v.text.into());
                 }
                 Tok::Char if next.text == "," => {
                     self.next_non_space();
-                    pipe.decl.push(v.text.as_ref().into());
+                    pipe.decl.push(self.span(&v));
                     self.vars.push(v.text.into());
                     if context == "range" && pipe.decl.len() < 2 {
                         match self.peek_non_space().kind {
@@ -529,38 +553,33 @@ impl<'a> Parser<'a> {
     }
 
     fn operand(&mut self) -> PResult<Option<Arg>> {
-        let Some(node) = self.term()? else {
+        let Some(mut node) = self.term()? else {
             return Ok(None);
         };
         if self.peek().kind != Tok::Field {
             return Ok(Some(node));
         }
         let chain_pos = self.peek().pos;
-        let mut fields: Vec<Box<str>> = Vec::new();
+        // `.a.b` and `$x.a` grow their own list of names; other terms become a chain.
+        if let Arg::Field { pos, idents: list }
+        | Arg::Variable {
+            pos, fields: list, ..
+        } = &mut node
+        {
+            *pos = chain_pos;
+            list.reserve_exact(self.fields_ahead());
+            while self.peek().kind == Tok::Field {
+                let t = self.next();
+                list.push(self.field_name(&t));
+            }
+            return Ok(Some(node));
+        }
+        let mut fields: Vec<SrcStr> = Vec::with_capacity(self.fields_ahead());
         while self.peek().kind == Tok::Field {
             let t = self.next();
-            fields.push(t.text[1..].into());
+            fields.push(self.field_name(&t));
         }
         Ok(Some(match node {
-            Arg::Field { mut idents, .. } => {
-                idents.extend(fields);
-                Arg::Field {
-                    pos: chain_pos,
-                    idents,
-                }
-            }
-            Arg::Variable {
-                name,
-                fields: mut f,
-                ..
-            } => {
-                f.extend(fields);
-                Arg::Variable {
-                    pos: chain_pos,
-                    name,
-                    fields: f,
-                }
-            }
             Arg::Bool(..) | Arg::String { .. } | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
                 return Err(self.errorf(format!(
                     "unexpected . after term {}",
@@ -579,15 +598,15 @@ impl<'a> Parser<'a> {
         let t = self.next_non_space();
         Ok(Some(match t.kind {
             Tok::Identifier => {
-                let Some(func) = resolve_func(&t.text) else {
+                let Some(func) = resolve_func(t.text) else {
                     return Err(self.errorf(format!(
                         "function {} not defined",
-                        super::lex::go_quote(&t.text)
+                        super::lex::go_quote(t.text)
                     )));
                 };
                 Arg::Func {
                     pos: t.pos,
-                    name: t.text.into(),
+                    name: self.span(&t),
                     func,
                 }
             }
@@ -597,19 +616,20 @@ impl<'a> Parser<'a> {
                 if !self.vars.iter().any(|v| **v == *t.text) {
                     return Err(self.errorf(format!(
                         "undefined variable {}",
-                        super::lex::go_quote(&t.text)
+                        super::lex::go_quote(t.text)
                     )));
                 }
                 Arg::Variable {
                     pos: t.pos,
-                    name: t.text.into(),
+                    name: self.span(&t),
                     fields: Vec::new(),
                 }
             }
-            Tok::Field => Arg::Field {
-                pos: t.pos,
-                idents: vec![t.text[1..].into()],
-            },
+            Tok::Field => {
+                let mut idents = Vec::with_capacity(1 + self.fields_ahead());
+                idents.push(self.field_name(&t));
+                Arg::Field { pos: t.pos, idents }
+            }
             Tok::Bool => Arg::Bool(t.pos, t.text == "true"),
             Tok::CharConstant | Tok::Number => {
                 let n = self.number(&t)?;
@@ -624,11 +644,11 @@ impl<'a> Parser<'a> {
                 Arg::Pipe(Box::new(p?))
             }
             Tok::String | Tok::RawString => {
-                let s = self.unquote(&t)?;
+                let s = unquote_cow(t.text).ok_or_else(|| self.errorf("invalid syntax"))?;
                 Arg::String {
                     pos: t.pos,
-                    quoted: t.text.into(),
-                    value: Value::string(s),
+                    quoted: self.span(&t),
+                    value: Value::String(Arc::from(&*s)),
                 }
             }
             _ => {
@@ -639,13 +659,13 @@ impl<'a> Parser<'a> {
     }
 
     fn unquote(&self, t: &Token<'_>) -> PResult<String> {
-        unquote(&t.text).ok_or_else(|| self.errorf("invalid syntax"))
+        unquote(t.text).ok_or_else(|| self.errorf("invalid syntax"))
     }
 
     fn number(&self, t: &Token<'_>) -> PResult<Number> {
-        let text = t.text.as_ref();
+        let text = t.text;
         let mut n = Number {
-            text: text.into(),
+            text: self.span(t),
             int: None,
             is_uint: false,
             float: None,
@@ -815,6 +835,11 @@ pub(crate) fn parse_go_float(text: &str) -> Option<f64> {
 
 /// strconv.Unquote for `"..."`, `` `...` `` and `'...'` literals.
 pub(crate) fn unquote(s: &str) -> Option<String> {
+    unquote_cow(s).map(Cow::into_owned)
+}
+
+/// [`unquote`], borrowing from `s` when the literal has nothing to decode.
+fn unquote_cow(s: &str) -> Option<Cow<'_, str>> {
     let bytes = s.as_bytes();
     if bytes.len() < 2 {
         return None;
@@ -829,11 +854,14 @@ pub(crate) fn unquote(s: &str) -> Option<String> {
             if inner.contains('`') {
                 return None;
             }
-            Some(inner.replace('\r', ""))
+            if !inner.contains('\r') {
+                return Some(Cow::Borrowed(inner));
+            }
+            Some(Cow::Owned(inner.replace('\r', "")))
         }
         b'"' => {
-            if !inner.contains(['\\', '"', '\n']) {
-                return Some(inner.to_string());
+            if memchr::memchr3(b'\\', b'"', b'\n', inner.as_bytes()).is_none() {
+                return Some(Cow::Borrowed(inner));
             }
             let mut out: Vec<u8> = Vec::with_capacity(inner.len());
             let mut rest = inner;
@@ -852,7 +880,7 @@ pub(crate) fn unquote(s: &str) -> Option<String> {
                     rest = &rest[c.len_utf8()..];
                 }
             }
-            Some(String::from_utf8_lossy(&out).into_owned())
+            Some(Cow::Owned(String::from_utf8_lossy(&out).into_owned()))
         }
         _ => None,
     }
