@@ -306,23 +306,25 @@ fn kind_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 /// Helm's `SortManifests`: files in path order, documents in file order, hooks separated,
 /// both lists stable-sorted by kind. `files` maps template paths to their rendered text.
 pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<(Vec<Hook>, Vec<Manifest>)> {
-    sort_manifests_with(files, None)
+    sort_manifests_with(files.clone(), None)
 }
 
 /// [`sort_manifests`], taking the heads of documents unchanged since the last render from
-/// `cache` and keeping the new ones there.
+/// `cache` and keeping the new ones there. Takes the rendered files by value: a file that is
+/// one document becomes that document's content without a copy.
 pub(crate) fn sort_manifests_with(
-    files: &BTreeMap<String, String>,
+    files: BTreeMap<String, String>,
     cache: Option<&HeadCache>,
 ) -> Result<(Vec<Hook>, Vec<Manifest>)> {
     let mut hooks = Vec::new();
     let mut manifests = Vec::new();
     for (path, content) in files {
+        let path = path.as_str();
         let base = path.rsplit('/').next().unwrap_or(path);
         if base.starts_with('_') || content.trim().is_empty() {
             continue;
         }
-        let docs = split_manifests(content);
+        let docs = split_manifests(&content);
         let seen = cache.and_then(|c| c.get(path));
         let mut changed = seen.as_ref().is_none_or(|s| s.len() != docs.len());
         let mut heads = Vec::with_capacity(docs.len());
@@ -336,7 +338,7 @@ pub(crate) fn sort_manifests_with(
                 None => {
                     changed = true;
                     head(doc).map_err(|message| Error::ManifestYaml {
-                        path: path.clone(),
+                        path: path.to_string(),
                         message,
                     })?
                 }
@@ -351,8 +353,25 @@ pub(crate) fn sort_manifests_with(
             });
             c.put(path, fresh.collect());
         }
+        // The usual file is one document running to the end of the text (after leading
+        // whitespace): it is moved, not copied.
+        let whole = match docs.as_slice() {
+            [doc] => {
+                let start = doc.as_ptr() as usize - content.as_ptr() as usize;
+                (start + doc.len() == content.len()).then_some(start)
+            }
+            _ => None,
+        };
+        if let Some(start) = whole
+            && let Some(h) = heads.pop()
+        {
+            let mut content = content;
+            content.replace_range(..start, "");
+            place(path, content, h, &mut hooks, &mut manifests);
+            continue;
+        }
         for (doc, h) in docs.into_iter().zip(heads) {
-            place(path, doc, h, &mut hooks, &mut manifests);
+            place(path, doc.to_string(), h, &mut hooks, &mut manifests);
         }
     }
     manifests.sort_by(|a, b| kind_cmp(&a.kind, &b.kind));
@@ -361,7 +380,7 @@ pub(crate) fn sort_manifests_with(
 }
 
 /// Files one document, by its head, as a manifest or a hook (or drops it: unknown hook types).
-fn place(path: &str, doc: &str, h: Head, hooks: &mut Vec<Hook>, manifests: &mut Vec<Manifest>) {
+fn place(path: &str, doc: String, h: Head, hooks: &mut Vec<Hook>, manifests: &mut Vec<Manifest>) {
     let hook_types = h
         .annotations
         .as_ref()
@@ -370,7 +389,7 @@ fn place(path: &str, doc: &str, h: Head, hooks: &mut Vec<Hook>, manifests: &mut 
     let Some(hook_types) = hook_types else {
         manifests.push(Manifest {
             path: path.to_string(),
-            content: doc.to_string(),
+            content: doc,
             kind: h.kind,
         });
         return;
@@ -391,7 +410,7 @@ fn place(path: &str, doc: &str, h: Head, hooks: &mut Vec<Hook>, manifests: &mut 
         .unwrap_or(0);
     hooks.push(Hook {
         path: path.to_string(),
-        content: doc.to_string(),
+        content: doc,
         kind: h.kind,
         name: h.name,
         events,
@@ -547,6 +566,31 @@ mod tests {
     }
 
     #[test]
+    fn single_documents_keep_their_exact_text() {
+        let mut files = BTreeMap::new();
+        for (name, text) in [
+            ("a", "\n  \n---\nkind: A\n\n"),
+            ("b", "kind: B\n---\n"),
+            ("c", "---\nkind: C"),
+            ("d", "kind: D1\n---\nkind: D2\n"),
+        ] {
+            files.insert(format!("x/templates/{name}.yaml"), text.to_string());
+        }
+        let (_, manifests) = sort_manifests(&files).unwrap();
+        let contents: Vec<_> = manifests.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(
+            contents,
+            [
+                "kind: A\n\n",
+                "kind: B\n",
+                "kind: C",
+                "kind: D1\n",
+                "kind: D2\n"
+            ]
+        );
+    }
+
+    #[test]
     fn heads_of_unchanged_documents_come_from_the_cache() {
         let cache = HeadCache::default();
         let mut files = BTreeMap::new();
@@ -556,10 +600,10 @@ mod tests {
             format!("kind: Service\n---\n{hook}"),
         );
         let cold = sort_manifests(&files).unwrap();
-        let first = sort_manifests_with(&files, Some(&cache)).unwrap();
+        let first = sort_manifests_with(files.clone(), Some(&cache)).unwrap();
         let kept = cache.get("c/templates/a.yaml").unwrap();
         assert_eq!(kept.len(), 2);
-        let again = sort_manifests_with(&files, Some(&cache)).unwrap();
+        let again = sort_manifests_with(files.clone(), Some(&cache)).unwrap();
         assert_eq!(first, cold);
         assert_eq!(again, cold);
         // Nothing changed: the entry is the same one, not rebuilt.
@@ -572,13 +616,13 @@ mod tests {
             "c/templates/a.yaml".to_string(),
             "kind: Deployment\n".to_string(),
         );
-        let (hooks, manifests) = sort_manifests_with(&files, Some(&cache)).unwrap();
+        let (hooks, manifests) = sort_manifests_with(files.clone(), Some(&cache)).unwrap();
         assert!(hooks.is_empty());
         assert_eq!(manifests[0].kind, "Deployment");
         assert_eq!(cache.get("c/templates/a.yaml").unwrap().len(), 1);
         // Errors are reported as without a cache, and never kept.
         files.insert("c/templates/a.yaml".to_string(), "just text\n".to_string());
-        let e = sort_manifests_with(&files, Some(&cache)).unwrap_err();
+        let e = sort_manifests_with(files.clone(), Some(&cache)).unwrap_err();
         assert_eq!(
             e.to_string(),
             sort_manifests(&files).unwrap_err().to_string()
