@@ -2,6 +2,7 @@
 //! manifests, sorted by Helm 4's install order, printed with `---` / `# Source:` headers.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 use crate::value::Value;
@@ -140,6 +141,7 @@ fn json_kind(v: &Value) -> &'static str {
 }
 
 /// The parts of a document helm looks at (its `SimpleHead`).
+#[derive(Debug, Clone)]
 struct Head {
     kind: String,
     name: String,
@@ -253,6 +255,39 @@ fn head(doc: &str) -> std::result::Result<Head, String> {
     })
 }
 
+/// One document of a file's last render and the head read from it.
+struct SeenDoc {
+    text: Box<str>,
+    head: Head,
+}
+
+/// The documents each template rendered last time and their heads, kept by a
+/// [`ParseCache`](crate::template::ParseCache) between renders.
+///
+/// A document's head is a pure function of its bytes, so when a template renders a document
+/// byte for byte equal to the one at the same position last time (CRDs and other templates
+/// whose output does not depend on the values), its head is taken from here instead of
+/// checking every line again. Comparing the bytes costs far less than the check. Only files
+/// whose every document was read without error are kept; memory grows with the output of the
+/// distinct template names seen (one entry per name, replaced when the output changes).
+#[derive(Default)]
+pub(crate) struct HeadCache {
+    files: Mutex<BTreeMap<String, Arc<[SeenDoc]>>>,
+}
+
+impl HeadCache {
+    fn get(&self, path: &str) -> Option<Arc<[SeenDoc]>> {
+        let files = self.files.lock().ok()?;
+        files.get(path).cloned()
+    }
+
+    fn put(&self, path: &str, docs: Vec<SeenDoc>) {
+        if let Ok(mut files) = self.files.lock() {
+            files.insert(path.to_string(), docs.into());
+        }
+    }
+}
+
 fn kind_rank(kind: &str) -> Option<usize> {
     INSTALL_ORDER.iter().position(|k| *k == kind)
 }
@@ -271,58 +306,116 @@ fn kind_cmp(a: &str, b: &str) -> std::cmp::Ordering {
 /// Helm's `SortManifests`: files in path order, documents in file order, hooks separated,
 /// both lists stable-sorted by kind. `files` maps template paths to their rendered text.
 pub fn sort_manifests(files: &BTreeMap<String, String>) -> Result<(Vec<Hook>, Vec<Manifest>)> {
+    sort_manifests_with(files.clone(), None)
+}
+
+/// [`sort_manifests`], taking the heads of documents unchanged since the last render from
+/// `cache` and keeping the new ones there. Takes the rendered files by value: a file that is
+/// one document becomes that document's content without a copy.
+pub(crate) fn sort_manifests_with(
+    files: BTreeMap<String, String>,
+    cache: Option<&HeadCache>,
+) -> Result<(Vec<Hook>, Vec<Manifest>)> {
     let mut hooks = Vec::new();
     let mut manifests = Vec::new();
     for (path, content) in files {
+        let path = path.as_str();
         let base = path.rsplit('/').next().unwrap_or(path);
         if base.starts_with('_') || content.trim().is_empty() {
             continue;
         }
-        for doc in split_manifests(content) {
-            let h = head(doc).map_err(|message| Error::ManifestYaml {
-                path: path.clone(),
-                message,
-            })?;
-            let hook_types = h
-                .annotations
+        let docs = split_manifests(&content);
+        let seen = cache.and_then(|c| c.get(path));
+        let mut changed = seen.as_ref().is_none_or(|s| s.len() != docs.len());
+        let mut heads = Vec::with_capacity(docs.len());
+        for (i, doc) in docs.iter().enumerate() {
+            let known = seen
                 .as_ref()
-                .filter(|a| !a.is_empty())
-                .and_then(|a| a.get("helm.sh/hook"));
-            let Some(hook_types) = hook_types else {
-                manifests.push(Manifest {
-                    path: path.clone(),
-                    content: doc.to_string(),
-                    kind: h.kind,
-                });
-                continue;
-            };
-            let events: Vec<String> = hook_types
-                .split(',')
-                .map(|e| e.trim().to_lowercase())
-                .collect();
-            if events.iter().any(|e| !HOOK_EVENTS.contains(&e.as_str())) {
-                // helm skips documents with unknown hook types.
-                continue;
-            }
-            let weight = h
-                .annotations
-                .as_ref()
-                .and_then(|a| a.get("helm.sh/hook-weight"))
-                .and_then(|w| w.parse().ok())
-                .unwrap_or(0);
-            hooks.push(Hook {
-                path: path.clone(),
-                content: doc.to_string(),
-                kind: h.kind,
-                name: h.name,
-                events,
-                weight,
+                .and_then(|s| s.get(i))
+                .filter(|s| *s.text == **doc);
+            heads.push(match known {
+                Some(s) => s.head.clone(),
+                None => {
+                    changed = true;
+                    head(doc).map_err(|message| Error::ManifestYaml {
+                        path: path.to_string(),
+                        message,
+                    })?
+                }
             });
+        }
+        if let Some(c) = cache
+            && changed
+        {
+            let fresh = docs.iter().zip(&heads).map(|(d, h)| SeenDoc {
+                text: (*d).into(),
+                head: h.clone(),
+            });
+            c.put(path, fresh.collect());
+        }
+        // The usual file is one document running to the end of the text (after leading
+        // whitespace): it is moved, not copied.
+        let whole = match docs.as_slice() {
+            [doc] => {
+                let start = doc.as_ptr() as usize - content.as_ptr() as usize;
+                (start + doc.len() == content.len()).then_some(start)
+            }
+            _ => None,
+        };
+        if let Some(start) = whole
+            && let Some(h) = heads.pop()
+        {
+            let mut content = content;
+            content.replace_range(..start, "");
+            place(path, content, h, &mut hooks, &mut manifests);
+            continue;
+        }
+        for (doc, h) in docs.into_iter().zip(heads) {
+            place(path, doc.to_string(), h, &mut hooks, &mut manifests);
         }
     }
     manifests.sort_by(|a, b| kind_cmp(&a.kind, &b.kind));
     hooks.sort_by(|a, b| kind_cmp(&a.kind, &b.kind));
     Ok((hooks, manifests))
+}
+
+/// Files one document, by its head, as a manifest or a hook (or drops it: unknown hook types).
+fn place(path: &str, doc: String, h: Head, hooks: &mut Vec<Hook>, manifests: &mut Vec<Manifest>) {
+    let hook_types = h
+        .annotations
+        .as_ref()
+        .filter(|a| !a.is_empty())
+        .and_then(|a| a.get("helm.sh/hook"));
+    let Some(hook_types) = hook_types else {
+        manifests.push(Manifest {
+            path: path.to_string(),
+            content: doc,
+            kind: h.kind,
+        });
+        return;
+    };
+    let events: Vec<String> = hook_types
+        .split(',')
+        .map(|e| e.trim().to_lowercase())
+        .collect();
+    if events.iter().any(|e| !HOOK_EVENTS.contains(&e.as_str())) {
+        // helm skips documents with unknown hook types.
+        return;
+    }
+    let weight = h
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get("helm.sh/hook-weight"))
+        .and_then(|w| w.parse().ok())
+        .unwrap_or(0);
+    hooks.push(Hook {
+        path: path.to_string(),
+        content: doc,
+        kind: h.kind,
+        name: h.name,
+        events,
+        weight,
+    });
 }
 
 /// What to print.
@@ -470,6 +563,71 @@ mod tests {
             },
         );
         assert!(out.ends_with("kind: Zeta\n"));
+    }
+
+    #[test]
+    fn single_documents_keep_their_exact_text() {
+        let mut files = BTreeMap::new();
+        for (name, text) in [
+            ("a", "\n  \n---\nkind: A\n\n"),
+            ("b", "kind: B\n---\n"),
+            ("c", "---\nkind: C"),
+            ("d", "kind: D1\n---\nkind: D2\n"),
+        ] {
+            files.insert(format!("x/templates/{name}.yaml"), text.to_string());
+        }
+        let (_, manifests) = sort_manifests(&files).unwrap();
+        let contents: Vec<_> = manifests.iter().map(|m| m.content.as_str()).collect();
+        assert_eq!(
+            contents,
+            [
+                "kind: A\n\n",
+                "kind: B\n",
+                "kind: C",
+                "kind: D1\n",
+                "kind: D2\n"
+            ]
+        );
+    }
+
+    #[test]
+    fn heads_of_unchanged_documents_come_from_the_cache() {
+        let cache = HeadCache::default();
+        let mut files = BTreeMap::new();
+        let hook = "kind: Pod\nmetadata:\n  name: t\n  annotations:\n    helm.sh/hook: test\n";
+        files.insert(
+            "c/templates/a.yaml".to_string(),
+            format!("kind: Service\n---\n{hook}"),
+        );
+        let cold = sort_manifests(&files).unwrap();
+        let first = sort_manifests_with(files.clone(), Some(&cache)).unwrap();
+        let kept = cache.get("c/templates/a.yaml").unwrap();
+        assert_eq!(kept.len(), 2);
+        let again = sort_manifests_with(files.clone(), Some(&cache)).unwrap();
+        assert_eq!(first, cold);
+        assert_eq!(again, cold);
+        // Nothing changed: the entry is the same one, not rebuilt.
+        assert!(Arc::ptr_eq(
+            &kept,
+            &cache.get("c/templates/a.yaml").unwrap()
+        ));
+        // A changed document is read again and the entry replaced.
+        files.insert(
+            "c/templates/a.yaml".to_string(),
+            "kind: Deployment\n".to_string(),
+        );
+        let (hooks, manifests) = sort_manifests_with(files.clone(), Some(&cache)).unwrap();
+        assert!(hooks.is_empty());
+        assert_eq!(manifests[0].kind, "Deployment");
+        assert_eq!(cache.get("c/templates/a.yaml").unwrap().len(), 1);
+        // Errors are reported as without a cache, and never kept.
+        files.insert("c/templates/a.yaml".to_string(), "just text\n".to_string());
+        let e = sort_manifests_with(files.clone(), Some(&cache)).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            sort_manifests(&files).unwrap_err().to_string()
+        );
+        assert_eq!(cache.get("c/templates/a.yaml").unwrap().len(), 1);
     }
 
     #[test]

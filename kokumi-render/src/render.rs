@@ -248,7 +248,7 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
     let notes = rendered.get(&root_notes).cloned().unwrap_or_default();
     rendered.retain(|k, _| !k.ends_with("NOTES.txt"));
 
-    let (hooks, manifests) = output::sort_manifests(&rendered)?;
+    let (hooks, manifests) = output::sort_manifests_with(rendered, cache.map(ParseCache::heads))?;
     let crds = if opts.include_crds {
         chart
             .crd_objects(chart.name())

@@ -492,10 +492,14 @@ impl Key {
             |e: &dyn fmt::Display| FuncError::new(format!("error creating certificate: {e}"));
         match self {
             Key::Rsa(k) => {
-                let digest = sha2::Sha256::digest(tbs);
-                let sig = k
-                    .sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &digest)
-                    .map_err(|e| fail(&e))?;
+                let sig = match sign_rsa_fast(k, tbs) {
+                    Some(sig) => sig,
+                    None => {
+                        let digest = sha2::Sha256::digest(tbs);
+                        k.sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &digest)
+                            .map_err(|e| fail(&e))?
+                    }
+                };
                 Ok((seq(&[oid(OID_SHA256_RSA), null()]), sig))
             }
             Key::Ec(k) => {
@@ -516,6 +520,26 @@ impl Key {
             )),
         }
     }
+}
+
+/// A PKCS#1 v1.5 SHA-256 signature of `msg` made with aws-lc, about fifteen times cheaper than
+/// the `rsa` crate's (which spends ~40M instructions per 2048-bit signature on its big-number
+/// arithmetic). PKCS#1 v1.5 signatures are deterministic, so the bytes are the same either way.
+/// `None` for keys aws-lc does not take (smaller than 2048 bits, for one): the caller signs
+/// with the `rsa` crate then.
+fn sign_rsa_fast(key: &rsa::RsaPrivateKey, msg: &[u8]) -> Option<Vec<u8>> {
+    use rsa::pkcs8::EncodePrivateKey as _;
+    let der = key.to_pkcs8_der().ok()?;
+    let pair = aws_lc_rs::rsa::KeyPair::from_pkcs8(der.as_bytes()).ok()?;
+    let mut sig = vec![0; pair.public_modulus_len()];
+    pair.sign(
+        &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+        &aws_lc_rs::rand::SystemRandom::new(),
+        msg,
+        &mut sig,
+    )
+    .ok()?;
+    Some(sig)
 }
 
 /// Generates an RSA key (public exponent 65537, like Go) with aws-lc, whose prime search is
@@ -1090,6 +1114,27 @@ mod tests {
         let key = rsa::RsaPrivateKey::from_pkcs1_der(&der).unwrap();
         key.validate().unwrap();
         key
+    }
+
+    #[test]
+    fn aws_lc_signatures_are_the_rsa_crates_bytes() {
+        let Key::Rsa(key) = new_rsa(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap() else {
+            panic!("not an RSA key");
+        };
+        let msg = b"to be signed";
+        let digest = sha2::Sha256::digest(msg);
+        let slow = key
+            .sign(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &digest)
+            .unwrap();
+        assert_eq!(sign_rsa_fast(&key, msg), Some(slow));
+        // aws-lc refuses keys under 2048 bits: those are signed by the `rsa` crate.
+        let small = rsa::RsaPrivateKey::new(&mut OsRng, 1024).unwrap();
+        assert_eq!(sign_rsa_fast(&small, msg), None);
+        let (_, sig) = Key::Rsa(Box::new(small.clone())).sign(msg).unwrap();
+        small
+            .to_public_key()
+            .verify(rsa::Pkcs1v15Sign::new::<sha2::Sha256>(), &digest, &sig)
+            .unwrap();
     }
 
     #[test]

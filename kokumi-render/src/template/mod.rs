@@ -111,9 +111,14 @@ impl Limits {
 /// reported again on every render). Trees are immutable and shared; a render's state (map
 /// mutations, include depth) lives in the render, never in the cache. Memory grows with the
 /// number of distinct template names seen.
+///
+/// It also keeps the documents each template rendered last and their heads (the fields Helm's
+/// install order reads), so a template that renders the same bytes again is not checked line
+/// by line again (see [`crate::output`]).
 #[derive(Default)]
 pub struct ParseCache {
     entries: Mutex<BTreeMap<String, CachedFile>>,
+    heads: crate::output::HeadCache,
 }
 
 /// One file's trees, with the text they were parsed from.
@@ -144,6 +149,11 @@ impl ParseCache {
     /// Whether it holds nothing.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// The heads of documents rendered before.
+    pub(crate) fn heads(&self) -> &crate::output::HeadCache {
+        &self.heads
     }
 
     fn get(&self, name: &str, text: &str) -> Option<Arc<[Arc<Tree>]>> {

@@ -87,9 +87,23 @@ pub fn reduce(doc: &str) -> Option<String> {
     Some(out)
 }
 
-/// The number of spaces a line starts with.
+/// The number of spaces a line starts with, counted eight bytes at a time (CRD lines are
+/// indented deeply, and every line's indentation is read).
 fn indent_of(line: &str) -> usize {
-    line.bytes().take_while(|&b| b == b' ').count()
+    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+    let bytes = line.as_bytes();
+    let mut words = bytes.chunks_exact(8);
+    let mut n = 0;
+    for w in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        let diff = u64::from_le_bytes(word) ^ SPACES;
+        if diff != 0 {
+            return n + (diff.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    n + words.remainder().iter().take_while(|&&b| b == b' ').count()
 }
 
 /// Whether a top-level key line names a head field (`Some(true)`), another plain key
@@ -347,18 +361,7 @@ fn value(body: &str, parent: usize) -> Option<Next> {
             // A comment ends the scalar: it cannot continue on the next lines. One pass finds
             // the first ` #` and any `: ` before it (a short line: a plain loop beats setting
             // up a substring search twice).
-            let bytes = body.as_bytes();
-            let mut cut = None;
-            let mut colon_space = false;
-            for (i, &c) in bytes.iter().enumerate() {
-                if c == b'#' && i > 0 && bytes[i - 1] == b' ' {
-                    cut = Some(i - 1);
-                    break;
-                }
-                if c == b':' && bytes.get(i + 1) == Some(&b' ') {
-                    colon_space = true;
-                }
-            }
+            let (cut, colon_space) = comment_and_colon(body.as_bytes());
             let (text, commented) = match cut {
                 Some(p) => (&body[..p], true),
                 None => (body, false),
@@ -378,6 +381,23 @@ fn value(body: &str, parent: usize) -> Option<Next> {
             })
         }
     }
+}
+
+/// In a plain scalar's text: where a ` #` comment starts (at its space), and whether a `: `
+/// comes before it. Jumps between `#` and `:` bytes with memchr rather than looking at every
+/// byte (descriptions in CRDs are long lines with few of either).
+fn comment_and_colon(bytes: &[u8]) -> (Option<usize>, bool) {
+    let mut colon_space = false;
+    for i in memchr::memchr2_iter(b'#', b':', bytes) {
+        if bytes[i] == b'#' {
+            if i > 0 && bytes[i - 1] == b' ' {
+                return (Some(i - 1), colon_space);
+            }
+        } else if bytes.get(i + 1) == Some(&b' ') {
+            colon_space = true;
+        }
+    }
+    (None, colon_space)
 }
 
 /// Whether a plain scalar might resolve to an infinity or NaN, which the JSON round trip
@@ -479,12 +499,10 @@ fn plain_scalar_end(lines: &[&str], start: usize, parent: usize) -> usize {
             first,
             b'?' | b':' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@'
         ) || (first == b'-' && matches!(text.as_bytes().get(1), None | Some(b' ')));
-        if indent <= parent
-            || indicator
-            || text.contains(": ")
-            || text.contains(" #")
-            || text.ends_with(':')
-        {
+        if indent <= parent || indicator || text.ends_with(':') || {
+            let (cut, colon_space) = comment_and_colon(text.as_bytes());
+            cut.is_some() || colon_space
+        } {
             break;
         }
         i += 1;
@@ -528,6 +546,15 @@ fn block_scalar_end(lines: &[&str], start: usize, parent: usize) -> Option<usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_indentation_across_words() {
+        for n in 0..40 {
+            let line = format!("{}x: 1", " ".repeat(n));
+            assert_eq!(indent_of(&line), n, "{line:?}");
+            assert_eq!(indent_of(&" ".repeat(n)), n);
+        }
+    }
 
     #[test]
     fn keeps_only_the_head_entries() {
