@@ -296,6 +296,7 @@ impl TemplateSet {
             includes: BTreeMap::new(),
             forward: &mut guard,
             spare: Vec::new(),
+            arg_pool: Vec::new(),
         };
         ex.exec_tree(&tree, data, false, out)
     }
