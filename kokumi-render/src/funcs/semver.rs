@@ -175,13 +175,23 @@ struct VersionParts<'a> {
 
 impl<'a> VersionParts<'a> {
     fn split(v: &'a str) -> Option<Self> {
+        Self::split_with(v, false)
+    }
+
+    /// With `wild`, a number may also be one wildcard (`x`, `X`, `*`), as in a constraint's
+    /// version (`2.x.x`); a segment mixing the two is left to the patterns (`None`).
+    fn split_with(v: &'a str, wild: bool) -> Option<Self> {
         let s = v.strip_prefix('v').unwrap_or(v);
         let b = s.as_bytes();
         let run = |from: usize, ok: fn(u8) -> bool| {
             from + b[from..].iter().take_while(|&&c| ok(c)).count()
         };
         let digit = |c: u8| c.is_ascii_digit();
-        let end = run(0, digit);
+        let number_end = |from: usize| match b.get(from) {
+            Some(b'x' | b'X' | b'*') if wild => from + 1,
+            _ => run(from, digit),
+        };
+        let end = number_end(0);
         if end == 0 {
             return None;
         }
@@ -191,7 +201,7 @@ impl<'a> VersionParts<'a> {
             if b.get(*i) != Some(&b'.') {
                 return Some(None);
             }
-            let end = run(*i + 1, digit);
+            let end = number_end(*i + 1);
             if end == *i + 1 {
                 return None;
             }
@@ -411,7 +421,7 @@ fn parse_simple(c: &str) -> Option<Result<Constraints, String>> {
         .find_map(|o| t.strip_prefix(o).map(|r| (*o, r)))
         .unwrap_or(("", t));
     let whole = rest.trim_start_matches(is_go_space);
-    let p = VersionParts::split(whole)?;
+    let p = VersionParts::split_with(whole, true)?;
     let dotted = |s: Option<&str>| s.map_or(0, |n| n.len() + 1);
     let major_at = usize::from(whole.starts_with('v'));
     let minor_at = major_at + p.major.len();
@@ -788,7 +798,7 @@ mod tests {
     #[test]
     fn simple_constraints_are_the_patterns() {
         let alphabet = [
-            '>', '<', '=', '~', '^', '!', '1', '0', '.', '-', 'x', ' ', 'v', '+',
+            '>', '<', '=', '~', '^', '!', '1', '0', '.', '-', 'x', '*', ' ', 'v', '+',
         ];
         let mut cases = vec![String::new()];
         let mut frontier = vec![String::new()];
@@ -813,6 +823,12 @@ mod tests {
                 "=>1",
                 "!=1.2.3",
                 "<= 1.19",
+                "2.x.x",
+                "~1.X",
+                "*",
+                "1.*.3-rc",
+                "x1",
+                "1.2x",
                 "1.2.3.4",
                 ">=1.2-",
                 ">1.0.0-a..b",
