@@ -86,12 +86,32 @@ pub struct Signature {
     pub params: &'static [Param],
     /// The type of the trailing `...T` parameter, if the function is variadic.
     pub variadic: Option<Param>,
+    /// What the engine must do around a call ([`flags`] bits), decided once from the name when
+    /// the call is parsed instead of on every call.
+    pub(crate) flags: u8,
+}
+
+/// Bits of [`Signature`]'s `flags`: the engine's per-function treatment.
+pub(crate) mod flags {
+    /// The function looks inside nested maps of its arguments, so they must be brought up to
+    /// date with recorded mutations first (the others see only the top level).
+    pub(crate) const READS_NESTED: u8 = 1;
+    /// Its work grows with the fully expanded size of its list and map arguments (encoders,
+    /// printers, deep copies, deep merges and comparisons): the expansion cap applies.
+    pub(crate) const EXPANDS: u8 = 2;
+    /// Go's version modifies its first argument (a map) in place ([`super::mutates_first_arg`]).
+    pub(crate) const MUTATES_FIRST: u8 = 4;
+    /// Compares every pair of list elements (`uniq`): charged quadratically before it runs.
+    pub(crate) const QUADRATIC: u8 = 8;
+    /// Returns a deep copy whose maps must be new allocations (`deepCopy`).
+    pub(crate) const DEEP_COPY: u8 = 16;
 }
 
 const fn sig(params: &'static [Param]) -> Signature {
     Signature {
         params,
         variadic: None,
+        flags: 0,
     }
 }
 
@@ -99,7 +119,108 @@ const fn var(params: &'static [Param], rest: Param) -> Signature {
     Signature {
         params,
         variadic: Some(rest),
+        flags: 0,
     }
+}
+
+/// The [`flags`] of function `name`.
+fn flags_of(name: &str) -> u8 {
+    let mut f = 0;
+    if reads_nested(name) {
+        f |= flags::READS_NESTED;
+    }
+    if expands_arguments(name) {
+        f |= flags::EXPANDS;
+    }
+    if mutates_first_arg(name) {
+        f |= flags::MUTATES_FIRST;
+    }
+    if matches!(name, "uniq" | "mustUniq") {
+        f |= flags::QUADRATIC;
+    }
+    if matches!(name, "deepCopy" | "mustDeepCopy") {
+        f |= flags::DEEP_COPY;
+    }
+    f
+}
+
+/// Whether function `name` looks inside nested maps of its arguments.
+fn reads_nested(name: &str) -> bool {
+    name.starts_with("to")
+        || name.starts_with("mustTo")
+        || name.contains("erge")
+        || name.contains("eepCopy")
+        || matches!(
+            name,
+            "dig"
+                | "deepEqual"
+                | "quote"
+                | "squote"
+                | "cat"
+                | "join"
+                | "sha256sum"
+                | "sha1sum"
+                | "b64enc"
+                | "pluck"
+                | "values"
+                | "has"
+                | "mustHas"
+                | "uniq"
+                | "mustUniq"
+                | "without"
+                | "mustWithout"
+                | "splitList"
+                | "fail"
+                | "required"
+        )
+}
+
+/// Whether function `name`'s work grows with the fully expanded size of its list and map
+/// arguments.
+pub(crate) fn expands_arguments(name: &str) -> bool {
+    matches!(
+        name,
+        "print"
+            | "printf"
+            | "println"
+            | "html"
+            | "js"
+            | "urlquery"
+            | "toJson"
+            | "mustToJson"
+            | "toPrettyJson"
+            | "mustToPrettyJson"
+            | "toRawJson"
+            | "mustToRawJson"
+            | "toYaml"
+            | "mustToYaml"
+            | "toYamlPretty"
+            | "toToml"
+            | "mustToToml"
+            | "toString"
+            | "toStrings"
+            | "quote"
+            | "squote"
+            | "cat"
+            | "join"
+            | "deepCopy"
+            | "mustDeepCopy"
+            | "merge"
+            | "mustMerge"
+            | "mergeOverwrite"
+            | "mustMergeOverwrite"
+            | "deepEqual"
+            | "has"
+            | "mustHas"
+            | "uniq"
+            | "mustUniq"
+            | "without"
+            | "mustWithout"
+            | "sha1sum"
+            | "sha256sum"
+            | "b64enc"
+            | "fail"
+    )
 }
 
 use Param::{Any as A, Bool as B, Float64 as F, Int as I, Map as M, String as S};
@@ -397,16 +518,44 @@ static TABLE: &[(&str, Func, Signature)] = &[
     ("wrapWith", strings::wrap_with, sig(&[I, S, S])),
 ];
 
-fn find(name: &str) -> Option<&'static (&'static str, Func, Signature)> {
-    TABLE
+/// Per first byte of a name, where the table's names starting with it begin (entry `b`) and
+/// end (entry `b + 1`), and the [`flags`] of every entry: computed once, so a lookup searches
+/// a handful of names and the flags cost nothing per call site.
+struct Index {
+    starts: [u16; 257],
+    flags: Vec<u8>,
+}
+
+static INDEX: std::sync::LazyLock<Index> = std::sync::LazyLock::new(|| {
+    let mut starts = [0u16; 257];
+    for (b, start) in starts.iter_mut().enumerate() {
+        *start = TABLE
+            .iter()
+            .take_while(|(n, _, _)| usize::from(n.as_bytes()[0]) < b)
+            .count() as u16;
+    }
+    Index {
+        starts,
+        flags: TABLE.iter().map(|(n, _, _)| flags_of(n)).collect(),
+    }
+});
+
+fn find(name: &str) -> Option<usize> {
+    let first = usize::from(*name.as_bytes().first()?);
+    let idx = &*INDEX;
+    let (lo, hi) = (
+        usize::from(idx.starts[first]),
+        usize::from(idx.starts[first + 1]),
+    );
+    TABLE[lo..hi]
         .binary_search_by(|(n, _, _)| (*n).cmp(name))
         .ok()
-        .map(|i| &TABLE[i])
+        .map(|i| lo + i)
 }
 
 /// The function called `name`, if it is a Sprig or pure Helm function.
 pub fn lookup(name: &str) -> Option<Func> {
-    find(name).map(|(_, f, _)| *f)
+    find(name).map(|i| TABLE[i].1)
 }
 
 /// [`lookup`] and [`signature`] in one search, for the template parser.
@@ -416,7 +565,10 @@ pub(crate) fn lookup_with_signature(name: &str) -> Option<(Func, Signature)> {
 
 /// The Go signature of function `name`, for the engine's argument checks.
 pub fn signature(name: &str) -> Option<Signature> {
-    find(name).map(|(_, _, s)| *s)
+    find(name).map(|i| Signature {
+        flags: INDEX.flags[i],
+        ..TABLE[i].2
+    })
 }
 
 /// Every function name in the table, sorted.
@@ -580,6 +732,27 @@ mod tests {
         for pair in TABLE.windows(2) {
             assert!(pair[0].0 < pair[1].0, "{} >= {}", pair[0].0, pair[1].0);
         }
+    }
+
+    #[test]
+    fn every_name_is_found_with_its_flags() {
+        for (name, _, sig) in TABLE {
+            let found = signature(name).unwrap();
+            assert_eq!(found.params, sig.params, "{name}");
+            assert_eq!(found.flags, flags_of(name), "{name}");
+            assert!(lookup(name).is_some(), "{name}");
+        }
+        assert_eq!(
+            signature("toYaml").map(|s| s.flags & flags::EXPANDS),
+            Some(flags::EXPANDS)
+        );
+        assert_eq!(
+            signature("set").map(|s| s.flags & flags::MUTATES_FIRST),
+            Some(flags::MUTATES_FIRST)
+        );
+        assert!(lookup("").is_none());
+        assert!(lookup("zzz").is_none());
+        assert!(lookup("~").is_none());
     }
 
     #[test]

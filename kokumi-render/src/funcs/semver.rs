@@ -15,8 +15,9 @@
 //! ```
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 use std::fmt;
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use regex::Regex;
 
@@ -27,29 +28,53 @@ use super::{arity, str_arg};
 const CV: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
 const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
 
+/// The constraint patterns, compiled on first use: a version alone (`Chart.yaml`'s `version`,
+/// `semver`) is parsed by hand, so a chart that compares no versions never compiles them.
 struct Regexes {
-    version: Regex,
     constraint: Regex,
     range: Regex,
     find: Regex,
     valid: Regex,
 }
 
+/// Masterminds' patterns are Go RE2 syntax: read them as Go does (`\s` is ASCII white space
+/// there, which also keeps the automata small and quick to build).
+fn go_regex(pattern: &str) -> Option<Regex> {
+    Regex::new(&super::regex::go_to_rust(pattern)).ok()
+}
+
 static RE: LazyLock<Option<Regexes>> = LazyLock::new(|| {
     Some(Regexes {
-        version: Regex::new(
-            r"^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?$",
-        )
-        .ok()?,
-        constraint: Regex::new(&format!(r"^\s*({OPS})\s*({CV})\s*$")).ok()?,
-        range: Regex::new(&format!(r"\s*({CV})\s+-\s+({CV})\s*")).ok()?,
-        find: Regex::new(&format!(r"({OPS})\s*({CV})")).ok()?,
-        valid: Regex::new(&format!(
+        constraint: go_regex(&format!(r"^\s*({OPS})\s*({CV})\s*$"))?,
+        range: go_regex(&format!(r"\s*({CV})\s+-\s+({CV})\s*"))?,
+        find: go_regex(&format!(r"({OPS})\s*({CV})"))?,
+        valid: go_regex(&format!(
             r"^(\s*({OPS})\s*({CV})\s*)((?:\s+|,\s*)({OPS})\s*({CV})\s*)*$"
-        ))
-        .ok()?,
+        ))?,
     })
 });
+
+/// Constraints already parsed in this process, by their text: charts compare against the same
+/// few constraints over and over (`semverCompare ">=1.21-0" ...` in every helper).
+static PARSED: Mutex<BTreeMap<String, Arc<Constraints>>> = Mutex::new(BTreeMap::new());
+const PARSED_MAX: usize = 256;
+
+/// [`Constraints::parse`] through [`PARSED`] (errors are not kept: they are reported again).
+fn parse_constraints_cached(c: &str) -> Result<Arc<Constraints>, String> {
+    if let Ok(m) = PARSED.lock()
+        && let Some(p) = m.get(c)
+    {
+        return Ok(p.clone());
+    }
+    let parsed = Arc::new(Constraints::parse(c)?);
+    if let Ok(mut m) = PARSED.lock() {
+        if m.len() >= PARSED_MAX {
+            m.clear();
+        }
+        m.insert(c.to_string(), parsed.clone());
+    }
+    Ok(parsed)
+}
 
 fn regexes() -> Result<&'static Regexes, String> {
     RE.as_ref()
@@ -83,26 +108,23 @@ fn contains_only(s: &str, set: &str) -> bool {
 impl Version {
     /// Masterminds' `NewVersion` (coercing: `1`, `1.2`, `v1.2.3`, leading zeros allowed).
     pub fn parse(v: &str) -> Result<Version, String> {
-        let re = regexes()?;
-        let Some(m) = re.version.captures(v) else {
+        let Some(p) = VersionParts::split(v) else {
             return Err("Invalid Semantic Version".into());
         };
-        let seg = |i: usize| -> Result<u64, String> {
-            match m.get(i) {
+        let seg = |s: Option<&str>| -> Result<u64, String> {
+            match s {
                 None => Ok(0),
                 Some(s) => s
-                    .as_str()
-                    .trim_start_matches('.')
                     .parse::<u64>()
                     .map_err(|e| format!("error parsing version segment: {e}")),
             }
         };
-        let pre = m.get(5).map_or("", |x| x.as_str()).to_string();
-        let metadata = m.get(8).map_or("", |x| x.as_str()).to_string();
+        let pre = p.pre.to_string();
+        let metadata = p.metadata.to_string();
         let ver = Version {
-            major: seg(1)?,
-            minor: seg(2)?,
-            patch: seg(3)?,
+            major: seg(Some(p.major))?,
+            minor: seg(p.minor)?,
+            patch: seg(p.patch)?,
             pre,
             metadata,
             original: v.to_string(),
@@ -136,6 +158,89 @@ impl Version {
                 (false, true) => Ordering::Less,
                 (false, false) => compare_prerelease(&self.pre, &o.pre),
             })
+    }
+}
+
+/// The pieces of a version as Masterminds' pattern
+/// `^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?$`
+/// captures them. Each optional part starts with its own character (`.`, `-`, `+`), so one
+/// left-to-right scan decides what the pattern matches.
+struct VersionParts<'a> {
+    major: &'a str,
+    minor: Option<&'a str>,
+    patch: Option<&'a str>,
+    pre: &'a str,
+    metadata: &'a str,
+}
+
+impl<'a> VersionParts<'a> {
+    fn split(v: &'a str) -> Option<Self> {
+        Self::split_with(v, false)
+    }
+
+    /// With `wild`, a number may also be one wildcard (`x`, `X`, `*`), as in a constraint's
+    /// version (`2.x.x`); a segment mixing the two is left to the patterns (`None`).
+    fn split_with(v: &'a str, wild: bool) -> Option<Self> {
+        let s = v.strip_prefix('v').unwrap_or(v);
+        let b = s.as_bytes();
+        let run = |from: usize, ok: fn(u8) -> bool| {
+            from + b[from..].iter().take_while(|&&c| ok(c)).count()
+        };
+        let digit = |c: u8| c.is_ascii_digit();
+        let number_end = |from: usize| match b.get(from) {
+            Some(b'x' | b'X' | b'*') if wild => from + 1,
+            _ => run(from, digit),
+        };
+        let end = number_end(0);
+        if end == 0 {
+            return None;
+        }
+        let major = &s[..end];
+        let mut i = end;
+        let number = |i: &mut usize| -> Option<Option<&'a str>> {
+            if b.get(*i) != Some(&b'.') {
+                return Some(None);
+            }
+            let end = number_end(*i + 1);
+            if end == *i + 1 {
+                return None;
+            }
+            let n = &s[*i + 1..end];
+            *i = end;
+            Some(Some(n))
+        };
+        let minor = number(&mut i)?;
+        let patch = if minor.is_some() {
+            number(&mut i)?
+        } else {
+            None
+        };
+        // `[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*`: the longest run of those characters and dots,
+        // which must be dot-separated non-empty identifiers (a shorter match would leave a
+        // character that no later part of the pattern accepts).
+        let idents = |i: &mut usize, lead: u8| -> Option<&'a str> {
+            if b.get(*i) != Some(&lead) {
+                return Some("");
+            }
+            let end = run(*i + 1, |c| {
+                c.is_ascii_alphanumeric() || c == b'-' || c == b'.'
+            });
+            let text = &s[*i + 1..end];
+            if text.is_empty() || text.split('.').any(str::is_empty) {
+                return None;
+            }
+            *i = end;
+            Some(text)
+        };
+        let pre = idents(&mut i, b'-')?;
+        let metadata = idents(&mut i, b'+')?;
+        (i == b.len()).then_some(VersionParts {
+            major,
+            minor,
+            patch,
+            pre,
+            metadata,
+        })
     }
 }
 
@@ -243,7 +348,27 @@ fn parse_one(c: &str) -> Result<Constraint, String> {
         return Err(format!("improper constraint: {}", crate::gofmt::quote(c)));
     };
     let g = |i: usize| m.get(i).map_or("", |x| x.as_str());
-    let op = match g(1) {
+    build_constraint(g(1), g(2), g(3), g(4), g(5), g(6))
+}
+
+/// A constraint from the pieces the constraint pattern captures: the operator, the whole
+/// version, its major, `.minor`, `.patch` and `-prerelease` groups.
+fn build_constraint(
+    op: &str,
+    whole: &str,
+    major: &str,
+    minor: &str,
+    patch: &str,
+    pre: &str,
+) -> Result<Constraint, String> {
+    let g = |i: usize| match i {
+        2 => whole,
+        3 => major,
+        4 => minor,
+        5 => patch,
+        _ => pre,
+    };
+    let op = match op {
         "" | "=" => Op::TildeOrEqual,
         "!=" => Op::NotEqual,
         ">" => Op::Greater,
@@ -278,9 +403,55 @@ fn parse_one(c: &str) -> Result<Constraint, String> {
     })
 }
 
+/// Go's `\s`.
+fn is_go_space(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\u{c}' | '\r' | ' ')
+}
+
+/// The common single comparison, `[op][ ]version` (`>=1.21-0`, `<1.25.0`, `~1.2`) with plain
+/// numbers, parsed without the patterns; `None` for anything else (wildcards, ranges, lists,
+/// `||`, or text the patterns would refuse), which [`Constraints::parse_with_patterns`] takes.
+/// On its inputs the patterns can only match one way: one group, one comparison, the operator
+/// the longest one written (no version starts with `=`, `>`, `<` or `~`).
+fn parse_simple(c: &str) -> Option<Result<Constraints, String>> {
+    const OPS: [&str; 11] = [">=", "=>", "<=", "=<", "!=", "~>", "=", ">", "<", "~", "^"];
+    let t = c.trim_matches(is_go_space);
+    let (op, rest) = OPS
+        .iter()
+        .find_map(|o| t.strip_prefix(o).map(|r| (*o, r)))
+        .unwrap_or(("", t));
+    let whole = rest.trim_start_matches(is_go_space);
+    let p = VersionParts::split_with(whole, true)?;
+    let dotted = |s: Option<&str>| s.map_or(0, |n| n.len() + 1);
+    let major_at = usize::from(whole.starts_with('v'));
+    let minor_at = major_at + p.major.len();
+    let patch_at = minor_at + dotted(p.minor);
+    let pre_end = patch_at + dotted(p.patch) + if p.pre.is_empty() { 0 } else { p.pre.len() + 1 };
+    let c = build_constraint(
+        op,
+        whole,
+        p.major,
+        &whole[minor_at..patch_at],
+        &whole[patch_at..patch_at + dotted(p.patch)],
+        &whole[patch_at + dotted(p.patch)..pre_end],
+    );
+    Some(c.map(|c| Constraints {
+        contains_pre: vec![!c.con.pre.is_empty()],
+        groups: vec![vec![c]],
+    }))
+}
+
 impl Constraints {
     /// Masterminds' `NewConstraint`.
     pub fn parse(c: &str) -> Result<Constraints, String> {
+        match parse_simple(c) {
+            Some(r) => r,
+            None => Self::parse_with_patterns(c),
+        }
+    }
+
+    /// [`parse`](Self::parse) with Masterminds' patterns, for every form.
+    fn parse_with_patterns(c: &str) -> Result<Constraints, String> {
         let re = regexes()?;
         // rewrite "a - b" ranges
         let mut text = c.to_string();
@@ -434,7 +605,7 @@ impl Constraint {
 
 /// Sprig's `semverCompare constraint version`.
 pub fn semver_compare_str(constraint: &str, version: &str) -> Result<bool, String> {
-    let c = Constraints::parse(constraint)?;
+    let c = parse_constraints_cached(constraint)?;
     let v = Version::parse(version)?;
     Ok(c.check(&v))
 }
@@ -570,5 +741,109 @@ mod tests {
         assert_eq!(v("1.0.0-2").compare(&v("1.0.0-10")), Ordering::Less);
         assert_eq!(v("1.0.0-rc").compare(&v("1.0.0")), Ordering::Less);
         assert_eq!(v("v1.2").to_string(), "1.2.0");
+    }
+
+    /// The hand-written split accepts and captures exactly what Masterminds' version pattern
+    /// does, on every string over the characters that matter, up to five long.
+    #[test]
+    fn version_split_is_the_pattern() {
+        let re = Regex::new(
+            r"^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?$",
+        )
+        .unwrap();
+        let alphabet = ['1', '0', '.', '-', '+', 'v', 'a', ' ', 'é'];
+        let mut cases = vec![String::new()];
+        let mut frontier = vec![String::new()];
+        for _ in 0..5 {
+            let mut next = Vec::new();
+            for p in &frontier {
+                for c in alphabet {
+                    let mut s = p.clone();
+                    s.push(c);
+                    next.push(s);
+                }
+            }
+            cases.extend(next.iter().cloned());
+            frontier = next;
+        }
+        cases.extend(
+            [
+                "v1.2.3-rc.1+build.5",
+                "1.21.3-gke.100",
+                "01.002.0003",
+                "1.2.3.4",
+                "1..2",
+                "v",
+            ]
+            .map(String::from),
+        );
+        for v in &cases {
+            let want = re.captures(v).map(|m| {
+                let g = |i: usize| m.get(i).map(|x| x.as_str().trim_start_matches('.'));
+                (
+                    g(1).unwrap_or(""),
+                    g(2),
+                    g(3),
+                    g(5).unwrap_or(""),
+                    g(8).unwrap_or(""),
+                )
+            });
+            let got =
+                VersionParts::split(v).map(|p| (p.major, p.minor, p.patch, p.pre, p.metadata));
+            assert_eq!(got, want, "{v:?}");
+        }
+    }
+
+    /// The pattern-free path gives exactly what the patterns give, wherever it answers.
+    #[test]
+    fn simple_constraints_are_the_patterns() {
+        let alphabet = [
+            '>', '<', '=', '~', '^', '!', '1', '0', '.', '-', 'x', '*', ' ', 'v', '+',
+        ];
+        let mut cases = vec![String::new()];
+        let mut frontier = vec![String::new()];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for p in &frontier {
+                for c in alphabet {
+                    let mut s = p.clone();
+                    s.push(c);
+                    next.push(s);
+                }
+            }
+            cases.extend(next.iter().cloned());
+            frontier = next;
+        }
+        cases.extend(
+            [
+                ">=1.21-0",
+                "<1.25.0-0",
+                " ~> v1.2.3-rc.1+b.2 ",
+                "^0.0.3",
+                "=>1",
+                "!=1.2.3",
+                "<= 1.19",
+                "2.x.x",
+                "~1.X",
+                "*",
+                "1.*.3-rc",
+                "x1",
+                "1.2x",
+                "1.2.3.4",
+                ">=1.2-",
+                ">1.0.0-a..b",
+                "\t>1\n",
+            ]
+            .map(String::from),
+        );
+        let mut answered = 0;
+        for c in &cases {
+            if let Some(fast) = parse_simple(c) {
+                answered += 1;
+                let slow = Constraints::parse_with_patterns(c);
+                assert_eq!(format!("{fast:?}"), format!("{slow:?}"), "{c:?}");
+            }
+        }
+        assert!(answered > 500, "{answered}");
     }
 }

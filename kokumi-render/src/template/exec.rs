@@ -32,11 +32,27 @@ enum Origin {
 #[derive(Default)]
 pub(crate) struct Forward {
     map: BTreeMap<usize, (Arc<Map>, Value)>,
+    /// A one-hash Bloom filter over the keys of `map`: most maps read were never mutated, and
+    /// a clear bit says so without searching the tree.
+    seen: [u64; 32],
 }
 
 impl Forward {
     fn key(m: &Arc<Map>) -> usize {
         Arc::as_ptr(m) as *const u8 as usize
+    }
+
+    /// The filter bit of `key`: word and mask (allocations are 16-byte aligned: those bits
+    /// say nothing; the rest are mixed by a multiplicative hash).
+    fn bit(key: usize) -> (usize, u64) {
+        let h = ((key >> 4) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 53;
+        ((h >> 6) as usize & 31, 1u64 << (h & 63))
+    }
+
+    /// Whether `m` may have been replaced (false: certainly not).
+    fn may_hold(&self, m: &Arc<Map>) -> bool {
+        let (w, b) = Self::bit(Self::key(m));
+        self.seen[w] & b != 0
     }
 
     /// The current version of `v` (a map replaced by a mutation resolves to its replacement).
@@ -47,6 +63,7 @@ impl Forward {
         let mut v = v;
         for _ in 0..100_000 {
             let next = match &v {
+                Value::Map(m) if !self.may_hold(m) => return v,
                 Value::Map(m) => match self.map.get(&Self::key(m)) {
                     Some((_, new)) => new.clone(),
                     None => return v,
@@ -120,7 +137,10 @@ impl Forward {
         {
             return;
         }
-        self.map.insert(Self::key(old), (old.clone(), new));
+        let key = Self::key(old);
+        let (w, b) = Self::bit(key);
+        self.seen[w] |= b;
+        self.map.insert(key, (old.clone(), new));
     }
 }
 
@@ -145,6 +165,8 @@ pub(crate) struct Exec<'s> {
     /// Emptied output buffers of finished `include` calls, reused by the next ones so an
     /// include writes into a buffer that has already grown instead of growing a new one.
     pub(crate) spare: Vec<String>,
+    /// Emptied argument vectors of finished function calls, reused by the next calls.
+    pub(crate) arg_pool: Vec<Vec<Value>>,
 }
 
 /// One template invocation: its tree and variables.
@@ -237,12 +259,8 @@ impl<'s> Exec<'s> {
         fr: &Frame<'_>,
         pos: usize,
         node: &dyn fmt::Display,
-        name: &str,
         args: &[Value],
     ) -> R<()> {
-        if !matches!(name, "uniq" | "mustUniq") {
-            return Ok(());
-        }
         if let Some(Value::List(l)) = args.first() {
             let n = l.len() as u64;
             self.steps = self.steps.saturating_add(n.saturating_mul(n) / 2);
@@ -254,15 +272,17 @@ impl<'s> Exec<'s> {
     /// Refuses to print, encode, copy or compare a list or map argument whose fully expanded
     /// form exceeds the output cap. Values share their maps and lists, so a few template lines
     /// can build a value exponentially larger than themselves (`$d = dict "a" $d "b" $d`).
+    #[allow(clippy::too_many_arguments)]
     fn check_expansion(
         &self,
         fr: &Frame<'_>,
         pos: usize,
         node: &dyn fmt::Display,
         name: &str,
+        expands: bool,
         args: &[Value],
     ) -> R<()> {
-        if !expands_arguments(name) {
+        if !expands {
             return Ok(());
         }
         let budget = self.limits.max_output;
@@ -409,7 +429,7 @@ impl<'s> Exec<'s> {
                 self.write(fr, pipe.pos, out, &s)
             }
             _ => {
-                self.check_expansion(fr, pipe.pos, pipe, "print", std::slice::from_ref(&v))?;
+                self.check_expansion(fr, pipe.pos, pipe, "print", true, std::slice::from_ref(&v))?;
                 let v = self.forward.deep(v);
                 let s = v.to_string();
                 self.write(fr, pipe.pos, out, &s)
@@ -1179,7 +1199,6 @@ impl<'s> Exec<'s> {
         args: &[Arg],
         final_: Option<Value>,
     ) -> R<Value> {
-        use crate::funcs::Param;
         let num_in = args.len() + usize::from(final_.is_some());
         let ident = Ident(name);
         // Arity, as Go checks it before evaluating anything.
@@ -1229,86 +1248,105 @@ impl<'s> Exec<'s> {
             return Ok(v);
         }
 
-        // Evaluate the arguments with their parameter types.
-        let param_of = |i: usize| -> Param {
-            match func {
-                FuncRef::Plain(_, Some(sig)) => {
-                    if i < sig.params.len() {
-                        sig.params[i]
-                    } else {
-                        sig.variadic.unwrap_or(Param::Any)
+        // The argument vector comes from a pool: a call allocates none once the pool has
+        // grown to the deepest nesting of calls.
+        let mut argv = self.arg_pool.pop().unwrap_or_default();
+        argv.reserve(num_in);
+        let r = self.call_with(
+            fr, dot, origin, func, name, ident_pos, cmd_pos, cmd, args, final_, &mut argv,
+        );
+        argv.clear();
+        self.arg_pool.push(argv);
+        r
+    }
+
+    /// The rest of [`eval_call`](Self::eval_call): evaluates the arguments into `argv` (empty)
+    /// and calls.
+    #[allow(clippy::too_many_arguments)]
+    fn call_with(
+        &mut self,
+        fr: &mut Frame<'_>,
+        dot: &Value,
+        origin: Origin,
+        func: FuncRef,
+        name: &str,
+        ident_pos: usize,
+        cmd_pos: usize,
+        cmd: &dyn fmt::Display,
+        args: &[Arg],
+        final_: Option<Value>,
+        argv: &mut Vec<Value>,
+    ) -> R<Value> {
+        use crate::funcs::{Param, flags};
+        let ident = Ident(name);
+        let param_of =
+            |i: usize| -> Param {
+                match func {
+                    FuncRef::Plain(_, Some(sig)) => {
+                        if i < sig.params.len() {
+                            sig.params[i]
+                        } else {
+                            sig.variadic.unwrap_or(Param::Any)
+                        }
                     }
-                }
-                FuncRef::Include | FuncRef::Fail => {
-                    if i == 0 {
-                        Param::String
-                    } else {
-                        Param::Any
+                    FuncRef::Include | FuncRef::Fail | FuncRef::Tpl | FuncRef::Required => {
+                        if i == 0 { Param::String } else { Param::Any }
                     }
-                }
-                FuncRef::Tpl | FuncRef::Required => {
-                    if i == 0 {
-                        Param::String
-                    } else {
-                        Param::Any
+                    FuncRef::Lookup => {
+                        if i < 3 {
+                            Param::String
+                        } else {
+                            Param::Any
+                        }
                     }
+                    FuncRef::Builtin(Builtin::Printf) if i == 0 => Param::String,
+                    _ => Param::Any,
                 }
-                FuncRef::Lookup => {
-                    if i < 3 {
-                        Param::String
-                    } else {
-                        Param::Any
-                    }
-                }
-                FuncRef::Builtin(Builtin::Printf) if i == 0 => Param::String,
-                _ => Param::Any,
-            }
-        };
-        let mut argv: Vec<Value> = Vec::with_capacity(num_in);
-        let mut first_map: Option<Arc<Map>> = None;
+            };
         for (i, a) in args.iter().enumerate() {
             let v = self.eval_arg_typed(fr, dot, origin, a, param_of(i))?;
-            if i == 0
-                && let Value::Map(m) = &v
-            {
-                first_map = Some(m.clone());
-            }
             argv.push(v);
         }
         if let Some(f) = final_ {
             let p = param_of(argv.len());
             let v = self.validate(fr, ident_pos, &ident, f, Origin::Invalid, p)?;
-            if argv.is_empty()
-                && let Value::Map(m) = &v
-            {
-                first_map = Some(m.clone());
-            }
             argv.push(v);
         }
 
         match func {
-            FuncRef::Plain(f, _) => {
-                let argv: Vec<Value> = if self.forward.map.is_empty() {
-                    argv
-                } else if reads_nested(name) {
-                    argv.into_iter().map(|v| self.forward.deep(v)).collect()
-                } else {
-                    argv.into_iter().map(|v| self.forward.shallow(v)).collect()
+            FuncRef::Plain(f, sig) => {
+                let fl = sig.map_or(0, |s| s.flags);
+                // Only a mutating call needs the identity of the map it was given.
+                let first_map = match argv.first() {
+                    Some(Value::Map(m)) if fl & flags::MUTATES_FIRST != 0 => Some(m.clone()),
+                    _ => None,
                 };
-                self.check_expansion(fr, cmd_pos, cmd, name, &argv)?;
-                self.charge_quadratic(fr, cmd_pos, cmd, name, &argv)?;
-                match f(&argv) {
+                if !self.forward.map.is_empty() {
+                    let nested = fl & flags::READS_NESTED != 0;
+                    for v in argv.iter_mut() {
+                        let x = std::mem::take(v);
+                        *v = if nested {
+                            self.forward.deep(x)
+                        } else {
+                            self.forward.shallow(x)
+                        };
+                    }
+                }
+                self.check_expansion(fr, cmd_pos, cmd, name, fl & flags::EXPANDS != 0, argv)?;
+                if fl & flags::QUADRATIC != 0 {
+                    self.charge_quadratic(fr, cmd_pos, cmd, argv)?;
+                }
+                match f(argv) {
                     Ok(v) => {
                         self.charge(fr, cmd_pos, cmd, &v)?;
                         // Go's deepCopy returns new maps; a shared one would let a later
                         // `set` on the copy reach the original.
-                        let v = if matches!(name, "deepCopy" | "mustDeepCopy") {
+                        let v = if fl & flags::DEEP_COPY != 0 {
                             fresh_copy(&v)
                         } else {
                             v
                         };
                         if let Some(m) = first_map
-                            && crate::funcs::mutates_first_arg(name)
                             && matches!(v, Value::Map(_))
                         {
                             self.forward.record(&m, v.clone());
@@ -1319,8 +1357,17 @@ impl<'s> Exec<'s> {
                 }
             }
             FuncRef::Builtin(b) => {
-                self.check_expansion(fr, cmd_pos, cmd, name, &argv)?;
-                let v = self.call_builtin(fr, b, name, cmd_pos, cmd, &argv)?;
+                let expands = matches!(
+                    b,
+                    Builtin::Print
+                        | Builtin::Printf
+                        | Builtin::Println
+                        | Builtin::Html
+                        | Builtin::Js
+                        | Builtin::Urlquery
+                );
+                self.check_expansion(fr, cmd_pos, cmd, name, expands, argv)?;
+                let v = self.call_builtin(fr, b, name, cmd_pos, cmd, argv)?;
                 self.charge(fr, cmd_pos, cmd, &v)?;
                 Ok(v)
             }
@@ -1461,17 +1508,16 @@ impl<'s> Exec<'s> {
 
     /// Helm's `include`: execute a named template into a string, with its depth limit.
     fn include(&mut self, name: &str, data: &Value, out: &mut String) -> Result<(), CallErr> {
-        if !self.includes.contains_key(name) {
-            self.includes.insert(name.to_string(), 0);
-        }
-        if self.includes.get(name).copied().unwrap_or(0) > INCLUDE_LIMIT {
+        let count = match self.includes.get_mut(name) {
+            Some(c) => c,
+            None => self.includes.entry(name.to_string()).or_insert(0),
+        };
+        if *count > INCLUDE_LIMIT {
             return Err(CallErr::Msg(format!(
                 "rendering template has a nested reference name: {name}: unable to execute template"
             )));
         }
-        if let Some(c) = self.includes.get_mut(name) {
-            *c += 1;
-        }
+        *count += 1;
         let r = match self.lookup(name) {
             Some(tree) => self.exec_tree(&tree, data, true, out),
             None => Err(Error::NoTemplate {
@@ -1549,38 +1595,6 @@ impl fmt::Display for TemplateNode<'_> {
     }
 }
 
-/// Whether function `name` looks inside nested maps of its arguments (so they must be brought
-/// up to date with recorded mutations first); the others see only the top level.
-fn reads_nested(name: &str) -> bool {
-    name.starts_with("to")
-        || name.starts_with("mustTo")
-        || name.contains("erge")
-        || name.contains("eepCopy")
-        || matches!(
-            name,
-            "dig"
-                | "deepEqual"
-                | "quote"
-                | "squote"
-                | "cat"
-                | "join"
-                | "sha256sum"
-                | "sha1sum"
-                | "b64enc"
-                | "pluck"
-                | "values"
-                | "has"
-                | "mustHas"
-                | "uniq"
-                | "mustUniq"
-                | "without"
-                | "mustWithout"
-                | "splitList"
-                | "fail"
-                | "required"
-        )
-}
-
 /// A copy of `v` in which every map and list is a new allocation.
 fn fresh_copy(v: &Value) -> Value {
     crate::value::grow(|| match v {
@@ -1636,54 +1650,6 @@ fn literal_mismatch(param: crate::funcs::Param, a: &Arg) -> String {
         _ => return format!("can't handle {a} for arg of type {}", param.go_name()),
     };
     format!("expected {expected}; found {a}")
-}
-
-/// Functions whose work grows with the fully expanded size of their list and map arguments:
-/// encoders, printers, deep copies, deep merges and deep comparisons.
-fn expands_arguments(name: &str) -> bool {
-    matches!(
-        name,
-        "print"
-            | "printf"
-            | "println"
-            | "html"
-            | "js"
-            | "urlquery"
-            | "toJson"
-            | "mustToJson"
-            | "toPrettyJson"
-            | "mustToPrettyJson"
-            | "toRawJson"
-            | "mustToRawJson"
-            | "toYaml"
-            | "mustToYaml"
-            | "toYamlPretty"
-            | "toToml"
-            | "mustToToml"
-            | "toString"
-            | "toStrings"
-            | "quote"
-            | "squote"
-            | "cat"
-            | "join"
-            | "deepCopy"
-            | "mustDeepCopy"
-            | "merge"
-            | "mustMerge"
-            | "mergeOverwrite"
-            | "mustMergeOverwrite"
-            | "deepEqual"
-            | "has"
-            | "mustHas"
-            | "uniq"
-            | "mustUniq"
-            | "without"
-            | "mustWithout"
-            | "sha1sum"
-            | "sha256sum"
-            | "b64enc"
-            | "fail"
-    )
 }
 
 /// Whether `v`, with every shared map and list expanded, counts more than `budget` (one per

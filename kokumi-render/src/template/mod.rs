@@ -306,6 +306,7 @@ impl TemplateSet {
             includes: BTreeMap::new(),
             forward: &mut guard,
             spare: Vec::new(),
+            arg_pool: Vec::new(),
         };
         ex.exec_tree(&tree, data, false, out)
     }

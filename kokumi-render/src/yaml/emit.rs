@@ -524,8 +524,55 @@ fn string_style(s: &str) -> Style {
 /// go-yaml v2's map key order (sorter.go): numbers before strings, digit runs compared by
 /// value, non-letters before letters.
 fn key_less(a: &str, b: &str) -> bool {
+    // Map keys are nearly always ASCII: compare their bytes, which are their characters,
+    // without decoding them into vectors first.
+    if a.is_ascii() && b.is_ascii() {
+        return key_less_in(a.as_bytes(), b.as_bytes());
+    }
     let ar: Vec<char> = a.chars().collect();
     let br: Vec<char> = b.chars().collect();
+    key_less_in(&ar, &br)
+}
+
+/// A character of a key: a `char`, or an ASCII byte (the same character).
+trait KeyChar: Copy + PartialOrd {
+    fn is_alphabetic(self) -> bool;
+    fn is_ascii_digit(self) -> bool;
+    fn is_zero(self) -> bool;
+    fn digit(self) -> i64;
+}
+
+impl KeyChar for char {
+    fn is_alphabetic(self) -> bool {
+        char::is_alphabetic(self)
+    }
+    fn is_ascii_digit(self) -> bool {
+        char::is_ascii_digit(&self)
+    }
+    fn is_zero(self) -> bool {
+        self == '0'
+    }
+    fn digit(self) -> i64 {
+        i64::from(self as u8 - b'0')
+    }
+}
+
+impl KeyChar for u8 {
+    fn is_alphabetic(self) -> bool {
+        self.is_ascii_alphabetic()
+    }
+    fn is_ascii_digit(self) -> bool {
+        u8::is_ascii_digit(&self)
+    }
+    fn is_zero(self) -> bool {
+        self == b'0'
+    }
+    fn digit(self) -> i64 {
+        i64::from(self - b'0')
+    }
+}
+
+fn key_less_in<C: KeyChar>(ar: &[C], br: &[C]) -> bool {
     let mut i = 0;
     while i < ar.len() && i < br.len() {
         if ar[i] == br[i] {
@@ -542,11 +589,11 @@ fn key_less(a: &str, b: &str) -> bool {
         }
         let mut an: i64 = 0;
         let mut bn: i64 = 0;
-        if ar[i] == '0' || br[i] == '0' {
+        if ar[i].is_zero() || br[i].is_zero() {
             let mut j = i;
             while j > 0 && ar[j - 1].is_ascii_digit() {
                 j -= 1;
-                if ar[j] != '0' {
+                if !ar[j].is_zero() {
                     an = 1;
                     bn = 1;
                     break;
@@ -555,16 +602,12 @@ fn key_less(a: &str, b: &str) -> bool {
         }
         let mut ai = i;
         while ai < ar.len() && ar[ai].is_ascii_digit() {
-            an = an
-                .wrapping_mul(10)
-                .wrapping_add(i64::from(ar[ai] as u8 - b'0'));
+            an = an.wrapping_mul(10).wrapping_add(ar[ai].digit());
             ai += 1;
         }
         let mut bi = i;
         while bi < br.len() && br[bi].is_ascii_digit() {
-            bn = bn
-                .wrapping_mul(10)
-                .wrapping_add(i64::from(br[bi] as u8 - b'0'));
+            bn = bn.wrapping_mul(10).wrapping_add(br[bi].digit());
             bi += 1;
         }
         if an != bn {
@@ -1102,6 +1145,24 @@ mod tests {
         let mut k = vec!["s10", "s2", "s1", "a", "B", "", "1", "-"];
         sort_keys(&mut k);
         assert_eq!(k, vec!["", "-", "1", "B", "a", "s1", "s2", "s10"]);
+    }
+
+    #[test]
+    fn ascii_keys_compare_as_their_characters() {
+        let keys = [
+            "", "0", "00", "01", "1", "10", "a0", "a00", "a01", "a1", "a10", "a-1", "A", "a", "_",
+            "x9y", "x10y", "0a", "a0b0", "a00b", "-", "z", "Z9",
+        ];
+        for a in keys {
+            for b in keys {
+                let chars = |s: &str| s.chars().collect::<Vec<char>>();
+                assert_eq!(
+                    key_less_in(a.as_bytes(), b.as_bytes()),
+                    key_less_in(&chars(a), &chars(b)),
+                    "{a:?} < {b:?}"
+                );
+            }
+        }
     }
 
     #[test]
