@@ -560,15 +560,20 @@ pub fn lookup(name: &str) -> Option<Func> {
 
 /// [`lookup`] and [`signature`] in one search, for the template parser.
 pub(crate) fn lookup_with_signature(name: &str) -> Option<(Func, Signature)> {
-    find(name).map(|(_, f, s)| (*f, *s))
+    find(name).map(|i| {
+        (
+            TABLE[i].1,
+            Signature {
+                flags: INDEX.flags[i],
+                ..TABLE[i].2
+            },
+        )
+    })
 }
 
 /// The Go signature of function `name`, for the engine's argument checks.
 pub fn signature(name: &str) -> Option<Signature> {
-    find(name).map(|i| Signature {
-        flags: INDEX.flags[i],
-        ..TABLE[i].2
-    })
+    lookup_with_signature(name).map(|(_, s)| s)
 }
 
 /// Every function name in the table, sorted.
