@@ -3,12 +3,17 @@
 //! sorting, printing), the same work helm's engine does for `helm template`. That cold render
 //! is the number to compare with helm. `render-warm/*` measures `render_chart_cached` with a
 //! cache already filled by an earlier render (no lexing or parsing): what the operator pays
-//! when it renders the same chart again.
+//! when it renders the same chart again. The global allocator is mimalloc, as in the `kokumi`
+//! binary (`profile`, for instruction counts, keeps the system allocator).
 //!
 //! `cargo bench -p kokumi-render --bench render`. The corpus is `$KOKUMI_SHARED/helm-corpus`
 //! (default `<workspace>/../shared`); without it the bench measures nothing and says so.
 
 use std::path::{Path, PathBuf};
+
+// The allocator the `kokumi` binary uses, so these are the times its `template` sees.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use kokumi_render::chart::load::{LoadOptions, load_path};
