@@ -278,6 +278,8 @@ pub fn load_values(text: &str) -> std::result::Result<Map, String> {
     for doc in docs {
         match doc {
             Value::Nil => {}
+            // The first (usually only) document is the values as they are.
+            Value::Map(m) if values.is_empty() => values = std::sync::Arc::unwrap_or_clone(m),
             Value::Map(m) => values = merge_maps(values, &m),
             other => {
                 return Err(format!(
@@ -315,14 +317,56 @@ pub fn merge_maps(mut a: Map, b: &Map) -> Map {
     a
 }
 
+/// A `values.yaml` at least this big is parsed on its own thread while the rest of the chart
+/// loads (below it, a thread costs more than it saves).
+const VALUES_AHEAD_MIN_BYTES: usize = 16 * 1024;
+
 /// Builds a chart from its files (helm's `LoadFiles`): sorts them into metadata, values, schema,
 /// templates, other files and subcharts (directories or `.tgz` under `charts/`).
+///
+/// `values.yaml` is most of a chart's YAML and depends on nothing else, so a big one is parsed
+/// on a scoped thread while `Chart.yaml`, its validation and the subcharts load; a failure is
+/// still reported where helm's in-order loader would have met it.
 pub fn load_files(files: Vec<ChartFile>, opts: &LoadOptions) -> Result<Chart> {
+    let mut values_files = files.iter().filter(|f| f.name == "values.yaml");
+    let ahead = match (values_files.next(), values_files.next()) {
+        (Some(f), None) if f.data.len() >= VALUES_AHEAD_MIN_BYTES => Some(f.clone()),
+        _ => None,
+    };
+    let Some(values_file) = ahead else {
+        return load_files_in_order(files, opts, false, &mut false);
+    };
+    std::thread::scope(|s| {
+        let parsing = s.spawn(move || load_values(&values_file.as_text()));
+        let mut reached = false;
+        let loaded = load_files_in_order(files, opts, true, &mut reached);
+        // Before the values file, helm would have stopped at the loader's own error.
+        if loaded.is_err() && !reached {
+            return loaded;
+        }
+        let values = match parsing.join() {
+            Ok(v) => v.map_err(|e| Error::Load(format!("cannot load values.yaml: {e}")))?,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        let mut chart = loaded?;
+        chart.values = values;
+        Ok(chart)
+    })
+}
+
+/// [`load_files`] in helm's order. With `values_ahead`, `values.yaml` is left to the caller;
+/// `reached` tells whether the loader got to it before returning.
+fn load_files_in_order(
+    files: Vec<ChartFile>,
+    opts: &LoadOptions,
+    values_ahead: bool,
+    reached: &mut bool,
+) -> Result<Chart> {
     let mut chart = Chart::default();
     let mut metadata: Option<Metadata> = None;
     for f in &files {
         if f.name == "Chart.yaml" {
-            let doc = parse::parse(&f.text()).map_err(|e| Error::Yaml {
+            let doc = parse::parse(&f.as_text()).map_err(|e| Error::Yaml {
                 context: "cannot load Chart.yaml".into(),
                 source: e,
             })?;
@@ -347,13 +391,14 @@ pub fn load_files(files: Vec<ChartFile>, opts: &LoadOptions) -> Result<Chart> {
                     chart.files.push(f);
                 }
             }
+            "values.yaml" if values_ahead => *reached = true,
             "values.yaml" => {
-                chart.values = load_values(&f.text())
+                chart.values = load_values(&f.as_text())
                     .map_err(|e| Error::Load(format!("cannot load values.yaml: {e}")))?;
             }
             "values.schema.json" => chart.schema = Some(f.data.clone()),
             "requirements.yaml" => {
-                let doc = parse::parse(&f.text()).map_err(|e| Error::Yaml {
+                let doc = parse::parse(&f.as_text()).map_err(|e| Error::Yaml {
                     context: "cannot load requirements.yaml".into(),
                     source: e,
                 })?;
@@ -441,5 +486,91 @@ mod tests {
         let a = v["a"].as_map().unwrap();
         assert_eq!(a.len(), 2);
         assert!(load_values("- 1\n").is_err());
+    }
+
+    /// A `values.yaml` big enough to be parsed on its own thread.
+    fn big_values(tail: &str) -> Vec<u8> {
+        let mut text = String::new();
+        for i in 0..2000 {
+            text.push_str(&format!("key{i}: value {i}\n"));
+        }
+        assert!(text.len() >= VALUES_AHEAD_MIN_BYTES);
+        text.push_str(tail);
+        text.into_bytes()
+    }
+
+    fn load(files: &[(&str, Vec<u8>)]) -> Result<Chart> {
+        let files = files
+            .iter()
+            .map(|(n, d)| ChartFile::new(*n, d.clone()))
+            .collect();
+        load_files(files, &LoadOptions::default())
+    }
+
+    const CHART: &[u8] = b"apiVersion: v2\nname: big\nversion: 1.0.0\n";
+
+    #[test]
+    fn big_values_load_like_small_ones() {
+        let chart = load(&[
+            ("Chart.yaml", CHART.to_vec()),
+            ("values.yaml", big_values("")),
+        ])
+        .unwrap();
+        assert_eq!(chart.values.len(), 2000);
+        assert_eq!(chart.values["key1999"], Value::string("value 1999"));
+    }
+
+    #[test]
+    fn errors_of_big_values_come_in_helm_order() {
+        let bad_values = big_values("bad: [\n");
+        let values_err = load(&[
+            ("Chart.yaml", CHART.to_vec()),
+            ("values.yaml", bad_values.clone()),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            values_err.starts_with("cannot load values.yaml: cannot unmarshal yaml document:"),
+            "{values_err}"
+        );
+        // Chart.yaml is read before values.yaml: its error wins.
+        let e = load(&[
+            ("Chart.yaml", b"name: [\n".to_vec()),
+            ("values.yaml", bad_values.clone()),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("cannot load Chart.yaml"), "{e}");
+        // The metadata is validated after the values are read: the values' error wins.
+        let no_version = b"apiVersion: v2\nname: big\n".to_vec();
+        let e = load(&[
+            ("Chart.yaml", no_version.clone()),
+            ("values.yaml", bad_values.clone()),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert_eq!(e, values_err);
+        let e = load(&[("Chart.yaml", no_version), ("values.yaml", big_values(""))])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "validation: chart.metadata.version is required");
+        // A requirements.yaml met before values.yaml reports first; one met after does not.
+        let bad_req = b"dependencies: 3\n".to_vec();
+        let e = load(&[
+            ("Chart.yaml", CHART.to_vec()),
+            ("requirements.yaml", bad_req.clone()),
+            ("values.yaml", bad_values.clone()),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("cannot load requirements.yaml"), "{e}");
+        let e = load(&[
+            ("Chart.yaml", CHART.to_vec()),
+            ("values.yaml", bad_values),
+            ("requirements.yaml", bad_req),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert_eq!(e, values_err);
     }
 }
