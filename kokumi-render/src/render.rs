@@ -220,73 +220,84 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
     let validate = !opts.skip_schema_validation;
     let ahead = ParseCache::new();
     let side_work = validate && has_schema(&chart);
-    let (report, parsed_ahead) =
-        parse_ahead(&templates, cache.unwrap_or(&ahead), side_work, || {
-            let mut report = String::new();
-            if validate && let Some(vals) = vals.as_map() {
-                validate_schemas(&chart, vals, &mut report);
+    let next = AtomicUsize::new(0);
+    // The scope spans the rest of the render: the helper thread may still be parsing its
+    // last file while this one renders (see `parse_ahead`).
+    std::thread::scope(|s| {
+        let (report, parsed_ahead) = parse_ahead(
+            s,
+            &templates,
+            cache.unwrap_or(&ahead),
+            &next,
+            side_work,
+            || {
+                let mut report = String::new();
+                if validate && let Some(vals) = vals.as_map() {
+                    validate_schemas(&chart, vals, &mut report);
+                }
+                report
+            },
+        );
+        if !report.is_empty() {
+            return Err(Error::Schema(report));
+        }
+        if let Some(e) = kube_version_err {
+            return Err(e);
+        }
+        let mut set = TemplateSet::with_limits(opts.limits);
+        for t in &templates {
+            match cache {
+                Some(c) => set.add_cached(c, &t.name, &t.text)?,
+                None if parsed_ahead => set.add_cached(&ahead, &t.name, &t.text)?,
+                None => set.add(&t.name, &t.text)?,
             }
-            report
-        });
-    if !report.is_empty() {
-        return Err(Error::Schema(report));
-    }
-    if let Some(e) = kube_version_err {
-        return Err(e);
-    }
-    let mut set = TemplateSet::with_limits(opts.limits);
-    for t in &templates {
-        match cache {
-            Some(c) => set.add_cached(c, &t.name, &t.text)?,
-            None if parsed_ahead => set.add_cached(&ahead, &t.name, &t.text)?,
-            None => set.add(&t.name, &t.text)?,
         }
-    }
-    let mut rendered: BTreeMap<String, String> = BTreeMap::new();
-    for t in &templates {
-        let base = t.name.rsplit('/').next().unwrap_or(&t.name);
-        if base.starts_with('_') {
-            continue;
+        let mut rendered: BTreeMap<String, String> = BTreeMap::new();
+        for t in &templates {
+            let base = t.name.rsplit('/').next().unwrap_or(&t.name);
+            if base.starts_with('_') {
+                continue;
+            }
+            let mut data = (*t.context).clone();
+            let mut tpl = Map::new();
+            tpl.insert("Name".into(), Value::string(t.name.as_str()));
+            tpl.insert("BasePath".into(), Value::string(t.base_path.as_str()));
+            data.insert("Template".into(), Value::map(tpl));
+            // Sized up front: a template's output is rarely much longer than its text, so the
+            // buffer seldom has to grow (and copy everything written so far) while it renders.
+            let mut out = String::with_capacity(t.text.len() + t.text.len() / 2);
+            set.render_into(&t.name, &Value::map(data), &mut out)?;
+            if memchr::memmem::find(out.as_bytes(), b"<no value>").is_some() {
+                out = out.replace("<no value>", "");
+            }
+            rendered.insert(t.name.clone(), out);
         }
-        let mut data = (*t.context).clone();
-        let mut tpl = Map::new();
-        tpl.insert("Name".into(), Value::string(t.name.as_str()));
-        tpl.insert("BasePath".into(), Value::string(t.base_path.as_str()));
-        data.insert("Template".into(), Value::map(tpl));
-        // Sized up front: a template's output is rarely much longer than its text, so the
-        // buffer seldom has to grow (and copy everything written so far) while it renders.
-        let mut out = String::with_capacity(t.text.len() + t.text.len() / 2);
-        set.render_into(&t.name, &Value::map(data), &mut out)?;
-        if memchr::memmem::find(out.as_bytes(), b"<no value>").is_some() {
-            out = out.replace("<no value>", "");
-        }
-        rendered.insert(t.name.clone(), out);
-    }
 
-    let root_notes = format!("{}/templates/NOTES.txt", chart.name());
-    let notes = rendered.get(&root_notes).cloned().unwrap_or_default();
-    rendered.retain(|k, _| !k.ends_with("NOTES.txt"));
+        let root_notes = format!("{}/templates/NOTES.txt", chart.name());
+        let notes = rendered.get(&root_notes).cloned().unwrap_or_default();
+        rendered.retain(|k, _| !k.ends_with("NOTES.txt"));
 
-    let (hooks, manifests) = output::sort_manifests(&rendered)?;
-    let crds = if opts.include_crds {
-        chart
-            .crd_objects(chart.name())
-            .into_iter()
-            .map(|(path, f)| (path, f.text()))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok(Rendered {
-        crds,
-        manifests,
-        hooks,
-        notes,
-        warnings,
-        print: PrintOptions {
-            no_hooks: opts.no_hooks,
-            skip_tests: opts.skip_tests,
-        },
+        let (hooks, manifests) = output::sort_manifests(&rendered)?;
+        let crds = if opts.include_crds {
+            chart
+                .crd_objects(chart.name())
+                .into_iter()
+                .map(|(path, f)| (path, f.text()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Rendered {
+            crds,
+            manifests,
+            hooks,
+            notes,
+            warnings,
+            print: PrintOptions {
+                no_hooks: opts.no_hooks,
+                skip_tests: opts.skip_tests,
+            },
+        })
     })
 }
 
@@ -296,16 +307,19 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
 const PARSE_AHEAD_MIN_BYTES: usize = 64 * 1024;
 
 /// Runs `side` (the schema check) while parsing `templates` into `cache`, on two threads when
-/// there is enough work for two: a helper thread runs `side` first and then, like the calling
-/// thread, takes templates to parse from one shared queue. Parsing here only fills `cache`:
-/// a file that does not parse is not cached, so the caller's in-order pass over the templates
-/// parses it again and reports the first error helm would report. Returns what `side`
-/// returned and whether the templates were parsed into `cache`.
-fn parse_ahead<R: Send>(
-    templates: &[Renderable<'_>],
-    cache: &ParseCache,
+/// there is enough work for two: a helper thread of `scope` runs `side` first and then, like
+/// the calling thread, takes templates to parse from one queue (`next`). This returns as soon
+/// as the queue is empty and `side` is done, without waiting for the file the helper may still
+/// be parsing: the caller's in-order pass over the templates parses whatever is not cached yet
+/// itself, and reports the first parse error helm would report (a file that does not parse is
+/// never cached). Returns what `side` returned and whether the templates went to `cache`.
+fn parse_ahead<'scope, 'env, R: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    templates: &'env [Renderable<'_>],
+    cache: &'env ParseCache,
+    next: &'env AtomicUsize,
     side_work: bool,
-    side: impl FnOnce() -> R + Send,
+    side: impl FnOnce() -> R + Send + 'scope,
 ) -> (R, bool) {
     let to_parse: usize = templates
         .iter()
@@ -315,26 +329,28 @@ fn parse_ahead<R: Send>(
     if to_parse == 0 || !(side_work || to_parse >= PARSE_AHEAD_MIN_BYTES) {
         return (side(), false);
     }
-    let next = AtomicUsize::new(0);
-    let parse_queue = || {
+    let parse_queue = move || {
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
             let Some(t) = templates.get(i) else { break };
             cache.fill(&t.name, &t.text);
         }
     };
-    let result = std::thread::scope(|s| {
-        let helper = s.spawn(|| {
-            let r = side();
-            parse_queue();
-            r
-        });
+    let (done, side_result) = std::sync::mpsc::channel();
+    let helper = scope.spawn(move || {
+        // The receiver only goes away once the render is over.
+        let _ = done.send(side());
         parse_queue();
-        helper.join()
     });
-    match result {
+    parse_queue();
+    match side_result.recv() {
         Ok(r) => (r, true),
-        Err(panic) => std::panic::resume_unwind(panic),
+        // The helper panicked before `side` returned: pass its panic on (it cannot have
+        // ended normally without sending).
+        Err(_) => match helper.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => std::panic::resume_unwind(Box::new("schema check ended without a result")),
+        },
     }
 }
 
