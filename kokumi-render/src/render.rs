@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::capabilities::Capabilities;
 use crate::chart::{Chart, MetadataExt as _};
@@ -170,25 +171,20 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
         .map_err(|e| Error::Dependencies(e.to_string()))?;
 
     let caps = Capabilities::new(opts.kube_version.as_deref(), &opts.api_versions)?;
-    let vals = values::coalesce_values(&chart, &opts.values, &mut warnings)?;
-    if !opts.skip_schema_validation {
-        let mut report = String::new();
-        validate_schemas(&chart, &vals, &mut report);
-        if !report.is_empty() {
-            return Err(Error::Schema(report));
-        }
-    }
-    if !chart.metadata.kube_version.is_empty()
+    let vals = Value::map(values::coalesce_values(
+        &chart,
+        &opts.values,
+        &mut warnings,
+    )?);
+    let kube_version_err = (!chart.metadata.kube_version.is_empty()
         && !crate::chart::semver::is_compatible_range(
             &chart.metadata.kube_version,
             &caps.kube_version.normalized,
-        )
-    {
-        return Err(Error::KubeVersion {
-            constraint: chart.metadata.kube_version.clone(),
-            version: caps.kube_version.version.clone(),
-        });
-    }
+        ))
+    .then(|| Error::KubeVersion {
+        constraint: chart.metadata.kube_version.clone(),
+        version: caps.kube_version.version.clone(),
+    });
 
     let mut release = Map::new();
     release.insert("Name".into(), Value::string(opts.release_name.as_str()));
@@ -206,7 +202,7 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
         &chart,
         chart.name(),
         true,
-        Value::map(vals),
+        vals.clone(),
         &shared,
         &mut templates,
     );
@@ -216,59 +212,152 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
         let (ca, cb) = (a.name.matches('/').count(), b.name.matches('/').count());
         cb.cmp(&ca).then_with(|| b.name.cmp(&a.name))
     });
-    let mut set = TemplateSet::with_limits(opts.limits);
-    for t in &templates {
-        match cache {
-            Some(c) => set.add_cached(c, &t.name, &t.text)?,
-            None => set.add(&t.name, &t.text)?,
-        }
-    }
-    let mut rendered: BTreeMap<String, String> = BTreeMap::new();
-    for t in &templates {
-        let base = t.name.rsplit('/').next().unwrap_or(&t.name);
-        if base.starts_with('_') {
-            continue;
-        }
-        let mut data = (*t.context).clone();
-        let mut tpl = Map::new();
-        tpl.insert("Name".into(), Value::string(t.name.as_str()));
-        tpl.insert("BasePath".into(), Value::string(t.base_path.as_str()));
-        data.insert("Template".into(), Value::map(tpl));
-        // Sized up front: a template's output is rarely much longer than its text, so the
-        // buffer seldom has to grow (and copy everything written so far) while it renders.
-        let mut out = String::with_capacity(t.text.len() + t.text.len() / 2);
-        set.render_into(&t.name, &Value::map(data), &mut out)?;
-        if memchr::memmem::find(out.as_bytes(), b"<no value>").is_some() {
-            out = out.replace("<no value>", "");
-        }
-        rendered.insert(t.name.clone(), out);
-    }
 
-    let root_notes = format!("{}/templates/NOTES.txt", chart.name());
-    let notes = rendered.get(&root_notes).cloned().unwrap_or_default();
-    rendered.retain(|k, _| !k.ends_with("NOTES.txt"));
+    // Helm validates the values against the schemas, checks `kubeVersion`, then parses the
+    // templates, stopping at the first failure. The schema check depends only on the chart and
+    // the coalesced values, parsing only on the template texts, so with a second core both run
+    // at once (see `parse_ahead`); the results are still reported in helm's order.
+    let validate = !opts.skip_schema_validation;
+    let ahead = ParseCache::new();
+    let side_work = validate && has_schema(&chart);
+    let next = AtomicUsize::new(0);
+    // The scope spans the rest of the render: the helper thread may still be parsing its
+    // last file while this one renders (see `parse_ahead`).
+    std::thread::scope(|s| {
+        let (report, parsed_ahead) = parse_ahead(
+            s,
+            &templates,
+            cache.unwrap_or(&ahead),
+            &next,
+            side_work,
+            || {
+                let mut report = String::new();
+                if validate && let Some(vals) = vals.as_map() {
+                    validate_schemas(&chart, vals, &mut report);
+                }
+                report
+            },
+        );
+        if !report.is_empty() {
+            return Err(Error::Schema(report));
+        }
+        if let Some(e) = kube_version_err {
+            return Err(e);
+        }
+        let mut set = TemplateSet::with_limits(opts.limits);
+        for t in &templates {
+            match cache {
+                Some(c) => set.add_cached(c, &t.name, &t.text)?,
+                None if parsed_ahead => set.add_cached(&ahead, &t.name, &t.text)?,
+                None => set.add(&t.name, &t.text)?,
+            }
+        }
+        let mut rendered: BTreeMap<String, String> = BTreeMap::new();
+        for t in &templates {
+            let base = t.name.rsplit('/').next().unwrap_or(&t.name);
+            if base.starts_with('_') {
+                continue;
+            }
+            let mut data = (*t.context).clone();
+            let mut tpl = Map::new();
+            tpl.insert("Name".into(), Value::string(t.name.as_str()));
+            tpl.insert("BasePath".into(), Value::string(t.base_path.as_str()));
+            data.insert("Template".into(), Value::map(tpl));
+            // Sized up front: a template's output is rarely much longer than its text, so the
+            // buffer seldom has to grow (and copy everything written so far) while it renders.
+            let mut out = String::with_capacity(t.text.len() + t.text.len() / 2);
+            set.render_into(&t.name, &Value::map(data), &mut out)?;
+            if memchr::memmem::find(out.as_bytes(), b"<no value>").is_some() {
+                out = out.replace("<no value>", "");
+            }
+            rendered.insert(t.name.clone(), out);
+        }
 
-    let (hooks, manifests) = output::sort_manifests_with(rendered, cache.map(ParseCache::heads))?;
-    let crds = if opts.include_crds {
-        chart
-            .crd_objects(chart.name())
-            .into_iter()
-            .map(|(path, f)| (path, f.text()))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    Ok(Rendered {
-        crds,
-        manifests,
-        hooks,
-        notes,
-        warnings,
-        print: PrintOptions {
-            no_hooks: opts.no_hooks,
-            skip_tests: opts.skip_tests,
-        },
+        let root_notes = format!("{}/templates/NOTES.txt", chart.name());
+        let notes = rendered.get(&root_notes).cloned().unwrap_or_default();
+        rendered.retain(|k, _| !k.ends_with("NOTES.txt"));
+
+        let (hooks, manifests) =
+            output::sort_manifests_with(rendered, cache.map(ParseCache::heads))?;
+        let crds = if opts.include_crds {
+            chart
+                .crd_objects(chart.name())
+                .into_iter()
+                .map(|(path, f)| (path, f.text()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Rendered {
+            crds,
+            manifests,
+            hooks,
+            notes,
+            warnings,
+            print: PrintOptions {
+                no_hooks: opts.no_hooks,
+                skip_tests: opts.skip_tests,
+            },
+        })
     })
+}
+
+/// Template text worth a second thread: below this, parsing takes less time than starting
+/// and joining a thread saves (a thread costs some tens of microseconds; parsing runs at
+/// roughly a hundred instructions per byte).
+const PARSE_AHEAD_MIN_BYTES: usize = 64 * 1024;
+
+/// Runs `side` (the schema check) while parsing `templates` into `cache`, on two threads when
+/// there is enough work for two: a helper thread of `scope` runs `side` first and then, like
+/// the calling thread, takes templates to parse from one queue (`next`). This returns as soon
+/// as the queue is empty and `side` is done, without waiting for the file the helper may still
+/// be parsing: the caller's in-order pass over the templates parses whatever is not cached yet
+/// itself, and reports the first parse error helm would report (a file that does not parse is
+/// never cached). Returns what `side` returned and whether the templates went to `cache`.
+fn parse_ahead<'scope, 'env, R: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    templates: &'env [Renderable<'_>],
+    cache: &'env ParseCache,
+    next: &'env AtomicUsize,
+    side_work: bool,
+    side: impl FnOnce() -> R + Send + 'scope,
+) -> (R, bool) {
+    let to_parse: usize = templates
+        .iter()
+        .filter(|t| !cache.contains(&t.name, &t.text))
+        .map(|t| t.text.len())
+        .sum();
+    if to_parse == 0 || !(side_work || to_parse >= PARSE_AHEAD_MIN_BYTES) {
+        return (side(), false);
+    }
+    let parse_queue = move || {
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(t) = templates.get(i) else { break };
+            cache.fill(&t.name, &t.text);
+        }
+    };
+    let (done, side_result) = std::sync::mpsc::channel();
+    let helper = scope.spawn(move || {
+        // The receiver only goes away once the render is over.
+        let _ = done.send(side());
+        parse_queue();
+    });
+    parse_queue();
+    match side_result.recv() {
+        Ok(r) => (r, true),
+        // The helper panicked before `side` returned: pass its panic on (it cannot have
+        // ended normally without sending).
+        Err(_) => match helper.join() {
+            Err(panic) => std::panic::resume_unwind(panic),
+            Ok(()) => std::panic::resume_unwind(Box::new("schema check ended without a result")),
+        },
+    }
+}
+
+/// Whether the chart or one of its subcharts has a `values.schema.json`.
+fn has_schema(chart: &Chart) -> bool {
+    chart.schema.is_some() || chart.dependencies.iter().any(has_schema)
 }
 
 struct Shared {
@@ -389,5 +478,106 @@ fn validate_schemas(chart: &Chart, values: &Map, report: &mut String) {
                 other.type_name()
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::{ChartFile, load};
+
+    fn chart(extra: &[(&str, &str)]) -> Chart {
+        let mut files = vec![ChartFile::new(
+            "Chart.yaml",
+            b"apiVersion: v2\nname: demo\nversion: 0.1.0\n".to_vec(),
+        )];
+        // Enough template text to be parsed on two threads.
+        let filler = "{{/* filler */}}\n".repeat(PARSE_AHEAD_MIN_BYTES / 16);
+        files.push(ChartFile::new("templates/_filler.tpl", filler.into_bytes()));
+        for (name, text) in extra {
+            files.push(ChartFile::new(*name, text.as_bytes().to_vec()));
+        }
+        load::load_files(files, &Default::default()).expect("chart loads")
+    }
+
+    fn error(chart: &Chart, cache: Option<&ParseCache>) -> String {
+        match render(chart, &RenderOptions::default(), cache) {
+            Ok(_) => "rendered".into(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    const SCHEMA: (&str, &str) = (
+        "values.schema.json",
+        r#"{"type": "object", "properties": {"replicas": {"type": "integer"}}}"#,
+    );
+
+    #[test]
+    fn parsing_ahead_renders_the_same() {
+        let c = chart(&[(
+            "templates/cm.yaml",
+            "kind: ConfigMap\ndata:\n  n: {{ .Values.replicas | quote }}\n",
+        )]);
+        let mut opts = RenderOptions::default();
+        opts.values.insert("replicas".into(), Value::Int(3));
+        let want = "---\n# Source: demo/templates/cm.yaml\nkind: ConfigMap\ndata:\n  n: \"3\"\n";
+        assert_eq!(render(&c, &opts, None).expect("renders").output(), want);
+        let cache = ParseCache::new();
+        for _ in 0..2 {
+            let out = render(&c, &opts, Some(&cache)).expect("renders").output();
+            assert_eq!(out, want);
+        }
+        assert_eq!(cache.len(), 2);
+    }
+
+    #[test]
+    fn the_first_parse_error_in_helm_order_is_reported() {
+        // Same depth: reverse lexical order, so b.yaml is parsed (and fails) first.
+        let c = chart(&[
+            ("templates/a.yaml", "{{ if }}\n"),
+            ("templates/b.yaml", "x\n{{ end }}\n"),
+        ]);
+        let e = error(&c, None);
+        assert!(e.contains("demo/templates/b.yaml:2"), "{e}");
+        let cache = ParseCache::new();
+        assert_eq!(error(&c, Some(&cache)), e);
+        // Failed files are not kept, so they fail again the same way.
+        assert_eq!(error(&c, Some(&cache)), e);
+    }
+
+    #[test]
+    fn a_schema_failure_wins_over_a_parse_error() {
+        let c = chart(&[
+            SCHEMA,
+            ("values.yaml", "replicas: many\n"),
+            ("templates/a.yaml", "{{ if }}\n"),
+        ]);
+        let e = error(&c, None);
+        assert!(
+            e.contains("values don't meet the specifications of the schema"),
+            "{e}"
+        );
+        assert!(e.contains("got string, want integer"), "{e}");
+        // Valid values: the parse error.
+        let c = chart(&[
+            SCHEMA,
+            ("values.yaml", "replicas: 1\n"),
+            ("templates/a.yaml", "{{ if }}\n"),
+        ]);
+        assert!(error(&c, None).contains("demo/templates/a.yaml:1"));
+    }
+
+    #[test]
+    fn a_schema_failure_wins_over_kube_version() {
+        let mut c = chart(&[SCHEMA, ("values.yaml", "replicas: many\n")]);
+        c.metadata.kube_version = ">= 9.0.0".into();
+        assert!(error(&c, None).contains("got string, want integer"));
+        let mut c = chart(&[SCHEMA, ("values.yaml", "replicas: 2\n")]);
+        c.metadata.kube_version = ">= 9.0.0".into();
+        assert!(
+            error(&c, None).contains("kubeVersion"),
+            "{}",
+            error(&c, None)
+        );
     }
 }

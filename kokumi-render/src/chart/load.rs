@@ -77,9 +77,38 @@ pub fn load_dir(dir: &Path, opts: &LoadOptions) -> Result<Chart> {
         Err(_) => Rules::default(),
     };
     rules.add_defaults();
-    let mut files = Vec::new();
-    walk(dir, "", &rules, opts, &mut files, 0)?;
-    load_files(files, opts)
+    std::thread::scope(|s| {
+        // Start parsing `values.yaml` while the rest of the directory is read. The walk reads
+        // the file again in its turn; the early parse is used only for the same bytes.
+        let early = early_values(dir, &rules, opts).map(|file| {
+            let text = file.clone();
+            Ahead {
+                file,
+                parsing: s.spawn(move || load_values(&text.as_text())),
+            }
+        });
+        let mut files = Vec::new();
+        walk(dir, "", &rules, opts, &mut files, 0)?;
+        load_files_ahead(s, files, opts, early)
+    })
+}
+
+/// The top-level `values.yaml` of a chart directory, when it is big enough to parse on its
+/// own thread (anything unusual about it is left to the walk).
+fn early_values(dir: &Path, rules: &Rules, opts: &LoadOptions) -> Option<ChartFile> {
+    if rules.ignore("values.yaml", false) {
+        return None;
+    }
+    let path = dir.join("values.yaml");
+    let meta = std::fs::metadata(&path).ok()?;
+    if !meta.is_file()
+        || meta.len() < VALUES_AHEAD_MIN_BYTES as u64
+        || meta.len() > opts.max_file_size
+    {
+        return None;
+    }
+    let data = std::fs::read(&path).ok()?;
+    Some(ChartFile::new("values.yaml", strip_bom(data)))
 }
 
 fn walk(
@@ -100,25 +129,34 @@ fn walk(
         path: dir.display().to_string(),
         source: e,
     };
-    let mut names: Vec<String> = std::fs::read_dir(dir)
+    // The directory listing says what each entry is; only symbolic links need a `stat` (to
+    // follow them, like helm's sympath.Walk).
+    let mut entries: Vec<(String, Option<std::fs::FileType>)> = std::fs::read_dir(dir)
         .map_err(io)?
         .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            let kind = e.file_type().ok().filter(|t| !t.is_symlink());
+            (e.file_name().to_string_lossy().into_owned(), kind)
+        })
         .collect();
-    names.sort();
-    for name in names {
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (name, kind) in entries {
         let path = dir.join(&name);
         let n = if rel.is_empty() {
             name.clone()
         } else {
             format!("{rel}/{name}")
         };
-        // Follows symbolic links, like helm's sympath.Walk.
-        let meta = std::fs::metadata(&path).map_err(|e| Error::Io {
-            path: path.display().to_string(),
-            source: e,
-        })?;
-        if meta.is_dir() {
+        let kind = match kind {
+            Some(kind) => kind,
+            None => std::fs::metadata(&path)
+                .map_err(|e| Error::Io {
+                    path: path.display().to_string(),
+                    source: e,
+                })?
+                .file_type(),
+        };
+        if kind.is_dir() {
             if rules.ignore(&n, true) {
                 continue;
             }
@@ -128,25 +166,53 @@ fn walk(
         if rules.ignore(&n, false) {
             continue;
         }
-        if !meta.is_file() {
+        if !kind.is_file() {
             return Err(Error::Load(format!(
                 "cannot load irregular file {} as it has file mode type bits set",
                 path.display()
             )));
         }
-        if meta.len() > opts.max_file_size {
-            return Err(Error::Load(format!(
-                "chart file {name:?} is larger than the maximum file size {}",
-                opts.max_file_size
-            )));
-        }
-        let data = std::fs::read(&path).map_err(|e| Error::Io {
-            path: path.display().to_string(),
-            source: e,
-        })?;
+        let data = read_file(&path, &name, opts)?;
         out.push(ChartFile::new(n, strip_bom(data)));
     }
     Ok(())
+}
+
+/// Reads one regular file of a chart directory, refusing it when it is over the size limit.
+fn read_file(path: &Path, name: &str, opts: &LoadOptions) -> Result<Vec<u8>> {
+    let io = |e| Error::Io {
+        path: path.display().to_string(),
+        source: e,
+    };
+    let too_big = || {
+        Error::Load(format!(
+            "chart file {name:?} is larger than the maximum file size {}",
+            opts.max_file_size
+        ))
+    };
+    // Helm checks the size before it opens the file: a file it cannot open but could `stat`
+    // is refused for its size first.
+    let mut file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            return Err(match std::fs::metadata(path) {
+                Ok(m) if m.len() > opts.max_file_size => too_big(),
+                _ => io(e),
+            });
+        }
+    };
+    let len = file.metadata().map_err(io)?.len();
+    if len > opts.max_file_size {
+        return Err(too_big());
+    }
+    let mut data = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    // Through `take`, so the standard library does not `stat` the file a second time for its
+    // size.
+    (&mut file)
+        .take(u64::MAX)
+        .read_to_end(&mut data)
+        .map_err(io)?;
+    Ok(data)
 }
 
 /// Reads the files of a chart archive (`.tgz`), applying the safety rules.
@@ -278,6 +344,8 @@ pub fn load_values(text: &str) -> std::result::Result<Map, String> {
     for doc in docs {
         match doc {
             Value::Nil => {}
+            // The first (usually only) document is the values as they are.
+            Value::Map(m) if values.is_empty() => values = std::sync::Arc::unwrap_or_clone(m),
             Value::Map(m) => values = merge_maps(values, &m),
             other => {
                 return Err(format!(
@@ -315,14 +383,81 @@ pub fn merge_maps(mut a: Map, b: &Map) -> Map {
     a
 }
 
+/// A `values.yaml` at least this big is parsed on its own thread while the rest of the chart
+/// loads (below it, a thread costs more than it saves).
+const VALUES_AHEAD_MIN_BYTES: usize = 16 * 1024;
+
 /// Builds a chart from its files (helm's `LoadFiles`): sorts them into metadata, values, schema,
 /// templates, other files and subcharts (directories or `.tgz` under `charts/`).
+///
+/// `values.yaml` is most of a chart's YAML and depends on nothing else, so a big one is parsed
+/// on a scoped thread while `Chart.yaml`, its validation and the subcharts load; a failure is
+/// still reported where helm's in-order loader would have met it.
 pub fn load_files(files: Vec<ChartFile>, opts: &LoadOptions) -> Result<Chart> {
+    std::thread::scope(|s| load_files_ahead(s, files, opts, None))
+}
+
+/// A `values.yaml` being parsed on a scoped thread.
+struct Ahead<'scope> {
+    file: ChartFile,
+    parsing: std::thread::ScopedJoinHandle<'scope, std::result::Result<Map, String>>,
+}
+
+/// [`load_files`], with `values.yaml` parsed on a thread of `scope` (`early`: already being
+/// parsed, used if it is the chart's one `values.yaml`).
+fn load_files_ahead<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    files: Vec<ChartFile>,
+    opts: &LoadOptions,
+    early: Option<Ahead<'scope>>,
+) -> Result<Chart> {
+    let mut values_files = files.iter().filter(|f| f.name == "values.yaml");
+    let single = match (values_files.next(), values_files.next()) {
+        (Some(f), None) => Some(f),
+        _ => None,
+    };
+    let ahead = match (single, early) {
+        (Some(f), Some(early)) if early.file.data == f.data => Some(early),
+        (Some(f), _) if f.data.len() >= VALUES_AHEAD_MIN_BYTES => {
+            let text = f.clone();
+            Some(Ahead {
+                file: f.clone(),
+                parsing: scope.spawn(move || load_values(&text.as_text())),
+            })
+        }
+        _ => None,
+    };
+    let Some(ahead) = ahead else {
+        return load_files_in_order(files, opts, false, &mut false);
+    };
+    let mut reached = false;
+    let loaded = load_files_in_order(files, opts, true, &mut reached);
+    // Before the values file, helm would have stopped at the loader's own error.
+    if loaded.is_err() && !reached {
+        return loaded;
+    }
+    let values = match ahead.parsing.join() {
+        Ok(v) => v.map_err(|e| Error::Load(format!("cannot load values.yaml: {e}")))?,
+        Err(panic) => std::panic::resume_unwind(panic),
+    };
+    let mut chart = loaded?;
+    chart.values = values;
+    Ok(chart)
+}
+
+/// [`load_files`] in helm's order. With `values_ahead`, `values.yaml` is left to the caller;
+/// `reached` tells whether the loader got to it before returning.
+fn load_files_in_order(
+    files: Vec<ChartFile>,
+    opts: &LoadOptions,
+    values_ahead: bool,
+    reached: &mut bool,
+) -> Result<Chart> {
     let mut chart = Chart::default();
     let mut metadata: Option<Metadata> = None;
     for f in &files {
         if f.name == "Chart.yaml" {
-            let doc = parse::parse(&f.text()).map_err(|e| Error::Yaml {
+            let doc = parse::parse(&f.as_text()).map_err(|e| Error::Yaml {
                 context: "cannot load Chart.yaml".into(),
                 source: e,
             })?;
@@ -347,13 +482,14 @@ pub fn load_files(files: Vec<ChartFile>, opts: &LoadOptions) -> Result<Chart> {
                     chart.files.push(f);
                 }
             }
+            "values.yaml" if values_ahead => *reached = true,
             "values.yaml" => {
-                chart.values = load_values(&f.text())
+                chart.values = load_values(&f.as_text())
                     .map_err(|e| Error::Load(format!("cannot load values.yaml: {e}")))?;
             }
             "values.schema.json" => chart.schema = Some(f.data.clone()),
             "requirements.yaml" => {
-                let doc = parse::parse(&f.text()).map_err(|e| Error::Yaml {
+                let doc = parse::parse(&f.as_text()).map_err(|e| Error::Yaml {
                     context: "cannot load requirements.yaml".into(),
                     source: e,
                 })?;
@@ -441,5 +577,123 @@ mod tests {
         let a = v["a"].as_map().unwrap();
         assert_eq!(a.len(), 2);
         assert!(load_values("- 1\n").is_err());
+    }
+
+    /// A `values.yaml` big enough to be parsed on its own thread.
+    fn big_values(tail: &str) -> Vec<u8> {
+        let mut text = String::new();
+        for i in 0..2000 {
+            text.push_str(&format!("key{i}: value {i}\n"));
+        }
+        assert!(text.len() >= VALUES_AHEAD_MIN_BYTES);
+        text.push_str(tail);
+        text.into_bytes()
+    }
+
+    fn load(files: &[(&str, Vec<u8>)]) -> Result<Chart> {
+        let files = files
+            .iter()
+            .map(|(n, d)| ChartFile::new(*n, d.clone()))
+            .collect();
+        load_files(files, &LoadOptions::default())
+    }
+
+    const CHART: &[u8] = b"apiVersion: v2\nname: big\nversion: 1.0.0\n";
+
+    #[test]
+    fn big_values_load_like_small_ones() {
+        let chart = load(&[
+            ("Chart.yaml", CHART.to_vec()),
+            ("values.yaml", big_values("")),
+        ])
+        .unwrap();
+        assert_eq!(chart.values.len(), 2000);
+        assert_eq!(chart.values["key1999"], Value::string("value 1999"));
+    }
+
+    #[test]
+    fn a_directory_with_big_values_loads_like_its_files() {
+        let dir = std::env::temp_dir().join(format!("kokumi-load-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("templates")).unwrap();
+        let write = |name: &str, data: &[u8]| std::fs::write(dir.join(name), data).unwrap();
+        write("Chart.yaml", CHART);
+        write("templates/cm.yaml", b"kind: ConfigMap\n");
+        let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+        with_bom.extend(big_values(""));
+        write("values.yaml", &with_bom);
+        let chart = load_dir(&dir, &LoadOptions::default()).unwrap();
+        assert_eq!(chart.values.len(), 2000);
+        assert_eq!(chart.templates.len(), 1);
+        // Ignored, it is not read at all.
+        write(".helmignore", b"values.yaml\n");
+        assert!(
+            load_dir(&dir, &LoadOptions::default())
+                .unwrap()
+                .values
+                .is_empty()
+        );
+        std::fs::remove_file(dir.join(".helmignore")).unwrap();
+        // Broken, with a broken Chart.yaml too: helm reports the values.
+        write("values.yaml", &big_values("bad: [\n"));
+        write("Chart.yaml", b"apiVersion: v2\nname: big\n");
+        let e = load_dir(&dir, &LoadOptions::default())
+            .unwrap_err()
+            .to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(e.starts_with("cannot load values.yaml"), "{e}");
+    }
+
+    #[test]
+    fn errors_of_big_values_come_in_helm_order() {
+        let bad_values = big_values("bad: [\n");
+        let values_err = load(&[
+            ("Chart.yaml", CHART.to_vec()),
+            ("values.yaml", bad_values.clone()),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            values_err.starts_with("cannot load values.yaml: cannot unmarshal yaml document:"),
+            "{values_err}"
+        );
+        // Chart.yaml is read before values.yaml: its error wins.
+        let e = load(&[
+            ("Chart.yaml", b"name: [\n".to_vec()),
+            ("values.yaml", bad_values.clone()),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("cannot load Chart.yaml"), "{e}");
+        // The metadata is validated after the values are read: the values' error wins.
+        let no_version = b"apiVersion: v2\nname: big\n".to_vec();
+        let e = load(&[
+            ("Chart.yaml", no_version.clone()),
+            ("values.yaml", bad_values.clone()),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert_eq!(e, values_err);
+        let e = load(&[("Chart.yaml", no_version), ("values.yaml", big_values(""))])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "validation: chart.metadata.version is required");
+        // A requirements.yaml met before values.yaml reports first; one met after does not.
+        let bad_req = b"dependencies: 3\n".to_vec();
+        let e = load(&[
+            ("Chart.yaml", CHART.to_vec()),
+            ("requirements.yaml", bad_req.clone()),
+            ("values.yaml", bad_values.clone()),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("cannot load requirements.yaml"), "{e}");
+        let e = load(&[
+            ("Chart.yaml", CHART.to_vec()),
+            ("values.yaml", bad_values),
+            ("requirements.yaml", bad_req),
+        ])
+        .unwrap_err()
+        .to_string();
+        assert_eq!(e, values_err);
     }
 }

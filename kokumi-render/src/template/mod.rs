@@ -156,6 +156,26 @@ impl ParseCache {
         &self.heads
     }
 
+    /// Whether it holds the trees of this name and text.
+    pub(crate) fn contains(&self, name: &str, text: &str) -> bool {
+        self.entries
+            .lock()
+            .ok()
+            .and_then(|e| e.get(name).map(|(source, _)| **source == *text))
+            .unwrap_or(false)
+    }
+
+    /// Parses one file into the cache unless it is there already. A file that does not parse
+    /// is left out: [`TemplateSet::add_cached`] parses it again and reports the error.
+    pub(crate) fn fill(&self, name: &str, text: &str) {
+        if self.contains(name, text) {
+            return;
+        }
+        if let Ok(trees) = parse::parse_file(name, text) {
+            self.put(name, text, trees.into_iter().map(Arc::new).collect());
+        }
+    }
+
     fn get(&self, name: &str, text: &str) -> Option<Arc<[Arc<Tree>]>> {
         let entries = self.entries.lock().ok()?;
         let (source, trees) = entries.get(name)?;
