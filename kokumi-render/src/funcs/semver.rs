@@ -751,21 +751,7 @@ mod tests {
             r"^v?([0-9]+)(\.[0-9]+)?(\.[0-9]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?$",
         )
         .unwrap();
-        let alphabet = ['1', '0', '.', '-', '+', 'v', 'a', ' ', 'é'];
-        let mut cases = vec![String::new()];
-        let mut frontier = vec![String::new()];
-        for _ in 0..5 {
-            let mut next = Vec::new();
-            for p in &frontier {
-                for c in alphabet {
-                    let mut s = p.clone();
-                    s.push(c);
-                    next.push(s);
-                }
-            }
-            cases.extend(next.iter().cloned());
-            frontier = next;
-        }
+        let mut cases = every_string(&['1', '0', '.', '-', '+', 'v', 'a', ' ', 'é'], 5);
         cases.extend(
             [
                 "v1.2.3-rc.1+build.5",
@@ -794,26 +780,28 @@ mod tests {
         }
     }
 
+    /// Every string over `alphabet` of at most `max_len` characters (the empty one included).
+    fn every_string(alphabet: &[char], max_len: usize) -> Vec<String> {
+        let mut all = vec![String::new()];
+        let mut frontier = vec![String::new()];
+        for _ in 0..max_len {
+            let next: Vec<String> = frontier
+                .iter()
+                .flat_map(|p| alphabet.iter().map(move |&c| format!("{p}{c}")))
+                .collect();
+            all.extend(next.iter().cloned());
+            frontier = next;
+        }
+        all
+    }
+
     /// The pattern-free path gives exactly what the patterns give, wherever it answers.
     #[test]
     fn simple_constraints_are_the_patterns() {
         let alphabet = [
             '>', '<', '=', '~', '^', '!', '1', '0', '.', '-', 'x', '*', ' ', 'v', '+',
         ];
-        let mut cases = vec![String::new()];
-        let mut frontier = vec![String::new()];
-        for _ in 0..4 {
-            let mut next = Vec::new();
-            for p in &frontier {
-                for c in alphabet {
-                    let mut s = p.clone();
-                    s.push(c);
-                    next.push(s);
-                }
-            }
-            cases.extend(next.iter().cloned());
-            frontier = next;
-        }
+        let mut cases = every_string(&alphabet, 4);
         cases.extend(
             [
                 ">=1.21-0",
