@@ -200,6 +200,15 @@ async fn order_ready(c: &Cluster, name: &str, status: &str, reason: &str) -> Ord
     .await
 }
 
+/// Points Order `order`'s destination at Pantry `pantry`.
+async fn send_to(orders: &Api<Order>, order: &str, pantry: &str) {
+    let patch = json!({"spec": {"destination": {"pantryRef": {"name": pantry}}}});
+    orders
+        .patch(order, &PatchParams::default(), &Patch::Merge(patch))
+        .await
+        .unwrap();
+}
+
 async fn event_reasons(c: &Cluster) -> BTreeSet<String> {
     let events: Api<Event> = c.api();
     events
@@ -898,14 +907,7 @@ pub async fn pantry_credentials_come_from_its_secret_and_a_new_secret_re_reconci
         .create(&PostParams::default(), &moved_pantry)
         .await
         .unwrap();
-    orders
-        .patch(
-            "web",
-            &PatchParams::default(),
-            &Patch::Merge(json!({"spec": {"destination": {"pantryRef": {"name": "moved"}}}})),
-        )
-        .await
-        .unwrap();
+    send_to(&orders, "web", "moved").await;
     let preps: Api<Preparation> = c.api();
     let digest = prep.spec.artifact.digest.to_string();
     let relocated = c
@@ -934,14 +936,7 @@ pub async fn pantry_credentials_come_from_its_secret_and_a_new_secret_re_reconci
     .await;
 
     // And back: the status no longer names another place.
-    orders
-        .patch(
-            "web",
-            &PatchParams::default(),
-            &Patch::Merge(json!({"spec": {"destination": {"pantryRef": {"name": "releases"}}}})),
-        )
-        .await
-        .unwrap();
+    send_to(&orders, "web", "releases").await;
     let back = c
         .eventually("the preparation is back at its first place", || async {
             preps
