@@ -10,6 +10,11 @@
 //!   menus/ recipes/ pantries/ preparations/ servings/
 //! ```
 //!
+//! A file name holds at most 255 bytes, and an object name up to 253 characters: a name longer
+//! than 250 characters (`.yaml` would not fit) is stored in two parts, `orders/HEAD/TAIL.yaml`,
+//! split after its first 128 characters (129 when the next one is a `.`, so that `TAIL` never
+//! starts with one). A Preparation of an Order with a long name is such a name.
+//!
 //! Every write is atomic: the YAML goes to a temporary file in the same directory, is flushed to
 //! disk (`fsync`), renamed over the old file, and the directory is synced. A reader therefore sees
 //! the old object or the new one, never half of one, and a crash loses at most the write in
@@ -122,7 +127,17 @@ impl LocalState {
     /// The file an object lives in.
     pub fn path_of(&self, kind: Kind, name: &str) -> Result<PathBuf> {
         let name = validate_name(kind, name)?;
-        Ok(self.kind_dir(kind).join(format!("{name}.yaml")))
+        Ok(self.file_of(kind, name))
+    }
+
+    /// The file of a valid name: `<name>.yaml`, or for a long name `<head>/<tail>.yaml` (see
+    /// the module docs).
+    fn file_of(&self, kind: Kind, name: &str) -> PathBuf {
+        let dir = self.kind_dir(kind);
+        match split_long(name) {
+            None => dir.join(format!("{name}.yaml")),
+            Some((head, tail)) => dir.join(head).join(format!("{tail}.yaml")),
+        }
     }
 
     /// Reads one object; `None` when there is no such file.
@@ -177,12 +192,29 @@ impl LocalState {
             let Some(file_name) = file_name.to_str() else {
                 continue;
             };
-            // Temporary files of an interrupted write start with a dot; they are not objects.
-            if file_name.starts_with('.') {
+            if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+                names.extend(yaml_stem(file_name).map(str::to_owned));
                 continue;
             }
-            if let Some(name) = file_name.strip_suffix(".yaml") {
-                names.push(name.to_owned());
+            // A directory holds the tails of long names (see the module docs).
+            let head = file_name;
+            let sub = entry.path();
+            let tails = match fs::read_dir(&sub) {
+                Ok(tails) => tails,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::io(&sub, e)),
+            };
+            for tail in tails {
+                let tail = tail.map_err(|e| Error::io(&sub, e))?;
+                let tail = tail.file_name();
+                let Some(tail) = tail.to_str().and_then(yaml_stem) else {
+                    continue;
+                };
+                let name = format!("{head}{tail}");
+                // Only what `file_of` would have written: anything else is not an object.
+                if split_long(&name) == Some((head, tail)) && validate_name(kind, &name).is_ok() {
+                    names.push(name);
+                }
             }
         }
         names.sort();
@@ -191,7 +223,7 @@ impl LocalState {
 
     /// Reads the object in the file `name` names (listed by [`LocalState::names`]).
     fn read_file<R: Record>(&self, name: &str) -> Result<R> {
-        let path = self.kind_dir(R::KIND).join(format!("{name}.yaml"));
+        let path = self.file_of(R::KIND, name);
         let text = fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
         decode::<R>(&path, name, &text)
     }
@@ -210,6 +242,13 @@ impl LocalState {
             what: format!("{} {name}", R::KIND),
             message: e.to_string(),
         })?;
+        if split_long(name).is_some()
+            && let Some(head) = path.parent()
+            && !head.is_dir()
+        {
+            fs::create_dir_all(head).map_err(|e| Error::io(head, e))?;
+            sync_dir(&self.kind_dir(R::KIND));
+        }
         write_atomic(&path, yaml.as_bytes()).map_err(|e| Error::io(&path, e))
     }
 
@@ -218,6 +257,13 @@ impl LocalState {
         let path = self.path_of(kind, name)?;
         match fs::remove_file(&path) {
             Ok(()) => {
+                if let Some(head) = path.parent()
+                    && split_long(name).is_some()
+                {
+                    sync_dir(head);
+                    // Fails while other long names share the directory: it stays for them.
+                    let _ = fs::remove_dir(head);
+                }
                 sync_dir(&self.kind_dir(kind));
                 Ok(true)
             }
@@ -242,6 +288,36 @@ fn decode<R: Record>(path: &Path, name: &str, text: &str) -> Result<R> {
         });
     }
     Ok(record)
+}
+
+/// The longest name stored as one file, `<name>.yaml` (a file name holds 255 bytes).
+const FLAT_NAME_MAX: usize = 255 - ".yaml".len();
+
+/// Where a longer name is split into a directory and a file name.
+const LONG_NAME_SPLIT: usize = 128;
+
+/// The directory and file stem a name too long for one file is stored under (see the module
+/// docs), `None` for a name that fits in one. The tail never starts with `.`: names have no
+/// empty `.`-separated part, so at most one split position is skipped.
+fn split_long(name: &str) -> Option<(&str, &str)> {
+    if name.len() <= FLAT_NAME_MAX || !name.is_ascii() {
+        return None;
+    }
+    let at = if name.as_bytes()[LONG_NAME_SPLIT] == b'.' {
+        LONG_NAME_SPLIT + 1
+    } else {
+        LONG_NAME_SPLIT
+    };
+    Some(name.split_at(at))
+}
+
+/// The name an object file `<name>.yaml` is for. Temporary files of an interrupted write
+/// start with a dot; they are not objects.
+fn yaml_stem(file_name: &str) -> Option<&str> {
+    if file_name.starts_with('.') {
+        return None;
+    }
+    file_name.strip_suffix(".yaml")
 }
 
 /// Checks that `name` is a Kubernetes object name (DNS-1123 subdomain), which also makes it a
@@ -322,6 +398,12 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("object");
+    // Shortened: the temporary name must fit in 255 bytes whatever the file's own length.
+    let mut short = file_name.len().min(64);
+    while !file_name.is_char_boundary(short) {
+        short -= 1;
+    }
+    let file_name = &file_name[..short];
     let tmp = dir.join(format!(
         ".{file_name}.tmp-{}-{}",
         std::process::id(),
@@ -519,6 +601,57 @@ mod tests {
         state
             .write(&preparation("web-0123456789ab", "web", b"1"))
             .unwrap();
+    }
+
+    #[test]
+    fn names_too_long_for_one_file_are_stored_in_two_parts() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = LocalState::open(dir.path()).unwrap();
+        // Preparation names of 253 characters (one split after a `.`), 251, and 243 (one file).
+        let orders = [
+            format!("{}.{}", "a".repeat(128), "b".repeat(124)),
+            "d".repeat(253),
+            "f".repeat(238),
+            "e".repeat(230),
+        ];
+        let mut written = Vec::new();
+        for (i, order) in orders.iter().enumerate() {
+            let seed = [u8::try_from(i).unwrap()];
+            let name = preparation_name(order, &Digest::of_bytes(&seed));
+            state.write(&preparation(&name, order, &seed)).unwrap();
+            let path = state.path_of(Kind::Preparation, &name).unwrap();
+            assert!(path.file_name().unwrap().len() <= 255, "{}", path.display());
+            assert_eq!(
+                path.parent().unwrap() == state.kind_dir(Kind::Preparation),
+                name.len() <= 250
+            );
+            written.push((order, name));
+        }
+        assert_eq!(
+            written.iter().map(|(_, n)| n.len()).collect::<Vec<_>>(),
+            [253, 253, 251, 243]
+        );
+        assert_eq!(written[0].1.as_bytes()[128], b'.');
+        for (order, name) in &written {
+            let read: Preparation = state.read(name).unwrap().unwrap();
+            assert_eq!(name_of(&read), name);
+            let of_order = state.read_preparations_of(order).unwrap();
+            assert_eq!(of_order.len(), 1, "{order}");
+        }
+        let mut expected: Vec<String> = written.iter().map(|(_, n)| n.clone()).collect();
+        expected.sort();
+        let listed: Vec<Preparation> = state.read_all().unwrap();
+        let listed: Vec<&str> = listed.iter().map(name_of).collect();
+        assert_eq!(listed, expected);
+        for (_, name) in &written {
+            assert!(state.remove(Kind::Preparation, name).unwrap());
+        }
+        assert!(state.read_all::<Preparation>().unwrap().is_empty());
+        // The long names' directories went with their last file.
+        let left = fs::read_dir(state.kind_dir(Kind::Preparation))
+            .unwrap()
+            .count();
+        assert_eq!(left, 0);
     }
 
     #[test]
