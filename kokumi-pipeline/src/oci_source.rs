@@ -52,7 +52,8 @@ pub(crate) async fn fetch(
 }
 
 /// [`fetch`] through `cache`: `reference` is resolved in `store` every time (one `HEAD` of a
-/// registry manifest), and only a digest not in the cache is read.
+/// registry manifest), and only a digest not in the cache is read (once, however many callers
+/// ask for it at the same time).
 pub(crate) async fn fetch_cached(
     store: &dyn Store,
     reference: &str,
@@ -60,10 +61,10 @@ pub(crate) async fn fetch_cached(
 ) -> Result<(Digest, SourceContent), BoxError> {
     let digest = Digest::of(&store.resolve(reference).await?)?;
     let location = store.location().to_string();
-    if let Some(content) = cache.get(&location, &digest) {
-        return Ok((digest, content));
-    }
-    let (digest, content) = fetch(store, &digest.to_string()).await?;
-    cache.insert(&location, digest, &content);
+    let content = cache
+        .get_or_read(&location, digest, || async {
+            fetch(store, &digest.to_string()).await.map(|(_, c)| c)
+        })
+        .await?;
     Ok((digest, content))
 }

@@ -10,9 +10,16 @@
 //!
 //! The cache holds at most [`SourceCache::max_bytes`] of content; the least recently used
 //! entries go first. A source larger than the whole budget is not kept.
+//!
+//! Misses are single-flighted ([`SourceCache::get_or_read`]): when many Orders of one chart are
+//! reconciled at once (an operator starting, a chart version rolled out), the first caller
+//! reads the source and the others wait for it and take its copy, instead of each reading the
+//! same bytes from the registry. A caller whose read fails leaves the next waiter to try with
+//! its own store.
 
 use std::collections::BTreeMap;
-use std::sync::{Mutex, PoisonError};
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use kokumi_core::digest::Digest;
 
@@ -46,6 +53,8 @@ struct Inner {
     tick: u64,
     hits: u64,
     misses: u64,
+    /// One lock per source being read now: the single flight of its readers.
+    flights: BTreeMap<(String, Digest), Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// A bounded cache of fetched OCI sources (see the module docs). Share it with `Arc`.
@@ -95,6 +104,15 @@ impl SourceCache {
     /// The content of `digest` fetched from `location` before, if it is still held. Counts a
     /// hit or a miss.
     pub fn get(&self, location: &str, digest: &Digest) -> Option<SourceContent> {
+        let found = self.lookup(location, digest);
+        if found.is_none() {
+            self.lock().misses += 1;
+        }
+        found
+    }
+
+    /// The held content of `digest` from `location`, counted as a hit when found.
+    fn lookup(&self, location: &str, digest: &Digest) -> Option<SourceContent> {
         let mut inner = self.lock();
         inner.tick += 1;
         let tick = inner.tick;
@@ -107,10 +125,44 @@ impl SourceCache {
             });
         if found.is_some() {
             inner.hits += 1;
-        } else {
-            inner.misses += 1;
         }
         found
+    }
+
+    /// The content of `digest` from `location`: held, or read by `read` and kept. Callers
+    /// asking for the same source at the same time share one read (see the module docs): one
+    /// reads, the others wait and count a hit. A failed read is returned to its caller only.
+    pub async fn get_or_read<E, F: Future<Output = Result<SourceContent, E>>>(
+        &self,
+        location: &str,
+        digest: Digest,
+        read: impl FnOnce() -> F,
+    ) -> Result<SourceContent, E> {
+        if let Some(content) = self.lookup(location, &digest) {
+            return Ok(content);
+        }
+        let key = (location.to_owned(), digest);
+        let flight = self.lock().flights.entry(key.clone()).or_default().clone();
+        let turn = flight.lock().await;
+        let result = match self.lookup(location, &digest) {
+            Some(content) => Ok(content),
+            None => {
+                self.lock().misses += 1;
+                let read = read().await;
+                if let Ok(content) = &read {
+                    self.insert(location, digest, content);
+                }
+                read
+            }
+        };
+        drop(turn);
+        let mut inner = self.lock();
+        // Clones of the flight are only taken under this lock: two left (the map's and ours)
+        // means no one else is waiting, and no one can start to.
+        if Arc::strong_count(&flight) == 2 {
+            inner.flights.remove(&key);
+        }
+        result
     }
 
     /// Keeps `content`, read from `location` and verified against `digest`, evicting the least
@@ -187,6 +239,47 @@ mod tests {
                 bytes: 10
             }
         );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_misses_share_one_read_and_a_failed_read_is_retried() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let cache = Arc::new(SourceCache::new(1000));
+        let reads = Arc::new(AtomicUsize::new(0));
+        let d = Digest::of_bytes(b"x");
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (cache, reads) = (cache.clone(), reads.clone());
+            tasks.push(tokio::spawn(async move {
+                cache
+                    .get_or_read("l", d, || async {
+                        reads.fetch_add(1, Ordering::SeqCst);
+                        // Long enough for every other caller to arrive and wait.
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        Ok::<_, String>(archive(10, 7))
+                    })
+                    .await
+            }));
+        }
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), Ok(archive(10, 7)));
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 1);
+        assert_eq!((cache.stats().hits, cache.stats().misses), (7, 1));
+        assert!(cache.lock().flights.is_empty());
+
+        // A failing reader's error is its own; the next caller reads again.
+        let e = Digest::of_bytes(b"e");
+        let failed = cache
+            .get_or_read("l", e, || async { Err::<SourceContent, _>("denied") })
+            .await;
+        assert_eq!(failed, Err("denied"));
+        let read = cache
+            .get_or_read("l", e, || async { Ok::<_, &str>(archive(5, 1)) })
+            .await;
+        assert_eq!(read, Ok(archive(5, 1)));
+        assert_eq!(cache.stats().misses, 3);
+        assert!(cache.lock().flights.is_empty());
     }
 
     #[test]
