@@ -61,7 +61,9 @@ impl Context {
             sources: Sources::with_registries(registries.clone()).with_cache(source_cache.clone()),
             source_cache,
             registries,
-            renderer: Arc::new(HelmRenderer::new()),
+            renderer: Arc::new(
+                HelmRenderer::new().with_parse_cache(HelmRenderer::DEFAULT_PARSED_CHARTS),
+            ),
             clock: Arc::new(SystemClock),
             reporter: Reporter {
                 controller: "kokumi-operator".into(),

@@ -4,6 +4,11 @@
 //! operator, tests and benches can count, fail or replace renders without touching the pipeline.
 //! Manifest bundles are not rendered: the pipeline uses their files as they are.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use kokumi_core::digest::Digest;
+use kokumi_render::template::ParseCache;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -72,12 +77,81 @@ pub trait Renderer: Send + Sync {
 #[derive(Debug, Clone, Default)]
 pub struct HelmRenderer {
     load: kokumi_render::chart::load::LoadOptions,
+    parsed: Option<Arc<ParsedCharts>>,
 }
 
 impl HelmRenderer {
+    /// How many charts [`HelmRenderer::with_parse_cache`] keeps by default in the operator.
+    pub const DEFAULT_PARSED_CHARTS: usize = 16;
+
     /// The renderer with Helm's default archive limits.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Keeps the parsed templates of the `charts` charts rendered most recently, so that
+    /// rendering one of them again (another Order of the same chart, the next reconcile) skips
+    /// lexing and parsing. A chart is known by its archive's digest (or its directory); memory
+    /// is bounded by `charts` times what one chart's templates and last output take (see
+    /// [`ParseCache`]). Worth it for a long-running caller; a one-shot command gains nothing.
+    pub fn with_parse_cache(mut self, charts: usize) -> Self {
+        self.parsed = (charts > 0).then(|| {
+            Arc::new(ParsedCharts {
+                max: charts,
+                inner: Mutex::default(),
+            })
+        });
+        self
+    }
+
+    /// How many charts' parsed templates are kept now.
+    pub fn parsed_charts(&self) -> usize {
+        self.parsed.as_ref().map_or(0, |p| p.lock().1.len())
+    }
+}
+
+/// The parse caches of recently rendered charts, the least recently used dropped first.
+#[derive(Debug)]
+struct ParsedCharts {
+    max: usize,
+    inner: Mutex<ParsedInner>,
+}
+
+/// A use counter and, per chart key, its last use and cache.
+type ParsedInner = (u64, BTreeMap<String, (u64, Arc<ParseCache>)>);
+
+impl ParsedCharts {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ParsedInner> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The cache of the chart `input`, made (and the oldest dropped) if it is new.
+    fn of(&self, input: &ChartInput) -> Arc<ParseCache> {
+        let key = match input {
+            ChartInput::Archive(bytes) => Digest::of_bytes(bytes).to_string(),
+            ChartInput::Dir(dir) => format!("dir:{}", dir.display()),
+        };
+        let mut inner = self.lock();
+        inner.0 += 1;
+        let tick = inner.0;
+        let charts = &mut inner.1;
+        if let Some((used, cache)) = charts.get_mut(&key) {
+            *used = tick;
+            return cache.clone();
+        }
+        while charts.len() >= self.max {
+            let Some(oldest) = charts
+                .iter()
+                .min_by_key(|(_, (used, _))| *used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            charts.remove(&oldest);
+        }
+        let cache = Arc::new(ParseCache::new());
+        charts.insert(key, (tick, cache.clone()));
+        cache
     }
 }
 
@@ -95,9 +169,10 @@ impl Renderer for HelmRenderer {
 
     fn render(&self, chart: &ChartInput, options: &HelmOptions) -> Result<RenderedChart, BoxError> {
         use kokumi_render::chart::load;
-        use kokumi_render::render::{RenderOptions, render_chart};
+        use kokumi_render::render::{RenderOptions, render_chart, render_chart_cached};
         use kokumi_render::value::Value as TValue;
 
+        let cache = self.parsed.as_ref().map(|p| p.of(chart));
         let chart = match chart {
             ChartInput::Dir(dir) => load::load_dir(dir, &self.load)?,
             ChartInput::Archive(bytes) => load::load_archive(bytes, &self.load)?,
@@ -120,7 +195,10 @@ impl Renderer for HelmRenderer {
             no_hooks: options.no_hooks,
             ..RenderOptions::default()
         };
-        let rendered = render_chart(&chart, &opts)?;
+        let rendered = match &cache {
+            Some(cache) => render_chart_cached(&chart, &opts, cache)?,
+            None => render_chart(&chart, &opts)?,
+        };
         let mut files = Vec::new();
         for (path, content) in &rendered.crds {
             files.push(RenderedFile {
@@ -146,5 +224,64 @@ impl Renderer for HelmRenderer {
             files,
             warnings: rendered.warnings,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(replicas: u64) -> HelmOptions {
+        HelmOptions {
+            release_name: "rel".into(),
+            namespace: "ns".into(),
+            values: serde_json::json!({ "replicaCount": replicas }),
+            include_crds: false,
+            kube_version: None,
+            api_versions: Vec::new(),
+            skip_tests: false,
+            no_hooks: false,
+        }
+    }
+
+    #[test]
+    fn a_parse_cache_gives_the_same_output_and_keeps_the_most_recent_charts() {
+        let hello = crate::testing::examples().join("charts/hello");
+        let copies = tempfile::tempdir().unwrap();
+        let mut charts = vec![ChartInput::Dir(hello.clone())];
+        for i in 0..2 {
+            let dir = copies.path().join(format!("hello-{i}"));
+            for entry in walkdir(&hello) {
+                let to = dir.join(entry.strip_prefix(&hello).unwrap());
+                std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+                std::fs::copy(&entry, &to).unwrap();
+            }
+            charts.push(ChartInput::Dir(dir));
+        }
+        let plain = HelmRenderer::new();
+        let cached = HelmRenderer::new().with_parse_cache(2);
+        for (round, chart) in charts.iter().chain(&charts[..1]).enumerate() {
+            for replicas in [1, 3] {
+                let want = plain.render(chart, &options(replicas)).unwrap();
+                assert_eq!(cached.render(chart, &options(replicas)).unwrap(), want);
+            }
+            assert_eq!(cached.parsed_charts(), (round + 1).min(2));
+        }
+        assert_eq!(plain.parsed_charts(), 0);
+        assert_eq!(HelmRenderer::new().with_parse_cache(0).parsed_charts(), 0);
+    }
+
+    /// Every file under `dir`.
+    fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                out.extend(walkdir(&path));
+            } else {
+                out.push(path);
+            }
+        }
+        out
     }
 }
