@@ -61,6 +61,37 @@ pub fn sprintln(args: &[Value]) -> String {
     p.out
 }
 
+/// The text of Go's `encoding/json` type error (Go 1.27, as helm 4.3.1 is built) for a JSON
+/// value of kind `json_kind` (`array`, `object`, `number`...) at `path` (object keys as written
+/// and array indexes, from the root) that does not fit `go_type`:
+/// `json: cannot unmarshal array into Go struct field .metadata.name of type string`. Path
+/// tokens are escaped as in a JSON pointer (`~` as `~0`, `/` as `~1`) and joined with `.`; when
+/// the text after the last `.` is all digits (an array index, or a key that looks like one) Go
+/// leaves out "Go struct field".
+///
+/// ```
+/// use kokumi_render::gofmt::json_type_error;
+/// assert_eq!(
+///     json_type_error("array", &["metadata", "annotations", "a/b"], "string"),
+///     "json: cannot unmarshal array into Go struct field .metadata.annotations.a~1b of type string"
+/// );
+/// assert_eq!(
+///     json_type_error("array", &["keywords", "0"], "string"),
+///     "json: cannot unmarshal array into .keywords.0 of type string"
+/// );
+/// ```
+pub fn json_type_error(json_kind: &str, path: &[&str], go_type: &str) -> String {
+    let mut field = String::new();
+    for token in path {
+        field.push('.');
+        field.push_str(&token.replace('~', "~0").replace('/', "~1"));
+    }
+    let last = field.rsplit('.').next().unwrap_or_default();
+    let index = !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit());
+    let into = if index { "" } else { "Go struct field " };
+    format!("json: cannot unmarshal {json_kind} into {into}{field} of type {go_type}")
+}
+
 /// Go's `strconv.Quote`: a double-quoted Go string literal, with non-printable characters
 /// escaped (`\n`, `\t`, `\x1b`, `\u00a0`, ...).
 pub fn quote(s: &str) -> String {

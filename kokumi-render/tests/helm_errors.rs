@@ -226,6 +226,42 @@ const CASES: &[Case] = &[
         "",
         "YAML parse error on invalid-yaml-output/templates/t.yaml: error converting YAML to JSON: yaml: line 2: mapping values are not allowed in this context",
     ),
+    // A rendered document's head (apiVersion, kind, metadata) decoded as JSON: the field path
+    // holds the keys as written (a case-insensitive match), JSON-pointer escaped; an all-digit
+    // last segment drops "Go struct field"; the first wrong value in sorted key order wins.
+    case(
+        "head-kind-list",
+        &[(T, "Kind: [x]\n")],
+        "",
+        "YAML parse error on head-kind-list/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .Kind of type string",
+    ),
+    case(
+        "head-annotations-before-name",
+        &[(T, "kind: K\nmetadata:\n  name: [x]\n  annotations: [y]\n")],
+        "",
+        "YAML parse error on head-annotations-before-name/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .metadata.annotations of type map[string]string",
+    ),
+    case(
+        "head-annotation-escaped",
+        &[(
+            T,
+            "kind: K\nmetadata:\n  ANNOTATIONS:\n    \"a~b/c\": [1]\n",
+        )],
+        "",
+        "YAML parse error on head-annotation-escaped/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .metadata.ANNOTATIONS.a~0b~1c of type string",
+    ),
+    case(
+        "head-annotation-digits",
+        &[(T, "kind: K\nmetadata:\n  annotations:\n    x.05: {a: 1}\n")],
+        "",
+        "YAML parse error on head-annotation-digits/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal object into .metadata.annotations.x.05 of type string",
+    ),
+    case(
+        "head-metadata-number",
+        &[(T, "Metadata: 5\n")],
+        "",
+        "YAML parse error on head-metadata-number/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal number into Go struct field .Metadata of type struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }",
+    ),
     // Chart files.
     case(
         "bad-values-yaml",

@@ -6,6 +6,7 @@ mod differential;
 mod funcs;
 mod go_semantics;
 mod helm_errors;
+mod manifest_heads;
 mod template_corpus;
 mod template_fuzz;
 mod template_helm;

@@ -340,7 +340,7 @@ fn go_parse_float(s: &str) -> Option<f64> {
 }
 
 /// Formats a float key the way go-yaml does (`strconv.FormatFloat(f, 'g', -1, 32)`).
-fn float_key(f: f64) -> String {
+pub(crate) fn float_key(f: f64) -> String {
     if f.is_nan() {
         return ".nan".into();
     }
