@@ -282,32 +282,13 @@ fn json_fields<'a>(
     fields: &[&'static str],
 ) -> impl Iterator<Item = (&'a str, &'static str, &'a Value)> {
     map.iter().filter_map(move |(k, v)| {
-        let field = fields
-            .iter()
-            .find(|f| **f == k)
-            .or_else(|| fields.iter().find(|f| go_fold_eq(k, f)))?;
+        let field = fields.iter().find(|f| **f == k).or_else(|| {
+            fields
+                .iter()
+                .find(|f| crate::gofmt::json_name_matches(k, f))
+        })?;
         Some((k.as_str(), *field, v))
     })
-}
-
-/// `bytes.EqualFold(key, field)` for an ASCII field name: ASCII letters match either case, and
-/// `k`/`s` also match the Kelvin sign and the long s, which fold to them in Unicode.
-fn go_fold_eq(key: &str, field: &str) -> bool {
-    let mut key = key.chars();
-    for f in field.bytes() {
-        let Some(c) = key.next() else {
-            return false;
-        };
-        let same = match c {
-            '\u{212A}' => f.eq_ignore_ascii_case(&b'k'),
-            '\u{17F}' => f.eq_ignore_ascii_case(&b's'),
-            _ => c.is_ascii() && (c as u8).eq_ignore_ascii_case(&f),
-        };
-        if !same {
-            return false;
-        }
-    }
-    key.next().is_none()
 }
 
 /// A value decoded into a Go string field at `path`: a string; a number or bool as the text
@@ -317,27 +298,10 @@ fn string_field(v: &Value, path: &[&str]) -> std::result::Result<Option<String>,
     match v {
         Value::Nil => Ok(None),
         Value::String(s) => Ok(Some(s.to_string())),
-        Value::Bool(b) => Ok(Some(b.to_string())),
-        Value::Int(i) => Ok(Some(i.to_string())),
-        Value::Float(f) => Ok(Some(number_text(*f))),
-        other => Err(type_error(other, path, "string")),
+        other => crate::gofmt::yaml_scalar_text(other)
+            .map(Some)
+            .ok_or_else(|| type_error(other, path, "string")),
     }
-}
-
-/// The text sigs.k8s.io/yaml gives a YAML number bound for a string: an integer in decimal, a
-/// float as `strconv.FormatFloat(f, 'g', -1, 32)`. The parsed document keeps every number as a
-/// float, so an integral value is taken for an integer (`1000000.0` reads as `1000000` where
-/// helm has `1e+06`; such a head field changes nothing helm does with it but a kind's order).
-fn number_text(f: f64) -> String {
-    if f.fract() == 0.0 && f.abs() < 9.2e18 {
-        return format!("{}", f as i64);
-    }
-    if !f.is_finite() {
-        let mut out = String::new();
-        let _ = crate::value::format_go_float(&mut out, f);
-        return out;
-    }
-    crate::yaml::parse::float_key(f)
 }
 
 /// One document of a file's last render and the head read from it.

@@ -262,6 +262,43 @@ const CASES: &[Case] = &[
         "",
         "YAML parse error on head-metadata-number/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal number into Go struct field .Metadata of type struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }",
     ),
+    // Chart.yaml decoded as JSON: paths hold keys as written and array indexes.
+    case(
+        "chart-yaml-key-as-written",
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: chart-yaml-key-as-written\nversion: 0.1.0\nDescription: [x]\n",
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "cannot load Chart.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .Description of type string",
+    ),
+    case(
+        "chart-yaml-maintainer-index",
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: chart-yaml-maintainer-index\nversion: 0.1.0\nmaintainers:\n- name: [x]\n",
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "cannot load Chart.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .maintainers.0.name of type string",
+    ),
+    case(
+        "chart-yaml-keyword-index",
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: chart-yaml-keyword-index\nversion: 0.1.0\nkeywords: [[1]]\n",
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "cannot load Chart.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into .keywords.0 of type string",
+    ),
     // Chart files.
     case(
         "bad-values-yaml",
