@@ -226,6 +226,20 @@ const CASES: &[Case] = &[
         "",
         "YAML parse error on invalid-yaml-output/templates/t.yaml: error converting YAML to JSON: yaml: line 2: mapping values are not allowed in this context",
     ),
+    // go-yaml gives a scanner error on the first line no line number, and words a character
+    // that cannot start a token its own way.
+    case(
+        "yaml-first-line-scanner-error",
+        &[(T, "a: b: c\n")],
+        "",
+        "YAML parse error on yaml-first-line-scanner-error/templates/t.yaml: error converting YAML to JSON: yaml: mapping values are not allowed in this context",
+    ),
+    case(
+        "yaml-bad-token-start",
+        &[(T, "x: 1\na: @x\n")],
+        "",
+        "YAML parse error on yaml-bad-token-start/templates/t.yaml: error converting YAML to JSON: yaml: line 2: found character that cannot start any token",
+    ),
     // A rendered document's head (apiVersion, kind, metadata) decoded as JSON: the field path
     // holds the keys as written (a case-insensitive match), JSON-pointer escaped; an all-digit
     // last segment drops "Go struct field"; the first wrong value in sorted key order wins.
