@@ -1,6 +1,7 @@
 //! Integration tests of kokumi-render (one binary; topic files below).
 
 mod chart_fixtures;
+mod chart_metadata;
 mod conformance;
 mod differential;
 mod funcs;

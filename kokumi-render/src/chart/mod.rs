@@ -436,10 +436,16 @@ impl MetadataExt for Metadata {
         m.insert("Deprecated".into(), Value::Bool(self.deprecated));
         m.insert(
             "Annotations".into(),
-            match &self.annotations {
-                Some(a) => Value::map(a.iter().map(|(k, v)| (k.clone(), s(v))).collect()),
-                None => Value::Nil,
-            },
+            // helm's is a map[string]string, nil when Chart.yaml has none: it prints `map[]`,
+            // and `index` or a field of it is "". An empty map does the same (only `toJson`
+            // differs: `{}` where helm writes `null`); nil would fail those templates.
+            Value::map(
+                self.annotations
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), s(v)))
+                    .collect(),
+            ),
         );
         m.insert("KubeVersion".into(), s(&self.kube_version));
         m.insert(
