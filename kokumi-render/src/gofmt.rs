@@ -61,6 +61,95 @@ pub fn sprintln(args: &[Value]) -> String {
     p.out
 }
 
+/// The text of Go's `encoding/json` type error (Go 1.27, as helm 4.3.1 is built) for a JSON
+/// value of kind `json_kind` (`array`, `object`, `number`...) at `path` (object keys as written
+/// and array indexes, from the root) that does not fit `go_type`:
+/// `json: cannot unmarshal array into Go struct field .metadata.name of type string`. Path
+/// tokens are escaped as in a JSON pointer (`~` as `~0`, `/` as `~1`) and joined with `.`; when
+/// the text after the last `.` is all digits (an array index, or a key that looks like one) Go
+/// leaves out "Go struct field".
+///
+/// ```
+/// use kokumi_render::gofmt::json_type_error;
+/// assert_eq!(
+///     json_type_error("array", &["metadata", "annotations", "a/b"], "string"),
+///     "json: cannot unmarshal array into Go struct field .metadata.annotations.a~1b of type string"
+/// );
+/// assert_eq!(
+///     json_type_error("array", &["keywords", "0"], "string"),
+///     "json: cannot unmarshal array into .keywords.0 of type string"
+/// );
+/// ```
+pub fn json_type_error(json_kind: &str, path: &[&str], go_type: &str) -> String {
+    let mut field = String::new();
+    for token in path {
+        field.push('.');
+        field.push_str(&token.replace('~', "~0").replace('/', "~1"));
+    }
+    let last = field.rsplit('.').next().unwrap_or_default();
+    let index = !last.is_empty() && last.bytes().all(|b| b.is_ascii_digit());
+    let into = if index { "" } else { "Go struct field " };
+    format!("json: cannot unmarshal {json_kind} into {into}{field} of type {go_type}")
+}
+
+/// Whether encoding/json decodes the object key `key` into the field named `field` (ASCII)
+/// when no field has exactly that name: `bytes.EqualFold`, so ASCII letters match either case,
+/// and `k`/`s` also match the Kelvin sign and the long s, which fold to them in Unicode.
+///
+/// ```
+/// use kokumi_render::gofmt::json_name_matches;
+/// assert!(json_name_matches("Kind", "kind"));
+/// assert!(json_name_matches("\u{212A}ind", "kind"));
+/// assert!(!json_name_matches("kinds", "kind"));
+/// ```
+pub fn json_name_matches(key: &str, field: &str) -> bool {
+    let mut key = key.chars();
+    for f in field.bytes() {
+        let Some(c) = key.next() else {
+            return false;
+        };
+        let same = match c {
+            '\u{212A}' => f.eq_ignore_ascii_case(&b'k'),
+            '\u{17F}' => f.eq_ignore_ascii_case(&b's'),
+            _ => c.is_ascii() && (c as u8).eq_ignore_ascii_case(&f),
+        };
+        if !same {
+            return false;
+        }
+    }
+    key.next().is_none()
+}
+
+/// The text sigs.k8s.io/yaml (helm's YAML decoder) gives a number or bool that a document binds
+/// to a Go string field (`appVersion: 1.10`, `name: 123`, an annotation `true`): `true`/`false`,
+/// an integer in decimal, a float as `strconv.FormatFloat(f, 'g', -1, 32)`. `None` for any
+/// other value. Parsed YAML keeps every number as a float, so an integral value is taken for an
+/// integer (`1000000.0` reads as `1000000` where helm has `1e+06`).
+///
+/// ```
+/// use kokumi_render::gofmt::yaml_scalar_text;
+/// use kokumi_render::value::Value;
+/// assert_eq!(yaml_scalar_text(&Value::Float(1.1)).as_deref(), Some("1.1"));
+/// assert_eq!(yaml_scalar_text(&Value::Float(3.14159265358979)).as_deref(), Some("3.1415927"));
+/// assert_eq!(yaml_scalar_text(&Value::Float(5.0)).as_deref(), Some("5"));
+/// assert_eq!(yaml_scalar_text(&Value::Bool(true)).as_deref(), Some("true"));
+/// assert_eq!(yaml_scalar_text(&Value::from("x")), None);
+/// ```
+pub fn yaml_scalar_text(v: &Value) -> Option<String> {
+    Some(match v {
+        Value::Bool(b) => b.to_string(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => format!("{}", *f as i64),
+        Value::Float(f) if !f.is_finite() => {
+            let mut out = String::new();
+            let _ = format_go_float(&mut out, *f);
+            out
+        }
+        Value::Float(f) => crate::yaml::parse::float_key(*f),
+        _ => return None,
+    })
+}
+
 /// Go's `strconv.Quote`: a double-quoted Go string literal, with non-printable characters
 /// escaped (`\n`, `\t`, `\x1b`, `\u00a0`, ...).
 pub fn quote(s: &str) -> String {

@@ -191,68 +191,117 @@ fn head(doc: &str) -> std::result::Result<Head, String> {
             Err(e) => libyaml_value(doc).ok_or_else(|| e.to_string())?,
         },
     };
-    let de = |what: String| format!("error unmarshaling JSON: while decoding JSON: json: {what}");
-    let map = match &v {
-        Value::Nil => {
-            return Ok(Head {
-                kind: String::new(),
-                name: String::new(),
-                annotations: None,
-            });
-        }
+    decode_head(&v)
+}
+
+/// The JSON round trip helm's `yaml.Unmarshal` into a `SimpleHead` makes of a parsed document
+/// (sigs.k8s.io/yaml, then encoding/json): keys are visited in sorted order and match a field
+/// exactly or, failing that, case-insensitively (`Kind:` is the kind; of `kind` and `Kind` the
+/// later in sorted order wins); a number or a bool bound for a string field becomes its text
+/// (`name: 123`, `helm.sh/hook-weight: 5`); `null` leaves a string as it was and clears
+/// `metadata` or `annotations`; a second `metadata` or `annotations` object merges into the
+/// first. The first value of the wrong type is the error, named by its path as written
+/// ([`crate::gofmt::json_type_error`]).
+fn decode_head(v: &Value) -> std::result::Result<Head, String> {
+    const METADATA: &str = "struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }";
+    let mut head = Head {
+        kind: String::new(),
+        name: String::new(),
+        annotations: None,
+    };
+    let map = match v {
+        Value::Nil => return Ok(head),
         Value::Map(m) => m,
         other => {
-            return Err(de(format!(
-                "cannot unmarshal {} into Go value of type util.SimpleHead",
+            return Err(json_error(&format!(
+                "json: cannot unmarshal {} into Go value of type util.SimpleHead",
                 json_kind(other)
             )));
         }
     };
-    let string_field = |v: Option<&Value>, field: &str| match v {
-        None | Some(Value::Nil) => Ok(String::new()),
-        Some(Value::String(s)) => Ok(s.to_string()),
-        Some(other) => Err(de(format!(
-            "cannot unmarshal {} into Go struct field {field} of type string",
-            json_kind(other)
-        ))),
-    };
-    string_field(map.get("apiVersion"), "SimpleHead.apiVersion")?;
-    let kind = string_field(map.get("kind"), "SimpleHead.kind")?;
-    let (name, annotations) = match map.get("metadata") {
-        None | Some(Value::Nil) => (String::new(), None),
-        Some(Value::Map(md)) => {
-            let name = string_field(md.get("name"), "SimpleHead.metadata.name")?;
-            let ann = match md.get("annotations") {
-                None | Some(Value::Nil) => None,
-                Some(Value::Map(a)) => {
-                    let mut out = BTreeMap::new();
-                    for (k, v) in a.iter() {
-                        let s = string_field(Some(v), "SimpleHead.metadata.annotations")?;
-                        out.insert(k.clone(), s);
+    for (top, field, value) in json_fields(map, &["apiVersion", "kind", "metadata"]) {
+        match field {
+            "apiVersion" => {
+                string_field(value, &[top])?;
+            }
+            "kind" => {
+                if let Some(s) = string_field(value, &[top])? {
+                    head.kind = s;
+                }
+            }
+            _ => match value {
+                Value::Nil => {
+                    head.name.clear();
+                    head.annotations = None;
+                }
+                Value::Map(md) => {
+                    for (key, field, value) in json_fields(md, &["annotations", "name"]) {
+                        if field == "name" {
+                            if let Some(s) = string_field(value, &[top, key])? {
+                                head.name = s;
+                            }
+                            continue;
+                        }
+                        match value {
+                            Value::Nil => head.annotations = None,
+                            Value::Map(a) => {
+                                let out = head.annotations.get_or_insert_with(BTreeMap::new);
+                                for (k, v) in a.iter() {
+                                    let s = string_field(v, &[top, key, k])?;
+                                    out.insert(k.clone(), s.unwrap_or_default());
+                                }
+                            }
+                            other => {
+                                return Err(type_error(other, &[top, key], "map[string]string"));
+                            }
+                        }
                     }
-                    Some(out)
                 }
-                Some(other) => {
-                    return Err(de(format!(
-                        "cannot unmarshal {} into Go struct field SimpleHead.metadata.annotations of type map[string]string",
-                        json_kind(other)
-                    )));
-                }
-            };
-            (name, ann)
+                other => return Err(type_error(other, &[top], METADATA)),
+            },
         }
-        Some(other) => {
-            return Err(de(format!(
-                "cannot unmarshal {} into Go struct field SimpleHead.metadata of type struct {{ Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }}",
-                json_kind(other)
-            )));
-        }
-    };
-    Ok(Head {
-        kind,
-        name,
-        annotations,
+    }
+    Ok(head)
+}
+
+fn json_error(what: &str) -> String {
+    format!("error unmarshaling JSON: while decoding JSON: {what}")
+}
+
+fn type_error(v: &Value, path: &[&str], go_type: &str) -> String {
+    json_error(&crate::gofmt::json_type_error(json_kind(v), path, go_type))
+}
+
+/// The entries of `map` that encoding/json decodes into a struct with `fields` (JSON names), in
+/// the order it sees them (keys sorted bytewise, as json.Marshal writes a map, and as the map
+/// holds them): the key as written, the field it lands in (the field of that exact name, else
+/// one whose name equals the key under Go's case folding) and the value. Other keys are
+/// ignored, as json ignores them.
+fn json_fields<'a>(
+    map: &'a crate::value::Map,
+    fields: &[&'static str],
+) -> impl Iterator<Item = (&'a str, &'static str, &'a Value)> {
+    map.iter().filter_map(move |(k, v)| {
+        let field = fields.iter().find(|f| **f == k).or_else(|| {
+            fields
+                .iter()
+                .find(|f| crate::gofmt::json_name_matches(k, f))
+        })?;
+        Some((k.as_str(), *field, v))
     })
+}
+
+/// A value decoded into a Go string field at `path`: a string; a number or bool as the text
+/// sigs.k8s.io/yaml gives it; `None` for `null` (json leaves the field unchanged); anything else
+/// is json's type error.
+fn string_field(v: &Value, path: &[&str]) -> std::result::Result<Option<String>, String> {
+    match v {
+        Value::Nil => Ok(None),
+        Value::String(s) => Ok(Some(s.to_string())),
+        other => crate::gofmt::yaml_scalar_text(other)
+            .map(Some)
+            .ok_or_else(|| type_error(other, path, "string")),
+    }
 }
 
 /// One document of a file's last render and the head read from it.

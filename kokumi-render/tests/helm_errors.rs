@@ -226,6 +226,93 @@ const CASES: &[Case] = &[
         "",
         "YAML parse error on invalid-yaml-output/templates/t.yaml: error converting YAML to JSON: yaml: line 2: mapping values are not allowed in this context",
     ),
+    // go-yaml gives a scanner error on the first line no line number, and words a character
+    // that cannot start a token its own way.
+    case(
+        "yaml-first-line-scanner-error",
+        &[(T, "a: b: c\n")],
+        "",
+        "YAML parse error on yaml-first-line-scanner-error/templates/t.yaml: error converting YAML to JSON: yaml: mapping values are not allowed in this context",
+    ),
+    case(
+        "yaml-bad-token-start",
+        &[(T, "x: 1\na: @x\n")],
+        "",
+        "YAML parse error on yaml-bad-token-start/templates/t.yaml: error converting YAML to JSON: yaml: line 2: found character that cannot start any token",
+    ),
+    // A rendered document's head (apiVersion, kind, metadata) decoded as JSON: the field path
+    // holds the keys as written (a case-insensitive match), JSON-pointer escaped; an all-digit
+    // last segment drops "Go struct field"; the first wrong value in sorted key order wins.
+    case(
+        "head-kind-list",
+        &[(T, "Kind: [x]\n")],
+        "",
+        "YAML parse error on head-kind-list/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .Kind of type string",
+    ),
+    case(
+        "head-annotations-before-name",
+        &[(T, "kind: K\nmetadata:\n  name: [x]\n  annotations: [y]\n")],
+        "",
+        "YAML parse error on head-annotations-before-name/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .metadata.annotations of type map[string]string",
+    ),
+    case(
+        "head-annotation-escaped",
+        &[(
+            T,
+            "kind: K\nmetadata:\n  ANNOTATIONS:\n    \"a~b/c\": [1]\n",
+        )],
+        "",
+        "YAML parse error on head-annotation-escaped/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .metadata.ANNOTATIONS.a~0b~1c of type string",
+    ),
+    case(
+        "head-annotation-digits",
+        &[(T, "kind: K\nmetadata:\n  annotations:\n    x.05: {a: 1}\n")],
+        "",
+        "YAML parse error on head-annotation-digits/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal object into .metadata.annotations.x.05 of type string",
+    ),
+    case(
+        "head-metadata-number",
+        &[(T, "Metadata: 5\n")],
+        "",
+        "YAML parse error on head-metadata-number/templates/t.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal number into Go struct field .Metadata of type struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }",
+    ),
+    // Chart.yaml decoded as JSON: paths hold keys as written and array indexes.
+    case(
+        "chart-yaml-key-as-written",
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: chart-yaml-key-as-written\nversion: 0.1.0\nDescription: [x]\n",
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "cannot load Chart.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .Description of type string",
+    ),
+    case(
+        "chart-yaml-maintainer-index",
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: chart-yaml-maintainer-index\nversion: 0.1.0\nmaintainers:\n- name: [x]\n",
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "cannot load Chart.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field .maintainers.0.name of type string",
+    ),
+    case(
+        "chart-yaml-keyword-index",
+        &[
+            (
+                "Chart.yaml",
+                "apiVersion: v2\nname: chart-yaml-keyword-index\nversion: 0.1.0\nkeywords: [[1]]\n",
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "cannot load Chart.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into .keywords.0 of type string",
+    ),
     // Chart files.
     case(
         "bad-values-yaml",

@@ -600,6 +600,32 @@ mod tests {
 
     const CHART: &[u8] = b"apiVersion: v2\nname: big\nversion: 1.0.0\n";
 
+    /// helm reads Chart.yaml through sigs.k8s.io/yaml: a number or bool bound for a string
+    /// field is its text (`appVersion: 1.10` is the well-known `1.1`), keys match
+    /// case-insensitively and the later of two spellings in sorted order wins.
+    #[test]
+    fn chart_yaml_scalars_become_strings_like_helm() {
+        let chart = load(&[(
+            "Chart.yaml",
+            b"apiVersion: v2\nname: n\nversion: 1\nappversion: x\nappVersion: 1.10\n\
+              Description: true\nkeywords: [1, yes, 2.5]\nannotations: {a: 1e3, b: false}\n\
+              maintainers: [{name: 5}]\ndependencies: [{name: d, version: 1.2, tags: [7]}]\n"
+                .to_vec(),
+        )])
+        .unwrap();
+        let md = &chart.metadata;
+        assert_eq!(md.version, "1");
+        assert_eq!(md.app_version, "x", "appversion sorts after appVersion");
+        assert_eq!(md.description, "true");
+        assert_eq!(md.keywords, ["1", "true", "2.5"]);
+        let annotations = md.annotations.as_ref().unwrap();
+        assert_eq!(annotations["a"], "1000");
+        assert_eq!(annotations["b"], "false");
+        assert_eq!(md.maintainers[0].name, "5");
+        assert_eq!(md.dependencies[0].version, "1.2");
+        assert_eq!(md.dependencies[0].tags, ["7"]);
+    }
+
     #[test]
     fn big_values_load_like_small_ones() {
         let chart = load(&[

@@ -11,6 +11,7 @@ pub mod semver;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::gofmt::{json_name_matches, json_type_error, yaml_scalar_text};
 use crate::value::{Map, Value};
 
 /// One file of a chart, named by its slash-separated path inside the chart.
@@ -110,12 +111,14 @@ impl Chart {
 
 // --- Chart.yaml decoding: JSON-style struct decoding (case-insensitive keys) ------------------
 
-fn field<'a>(map: &'a Map, name: &str) -> Option<&'a Value> {
-    map.get(name).or_else(|| {
-        map.iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-    })
+/// The entry of `map` that encoding/json decodes into the field `name`: every key equal to it
+/// under Go's case folding is decoded, in sorted order, so the last one wins. With the key as
+/// written (error paths name it).
+fn field<'a>(map: &'a Map, name: &str) -> Option<(&'a str, &'a Value)> {
+    map.iter()
+        .rev()
+        .find(|(k, _)| json_name_matches(k, name))
+        .map(|(k, v)| (k.as_str(), v))
 }
 
 fn type_word(v: &Value) -> &'static str {
@@ -129,45 +132,62 @@ fn type_word(v: &Value) -> &'static str {
     }
 }
 
-fn unmarshal_err(v: &Value, path: &str, go_type: &str) -> String {
+fn unmarshal_err(v: &Value, path: &[&str], go_type: &str) -> String {
     format!(
-        "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go struct field {path} of type {go_type}",
-        type_word(v)
+        "error unmarshaling JSON: while decoding JSON: {}",
+        json_type_error(type_word(v), path, go_type)
     )
 }
 
-fn get_string(map: &Map, name: &str, path: &str) -> std::result::Result<String, String> {
-    match field(map, name) {
-        None | Some(Value::Nil) => Ok(String::new()),
-        Some(Value::String(s)) => Ok(s.to_string()),
-        Some(v) => Err(unmarshal_err(v, path, "string")),
+/// `path` with one more token.
+fn at<'a>(path: &[&'a str], key: &'a str) -> Vec<&'a str> {
+    let mut p = path.to_vec();
+    p.push(key);
+    p
+}
+
+/// A value decoded into a Go string: a string; a number or bool as sigs.k8s.io/yaml writes it
+/// (`appVersion: 1.10` is `1.1`); empty for `null`.
+fn string_value(v: &Value, path: &[&str]) -> std::result::Result<String, String> {
+    match v {
+        Value::Nil => Ok(String::new()),
+        Value::String(s) => Ok(s.to_string()),
+        other => yaml_scalar_text(other).ok_or_else(|| unmarshal_err(other, path, "string")),
     }
 }
 
-fn get_bool(map: &Map, name: &str, path: &str) -> std::result::Result<bool, String> {
+fn get_string(map: &Map, name: &str, path: &[&str]) -> std::result::Result<String, String> {
     match field(map, name) {
-        None | Some(Value::Nil) => Ok(false),
-        Some(Value::Bool(b)) => Ok(*b),
-        Some(v) => Err(unmarshal_err(v, path, "bool")),
+        None => Ok(String::new()),
+        Some((key, v)) => string_value(v, &at(path, key)),
     }
 }
 
-fn get_strings(map: &Map, name: &str, path: &str) -> std::result::Result<Vec<String>, String> {
+fn get_bool(map: &Map, name: &str, path: &[&str]) -> std::result::Result<bool, String> {
     match field(map, name) {
-        None | Some(Value::Nil) => Ok(Vec::new()),
-        Some(Value::List(items)) => items
+        None | Some((_, Value::Nil)) => Ok(false),
+        Some((_, Value::Bool(b))) => Ok(*b),
+        Some((key, v)) => Err(unmarshal_err(v, &at(path, key), "bool")),
+    }
+}
+
+fn get_strings(map: &Map, name: &str, path: &[&str]) -> std::result::Result<Vec<String>, String> {
+    match field(map, name) {
+        None | Some((_, Value::Nil)) => Ok(Vec::new()),
+        Some((key, Value::List(items))) => items
             .iter()
-            .map(|v| match v {
-                Value::String(s) => Ok(s.to_string()),
-                Value::Nil => Ok(String::new()),
-                other => Err(unmarshal_err(other, path, "string")),
-            })
+            .enumerate()
+            .map(|(i, v)| string_value(v, &[path, &[key, &i.to_string()]].concat()))
             .collect(),
-        Some(v) => Err(unmarshal_err(v, path, "[]string")),
+        Some((key, v)) => Err(unmarshal_err(v, &at(path, key), "[]string")),
     }
 }
 
-fn as_object<'a>(v: &'a Value, path: &str, go_type: &str) -> std::result::Result<&'a Map, String> {
+fn as_object<'a>(
+    v: &'a Value,
+    path: &[&str],
+    go_type: &str,
+) -> std::result::Result<&'a Map, String> {
     v.as_map().ok_or_else(|| unmarshal_err(v, path, go_type))
 }
 
@@ -185,129 +205,109 @@ fn decode_metadata(doc: &Value, md: &mut Metadata) -> std::result::Result<(), St
     };
     let has = |k: &str| field(map, k).is_some();
     if has("name") {
-        md.name = get_string(map, "name", "Metadata.name")?;
+        md.name = get_string(map, "name", &[])?;
     }
     if has("home") {
-        md.home = get_string(map, "home", "Metadata.home")?;
+        md.home = get_string(map, "home", &[])?;
     }
     if has("sources") {
-        md.sources = get_strings(map, "sources", "Metadata.sources")?;
+        md.sources = get_strings(map, "sources", &[])?;
     }
     if has("version") {
-        md.version = get_string(map, "version", "Metadata.version")?;
+        md.version = get_string(map, "version", &[])?;
     }
     if has("description") {
-        md.description = get_string(map, "description", "Metadata.description")?;
+        md.description = get_string(map, "description", &[])?;
     }
     if has("keywords") {
-        md.keywords = get_strings(map, "keywords", "Metadata.keywords")?;
+        md.keywords = get_strings(map, "keywords", &[])?;
     }
     if has("icon") {
-        md.icon = get_string(map, "icon", "Metadata.icon")?;
+        md.icon = get_string(map, "icon", &[])?;
     }
     if has("apiVersion") {
-        md.api_version = get_string(map, "apiVersion", "Metadata.apiVersion")?;
+        md.api_version = get_string(map, "apiVersion", &[])?;
     }
     if has("condition") {
-        md.condition = get_string(map, "condition", "Metadata.condition")?;
+        md.condition = get_string(map, "condition", &[])?;
     }
     if has("tags") {
-        md.tags = get_string(map, "tags", "Metadata.tags")?;
+        md.tags = get_string(map, "tags", &[])?;
     }
     if has("appVersion") {
-        md.app_version = get_string(map, "appVersion", "Metadata.appVersion")?;
+        md.app_version = get_string(map, "appVersion", &[])?;
     }
     if has("deprecated") {
-        md.deprecated = get_bool(map, "deprecated", "Metadata.deprecated")?;
+        md.deprecated = get_bool(map, "deprecated", &[])?;
     }
     if has("kubeVersion") {
-        md.kube_version = get_string(map, "kubeVersion", "Metadata.kubeVersion")?;
+        md.kube_version = get_string(map, "kubeVersion", &[])?;
     }
     if has("type") {
-        md.chart_type = get_string(map, "type", "Metadata.type")?;
+        md.chart_type = get_string(map, "type", &[])?;
     }
-    if let Some(v) = field(map, "annotations") {
+    if let Some((key, v)) = field(map, "annotations") {
         match v {
             Value::Nil => md.annotations = None,
             Value::Map(m) => {
                 let mut out = std::collections::BTreeMap::new();
                 for (k, v) in m.iter() {
-                    match v {
-                        Value::String(s) => {
-                            out.insert(k.clone(), s.to_string());
-                        }
-                        Value::Nil => {
-                            out.insert(k.clone(), String::new());
-                        }
-                        other => {
-                            return Err(unmarshal_err(other, "Metadata.annotations", "string"));
-                        }
-                    }
+                    out.insert(k.clone(), string_value(v, &[key, k])?);
                 }
                 md.annotations = Some(out);
             }
-            other => {
-                return Err(unmarshal_err(
-                    other,
-                    "Metadata.annotations",
-                    "map[string]string",
-                ));
-            }
+            other => return Err(unmarshal_err(other, &[key], "map[string]string")),
         }
     }
-    if let Some(v) = field(map, "maintainers") {
+    if let Some((key, v)) = field(map, "maintainers") {
         md.maintainers.clear();
         if let Value::List(items) = v {
-            for item in items.iter() {
-                let m = as_object(item, "Metadata.maintainers", "v2.Maintainer")?;
+            for (i, item) in items.iter().enumerate() {
+                let i = i.to_string();
+                let path = [key, i.as_str()];
+                let m = as_object(item, &path, "v2.Maintainer")?;
                 md.maintainers.push(Maintainer {
-                    name: get_string(m, "name", "Metadata.maintainers.name")?,
-                    email: get_string(m, "email", "Metadata.maintainers.email")?,
-                    url: get_string(m, "url", "Metadata.maintainers.url")?,
+                    name: get_string(m, "name", &path)?,
+                    email: get_string(m, "email", &path)?,
+                    url: get_string(m, "url", &path)?,
                 });
             }
         } else if !matches!(v, Value::Nil) {
-            return Err(unmarshal_err(v, "Metadata.maintainers", "[]*v2.Maintainer"));
+            return Err(unmarshal_err(v, &[key], "[]*v2.Maintainer"));
         }
     }
-    if let Some(v) = field(map, "dependencies") {
+    if let Some((key, v)) = field(map, "dependencies") {
         md.dependencies.clear();
         if let Value::List(items) = v {
-            for item in items.iter() {
+            for (i, item) in items.iter().enumerate() {
                 if matches!(item, Value::Nil) {
                     return Err(
                         "validation: dependencies must not contain empty or null nodes".into(),
                     );
                 }
-                let m = as_object(item, "Metadata.dependencies", "v2.Dependency")?;
+                let i = i.to_string();
+                let path = [key, i.as_str()];
+                let m = as_object(item, &path, "v2.Dependency")?;
                 let import_values = match field(m, "import-values") {
-                    None | Some(Value::Nil) => Vec::new(),
-                    Some(Value::List(l)) => l.iter().map(crate::render::to_json).collect(),
-                    Some(other) => {
-                        return Err(unmarshal_err(
-                            other,
-                            "Metadata.dependencies.import-values",
-                            "[]interface {}",
-                        ));
+                    None | Some((_, Value::Nil)) => Vec::new(),
+                    Some((_, Value::List(l))) => l.iter().map(crate::render::to_json).collect(),
+                    Some((k, other)) => {
+                        return Err(unmarshal_err(other, &at(&path, k), "[]interface {}"));
                     }
                 };
                 md.dependencies.push(Dependency {
-                    name: get_string(m, "name", "Metadata.dependencies.name")?,
-                    version: get_string(m, "version", "Metadata.dependencies.version")?,
-                    repository: get_string(m, "repository", "Metadata.dependencies.repository")?,
-                    condition: get_string(m, "condition", "Metadata.dependencies.condition")?,
-                    tags: get_strings(m, "tags", "Metadata.dependencies.tags")?,
-                    enabled: get_bool(m, "enabled", "Metadata.dependencies.enabled")?,
+                    name: get_string(m, "name", &path)?,
+                    version: get_string(m, "version", &path)?,
+                    repository: get_string(m, "repository", &path)?,
+                    condition: get_string(m, "condition", &path)?,
+                    tags: get_strings(m, "tags", &path)?,
+                    enabled: get_bool(m, "enabled", &path)?,
                     import_values,
-                    alias: get_string(m, "alias", "Metadata.dependencies.alias")?,
+                    alias: get_string(m, "alias", &path)?,
                 });
             }
         } else if !matches!(v, Value::Nil) {
-            return Err(unmarshal_err(
-                v,
-                "Metadata.dependencies",
-                "[]*v2.Dependency",
-            ));
+            return Err(unmarshal_err(v, &[key], "[]*v2.Dependency"));
         }
     }
     Ok(())
@@ -436,10 +436,16 @@ impl MetadataExt for Metadata {
         m.insert("Deprecated".into(), Value::Bool(self.deprecated));
         m.insert(
             "Annotations".into(),
-            match &self.annotations {
-                Some(a) => Value::map(a.iter().map(|(k, v)| (k.clone(), s(v))).collect()),
-                None => Value::Nil,
-            },
+            // helm's is a map[string]string, nil when Chart.yaml has none: it prints `map[]`,
+            // and `index` or a field of it is "". An empty map does the same (only `toJson`
+            // differs: `{}` where helm writes `null`); nil would fail those templates.
+            Value::map(
+                self.annotations
+                    .iter()
+                    .flatten()
+                    .map(|(k, v)| (k.clone(), s(v)))
+                    .collect(),
+            ),
         );
         m.insert("KubeVersion".into(), s(&self.kube_version));
         m.insert(

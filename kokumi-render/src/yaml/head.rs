@@ -113,7 +113,11 @@ fn top_key(rest: &str) -> Option<bool> {
         return None;
     }
     let key = rest.split(':').next().unwrap_or(rest);
-    Some(matches!(key, "apiVersion" | "kind" | "metadata"))
+    Some(
+        ["apiVersion", "kind", "metadata"]
+            .iter()
+            .any(|f| key.eq_ignore_ascii_case(f)),
+    )
 }
 
 /// Only printable characters YAML reads the same way everywhere: no tabs, no carriage returns,

@@ -124,16 +124,20 @@ fn go_error(text: &str, mark: &saphyr_parser::Marker, info: &str) -> YamlError {
         Some(rest) => rest.split_once(", ").map_or(rest, |(_, p)| p),
         None => info,
     };
-    match problem {
+    let (line, problem) = match problem {
         // The problem is at the end of the text.
-        "found unexpected end of stream" => {
-            YamlError::yaml(text.matches('\n').count() + 1, problem)
-        }
+        "found unexpected end of stream" => (text.matches('\n').count() + 1, problem),
         "tabs disallowed within this context (block indentation)" => {
-            YamlError::yaml(mark.line(), "found character that cannot start any token")
+            (mark.line(), "found character that cannot start any token")
         }
-        _ => YamlError::yaml(mark.line(), problem),
-    }
+        p if p.starts_with("unexpected character: `") => {
+            (mark.line(), "found character that cannot start any token")
+        }
+        _ => (mark.line(), problem),
+    };
+    // go-yaml adds one to a scanner error's 0-based line only when it is not 0: a problem on
+    // the first line has no line at all.
+    YamlError::yaml(if line == 1 { 0 } else { line }, problem)
 }
 
 /// Parses the first YAML document of `text` the way `sigs.k8s.io/yaml.Unmarshal` into an
@@ -340,7 +344,7 @@ fn go_parse_float(s: &str) -> Option<f64> {
 }
 
 /// Formats a float key the way go-yaml does (`strconv.FormatFloat(f, 'g', -1, 32)`).
-fn float_key(f: f64) -> String {
+pub(crate) fn float_key(f: f64) -> String {
     if f.is_nan() {
         return ".nan".into();
     }
