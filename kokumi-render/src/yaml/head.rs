@@ -16,6 +16,8 @@
 //! before. The subset is deliberately narrow: being wrong here would change what a render
 //! accepts, being narrow only costs time.
 
+use crate::value::{Map, Value};
+
 /// The top-level entries of `doc` that the head reads, if `doc` is in the plain subset.
 ///
 /// ```
@@ -49,6 +51,11 @@ pub fn reduce(doc: &str) -> Option<String> {
         if rest.is_empty() || rest.starts_with('#') {
             i += 1;
             continue;
+        }
+        // Top-level entries are found at column 0: a document whose root is indented (after a
+        // comment line) is left to the full parser.
+        if v.root.is_none() && indent != 0 {
+            return None;
         }
         // A top-level key ends the entry before it (a `-` at column 0 belongs to that
         // entry's value: a sequence written at its key's indentation).
@@ -85,6 +92,125 @@ pub fn reduce(doc: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// The value [`super::parse::parse`] gives for a head that [`reduce`] returned, read without the
+/// generic parser when the head is only nested block mappings of one-line entries: `key: value`
+/// or `key:` with plain, single-quoted, or backslash-free double-quoted scalars, `{}` and `[]`.
+/// Anything else (sequences, block scalars, scalars continued on the next line, escapes) gives
+/// `None`, and the caller parses the reduced text in full. Scalars and keys resolve through the
+/// parser's own functions, so `yes`, `~`, `010` or a key `1.0` mean what they mean there.
+///
+/// ```
+/// use kokumi_render::value::Value;
+/// use kokumi_render::yaml::head::head_value;
+/// let v = head_value("kind: Pod\nmetadata:\n  name: 'it''s'\n  labels: {}\n").unwrap();
+/// assert_eq!(v, kokumi_render::yaml::parse::parse("kind: Pod\nmetadata:\n  name: 'it''s'\n  labels: {}\n").unwrap());
+/// assert_eq!(head_value("kind: Pod\nmetadata:\n  name: a\n    b\n"), None);
+/// ```
+pub fn head_value(reduced: &str) -> Option<Value> {
+    // The open mappings, outermost first, with their indentation; `keys[i]` is the key in
+    // `open[i]` whose value `open[i + 1]` is.
+    let mut open: Vec<(usize, Map)> = Vec::new();
+    let mut keys: Vec<String> = Vec::new();
+    // A key with nothing after it on its line: null, or the mapping on the lines below.
+    let mut pending: Option<(usize, String)> = None;
+    for line in reduced.split('\n') {
+        let indent = indent_of(line);
+        let rest = &line[indent..];
+        if rest.is_empty() || rest.starts_with('#') {
+            continue;
+        }
+        if let Some((at, key)) = pending.take() {
+            if indent > at {
+                keys.push(key);
+                open.push((indent, Map::new()));
+            } else {
+                open.last_mut()?.1.insert(key, Value::Nil);
+            }
+        }
+        if open.is_empty() {
+            if indent != 0 {
+                return None;
+            }
+            open.push((0, Map::new()));
+        }
+        while open.last().is_some_and(|&(i, _)| i > indent) {
+            let (_, map) = open.pop()?;
+            open.last_mut()?.1.insert(keys.pop()?, Value::map(map));
+        }
+        let (at, map) = open.last_mut()?;
+        if *at != indent {
+            return None;
+        }
+        let (key, after) = split_key(rest)?;
+        let key = match key.as_bytes().first()? {
+            b'"' | b'\'' => key[1..key.len() - 1].to_string(),
+            _ => super::parse::plain_key(key).ok()?,
+        };
+        let body = after.trim_start_matches(' ');
+        if body.is_empty() || body.starts_with('#') {
+            pending = Some((indent, key));
+            continue;
+        }
+        map.insert(key, one_line_value(body)?);
+    }
+    if let Some((_, key)) = pending {
+        open.last_mut()?.1.insert(key, Value::Nil);
+    }
+    while open.len() > 1 {
+        let (_, map) = open.pop()?;
+        open.last_mut()?.1.insert(keys.pop()?, Value::map(map));
+    }
+    Some(open.pop().map_or(Value::Nil, |(_, map)| Value::map(map)))
+}
+
+/// A value that starts after its key on the same line and, in a reduced head that
+/// [`head_value`] reads, ends there (a continuation would be a deeper line, which it refuses).
+fn one_line_value(body: &str) -> Option<Value> {
+    let b = body.as_bytes();
+    match b[0] {
+        b'"' => {
+            let close = 1 + memchr::memchr2(b'"', b'\\', &b[1..])?;
+            (b[close] == b'"' && trailing_ok(&body[close + 1..]))
+                .then(|| Value::string(&body[1..close]))
+        }
+        b'\'' => {
+            let mut text = String::new();
+            let mut from = 1;
+            loop {
+                let q = from + memchr::memchr(b'\'', &b[from..])?;
+                text.push_str(&body[from..q]);
+                if b.get(q + 1) == Some(&b'\'') {
+                    text.push('\'');
+                    from = q + 2;
+                } else {
+                    return trailing_ok(&body[q + 1..]).then(|| Value::string(text));
+                }
+            }
+        }
+        b'{' | b'[' => {
+            let v = match b.get(..2)? {
+                b"{}" => Value::map(Map::new()),
+                b"[]" => Value::list(Vec::new()),
+                _ => return None,
+            };
+            trailing_ok(&body[2..]).then_some(v)
+        }
+        b'|' | b'>' | b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b']' | b'}' | b',' | b'#'
+        | b'?' | b':' => None,
+        _ => {
+            let (cut, colon_space) = comment_and_colon(b);
+            let text = cut.map_or(body, |p| &body[..p]).trim_end_matches(' ');
+            if colon_space || text.ends_with(':') || (b[0] == b'-' && text.len() == 1) {
+                return None;
+            }
+            if b[0] == b'-' && b.get(1) == Some(&b' ') {
+                return None;
+            }
+            super::parse::plain_value(text).ok()
+        }
+    }
 }
 
 /// The number of spaces a line starts with, counted eight bytes at a time (CRD lines are
@@ -422,8 +548,8 @@ fn not_finite(text: &str) -> bool {
 
 /// Scans quoted-scalar text (after the opening quote, or a continuation line) for its closing
 /// quote: `Some(Some(end))` just past it, `Some(None)` when the line ends first, `None` for
-/// escapes outside the subset (only `\\ \" \n \t \r \/ \0 \b \f` are taken, and no escaped
-/// line break).
+/// escapes outside the subset (only `\\ \" \n \t \r \/ \0 \b \f` and `\u` with four hex digits
+/// naming a character are taken, and no escaped line break).
 fn scan_quoted(text: &str, single: bool) -> Option<Option<usize>> {
     let b = text.as_bytes();
     let mut i = 0;
@@ -439,10 +565,20 @@ fn scan_quoted(text: &str, single: bool) -> Option<Option<usize>> {
             b'"' if !single => return Some(Some(i + 1)),
             b'\\' if !single => {
                 match b.get(i + 1)? {
-                    b'\\' | b'"' | b'n' | b't' | b'r' | b'/' | b'0' | b'b' | b'f' => {}
+                    b'\\' | b'"' | b'n' | b't' | b'r' | b'/' | b'0' | b'b' | b'f' => i += 2,
+                    // `\uXXXX`, as Go's JSON encoder writes `<`, `>` and `&` (toJson output
+                    // quoted into YAML): four hex digits naming a character, not a surrogate.
+                    b'u' => {
+                        let hex = text.get(i + 2..i + 6)?;
+                        if !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+                            return None;
+                        }
+                        let code = u32::from_str_radix(hex, 16).ok()?;
+                        char::from_u32(code)?;
+                        i += 6;
+                    }
                     _ => return None,
                 }
-                i += 2;
                 continue;
             }
             _ => {}
@@ -613,6 +749,11 @@ mod tests {
             "a: +.inf\n",
             "a: .5e999\n",
             "a: 1\n{}\n",
+            "# c\n  kind: Pod\n",
+            "a: \"\\uD800\"\n",
+            "a: \"\\u12\"\n",
+            "a: \"\\u+123\"\n",
+            "a: \"\\u12G4\"\n",
         ] {
             assert_eq!(reduce(doc), None, "{doc:?}");
         }
@@ -631,6 +772,7 @@ mod tests {
             "kind: K\nmetadata:\n  name: 'a\n    b: # c\n\n    it''s'\n  x: \"q\n   \\\"r\\\"\" # d\n",
             "kind: K\nmetadata:\n  name: a\n    b\n\n    c\nspec:\n- x\n  y\n- k: v\n    w\n  l: 1\n",
             "kind: K\nmetadata:\n  annotations:\n    {}\n  name: .x\nspec:\n  - ./run\n",
+            "kind: K\nmetadata:\n  name: \"a\\u0026b\\u00E9\"\ndata:\n  x: \"{\\u003c\\u003e}\"\n",
         ];
         for doc in docs {
             let reduced = reduce(doc).unwrap_or_else(|| panic!("{doc:?} is in the subset"));
