@@ -16,6 +16,8 @@
 //! before. The subset is deliberately narrow: being wrong here would change what a render
 //! accepts, being narrow only costs time.
 
+use std::borrow::Cow;
+
 use crate::value::{Map, Value};
 
 /// The top-level entries of `doc` that the head reads, if `doc` is in the plain subset.
@@ -26,7 +28,7 @@ use crate::value::{Map, Value};
 /// assert_eq!(reduce(doc).as_deref(), Some("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"));
 /// assert_eq!(reduce("a: &anchor 1\n"), None);
 /// ```
-pub fn reduce(doc: &str) -> Option<String> {
+pub fn reduce(doc: &str) -> Option<Cow<'_, str>> {
     if !chars_ok(doc) {
         return None;
     }
@@ -84,14 +86,31 @@ pub fn reduce(doc: &str) -> Option<String> {
     if v.root == Some(Kind::Seq) {
         return None;
     }
-    let mut out = String::new();
-    for (a, b) in keep {
-        for line in &lines[a..b] {
-            out.push_str(line);
-            out.push('\n');
+    // The head entries usually stand together (at the top): then they are a slice of `doc`.
+    let span = |(a, b): (usize, usize)| {
+        let last = lines[b - 1];
+        let start = lines[a].as_ptr() as usize - doc.as_ptr() as usize;
+        let end = last.as_ptr() as usize - doc.as_ptr() as usize + last.len();
+        (start, (end + 1).min(doc.len()))
+    };
+    match keep.as_slice() {
+        [] => Some(Cow::Borrowed("")),
+        [one] => {
+            let (start, end) = span(*one);
+            Some(Cow::Borrowed(&doc[start..end]))
+        }
+        _ => {
+            let mut out = String::new();
+            for range in keep {
+                let (start, end) = span(range);
+                out.push_str(&doc[start..end]);
+                if !out.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            Some(Cow::Owned(out))
         }
     }
-    Some(out)
 }
 
 /// The value [`super::parse::parse`] gives for a head that [`reduce`] returned, read without the
@@ -493,10 +512,15 @@ fn value(body: &str, parent: usize) -> Option<Next> {
                 None => (body, false),
             };
             let text = text.trim_end_matches(' ');
+            // Only text starting like a number or `inf`/`nan` can be one that is not finite.
+            let numeric = matches!(
+                first,
+                b'0'..=b'9' | b'.' | b'+' | b'-' | b'i' | b'I' | b'n' | b'N'
+            );
             if colon_space
                 || text.ends_with(':')
                 || (first == b'-' && (text.len() == 1 || text.as_bytes()[1] == b' '))
-                || not_finite(text)
+                || (numeric && not_finite(text))
             {
                 return None;
             }
@@ -514,6 +538,19 @@ fn value(body: &str, parent: usize) -> Option<Next> {
 /// byte (descriptions in CRDs are long lines with few of either).
 fn comment_and_colon(bytes: &[u8]) -> (Option<usize>, bool) {
     let mut colon_space = false;
+    // Short values (`type: string`) are cheaper to look at byte by byte than to set up a
+    // vector search for.
+    if bytes.len() < 24 {
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'#' && i > 0 && bytes[i - 1] == b' ' {
+                return (Some(i - 1), colon_space);
+            }
+            if b == b':' && bytes.get(i + 1) == Some(&b' ') {
+                colon_space = true;
+            }
+        }
+        return (None, colon_space);
+    }
     for i in memchr::memchr2_iter(b'#', b':', bytes) {
         if bytes[i] == b'#' {
             if i > 0 && bytes[i - 1] == b' ' {
