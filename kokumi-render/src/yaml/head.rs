@@ -33,25 +33,15 @@ pub fn reduce(doc: &str) -> Option<Cow<'_, str>> {
         return None;
     }
     let mut v = Validator::default();
-    let mut lines: Vec<&str> = Vec::with_capacity(doc.len() / 32 + 1);
-    let mut from = 0;
-    for nl in memchr::memchr_iter(b'\n', doc.as_bytes()) {
-        lines.push(&doc[from..nl]);
-        from = nl + 1;
-    }
-    lines.push(&doc[from..]);
-    if lines.last() == Some(&"") {
-        lines.pop();
-    }
-    let mut i = 0;
+    // One pass over the text, a line at a time, without collecting the lines: the head
+    // entries are kept as byte ranges of `doc`.
+    let mut lines = Lines::new(doc);
     let mut keep: Vec<(usize, usize)> = Vec::new();
     let mut keeping: Option<usize> = None;
-    while i < lines.len() {
-        let line = lines[i];
-        let indent = indent_of(line);
-        let rest = &line[indent..];
+    while let Some(line) = lines.next() {
+        let (indent, pos) = (line.indent, line.start);
+        let rest = &line.text[indent..];
         if rest.is_empty() || rest.starts_with('#') {
-            i += 1;
             continue;
         }
         // Top-level entries are found at column 0: a document whose root is indented (after a
@@ -63,46 +53,34 @@ pub fn reduce(doc: &str) -> Option<Cow<'_, str>> {
         // entry's value: a sequence written at its key's indentation).
         if indent == 0 && !rest.starts_with("- ") && rest != "-" {
             if let Some(start) = keeping.take() {
-                keep.push((start, i));
+                keep.push((start, pos));
             }
             match top_key(rest) {
-                Some(true) => keeping = Some(i),
+                Some(true) => keeping = Some(pos),
                 Some(false) => {}
                 None => return None,
             }
         }
-        let next = v.line(indent, rest)?;
-        i += 1;
-        match next {
+        match v.line(indent, rest)? {
             Next::Line => {}
-            Next::Block(parent) => i = block_scalar_end(&lines, i, parent)?,
-            Next::Plain(parent) => i = plain_scalar_end(&lines, i, parent),
-            Next::Quoted(parent, single) => i = quoted_end(&lines, i, parent, single)?,
+            Next::Block(parent) => block_scalar_end(&mut lines, parent)?,
+            Next::Plain(parent) => plain_scalar_end(&mut lines, parent),
+            Next::Quoted(parent, single) => quoted_end(&mut lines, parent, single)?,
         }
     }
     if let Some(start) = keeping.take() {
-        keep.push((start, lines.len()));
+        keep.push((start, doc.len()));
     }
     if v.root == Some(Kind::Seq) {
         return None;
     }
     // The head entries usually stand together (at the top): then they are a slice of `doc`.
-    let span = |(a, b): (usize, usize)| {
-        let last = lines[b - 1];
-        let start = lines[a].as_ptr() as usize - doc.as_ptr() as usize;
-        let end = last.as_ptr() as usize - doc.as_ptr() as usize + last.len();
-        (start, (end + 1).min(doc.len()))
-    };
     match keep.as_slice() {
         [] => Some(Cow::Borrowed("")),
-        [one] => {
-            let (start, end) = span(*one);
-            Some(Cow::Borrowed(&doc[start..end]))
-        }
+        [(start, end)] => Some(Cow::Borrowed(&doc[*start..*end])),
         _ => {
             let mut out = String::new();
-            for range in keep {
-                let (start, end) = span(range);
+            for (start, end) in keep {
                 out.push_str(&doc[start..end]);
                 if !out.ends_with('\n') {
                     out.push('\n');
@@ -110,6 +88,63 @@ pub fn reduce(doc: &str) -> Option<Cow<'_, str>> {
             }
             Some(Cow::Owned(out))
         }
+    }
+}
+
+/// One line of a document: where it starts in the text, its indentation, its text without
+/// the newline.
+#[derive(Debug, Clone, Copy)]
+struct Line<'a> {
+    start: usize,
+    indent: usize,
+    text: &'a str,
+}
+
+/// The lines of a document in order, found by one memchr pass over the text, with one line of
+/// lookahead (the line that ends a scalar is looked at there and then again by the caller).
+struct Lines<'a> {
+    doc: &'a str,
+    newlines: memchr::Memchr<'a>,
+    from: usize,
+    peeked: Option<Line<'a>>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(doc: &'a str) -> Self {
+        Self {
+            doc,
+            newlines: memchr::memchr_iter(b'\n', doc.as_bytes()),
+            from: 0,
+            peeked: None,
+        }
+    }
+
+    fn peek(&mut self) -> Option<Line<'a>> {
+        if self.peeked.is_none() {
+            self.peeked = self.read();
+        }
+        self.peeked
+    }
+
+    fn next(&mut self) -> Option<Line<'a>> {
+        let line = self.peek();
+        self.peeked = None;
+        line
+    }
+
+    fn read(&mut self) -> Option<Line<'a>> {
+        let start = self.from;
+        if start >= self.doc.len() {
+            return None;
+        }
+        let end = self.newlines.next().unwrap_or(self.doc.len());
+        self.from = end + 1;
+        let text = &self.doc[start..end];
+        Some(Line {
+            start,
+            indent: indent_of(text.as_bytes()),
+            text,
+        })
     }
 }
 
@@ -135,7 +170,7 @@ pub fn head_value(reduced: &str) -> Option<Value> {
     // A key with nothing after it on its line: null, or the mapping on the lines below.
     let mut pending: Option<(usize, String)> = None;
     for line in reduced.split('\n') {
-        let indent = indent_of(line);
+        let indent = indent_of(line.as_bytes());
         let rest = &line[indent..];
         if rest.is_empty() || rest.starts_with('#') {
             continue;
@@ -234,9 +269,8 @@ fn one_line_value(body: &str) -> Option<Value> {
 
 /// The number of spaces a line starts with, counted eight bytes at a time (CRD lines are
 /// indented deeply, and every line's indentation is read).
-fn indent_of(line: &str) -> usize {
+fn indent_of(bytes: &[u8]) -> usize {
     const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
-    let bytes = line.as_bytes();
     let mut words = bytes.chunks_exact(8);
     let mut n = 0;
     for w in &mut words {
@@ -625,21 +659,21 @@ fn scan_quoted(text: &str, single: bool) -> Option<Option<usize>> {
     Some(None)
 }
 
-/// The index of the first line after a quoted scalar that started on the line before
-/// `lines[start]` and was not closed there. Its continuation lines must be indented more than
-/// `parent` (saphyr refuses less than the block's indentation; we ask for more), and what follows
-/// the closing quote must be nothing or a comment.
-fn quoted_end(lines: &[&str], start: usize, parent: usize, single: bool) -> Option<usize> {
-    for (i, line) in lines.iter().enumerate().skip(start) {
-        let indent = indent_of(line);
-        if indent == line.len() {
+/// Takes the continuation lines of a quoted scalar that started on the line before and was not
+/// closed there. They must be indented more than `parent` (saphyr refuses less than the block's
+/// indentation; we ask for more), and what follows the closing quote must be nothing or a
+/// comment; `None` otherwise, or if the scalar is never closed.
+fn quoted_end(lines: &mut Lines<'_>, parent: usize, single: bool) -> Option<()> {
+    while let Some(line) = lines.next() {
+        let indent = line.indent;
+        if indent == line.text.len() {
             continue;
         }
         if indent <= parent {
             return None;
         }
-        if let Some(end) = scan_quoted(&line[indent..], single)? {
-            return trailing_ok(&line[indent + end..]).then_some(i + 1);
+        if let Some(end) = scan_quoted(&line.text[indent..], single)? {
+            return trailing_ok(&line.text[indent + end..]).then_some(());
         }
     }
     None
@@ -651,18 +685,14 @@ fn trailing_ok(tail: &str) -> bool {
     t.is_empty() || (t.starts_with('#') && t.len() < tail.len())
 }
 
-/// The index of the first line after the continuation lines of a plain scalar that started on
-/// the line before `lines[start]`: lines indented more than `parent` that can only be more of
-/// the scalar (no indicator first, no `: `, no ` #`), and blank lines between them.
-fn plain_scalar_end(lines: &[&str], start: usize, parent: usize) -> usize {
-    let mut i = start;
-    let mut end = start;
-    while i < lines.len() {
-        let line = lines[i];
-        let indent = indent_of(line);
-        let text = &line[indent..];
+/// Takes the continuation lines of a plain scalar that started on the line before: lines
+/// indented more than `parent` that can only be more of the scalar (no indicator first, no
+/// `: `, no ` #`), and blank lines between them. The first other line is left for the caller.
+fn plain_scalar_end(lines: &mut Lines<'_>, parent: usize) {
+    while let Some(line) = lines.peek() {
+        let text = &line.text[line.indent..];
         if text.is_empty() {
-            i += 1;
+            lines.next();
             continue;
         }
         let first = text.as_bytes()[0];
@@ -672,33 +702,30 @@ fn plain_scalar_end(lines: &[&str], start: usize, parent: usize) -> usize {
             first,
             b'?' | b':' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@'
         ) || (first == b'-' && matches!(text.as_bytes().get(1), None | Some(b' ')));
-        if indent <= parent || indicator || text.ends_with(':') || {
+        if line.indent <= parent || indicator || text.ends_with(':') || {
             let (cut, colon_space) = comment_and_colon(text.as_bytes());
             cut.is_some() || colon_space
         } {
-            break;
+            return;
         }
-        i += 1;
-        end = i;
+        lines.next();
     }
-    end
 }
 
-/// The index of the first line after a block scalar that starts at `lines[start]` and whose
-/// content must be indented more than `parent`; `None` for layouts outside the subset.
-fn block_scalar_end(lines: &[&str], start: usize, parent: usize) -> Option<usize> {
-    let mut i = start;
+/// Takes the content lines of a block scalar whose content must be indented more than
+/// `parent`, leaving the first line after it for the caller; `None` for layouts outside the
+/// subset.
+fn block_scalar_end(lines: &mut Lines<'_>, parent: usize) -> Option<()> {
     let mut content: Option<usize> = None;
     let mut leading_blank_max = 0;
-    while i < lines.len() {
-        let line = lines[i];
-        let indent = indent_of(line);
-        let blank = indent == line.len();
+    while let Some(line) = lines.peek() {
+        let indent = line.indent;
+        let blank = indent == line.text.len();
         match content {
             None if blank => leading_blank_max = leading_blank_max.max(indent),
             None => {
                 if indent <= parent {
-                    return Some(i);
+                    return Some(());
                 }
                 if leading_blank_max > indent {
                     return None;
@@ -707,13 +734,13 @@ fn block_scalar_end(lines: &[&str], start: usize, parent: usize) -> Option<usize
             }
             Some(c) => {
                 if !blank && indent < c {
-                    return Some(i);
+                    return Some(());
                 }
             }
         }
-        i += 1;
+        lines.next();
     }
-    Some(i)
+    Some(())
 }
 
 #[cfg(test)]
@@ -724,8 +751,8 @@ mod tests {
     fn counts_indentation_across_words() {
         for n in 0..40 {
             let line = format!("{}x: 1", " ".repeat(n));
-            assert_eq!(indent_of(&line), n, "{line:?}");
-            assert_eq!(indent_of(&" ".repeat(n)), n);
+            assert_eq!(indent_of(line.as_bytes()), n, "{line:?}");
+            assert_eq!(indent_of(" ".repeat(n).as_bytes()), n);
         }
     }
 
