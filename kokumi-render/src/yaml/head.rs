@@ -100,11 +100,11 @@ struct Line<'a> {
     text: &'a str,
 }
 
-/// The lines of a document in order, found by one memchr pass over the text, with one line of
-/// lookahead (the line that ends a scalar is looked at there and then again by the caller).
+/// The lines of a document in order, each measured once (indentation, then the newline after
+/// it), with one line of lookahead (the line that ends a scalar is looked at there and then
+/// again by the caller).
 struct Lines<'a> {
     doc: &'a str,
-    newlines: memchr::Memchr<'a>,
     from: usize,
     peeked: Option<Line<'a>>,
 }
@@ -113,7 +113,6 @@ impl<'a> Lines<'a> {
     fn new(doc: &'a str) -> Self {
         Self {
             doc,
-            newlines: memchr::memchr_iter(b'\n', doc.as_bytes()),
             from: 0,
             peeked: None,
         }
@@ -134,18 +133,40 @@ impl<'a> Lines<'a> {
 
     fn read(&mut self) -> Option<Line<'a>> {
         let start = self.from;
-        if start >= self.doc.len() {
-            return None;
-        }
-        let end = self.newlines.next().unwrap_or(self.doc.len());
-        self.from = end + 1;
-        let text = &self.doc[start..end];
+        let rest = self.doc.as_bytes().get(start..).filter(|r| !r.is_empty())?;
+        // The indentation stops at the first other byte, a newline included; the newline is
+        // looked for after it.
+        let indent = indent_of(rest);
+        let len = indent + newline_in(&rest[indent..]).unwrap_or(rest.len() - indent);
+        self.from = start + len + 1;
+        let text = self.doc.get(start..start + len)?;
         Some(Line {
             start,
-            indent: indent_of(text.as_bytes()),
+            indent,
             text,
         })
     }
+}
+
+/// The index of the first newline in `bytes`: a word at a time over the first 32 bytes (most
+/// lines end there after their indentation, and a call into memchr costs more), then memchr.
+fn newline_in(bytes: &[u8]) -> Option<usize> {
+    const NL: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut n = 0;
+    for w in bytes.chunks_exact(8).take(4) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        // A zero byte of `x` is a newline; the lowest flagged byte is always a true zero.
+        let x = u64::from_le_bytes(word) ^ NL;
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(n + (found.trailing_zeros() / 8) as usize);
+        }
+        n += 8;
+    }
+    memchr::memchr(b'\n', &bytes[n..]).map(|i| n + i)
 }
 
 /// The value [`super::parse::parse`] gives for a head that [`reduce`] returned, read without the
@@ -753,6 +774,21 @@ mod tests {
             let line = format!("{}x: 1", " ".repeat(n));
             assert_eq!(indent_of(line.as_bytes()), n, "{line:?}");
             assert_eq!(indent_of(" ".repeat(n).as_bytes()), n);
+        }
+    }
+
+    #[test]
+    fn finds_newlines_in_words_and_beyond() {
+        for (len, fill) in (0..80).flat_map(|n| [(n, b'x'), (n, 0x0b), (n, 0x8a)]) {
+            for at in 0..len {
+                let mut bytes = vec![fill; len];
+                bytes[at] = b'\n';
+                if at + 1 < len {
+                    bytes[len - 1] = b'\n';
+                }
+                assert_eq!(newline_in(&bytes), Some(at), "{len} {at}");
+            }
+            assert_eq!(newline_in(&vec![fill; len]), None);
         }
     }
 
