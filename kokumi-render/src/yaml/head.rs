@@ -118,6 +118,7 @@ impl<'a> Lines<'a> {
         }
     }
 
+    #[inline]
     fn peek(&mut self) -> Option<Line<'a>> {
         if self.peeked.is_none() {
             self.peeked = self.read();
@@ -125,12 +126,14 @@ impl<'a> Lines<'a> {
         self.peeked
     }
 
+    #[inline]
     fn next(&mut self) -> Option<Line<'a>> {
         let line = self.peek();
         self.peeked = None;
         line
     }
 
+    #[inline]
     fn read(&mut self) -> Option<Line<'a>> {
         let start = self.from;
         let rest = self.doc.as_bytes().get(start..).filter(|r| !r.is_empty())?;
@@ -150,6 +153,7 @@ impl<'a> Lines<'a> {
 
 /// The index of the first newline in `bytes`: a word at a time over the first 32 bytes (most
 /// lines end there after their indentation, and a call into memchr costs more), then memchr.
+#[inline]
 fn newline_in(bytes: &[u8]) -> Option<usize> {
     const NL: u64 = u64::from_ne_bytes([b'\n'; 8]);
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
@@ -290,6 +294,7 @@ fn one_line_value(body: &str) -> Option<Value> {
 
 /// The number of spaces a line starts with, counted eight bytes at a time (CRD lines are
 /// indented deeply, and every line's indentation is read).
+#[inline]
 fn indent_of(bytes: &[u8]) -> usize {
     const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
     let mut words = bytes.chunks_exact(8);
