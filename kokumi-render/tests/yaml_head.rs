@@ -86,6 +86,10 @@ impl Gen {
         self.0
     }
 
+    fn one_in(&mut self, n: u64) -> bool {
+        self.next().is_multiple_of(n)
+    }
+
     fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
         from[(self.next() % from.len() as u64) as usize]
     }
@@ -190,33 +194,33 @@ fn document(g: &mut Gen) -> String {
     let mut doc = String::new();
     let mut levels = vec![0usize];
     let key = |g: &mut Gen| {
-        if g.next() % 5 == 0 {
+        if g.one_in(5) {
             g.pick(KEYS)
         } else {
             g.pick(&KEYS[..19])
         }
     };
-    if g.next() % 2 == 0 {
+    if g.one_in(2) {
         doc.push_str("apiVersion: v1\nkind: K\nmetadata:\n");
         levels.push(2);
     }
     for _ in 0..(2 + g.next() % 10) {
         let mut indent = *levels.last().unwrap_or(&0);
-        if g.next() % 4 == 0 {
+        if g.one_in(4) {
             let keep = 1 + (g.next() as usize) % levels.len();
             levels.truncate(keep);
             indent = *levels.last().unwrap_or(&0);
         }
-        if g.next() % 25 == 0 {
+        if g.one_in(25) {
             indent += 1 + (g.next() % 3) as usize;
         }
-        let value = if g.next() % 4 == 0 {
+        let value = if g.one_in(4) {
             g.pick(VALUES)
         } else {
             g.pick(&VALUES[..9])
         };
         let body = match g.next() % 14 {
-            0 | 1 | 2 => {
+            0..=2 => {
                 levels.push(indent + 2);
                 format!("{}:", key(g))
             }
