@@ -15,6 +15,10 @@
 //! any indentation it cannot place) gives `None`, and the caller parses the whole document as
 //! before. The subset is deliberately narrow: being wrong here would change what a render
 //! accepts, being narrow only costs time.
+//!
+//! [`head_value`] then reads the reduced head without the generic parser when it is only nested
+//! block mappings of one-line entries (the usual `metadata`: name, labels, annotations); any
+//! other head goes to the full parser, so the value is the parser's either way.
 
 use std::borrow::Cow;
 
