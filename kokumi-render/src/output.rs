@@ -181,9 +181,11 @@ fn libyaml_value(doc: &str) -> Option<Value> {
 }
 
 fn head(doc: &str) -> std::result::Result<Head, String> {
-    // Most documents are plain block YAML: check that without building a tree and parse only
-    // the entries the head reads (see `yaml::head`); anything else is parsed in full.
-    let fast = crate::yaml::head::reduce(doc).and_then(|r| parse::parse(&r).ok());
+    // Most documents are plain block YAML: check that without building a tree and read only
+    // the entries the head reads (see `yaml::head`), directly when they are one-line entries;
+    // anything else is parsed in full.
+    let fast = crate::yaml::head::reduce(doc)
+        .and_then(|r| crate::yaml::head::head_value(&r).or_else(|| parse::parse(&r).ok()));
     let v = match fast {
         Some(v) => v,
         None => match parse::parse(doc) {

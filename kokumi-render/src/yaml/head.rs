@@ -15,6 +15,14 @@
 //! any indentation it cannot place) gives `None`, and the caller parses the whole document as
 //! before. The subset is deliberately narrow: being wrong here would change what a render
 //! accepts, being narrow only costs time.
+//!
+//! [`head_value`] then reads the reduced head without the generic parser when it is only nested
+//! block mappings of one-line entries (the usual `metadata`: name, labels, annotations); any
+//! other head goes to the full parser, so the value is the parser's either way.
+
+use std::borrow::Cow;
+
+use crate::value::{Map, Value};
 
 /// The top-level entries of `doc` that the head reads, if `doc` is in the plain subset.
 ///
@@ -24,74 +32,275 @@
 /// assert_eq!(reduce(doc).as_deref(), Some("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"));
 /// assert_eq!(reduce("a: &anchor 1\n"), None);
 /// ```
-pub fn reduce(doc: &str) -> Option<String> {
+pub fn reduce(doc: &str) -> Option<Cow<'_, str>> {
     if !chars_ok(doc) {
         return None;
     }
     let mut v = Validator::default();
-    let mut lines: Vec<&str> = Vec::with_capacity(doc.len() / 32 + 1);
-    let mut from = 0;
-    for nl in memchr::memchr_iter(b'\n', doc.as_bytes()) {
-        lines.push(&doc[from..nl]);
-        from = nl + 1;
-    }
-    lines.push(&doc[from..]);
-    if lines.last() == Some(&"") {
-        lines.pop();
-    }
-    let mut i = 0;
+    // One pass over the text, a line at a time, without collecting the lines: the head
+    // entries are kept as byte ranges of `doc`.
+    let mut lines = Lines::new(doc);
     let mut keep: Vec<(usize, usize)> = Vec::new();
     let mut keeping: Option<usize> = None;
-    while i < lines.len() {
-        let line = lines[i];
-        let indent = indent_of(line);
-        let rest = &line[indent..];
+    while let Some(line) = lines.next() {
+        let (indent, pos) = (line.indent, line.start);
+        let rest = &line.text[indent..];
         if rest.is_empty() || rest.starts_with('#') {
-            i += 1;
             continue;
+        }
+        // Top-level entries are found at column 0: a document whose root is indented (after a
+        // comment line) is left to the full parser.
+        if v.root.is_none() && indent != 0 {
+            return None;
         }
         // A top-level key ends the entry before it (a `-` at column 0 belongs to that
         // entry's value: a sequence written at its key's indentation).
         if indent == 0 && !rest.starts_with("- ") && rest != "-" {
             if let Some(start) = keeping.take() {
-                keep.push((start, i));
+                keep.push((start, pos));
             }
             match top_key(rest) {
-                Some(true) => keeping = Some(i),
+                Some(true) => keeping = Some(pos),
                 Some(false) => {}
                 None => return None,
             }
         }
-        let next = v.line(indent, rest)?;
-        i += 1;
-        match next {
+        match v.line(indent, rest)? {
             Next::Line => {}
-            Next::Block(parent) => i = block_scalar_end(&lines, i, parent)?,
-            Next::Plain(parent) => i = plain_scalar_end(&lines, i, parent),
-            Next::Quoted(parent, single) => i = quoted_end(&lines, i, parent, single)?,
+            Next::Block(parent) => block_scalar_end(&mut lines, parent)?,
+            Next::Plain(parent) => plain_scalar_end(&mut lines, parent),
+            Next::Quoted(parent, single) => quoted_end(&mut lines, parent, single)?,
         }
     }
     if let Some(start) = keeping.take() {
-        keep.push((start, lines.len()));
+        keep.push((start, doc.len()));
     }
     if v.root == Some(Kind::Seq) {
         return None;
     }
-    let mut out = String::new();
-    for (a, b) in keep {
-        for line in &lines[a..b] {
-            out.push_str(line);
-            out.push('\n');
+    // The head entries usually stand together (at the top): then they are a slice of `doc`.
+    match keep.as_slice() {
+        [] => Some(Cow::Borrowed("")),
+        [(start, end)] => Some(Cow::Borrowed(&doc[*start..*end])),
+        _ => {
+            let mut out = String::new();
+            for (start, end) in keep {
+                out.push_str(&doc[start..end]);
+                if !out.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+            Some(Cow::Owned(out))
         }
     }
-    Some(out)
+}
+
+/// One line of a document: where it starts in the text, its indentation, its text without
+/// the newline.
+#[derive(Debug, Clone, Copy)]
+struct Line<'a> {
+    start: usize,
+    indent: usize,
+    text: &'a str,
+}
+
+/// The lines of a document in order, each measured once (indentation, then the newline after
+/// it), with one line of lookahead (the line that ends a scalar is looked at there and then
+/// again by the caller).
+struct Lines<'a> {
+    doc: &'a str,
+    from: usize,
+    peeked: Option<Line<'a>>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(doc: &'a str) -> Self {
+        Self {
+            doc,
+            from: 0,
+            peeked: None,
+        }
+    }
+
+    #[inline]
+    fn peek(&mut self) -> Option<Line<'a>> {
+        if self.peeked.is_none() {
+            self.peeked = self.read();
+        }
+        self.peeked
+    }
+
+    #[inline]
+    fn next(&mut self) -> Option<Line<'a>> {
+        let line = self.peek();
+        self.peeked = None;
+        line
+    }
+
+    #[inline]
+    fn read(&mut self) -> Option<Line<'a>> {
+        let start = self.from;
+        let rest = self.doc.as_bytes().get(start..).filter(|r| !r.is_empty())?;
+        // The indentation stops at the first other byte, a newline included; the newline is
+        // looked for after it.
+        let indent = indent_of(rest);
+        let len = indent + newline_in(&rest[indent..]).unwrap_or(rest.len() - indent);
+        self.from = start + len + 1;
+        let text = self.doc.get(start..start + len)?;
+        Some(Line {
+            start,
+            indent,
+            text,
+        })
+    }
+}
+
+/// The index of the first newline in `bytes`: a word at a time over the first 32 bytes (most
+/// lines end there after their indentation, and a call into memchr costs more), then memchr.
+#[inline]
+fn newline_in(bytes: &[u8]) -> Option<usize> {
+    const NL: u64 = u64::from_ne_bytes([b'\n'; 8]);
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut n = 0;
+    for w in bytes.chunks_exact(8).take(4) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(w);
+        // A zero byte of `x` is a newline; the lowest flagged byte is always a true zero.
+        let x = u64::from_le_bytes(word) ^ NL;
+        let found = x.wrapping_sub(ONES) & !x & HIGHS;
+        if found != 0 {
+            return Some(n + (found.trailing_zeros() / 8) as usize);
+        }
+        n += 8;
+    }
+    memchr::memchr(b'\n', &bytes[n..]).map(|i| n + i)
+}
+
+/// The value [`super::parse::parse`] gives for a head that [`reduce`] returned, read without the
+/// generic parser when the head is only nested block mappings of one-line entries: `key: value`
+/// or `key:` with plain, single-quoted, or backslash-free double-quoted scalars, `{}` and `[]`.
+/// Anything else (sequences, block scalars, scalars continued on the next line, escapes) gives
+/// `None`, and the caller parses the reduced text in full. Scalars and keys resolve through the
+/// parser's own functions, so `yes`, `~`, `010` or a key `1.0` mean what they mean there.
+///
+/// ```
+/// use kokumi_render::value::Value;
+/// use kokumi_render::yaml::head::head_value;
+/// let v = head_value("kind: Pod\nmetadata:\n  name: 'it''s'\n  labels: {}\n").unwrap();
+/// assert_eq!(v, kokumi_render::yaml::parse::parse("kind: Pod\nmetadata:\n  name: 'it''s'\n  labels: {}\n").unwrap());
+/// assert_eq!(head_value("kind: Pod\nmetadata:\n  name: a\n    b\n"), None);
+/// ```
+pub fn head_value(reduced: &str) -> Option<Value> {
+    // The open mappings, outermost first, with their indentation; `keys[i]` is the key in
+    // `open[i]` whose value `open[i + 1]` is.
+    let mut open: Vec<(usize, Map)> = Vec::new();
+    let mut keys: Vec<String> = Vec::new();
+    // A key with nothing after it on its line: null, or the mapping on the lines below.
+    let mut pending: Option<(usize, String)> = None;
+    for line in reduced.split('\n') {
+        let indent = indent_of(line.as_bytes());
+        let rest = &line[indent..];
+        if rest.is_empty() || rest.starts_with('#') {
+            continue;
+        }
+        if let Some((at, key)) = pending.take() {
+            if indent > at {
+                keys.push(key);
+                open.push((indent, Map::new()));
+            } else {
+                open.last_mut()?.1.insert(key, Value::Nil);
+            }
+        }
+        if open.is_empty() {
+            if indent != 0 {
+                return None;
+            }
+            open.push((0, Map::new()));
+        }
+        while open.last().is_some_and(|&(i, _)| i > indent) {
+            let (_, map) = open.pop()?;
+            open.last_mut()?.1.insert(keys.pop()?, Value::map(map));
+        }
+        let (at, map) = open.last_mut()?;
+        if *at != indent {
+            return None;
+        }
+        let (key, after) = split_key(rest)?;
+        let key = match key.as_bytes().first()? {
+            b'"' | b'\'' => key[1..key.len() - 1].to_string(),
+            _ => super::parse::plain_key(key).ok()?,
+        };
+        let body = after.trim_start_matches(' ');
+        if body.is_empty() || body.starts_with('#') {
+            pending = Some((indent, key));
+            continue;
+        }
+        map.insert(key, one_line_value(body)?);
+    }
+    if let Some((_, key)) = pending {
+        open.last_mut()?.1.insert(key, Value::Nil);
+    }
+    while open.len() > 1 {
+        let (_, map) = open.pop()?;
+        open.last_mut()?.1.insert(keys.pop()?, Value::map(map));
+    }
+    Some(open.pop().map_or(Value::Nil, |(_, map)| Value::map(map)))
+}
+
+/// A value that starts after its key on the same line and, in a reduced head that
+/// [`head_value`] reads, ends there (a continuation would be a deeper line, which it refuses).
+fn one_line_value(body: &str) -> Option<Value> {
+    let b = body.as_bytes();
+    match b[0] {
+        b'"' => {
+            let close = 1 + memchr::memchr2(b'"', b'\\', &b[1..])?;
+            (b[close] == b'"' && trailing_ok(&body[close + 1..]))
+                .then(|| Value::string(&body[1..close]))
+        }
+        b'\'' => {
+            let mut text = String::new();
+            let mut from = 1;
+            loop {
+                let q = from + memchr::memchr(b'\'', &b[from..])?;
+                text.push_str(&body[from..q]);
+                if b.get(q + 1) == Some(&b'\'') {
+                    text.push('\'');
+                    from = q + 2;
+                } else {
+                    return trailing_ok(&body[q + 1..]).then(|| Value::string(text));
+                }
+            }
+        }
+        b'{' | b'[' => {
+            let v = match b.get(..2)? {
+                b"{}" => Value::map(Map::new()),
+                b"[]" => Value::list(Vec::new()),
+                _ => return None,
+            };
+            trailing_ok(&body[2..]).then_some(v)
+        }
+        b'|' | b'>' | b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b']' | b'}' | b',' | b'#'
+        | b'?' | b':' => None,
+        _ => {
+            let (cut, colon_space) = comment_and_colon(b);
+            let text = cut.map_or(body, |p| &body[..p]).trim_end_matches(' ');
+            if colon_space || text.ends_with(':') || (b[0] == b'-' && text.len() == 1) {
+                return None;
+            }
+            if b[0] == b'-' && b.get(1) == Some(&b' ') {
+                return None;
+            }
+            super::parse::plain_value(text).ok()
+        }
+    }
 }
 
 /// The number of spaces a line starts with, counted eight bytes at a time (CRD lines are
 /// indented deeply, and every line's indentation is read).
-fn indent_of(line: &str) -> usize {
+#[inline]
+fn indent_of(bytes: &[u8]) -> usize {
     const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
-    let bytes = line.as_bytes();
     let mut words = bytes.chunks_exact(8);
     let mut n = 0;
     for w in &mut words {
@@ -371,10 +580,15 @@ fn value(body: &str, parent: usize) -> Option<Next> {
                 None => (body, false),
             };
             let text = text.trim_end_matches(' ');
+            // Only text starting like a number or `inf`/`nan` can be one that is not finite.
+            let numeric = matches!(
+                first,
+                b'0'..=b'9' | b'.' | b'+' | b'-' | b'i' | b'I' | b'n' | b'N'
+            );
             if colon_space
                 || text.ends_with(':')
                 || (first == b'-' && (text.len() == 1 || text.as_bytes()[1] == b' '))
-                || not_finite(text)
+                || (numeric && not_finite(text))
             {
                 return None;
             }
@@ -392,6 +606,19 @@ fn value(body: &str, parent: usize) -> Option<Next> {
 /// byte (descriptions in CRDs are long lines with few of either).
 fn comment_and_colon(bytes: &[u8]) -> (Option<usize>, bool) {
     let mut colon_space = false;
+    // Short values (`type: string`) are cheaper to look at byte by byte than to set up a
+    // vector search for.
+    if bytes.len() < 24 {
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'#' && i > 0 && bytes[i - 1] == b' ' {
+                return (Some(i - 1), colon_space);
+            }
+            if b == b':' && bytes.get(i + 1) == Some(&b' ') {
+                colon_space = true;
+            }
+        }
+        return (None, colon_space);
+    }
     for i in memchr::memchr2_iter(b'#', b':', bytes) {
         if bytes[i] == b'#' {
             if i > 0 && bytes[i - 1] == b' ' {
@@ -426,8 +653,8 @@ fn not_finite(text: &str) -> bool {
 
 /// Scans quoted-scalar text (after the opening quote, or a continuation line) for its closing
 /// quote: `Some(Some(end))` just past it, `Some(None)` when the line ends first, `None` for
-/// escapes outside the subset (only `\\ \" \n \t \r \/ \0 \b \f` are taken, and no escaped
-/// line break).
+/// escapes outside the subset (only `\\ \" \n \t \r \/ \0 \b \f` and `\u` with four hex digits
+/// naming a character are taken, and no escaped line break).
 fn scan_quoted(text: &str, single: bool) -> Option<Option<usize>> {
     let b = text.as_bytes();
     let mut i = 0;
@@ -443,10 +670,20 @@ fn scan_quoted(text: &str, single: bool) -> Option<Option<usize>> {
             b'"' if !single => return Some(Some(i + 1)),
             b'\\' if !single => {
                 match b.get(i + 1)? {
-                    b'\\' | b'"' | b'n' | b't' | b'r' | b'/' | b'0' | b'b' | b'f' => {}
+                    b'\\' | b'"' | b'n' | b't' | b'r' | b'/' | b'0' | b'b' | b'f' => i += 2,
+                    // `\uXXXX`, as Go's JSON encoder writes `<`, `>` and `&` (toJson output
+                    // quoted into YAML): four hex digits naming a character, not a surrogate.
+                    b'u' => {
+                        let hex = text.get(i + 2..i + 6)?;
+                        if !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+                            return None;
+                        }
+                        let code = u32::from_str_radix(hex, 16).ok()?;
+                        char::from_u32(code)?;
+                        i += 6;
+                    }
                     _ => return None,
                 }
-                i += 2;
                 continue;
             }
             _ => {}
@@ -456,21 +693,21 @@ fn scan_quoted(text: &str, single: bool) -> Option<Option<usize>> {
     Some(None)
 }
 
-/// The index of the first line after a quoted scalar that started on the line before
-/// `lines[start]` and was not closed there. Its continuation lines must be indented more than
-/// `parent` (saphyr refuses less than the block's indentation; we ask for more), and what follows
-/// the closing quote must be nothing or a comment.
-fn quoted_end(lines: &[&str], start: usize, parent: usize, single: bool) -> Option<usize> {
-    for (i, line) in lines.iter().enumerate().skip(start) {
-        let indent = indent_of(line);
-        if indent == line.len() {
+/// Takes the continuation lines of a quoted scalar that started on the line before and was not
+/// closed there. They must be indented more than `parent` (saphyr refuses less than the block's
+/// indentation; we ask for more), and what follows the closing quote must be nothing or a
+/// comment; `None` otherwise, or if the scalar is never closed.
+fn quoted_end(lines: &mut Lines<'_>, parent: usize, single: bool) -> Option<()> {
+    while let Some(line) = lines.next() {
+        let indent = line.indent;
+        if indent == line.text.len() {
             continue;
         }
         if indent <= parent {
             return None;
         }
-        if let Some(end) = scan_quoted(&line[indent..], single)? {
-            return trailing_ok(&line[indent + end..]).then_some(i + 1);
+        if let Some(end) = scan_quoted(&line.text[indent..], single)? {
+            return trailing_ok(&line.text[indent + end..]).then_some(());
         }
     }
     None
@@ -482,18 +719,14 @@ fn trailing_ok(tail: &str) -> bool {
     t.is_empty() || (t.starts_with('#') && t.len() < tail.len())
 }
 
-/// The index of the first line after the continuation lines of a plain scalar that started on
-/// the line before `lines[start]`: lines indented more than `parent` that can only be more of
-/// the scalar (no indicator first, no `: `, no ` #`), and blank lines between them.
-fn plain_scalar_end(lines: &[&str], start: usize, parent: usize) -> usize {
-    let mut i = start;
-    let mut end = start;
-    while i < lines.len() {
-        let line = lines[i];
-        let indent = indent_of(line);
-        let text = &line[indent..];
+/// Takes the continuation lines of a plain scalar that started on the line before: lines
+/// indented more than `parent` that can only be more of the scalar (no indicator first, no
+/// `: `, no ` #`), and blank lines between them. The first other line is left for the caller.
+fn plain_scalar_end(lines: &mut Lines<'_>, parent: usize) {
+    while let Some(line) = lines.peek() {
+        let text = &line.text[line.indent..];
         if text.is_empty() {
-            i += 1;
+            lines.next();
             continue;
         }
         let first = text.as_bytes()[0];
@@ -503,33 +736,30 @@ fn plain_scalar_end(lines: &[&str], start: usize, parent: usize) -> usize {
             first,
             b'?' | b':' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%' | b'@'
         ) || (first == b'-' && matches!(text.as_bytes().get(1), None | Some(b' ')));
-        if indent <= parent || indicator || text.ends_with(':') || {
+        if line.indent <= parent || indicator || text.ends_with(':') || {
             let (cut, colon_space) = comment_and_colon(text.as_bytes());
             cut.is_some() || colon_space
         } {
-            break;
+            return;
         }
-        i += 1;
-        end = i;
+        lines.next();
     }
-    end
 }
 
-/// The index of the first line after a block scalar that starts at `lines[start]` and whose
-/// content must be indented more than `parent`; `None` for layouts outside the subset.
-fn block_scalar_end(lines: &[&str], start: usize, parent: usize) -> Option<usize> {
-    let mut i = start;
+/// Takes the content lines of a block scalar whose content must be indented more than
+/// `parent`, leaving the first line after it for the caller; `None` for layouts outside the
+/// subset.
+fn block_scalar_end(lines: &mut Lines<'_>, parent: usize) -> Option<()> {
     let mut content: Option<usize> = None;
     let mut leading_blank_max = 0;
-    while i < lines.len() {
-        let line = lines[i];
-        let indent = indent_of(line);
-        let blank = indent == line.len();
+    while let Some(line) = lines.peek() {
+        let indent = line.indent;
+        let blank = indent == line.text.len();
         match content {
             None if blank => leading_blank_max = leading_blank_max.max(indent),
             None => {
                 if indent <= parent {
-                    return Some(i);
+                    return Some(());
                 }
                 if leading_blank_max > indent {
                     return None;
@@ -538,13 +768,13 @@ fn block_scalar_end(lines: &[&str], start: usize, parent: usize) -> Option<usize
             }
             Some(c) => {
                 if !blank && indent < c {
-                    return Some(i);
+                    return Some(());
                 }
             }
         }
-        i += 1;
+        lines.next();
     }
-    Some(i)
+    Some(())
 }
 
 #[cfg(test)]
@@ -555,8 +785,23 @@ mod tests {
     fn counts_indentation_across_words() {
         for n in 0..40 {
             let line = format!("{}x: 1", " ".repeat(n));
-            assert_eq!(indent_of(&line), n, "{line:?}");
-            assert_eq!(indent_of(&" ".repeat(n)), n);
+            assert_eq!(indent_of(line.as_bytes()), n, "{line:?}");
+            assert_eq!(indent_of(" ".repeat(n).as_bytes()), n);
+        }
+    }
+
+    #[test]
+    fn finds_newlines_in_words_and_beyond() {
+        for (len, fill) in (0..80).flat_map(|n| [(n, b'x'), (n, 0x0b), (n, 0x8a)]) {
+            for at in 0..len {
+                let mut bytes = vec![fill; len];
+                bytes[at] = b'\n';
+                if at + 1 < len {
+                    bytes[len - 1] = b'\n';
+                }
+                assert_eq!(newline_in(&bytes), Some(at), "{len} {at}");
+            }
+            assert_eq!(newline_in(&vec![fill; len]), None);
         }
     }
 
@@ -617,6 +862,11 @@ mod tests {
             "a: +.inf\n",
             "a: .5e999\n",
             "a: 1\n{}\n",
+            "# c\n  kind: Pod\n",
+            "a: \"\\uD800\"\n",
+            "a: \"\\u12\"\n",
+            "a: \"\\u+123\"\n",
+            "a: \"\\u12G4\"\n",
         ] {
             assert_eq!(reduce(doc), None, "{doc:?}");
         }
@@ -635,6 +885,7 @@ mod tests {
             "kind: K\nmetadata:\n  name: 'a\n    b: # c\n\n    it''s'\n  x: \"q\n   \\\"r\\\"\" # d\n",
             "kind: K\nmetadata:\n  name: a\n    b\n\n    c\nspec:\n- x\n  y\n- k: v\n    w\n  l: 1\n",
             "kind: K\nmetadata:\n  annotations:\n    {}\n  name: .x\nspec:\n  - ./run\n",
+            "kind: K\nmetadata:\n  name: \"a\\u0026b\\u00E9\"\ndata:\n  x: \"{\\u003c\\u003e}\"\n",
         ];
         for doc in docs {
             let reduced = reduce(doc).unwrap_or_else(|| panic!("{doc:?} is in the subset"));

@@ -162,6 +162,18 @@ pub fn parse_all(text: &str) -> Result<Vec<Value>, YamlError> {
     Builder::new(text, false).run()
 }
 
+/// The value a one-line plain scalar (no tag, no anchor) decodes to, as [`parse`] gives it:
+/// YAML 1.1 resolution, then the JSON round trip (which refuses infinities and NaN).
+pub(crate) fn plain_value(text: &str) -> Result<Value, YamlError> {
+    scalar_value(resolve_plain(text))
+}
+
+/// The map key a plain scalar key decodes to, as [`parse`] gives it (`y` is `true`, `010` is
+/// `8`); a null key is refused as there.
+pub(crate) fn plain_key(text: &str) -> Result<String, YamlError> {
+    scalar_key(&resolve_plain(text), 0)
+}
+
 /// A resolved plain or tagged scalar before the JSON round trip.
 #[derive(Debug, Clone, PartialEq)]
 enum Scalar {
