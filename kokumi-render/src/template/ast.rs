@@ -60,7 +60,7 @@ pub(crate) struct Tree {
     /// The whole text of that file, for turning positions into `line:col`.
     pub(crate) source: Arc<str>,
     /// The body.
-    pub(crate) root: Vec<Node>,
+    pub(crate) root: Box<[Node]>,
 }
 
 impl Tree {
@@ -98,11 +98,11 @@ pub(crate) enum Node {
     /// `{{ pipeline }}`: evaluated and printed unless it declares variables.
     Action(Pipe),
     /// `{{if}}`.
-    If(Box<Branch>),
+    If(Branch),
     /// `{{with}}`.
-    With(Box<Branch>),
+    With(Branch),
     /// `{{range}}`.
-    Range(Box<Branch>),
+    Range(Branch),
     /// `{{template "name" pipeline}}` (also what `{{block}}` leaves in place).
     Template {
         /// Position of the name.
@@ -128,9 +128,9 @@ pub(crate) struct Branch {
     /// The condition or collection.
     pub(crate) pipe: Pipe,
     /// The body.
-    pub(crate) list: Vec<Node>,
+    pub(crate) list: Box<[Node]>,
     /// The `{{else}}` body.
-    pub(crate) else_list: Option<Vec<Node>>,
+    pub(crate) else_list: Option<Box<[Node]>>,
 }
 
 /// A pipeline, with its optional variable declarations.
@@ -141,18 +141,113 @@ pub(crate) struct Pipe {
     /// `=` rather than `:=`.
     pub(crate) is_assign: bool,
     /// Variables declared or assigned (`$x`, or `$i, $v` in range).
-    pub(crate) decl: Vec<SrcStr>,
-    /// The commands, `|`-separated.
-    pub(crate) cmds: Vec<Command>,
+    pub(crate) decl: Box<[SrcStr]>,
+    /// The operands and arguments of every command, one after the other: one allocation
+    /// per pipeline, however many commands it has.
+    pub(crate) args: Box<[Arg]>,
+    /// The first command's extent in `args` (every pipeline has one).
+    pub(crate) first: CmdSpan,
+    /// The extents of the `|`-separated commands after it.
+    pub(crate) more: Box<[CmdSpan]>,
 }
 
-/// A command: an operand followed by arguments.
-#[derive(Debug)]
-pub(crate) struct Command {
+/// Where a command starts in the source and where its arguments end in [`Pipe::args`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CmdSpan {
     /// Position of its first token.
     pub(crate) pos: usize,
-    /// The operand and its arguments.
-    pub(crate) args: Vec<Arg>,
+    /// One past its last argument in the pipeline's `args`.
+    pub(crate) end: usize,
+}
+
+impl Pipe {
+    /// The commands, in order.
+    pub(crate) fn cmds(&self) -> impl Iterator<Item = Command<'_>> {
+        let mut start = 0;
+        std::iter::once(&self.first)
+            .chain(self.more.iter())
+            .map(move |span| {
+                let args = self.args.get(start..span.end).unwrap_or_default();
+                start = span.end;
+                Command {
+                    pos: span.pos,
+                    args,
+                }
+            })
+    }
+
+    /// How many commands it has.
+    pub(crate) fn cmd_count(&self) -> usize {
+        1 + self.more.len()
+    }
+
+    /// Its last command.
+    pub(crate) fn last_cmd(&self) -> Command<'_> {
+        let (pos, start) = match self.more.len() {
+            0 => (self.first.pos, 0),
+            n => (
+                self.more[n - 1].pos,
+                if n == 1 {
+                    self.first.end
+                } else {
+                    self.more[n - 2].end
+                },
+            ),
+        };
+        Command {
+            pos,
+            args: self.args.get(start..).unwrap_or_default(),
+        }
+    }
+}
+
+/// A command: an operand followed by arguments (a view into its [`Pipe`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Command<'a> {
+    /// Position of its first token.
+    pub(crate) pos: usize,
+    /// The operand and its arguments (never empty).
+    pub(crate) args: &'a [Arg],
+}
+
+/// The field names after a term (`.a.b.c`), kept as the one piece of source they are.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Fields(Option<SrcStr>);
+
+impl Fields {
+    /// The names of `src`, a run of `.name` tokens.
+    pub(crate) fn new(src: SrcStr) -> Self {
+        Self(Some(src))
+    }
+
+    /// The text, `.a.b.c`.
+    pub(crate) fn as_str(&self) -> &str {
+        self.0.as_deref().unwrap_or_default()
+    }
+
+    /// How many names.
+    pub(crate) fn len(&self) -> usize {
+        memchr::memchr_iter(b'.', self.as_str().as_bytes()).count()
+    }
+
+    /// Whether there are none.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.as_str().is_empty()
+    }
+
+    /// The names, without their dots.
+    pub(crate) fn iter(&self) -> std::iter::Skip<std::str::Split<'_, char>> {
+        self.as_str().split('.').skip(1)
+    }
+}
+
+impl<'a> IntoIterator for &'a Fields {
+    type Item = &'a str;
+    type IntoIter = std::iter::Skip<std::str::Split<'a, char>>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
 }
 
 /// A number literal with every interpretation Go's parser records.
@@ -199,7 +294,7 @@ pub(crate) enum Arg {
         /// Position.
         pos: usize,
         /// The field names.
-        idents: Vec<SrcStr>,
+        idents: Fields,
     },
     /// `(pipe).a.b`, or another term followed by fields.
     Chain {
@@ -208,7 +303,7 @@ pub(crate) enum Arg {
         /// The term.
         node: Box<Arg>,
         /// The field names.
-        fields: Vec<SrcStr>,
+        fields: Fields,
     },
     /// `$x.a.b`.
     Variable {
@@ -217,7 +312,7 @@ pub(crate) enum Arg {
         /// The variable name, with its `$`.
         name: SrcStr,
         /// Field names after it.
-        fields: Vec<SrcStr>,
+        fields: Fields,
     },
     /// `.`.
     Dot(usize),
@@ -272,29 +367,18 @@ impl Arg {
 impl fmt::Display for Arg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Arg::Field { idents, .. } => {
-                for i in idents {
-                    write!(f, ".{i}")?;
-                }
-                Ok(())
-            }
+            Arg::Field { idents, .. } => f.write_str(idents.as_str()),
             Arg::Chain { node, fields, .. } => {
                 if let Arg::Pipe(p) = node.as_ref() {
                     write!(f, "({p})")?;
                 } else {
                     write!(f, "{node}")?;
                 }
-                for i in fields {
-                    write!(f, ".{i}")?;
-                }
-                Ok(())
+                f.write_str(fields.as_str())
             }
             Arg::Variable { name, fields, .. } => {
                 f.write_str(name)?;
-                for i in fields {
-                    write!(f, ".{i}")?;
-                }
-                Ok(())
+                f.write_str(fields.as_str())
             }
             Arg::Dot(_) => f.write_str("."),
             Arg::Nil(_) => f.write_str("nil"),
@@ -307,7 +391,7 @@ impl fmt::Display for Arg {
     }
 }
 
-impl fmt::Display for Command {
+impl fmt::Display for Command<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, a) in self.args.iter().enumerate() {
             if i > 0 {
@@ -334,7 +418,7 @@ impl fmt::Display for Pipe {
             }
             f.write_str(if self.is_assign { " = " } else { " := " })?;
         }
-        for (i, c) in self.cmds.iter().enumerate() {
+        for (i, c) in self.cmds().enumerate() {
             if i > 0 {
                 f.write_str(" | ")?;
             }
