@@ -137,19 +137,22 @@ impl<'a> Parser<'a> {
         self.idx -= 1;
     }
 
+    /// The next token (spaces are no tokens; the name keeps Go's parser's vocabulary).
     fn next_non_space(&mut self) -> Token<'a> {
-        loop {
-            let t = self.next();
-            if t.kind != Tok::Space {
-                return t;
-            }
-        }
+        self.next()
     }
 
+    /// The next token, left in place (taken and put back, for `last_pos`).
     fn peek_non_space(&mut self) -> Token<'a> {
-        let t = self.next_non_space();
+        let t = self.next();
         self.backup();
         t
+    }
+
+    /// Whether a `.name` follows with no space before it (continuing a field chain).
+    fn field_follows(&self) -> bool {
+        let t = self.peek();
+        t.kind == Tok::Field && !t.spaced
     }
 
     fn errorf(&self, msg: impl Into<String>) -> Error {
@@ -551,14 +554,20 @@ impl<'a> Parser<'a> {
         let start = self.args.len();
         loop {
             self.peek_non_space();
-            if let Some(op) = self.operand()? {
+            let op = self.operand()?;
+            let got = op.is_some();
+            if let Some(op) = op {
                 self.args.push(op);
             }
             let t = self.next();
             match t.kind {
-                Tok::Space => continue,
                 Tok::RightDelim | Tok::RightParen => self.backup(),
                 Tok::Pipe => {}
+                // A space after an operand: another argument follows.
+                _ if got && t.spaced => {
+                    self.backup();
+                    continue;
+                }
                 _ => return Err(self.unexpected(&t, "operand")),
             }
             break;
@@ -572,7 +581,7 @@ impl<'a> Parser<'a> {
     /// The `.name` tokens that follow directly (the rest of a `.a.b.c` chain), taken as one
     /// piece of source with the names in `from..end` before them.
     fn chain_fields(&mut self, from: usize, mut end: usize) -> Fields {
-        while self.peek().kind == Tok::Field {
+        while self.field_follows() {
             let t = self.next();
             end = t.pos + t.text.len();
         }
@@ -585,7 +594,7 @@ impl<'a> Parser<'a> {
     /// A field chain starting with `first`: Go gives it the position of the chain after the
     /// first name, when there is one.
     fn field_chain(&mut self, first: &Token<'_>) -> Arg {
-        let pos = if self.peek().kind == Tok::Field {
+        let pos = if self.field_follows() {
             self.peek().pos
         } else {
             first.pos
@@ -600,7 +609,7 @@ impl<'a> Parser<'a> {
         let Some(mut node) = self.term()? else {
             return Ok(None);
         };
-        if self.peek().kind != Tok::Field {
+        if !self.field_follows() {
             return Ok(Some(node));
         }
         let chain_pos = self.peek().pos;
