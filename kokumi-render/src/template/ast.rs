@@ -212,22 +212,58 @@ pub(crate) struct Command<'a> {
 
 /// The field names after a term (`.a.b.c`), kept as the one piece of source they are.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Fields(Option<SrcStr>);
+pub(crate) struct Fields {
+    text: Option<SrcStr>,
+    /// Where each name ends in `text`, when they fit here (see `count`).
+    ends: [u8; Fields::INLINE],
+    /// How many names `ends` holds, or [`Fields::SCAN`]: too many or too long, find the dots.
+    count: u8,
+}
 
 impl Fields {
+    const INLINE: usize = 7;
+    const SCAN: u8 = u8::MAX;
+
     /// The names of `src`, a run of `.name` tokens.
     pub(crate) fn new(src: SrcStr) -> Self {
-        Self(Some(src))
+        let mut ends = [0u8; Self::INLINE];
+        let mut count = 0u8;
+        let bytes = src.as_bytes();
+        let dots = bytes
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(_, b)| **b == b'.');
+        for end in dots.map(|(i, _)| i).chain(std::iter::once(bytes.len())) {
+            match u8::try_from(end) {
+                Ok(e) if usize::from(count) < Self::INLINE => {
+                    ends[usize::from(count)] = e;
+                    count += 1;
+                }
+                _ => {
+                    count = Self::SCAN;
+                    break;
+                }
+            }
+        }
+        Self {
+            text: Some(src),
+            ends,
+            count,
+        }
     }
 
     /// The text, `.a.b.c`.
     pub(crate) fn as_str(&self) -> &str {
-        self.0.as_deref().unwrap_or_default()
+        self.text.as_deref().unwrap_or_default()
     }
 
     /// How many names.
     pub(crate) fn len(&self) -> usize {
-        memchr::memchr_iter(b'.', self.as_str().as_bytes()).count()
+        if self.count == Self::SCAN {
+            return self.as_str().bytes().filter(|&b| b == b'.').count();
+        }
+        usize::from(self.count)
     }
 
     /// Whether there are none.
@@ -236,17 +272,54 @@ impl Fields {
     }
 
     /// The names, without their dots.
-    pub(crate) fn iter(&self) -> std::iter::Skip<std::str::Split<'_, char>> {
-        self.as_str().split('.').skip(1)
+    pub(crate) fn iter(&self) -> FieldNames<'_> {
+        let ends: &[u8] = match self.count {
+            Self::SCAN => &[],
+            n => &self.ends[..usize::from(n)],
+        };
+        FieldNames {
+            text: self.as_str(),
+            ends,
+            scan: self.count == Self::SCAN,
+            start: 0,
+        }
     }
 }
 
 impl<'a> IntoIterator for &'a Fields {
     type Item = &'a str;
-    type IntoIter = std::iter::Skip<std::str::Split<'a, char>>;
+    type IntoIter = FieldNames<'a>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.iter()
+    }
+}
+
+/// The names of [`Fields`], in order.
+pub(crate) struct FieldNames<'a> {
+    text: &'a str,
+    ends: &'a [u8],
+    scan: bool,
+    /// Where the next name's dot is.
+    start: usize,
+}
+
+impl<'a> Iterator for FieldNames<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let end = if self.scan {
+            // The text is `.name.name…`: a name runs from after its dot to the next dot.
+            let rest = self.text.as_bytes().get(self.start + 1..)?;
+            self.start + 1 + rest.iter().position(|&b| b == b'.').unwrap_or(rest.len())
+        } else {
+            let (&first, rest) = self.ends.split_first()?;
+            self.ends = rest;
+            usize::from(first)
+        };
+        let name = self.text.get(self.start + 1..end)?;
+        self.start = end;
+        Some(name)
     }
 }
 
@@ -465,5 +538,35 @@ impl fmt::Display for Node {
             Node::Continue(_) => f.write_str("{{continue}}"),
             Node::Comment => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(text: &str) -> Fields {
+        let src: Arc<str> = Arc::from(text);
+        Fields::new(SrcStr::new(&src, 0, src.len()))
+    }
+
+    #[test]
+    fn field_names_come_back_from_the_inline_ends_and_from_scanning() {
+        let short = fields(".Values.image.tag");
+        assert_eq!(short.len(), 3);
+        assert_eq!(short.iter().collect::<Vec<_>>(), ["Values", "image", "tag"]);
+        // More names than fit inline, and a name past byte 255: both are found by scanning.
+        let many = fields(".a.b.c.d.e.f.g.h.i");
+        assert_eq!(many.len(), 9);
+        assert_eq!(
+            many.iter().collect::<Vec<_>>(),
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
+        );
+        let long_name = "x".repeat(300);
+        let long = fields(&format!(".a.{long_name}.é"));
+        assert_eq!(long.len(), 3);
+        assert_eq!(long.iter().collect::<Vec<_>>(), ["a", &long_name, "é"]);
+        assert_eq!(Fields::default().iter().count(), 0);
+        assert!(Fields::default().is_empty());
     }
 }
