@@ -224,33 +224,24 @@ impl Fields {
     const INLINE: usize = 7;
     const SCAN: u8 = u8::MAX;
 
-    /// The names of `src`, a run of `.name` tokens.
-    pub(crate) fn new(src: SrcStr) -> Self {
-        let mut ends = [0u8; Self::INLINE];
-        let mut count = 0u8;
-        let bytes = src.as_bytes();
-        let dots = bytes
-            .iter()
-            .enumerate()
-            .skip(1)
-            .filter(|(_, b)| **b == b'.');
-        for end in dots.map(|(i, _)| i).chain(std::iter::once(bytes.len())) {
-            match u8::try_from(end) {
-                Ok(e) if usize::from(count) < Self::INLINE => {
-                    ends[usize::from(count)] = e;
-                    count += 1;
-                }
-                _ => {
-                    count = Self::SCAN;
-                    break;
-                }
+    /// Notes where the next name ends, counted from the first name's dot.
+    pub(crate) fn record_end(&mut self, end: usize) {
+        if self.count == Self::SCAN {
+            return;
+        }
+        match u8::try_from(end) {
+            Ok(e) if usize::from(self.count) < Self::INLINE => {
+                self.ends[usize::from(self.count)] = e;
+                self.count += 1;
             }
+            _ => self.count = Self::SCAN,
         }
-        Self {
-            text: Some(src),
-            ends,
-            count,
-        }
+    }
+
+    /// The names recorded so far, with their text `src` (`.a.b.c`).
+    pub(crate) fn with_text(mut self, src: SrcStr) -> Self {
+        self.text = Some(src);
+        self
     }
 
     /// The text, `.a.b.c`.
@@ -547,7 +538,14 @@ mod tests {
 
     fn fields(text: &str) -> Fields {
         let src: Arc<str> = Arc::from(text);
-        Fields::new(SrcStr::new(&src, 0, src.len()))
+        let mut f = Fields::default();
+        for (i, b) in text.bytes().enumerate().skip(1) {
+            if b == b'.' {
+                f.record_end(i);
+            }
+        }
+        f.record_end(text.len());
+        f.with_text(SrcStr::new(&src, 0, src.len()))
     }
 
     #[test]

@@ -581,14 +581,19 @@ impl<'a> Parser<'a> {
     /// The `.name` tokens that follow directly (the rest of a `.a.b.c` chain), taken as one
     /// piece of source with the names in `from..end` before them.
     fn chain_fields(&mut self, from: usize, mut end: usize) -> Fields {
+        let mut fields = Fields::default();
+        if end > from {
+            fields.record_end(end - from);
+        }
         while self.field_follows() {
             let t = self.next();
             end = t.pos + t.text.len();
+            fields.record_end(end - from);
         }
         if end == from {
             return Fields::default();
         }
-        Fields::new(SrcStr::new(&self.source, from, end))
+        fields.with_text(SrcStr::new(&self.source, from, end))
     }
 
     /// A field chain starting with `first`: Go gives it the position of the chain after the
