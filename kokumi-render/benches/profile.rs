@@ -9,15 +9,16 @@
 //!
 //! Arguments: the chart name under `$KOKUMI_SHARED/helm-corpus/charts` (default `argo-cd`) and
 //! the number of renders (default 1); a third argument `warm` renders through one
-//! [`ParseCache`], so every render after the first skips parsing. Flags cargo passes
-//! (`--bench`) are ignored.
+//! [`ParseCache`], so every render after the first skips parsing; `parse` instead only parses
+//! the chart's own templates N times, on one thread (the parser's cost, without the render's
+//! scheduling). Flags cargo passes (`--bench`) are ignored.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use kokumi_render::chart::load::{LoadOptions, load_path};
 use kokumi_render::render::{RenderOptions, render_chart, render_chart_cached};
-use kokumi_render::template::ParseCache;
+use kokumi_render::template::{ParseCache, TemplateSet};
 
 #[allow(clippy::print_stderr)]
 fn main() -> ExitCode {
@@ -44,6 +45,19 @@ fn main() -> ExitCode {
         namespace: "ns".into(),
         ..RenderOptions::default()
     };
+    if args.get(2).map(String::as_str) == Some("parse") {
+        let mut parsed = 0;
+        for _ in 0..runs {
+            for t in &chart.templates {
+                let mut set = TemplateSet::new();
+                if set.add(&t.name, &t.as_text()).is_ok() {
+                    parsed += 1;
+                }
+            }
+        }
+        eprintln!("{name}: {parsed} files parsed");
+        return ExitCode::SUCCESS;
+    }
     let cache = (args.get(2).map(String::as_str) == Some("warm")).then(ParseCache::new);
     let mut bytes = 0;
     for _ in 0..runs {

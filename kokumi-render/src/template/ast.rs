@@ -60,7 +60,7 @@ pub(crate) struct Tree {
     /// The whole text of that file, for turning positions into `line:col`.
     pub(crate) source: Arc<str>,
     /// The body.
-    pub(crate) root: Vec<Node>,
+    pub(crate) root: Box<[Node]>,
 }
 
 impl Tree {
@@ -98,11 +98,11 @@ pub(crate) enum Node {
     /// `{{ pipeline }}`: evaluated and printed unless it declares variables.
     Action(Pipe),
     /// `{{if}}`.
-    If(Box<Branch>),
+    If(Branch),
     /// `{{with}}`.
-    With(Box<Branch>),
+    With(Branch),
     /// `{{range}}`.
-    Range(Box<Branch>),
+    Range(Branch),
     /// `{{template "name" pipeline}}` (also what `{{block}}` leaves in place).
     Template {
         /// Position of the name.
@@ -128,9 +128,9 @@ pub(crate) struct Branch {
     /// The condition or collection.
     pub(crate) pipe: Pipe,
     /// The body.
-    pub(crate) list: Vec<Node>,
+    pub(crate) list: Box<[Node]>,
     /// The `{{else}}` body.
-    pub(crate) else_list: Option<Vec<Node>>,
+    pub(crate) else_list: Option<Box<[Node]>>,
 }
 
 /// A pipeline, with its optional variable declarations.
@@ -141,18 +141,177 @@ pub(crate) struct Pipe {
     /// `=` rather than `:=`.
     pub(crate) is_assign: bool,
     /// Variables declared or assigned (`$x`, or `$i, $v` in range).
-    pub(crate) decl: Vec<SrcStr>,
-    /// The commands, `|`-separated.
-    pub(crate) cmds: Vec<Command>,
+    pub(crate) decl: Box<[SrcStr]>,
+    /// The operands and arguments of every command, one after the other: one allocation
+    /// per pipeline, however many commands it has.
+    pub(crate) args: Box<[Arg]>,
+    /// The first command's extent in `args` (every pipeline has one).
+    pub(crate) first: CmdSpan,
+    /// The extents of the `|`-separated commands after it.
+    pub(crate) more: Box<[CmdSpan]>,
 }
 
-/// A command: an operand followed by arguments.
-#[derive(Debug)]
-pub(crate) struct Command {
+/// Where a command starts in the source and where its arguments end in [`Pipe::args`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CmdSpan {
     /// Position of its first token.
     pub(crate) pos: usize,
-    /// The operand and its arguments.
-    pub(crate) args: Vec<Arg>,
+    /// One past its last argument in the pipeline's `args`.
+    pub(crate) end: usize,
+}
+
+impl Pipe {
+    /// The commands, in order.
+    pub(crate) fn cmds(&self) -> impl Iterator<Item = Command<'_>> {
+        let mut start = 0;
+        std::iter::once(&self.first)
+            .chain(self.more.iter())
+            .map(move |span| {
+                let args = self.args.get(start..span.end).unwrap_or_default();
+                start = span.end;
+                Command {
+                    pos: span.pos,
+                    args,
+                }
+            })
+    }
+
+    /// How many commands it has.
+    pub(crate) fn cmd_count(&self) -> usize {
+        1 + self.more.len()
+    }
+
+    /// Its last command.
+    pub(crate) fn last_cmd(&self) -> Command<'_> {
+        let (pos, start) = match self.more.len() {
+            0 => (self.first.pos, 0),
+            n => (
+                self.more[n - 1].pos,
+                if n == 1 {
+                    self.first.end
+                } else {
+                    self.more[n - 2].end
+                },
+            ),
+        };
+        Command {
+            pos,
+            args: self.args.get(start..).unwrap_or_default(),
+        }
+    }
+}
+
+/// A command: an operand followed by arguments (a view into its [`Pipe`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Command<'a> {
+    /// Position of its first token.
+    pub(crate) pos: usize,
+    /// The operand and its arguments (never empty).
+    pub(crate) args: &'a [Arg],
+}
+
+/// The field names after a term (`.a.b.c`), kept as the one piece of source they are.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Fields {
+    text: Option<SrcStr>,
+    /// Where each name ends in `text`, when they fit here (see `count`).
+    ends: [u8; Fields::INLINE],
+    /// How many names `ends` holds, or [`Fields::SCAN`]: too many or too long, find the dots.
+    count: u8,
+}
+
+impl Fields {
+    const INLINE: usize = 7;
+    const SCAN: u8 = u8::MAX;
+
+    /// Notes where the next name ends, counted from the first name's dot.
+    pub(crate) fn record_end(&mut self, end: usize) {
+        if self.count == Self::SCAN {
+            return;
+        }
+        match u8::try_from(end) {
+            Ok(e) if usize::from(self.count) < Self::INLINE => {
+                self.ends[usize::from(self.count)] = e;
+                self.count += 1;
+            }
+            _ => self.count = Self::SCAN,
+        }
+    }
+
+    /// The names recorded so far, with their text `src` (`.a.b.c`).
+    pub(crate) fn with_text(mut self, src: SrcStr) -> Self {
+        self.text = Some(src);
+        self
+    }
+
+    /// The text, `.a.b.c`.
+    pub(crate) fn as_str(&self) -> &str {
+        self.text.as_deref().unwrap_or_default()
+    }
+
+    /// How many names.
+    pub(crate) fn len(&self) -> usize {
+        if self.count == Self::SCAN {
+            return self.as_str().bytes().filter(|&b| b == b'.').count();
+        }
+        usize::from(self.count)
+    }
+
+    /// Whether there are none.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.as_str().is_empty()
+    }
+
+    /// The names, without their dots.
+    pub(crate) fn iter(&self) -> FieldNames<'_> {
+        let ends: &[u8] = match self.count {
+            Self::SCAN => &[],
+            n => &self.ends[..usize::from(n)],
+        };
+        FieldNames {
+            text: self.as_str(),
+            ends,
+            scan: self.count == Self::SCAN,
+            start: 0,
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Fields {
+    type Item = &'a str;
+    type IntoIter = FieldNames<'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// The names of [`Fields`], in order.
+pub(crate) struct FieldNames<'a> {
+    text: &'a str,
+    ends: &'a [u8],
+    scan: bool,
+    /// Where the next name's dot is.
+    start: usize,
+}
+
+impl<'a> Iterator for FieldNames<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let end = if self.scan {
+            // The text is `.name.name…`: a name runs from after its dot to the next dot.
+            let rest = self.text.as_bytes().get(self.start + 1..)?;
+            self.start + 1 + rest.iter().position(|&b| b == b'.').unwrap_or(rest.len())
+        } else {
+            let (&first, rest) = self.ends.split_first()?;
+            self.ends = rest;
+            usize::from(first)
+        };
+        let name = self.text.get(self.start + 1..end)?;
+        self.start = end;
+        Some(name)
+    }
 }
 
 /// A number literal with every interpretation Go's parser records.
@@ -199,7 +358,7 @@ pub(crate) enum Arg {
         /// Position.
         pos: usize,
         /// The field names.
-        idents: Vec<SrcStr>,
+        idents: Fields,
     },
     /// `(pipe).a.b`, or another term followed by fields.
     Chain {
@@ -208,7 +367,7 @@ pub(crate) enum Arg {
         /// The term.
         node: Box<Arg>,
         /// The field names.
-        fields: Vec<SrcStr>,
+        fields: Fields,
     },
     /// `$x.a.b`.
     Variable {
@@ -217,7 +376,7 @@ pub(crate) enum Arg {
         /// The variable name, with its `$`.
         name: SrcStr,
         /// Field names after it.
-        fields: Vec<SrcStr>,
+        fields: Fields,
     },
     /// `.`.
     Dot(usize),
@@ -272,29 +431,18 @@ impl Arg {
 impl fmt::Display for Arg {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Arg::Field { idents, .. } => {
-                for i in idents {
-                    write!(f, ".{i}")?;
-                }
-                Ok(())
-            }
+            Arg::Field { idents, .. } => f.write_str(idents.as_str()),
             Arg::Chain { node, fields, .. } => {
                 if let Arg::Pipe(p) = node.as_ref() {
                     write!(f, "({p})")?;
                 } else {
                     write!(f, "{node}")?;
                 }
-                for i in fields {
-                    write!(f, ".{i}")?;
-                }
-                Ok(())
+                f.write_str(fields.as_str())
             }
             Arg::Variable { name, fields, .. } => {
                 f.write_str(name)?;
-                for i in fields {
-                    write!(f, ".{i}")?;
-                }
-                Ok(())
+                f.write_str(fields.as_str())
             }
             Arg::Dot(_) => f.write_str("."),
             Arg::Nil(_) => f.write_str("nil"),
@@ -307,7 +455,7 @@ impl fmt::Display for Arg {
     }
 }
 
-impl fmt::Display for Command {
+impl fmt::Display for Command<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (i, a) in self.args.iter().enumerate() {
             if i > 0 {
@@ -334,7 +482,7 @@ impl fmt::Display for Pipe {
             }
             f.write_str(if self.is_assign { " = " } else { " := " })?;
         }
-        for (i, c) in self.cmds.iter().enumerate() {
+        for (i, c) in self.cmds().enumerate() {
             if i > 0 {
                 f.write_str(" | ")?;
             }
@@ -381,5 +529,42 @@ impl fmt::Display for Node {
             Node::Continue(_) => f.write_str("{{continue}}"),
             Node::Comment => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(text: &str) -> Fields {
+        let src: Arc<str> = Arc::from(text);
+        let mut f = Fields::default();
+        for (i, b) in text.bytes().enumerate().skip(1) {
+            if b == b'.' {
+                f.record_end(i);
+            }
+        }
+        f.record_end(text.len());
+        f.with_text(SrcStr::new(&src, 0, src.len()))
+    }
+
+    #[test]
+    fn field_names_come_back_from_the_inline_ends_and_from_scanning() {
+        let short = fields(".Values.image.tag");
+        assert_eq!(short.len(), 3);
+        assert_eq!(short.iter().collect::<Vec<_>>(), ["Values", "image", "tag"]);
+        // More names than fit inline, and a name past byte 255: both are found by scanning.
+        let many = fields(".a.b.c.d.e.f.g.h.i");
+        assert_eq!(many.len(), 9);
+        assert_eq!(
+            many.iter().collect::<Vec<_>>(),
+            ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
+        );
+        let long_name = "x".repeat(300);
+        let long = fields(&format!(".a.{long_name}.é"));
+        assert_eq!(long.len(), 3);
+        assert_eq!(long.iter().collect::<Vec<_>>(), ["a", &long_name, "é"]);
+        assert_eq!(Fields::default().iter().count(), 0);
+        assert!(Fields::default().is_empty());
     }
 }

@@ -680,8 +680,8 @@ impl<'s> Exec<'s> {
         pipe: &Pipe,
     ) -> R<(Value, Origin)> {
         let mut value: Option<Value> = None;
-        for cmd in &pipe.cmds {
-            let v = self.eval_command(fr, dot, origin, cmd, value.take())?;
+        for cmd in pipe.cmds() {
+            let v = self.eval_command(fr, dot, origin, &cmd, value.take())?;
             value = Some(v);
         }
         let v = value.unwrap_or_default();
@@ -694,7 +694,7 @@ impl<'s> Exec<'s> {
         Ok((v, o))
     }
 
-    fn not_a_function(&self, fr: &Frame<'_>, cmd: &Command, final_: &Option<Value>) -> R<()> {
+    fn not_a_function(&self, fr: &Frame<'_>, cmd: &Command<'_>, final_: &Option<Value>) -> R<()> {
         if cmd.args.len() > 1 || final_.is_some() {
             let first = &cmd.args[0];
             return Err(self.error(
@@ -712,7 +712,7 @@ impl<'s> Exec<'s> {
         fr: &mut Frame<'_>,
         dot: &Value,
         origin: Origin,
-        cmd: &Command,
+        cmd: &Command<'_>,
         final_: Option<Value>,
     ) -> R<Value> {
         let first = &cmd.args[0];
@@ -887,7 +887,7 @@ impl<'s> Exec<'s> {
         origin: Origin,
         recv: Value,
         recv_origin: Origin,
-        idents: &[super::ast::SrcStr],
+        idents: &super::ast::Fields,
         args: &[Arg],
         final_: Option<&Value>,
         pos: usize,
@@ -1606,19 +1606,16 @@ fn fresh_copy(v: &Value) -> Value {
 
 /// The node Go's executor last marked while evaluating `pipe` (its errors point there).
 fn last_node(pipe: &Pipe) -> &Arg {
-    let cmd = pipe.cmds.last().map(|c| &c.args);
-    match cmd {
-        Some(args) => match args.first() {
-            Some(Arg::Func { .. }) if pipe.cmds.len() == 1 => args.last().unwrap_or(&args[0]),
-            Some(first) => {
-                if matches!(first, Arg::Func { .. }) {
-                    first
-                } else {
-                    args.last().unwrap_or(first)
-                }
+    let args = pipe.last_cmd().args;
+    match args.first() {
+        Some(Arg::Func { .. }) if pipe.cmd_count() == 1 => args.last().unwrap_or(&args[0]),
+        Some(first) => {
+            if matches!(first, Arg::Func { .. }) {
+                first
+            } else {
+                args.last().unwrap_or(first)
             }
-            None => &NIL_ARG,
-        },
+        }
         None => &NIL_ARG,
     }
 }

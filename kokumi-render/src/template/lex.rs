@@ -42,8 +42,6 @@ pub(crate) enum Tok {
     RightDelim,
     /// `)`.
     RightParen,
-    /// Spaces separating arguments.
-    Space,
     /// A double-quoted string.
     String,
     /// Plain text outside actions.
@@ -99,9 +97,15 @@ impl Tok {
 
 /// One token: kind, byte offset and text (a slice of the source; empty for `Error`, whose
 /// message is [`Lexed::error`]).
+///
+/// Spaces inside an action are not tokens of their own (Go's `itemSpace`): the token after
+/// them says so in `spaced`. That is all the parser needs of them (they separate arguments
+/// and end field chains), and it saves a token, and a step over it, for every gap.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Token<'a> {
     pub(crate) kind: Tok,
+    /// Spaces come right before it, inside the action.
+    pub(crate) spaced: bool,
     pub(crate) pos: usize,
     pub(crate) text: &'a str,
 }
@@ -194,6 +198,8 @@ struct Lexer<'a> {
     start: usize,
     tokens: Vec<Token<'a>>,
     error: String,
+    /// Spaces were skipped since the last token.
+    spaced: bool,
     paren_depth: usize,
     emit_comments: bool,
 }
@@ -207,6 +213,7 @@ pub(crate) fn lex(src: &str, emit_comments: bool) -> Lexed<'_> {
         // About one token per 8 bytes of template text.
         tokens: Vec::with_capacity(src.len() / 8 + 1),
         error: String::new(),
+        spaced: false,
         paren_depth: 0,
         emit_comments,
     };
@@ -231,6 +238,7 @@ impl<'a> Lexer<'a> {
         let src: &'a str = self.src;
         self.tokens.push(Token {
             kind,
+            spaced: std::mem::take(&mut self.spaced),
             pos: self.start,
             text: &src[self.start..self.pos],
         });
@@ -240,6 +248,7 @@ impl<'a> Lexer<'a> {
     fn error(&mut self, msg: String) -> Step {
         self.tokens.push(Token {
             kind: Tok::Error,
+            spaced: false,
             pos: self.start,
             text: "",
         });
@@ -268,12 +277,11 @@ impl<'a> Lexer<'a> {
     /// Moves past a run of identifier characters (Go's `isAlphaNumeric`), ASCII bytes first.
     fn skip_alnum(&mut self) {
         let bytes = self.src.as_bytes();
-        loop {
-            let rest = bytes.get(self.pos..).unwrap_or_default();
-            self.pos += rest
-                .iter()
-                .position(|&b| !ASCII_WORD[usize::from(b)])
-                .unwrap_or(rest.len());
+        while let Some(&b) = bytes.get(self.pos) {
+            if ASCII_WORD[usize::from(b)] {
+                self.pos += 1;
+                continue;
+            }
             match self.peek() {
                 Some(c) if !c.is_ascii() && is_alnum(c) => self.pos += c.len_utf8(),
                 _ => return,
@@ -344,6 +352,7 @@ impl<'a> Lexer<'a> {
                 }
                 self.tokens.push(Token {
                     kind: Tok::Eof,
+                    spaced: false,
                     pos: self.pos,
                     text: "",
                 });
@@ -424,6 +433,40 @@ impl<'a> Lexer<'a> {
 
     /// Lexes one token inside an action. `Ok(true)` when the action closed.
     fn lex_inside_action(&mut self) -> Result<bool, ()> {
+        let bytes = self.src.as_bytes();
+        // The common tokens first, by their first byte: none of them can start a delimiter.
+        match bytes.get(self.pos) {
+            Some(b'.') => {
+                self.pos += 1;
+                if bytes.get(self.pos).is_some_and(u8::is_ascii_digit) {
+                    self.pos -= 1;
+                    self.lex_number()?;
+                } else {
+                    self.lex_field_or_variable(Tok::Field)?;
+                }
+                return Ok(false);
+            }
+            Some(&b) if b.is_ascii_alphabetic() || b == b'_' => {
+                self.lex_identifier()?;
+                return Ok(false);
+            }
+            Some(b'"') => {
+                self.pos += 1;
+                self.lex_quote()?;
+                return Ok(false);
+            }
+            Some(b'$') => {
+                self.pos += 1;
+                self.lex_field_or_variable(Tok::Variable)?;
+                return Ok(false);
+            }
+            Some(b'|') => {
+                self.pos += 1;
+                self.emit(Tok::Pipe);
+                return Ok(false);
+            }
+            _ => {}
+        }
         let (is_delim, trim) = self.at_right_delim();
         if is_delim {
             if self.paren_depth == 0 {
@@ -507,7 +550,8 @@ impl<'a> Lexer<'a> {
             self.pos += 1;
         }
         if self.pos > self.start {
-            self.emit(Tok::Space);
+            self.spaced = true;
+            self.start = self.pos;
         }
     }
 
@@ -529,20 +573,11 @@ impl<'a> Lexer<'a> {
             return Err(());
         }
         let word = &self.src[self.start..self.pos];
-        let kind = match word {
-            "block" => Tok::Block,
-            "break" => Tok::Break,
-            "continue" => Tok::Continue,
-            "define" => Tok::Define,
-            "else" => Tok::Else,
-            "end" => Tok::End,
-            "if" => Tok::If,
-            "range" => Tok::Range,
-            "nil" => Tok::Nil,
-            "template" => Tok::Template,
-            "with" => Tok::With,
-            "true" | "false" => Tok::Bool,
-            _ => Tok::Identifier,
+        // Keywords are 2 to 8 bytes long.
+        let kind = if !(2..=8).contains(&word.len()) {
+            Tok::Identifier
+        } else {
+            keyword(word)
         };
         self.emit(kind);
         Ok(())
@@ -599,10 +634,12 @@ impl<'a> Lexer<'a> {
         Ok(())
     }
 
+    /// Takes the next byte if it is one of `valid` (all ASCII, so a byte of a multi-byte
+    /// character never matches).
     fn accept(&mut self, valid: &str) -> bool {
-        match self.peek() {
-            Some(c) if valid.contains(c) => {
-                self.next();
+        match self.src.as_bytes().get(self.pos) {
+            Some(b) if valid.as_bytes().contains(b) => {
+                self.pos += 1;
                 true
             }
             _ => false,
@@ -686,6 +723,25 @@ impl<'a> Lexer<'a> {
     }
 }
 
+/// The token kind of an identifier-shaped word: a keyword, `true`/`false`, or a name.
+fn keyword(word: &str) -> Tok {
+    match word {
+        "block" => Tok::Block,
+        "break" => Tok::Break,
+        "continue" => Tok::Continue,
+        "define" => Tok::Define,
+        "else" => Tok::Else,
+        "end" => Tok::End,
+        "if" => Tok::If,
+        "range" => Tok::Range,
+        "nil" => Tok::Nil,
+        "template" => Tok::Template,
+        "with" => Tok::With,
+        "true" | "false" => Tok::Bool,
+        _ => Tok::Identifier,
+    }
+}
+
 /// Go's `%#U`: `U+0023 '#'`.
 fn go_u(c: char) -> String {
     if c.is_control() {
@@ -734,9 +790,9 @@ mod tests {
     #[test]
     fn quoted_strings_keep_escapes_and_multibyte_text() {
         let toks = kinds(r#"{{ "a\"b\\" "é\n" `r"aw` }}"#);
-        assert_eq!(toks[2], (Tok::String, r#""a\"b\\""#.to_string()));
-        assert_eq!(toks[4], (Tok::String, r#""é\n""#.to_string()));
-        assert_eq!(toks[6], (Tok::RawString, "`r\"aw`".to_string()));
+        assert_eq!(toks[1], (Tok::String, r#""a\"b\\""#.to_string()));
+        assert_eq!(toks[2], (Tok::String, r#""é\n""#.to_string()));
+        assert_eq!(toks[3], (Tok::RawString, "`r\"aw`".to_string()));
         assert_eq!(
             kinds("{{ \"a\\\nb\" }}").last().unwrap().1,
             "unterminated quoted string"
@@ -744,6 +800,32 @@ mod tests {
         assert_eq!(
             kinds("{{ \"ab\\").last().unwrap().1,
             "unterminated quoted string"
+        );
+    }
+
+    #[test]
+    fn spaces_mark_the_next_token() {
+        let lexed = lex("{{ .a.b  .c| x \t}} {{- .d -}}", false);
+        let marks: Vec<(Tok, &str, bool)> = lexed
+            .tokens
+            .iter()
+            .map(|t| (t.kind, t.text, t.spaced))
+            .collect();
+        assert_eq!(
+            marks,
+            [
+                (Tok::LeftDelim, "{{", false),
+                (Tok::Field, ".a", true),
+                (Tok::Field, ".b", false),
+                (Tok::Field, ".c", true),
+                (Tok::Pipe, "|", false),
+                (Tok::Identifier, "x", true),
+                (Tok::RightDelim, "}}", true),
+                (Tok::LeftDelim, "{{", false),
+                (Tok::Field, ".d", false),
+                (Tok::RightDelim, "}}", false),
+                (Tok::Eof, "", false),
+            ]
         );
     }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::value::Value;
 
-use super::ast::{Arg, Branch, Command, FuncRef, Node, Number, Pipe, SrcStr, Tree};
+use super::ast::{Arg, Branch, CmdSpan, Fields, FuncRef, Node, Number, Pipe, SrcStr, Tree};
 use super::builtins::Builtin;
 use super::error::Error;
 use super::lex::{Tok, Token, lex, line_at};
@@ -44,7 +44,12 @@ pub(crate) fn parse_file(name: &str, text: &str) -> Result<Vec<Tree>, Error> {
         tokens: lexed.tokens,
         lex_error: lexed.error,
         idx: 0,
-        vars: vec!["$".into()],
+        vars: {
+            let mut v = Vec::with_capacity(16);
+            v.push("$");
+            v
+        },
+        var_base: 0,
         range_depth: 0,
         action_pos: None,
         depth: 0,
@@ -52,6 +57,12 @@ pub(crate) fn parse_file(name: &str, text: &str) -> Result<Vec<Tree>, Error> {
         source: source.clone(),
         defined: Vec::new(),
         last_pos: 0,
+        // Sized for most files, so that the stacks rarely grow.
+        nodes: Vec::with_capacity(64),
+        spans: Vec::with_capacity(8),
+        args: Vec::with_capacity(32),
+        strs: Vec::with_capacity(4),
+        funcs: Vec::with_capacity(32),
     };
     let root = p.parse_top()?;
     let mut trees = Vec::with_capacity(1 + p.defined.len());
@@ -70,7 +81,9 @@ struct Parser<'a> {
     /// The message of the lexer's `Error` token, if it ended with one.
     lex_error: String,
     idx: usize,
-    vars: Vec<Box<str>>,
+    /// Variables in scope: those of the template being parsed are `vars[var_base..]`.
+    vars: Vec<&'a str>,
+    var_base: usize,
     range_depth: usize,
     /// Where the action being parsed opened.
     action_pos: Option<usize>,
@@ -80,6 +93,22 @@ struct Parser<'a> {
     defined: Vec<Tree>,
     /// Position of the last token taken, for error lines.
     last_pos: usize,
+    // Scratch stacks: a list under construction keeps its finished items on top of its
+    // stack (nested lists push and take theirs above), and leaves as one exact-size slice.
+    nodes: Vec<Node>,
+    spans: Vec<CmdSpan>,
+    args: Vec<Arg>,
+    strs: Vec<SrcStr>,
+    /// Functions this file has named so far, so that each name is resolved once.
+    funcs: Vec<(&'a str, FuncRef)>,
+}
+
+/// The items of `stack` from `start` on, taken off it as an exact-size slice.
+fn take_from<T>(stack: &mut Vec<T>, start: usize) -> Box<[T]> {
+    if start == stack.len() {
+        return Box::default();
+    }
+    stack.drain(start..).collect()
 }
 
 type PResult<T> = Result<T, Error>;
@@ -100,21 +129,6 @@ impl<'a> Parser<'a> {
         SrcStr::new(&self.source, t.pos, t.pos + t.text.len())
     }
 
-    /// A `.name` token's text without its dot.
-    fn field_name(&self, t: &Token<'_>) -> SrcStr {
-        SrcStr::new(&self.source, t.pos + 1, t.pos + t.text.len())
-    }
-
-    /// How many `Field` tokens follow directly (the rest of a `.a.b.c` chain).
-    fn fields_ahead(&self) -> usize {
-        self.tokens
-            .get(self.idx..)
-            .unwrap_or_default()
-            .iter()
-            .take_while(|t| t.kind == Tok::Field)
-            .count()
-    }
-
     fn peek(&self) -> &Token<'a> {
         &self.tokens[self.idx.min(self.tokens.len() - 1)]
     }
@@ -123,19 +137,22 @@ impl<'a> Parser<'a> {
         self.idx -= 1;
     }
 
+    /// The next token (spaces are no tokens; the name keeps Go's parser's vocabulary).
     fn next_non_space(&mut self) -> Token<'a> {
-        loop {
-            let t = self.next();
-            if t.kind != Tok::Space {
-                return t;
-            }
-        }
+        self.next()
     }
 
+    /// The next token, left in place (taken and put back, for `last_pos`).
     fn peek_non_space(&mut self) -> Token<'a> {
-        let t = self.next_non_space();
+        let t = self.next();
         self.backup();
         t
+    }
+
+    /// Whether a `.name` follows with no space before it (continuing a field chain).
+    fn field_follows(&self) -> bool {
+        let t = self.peek();
+        t.kind == Tok::Field && !t.spaced
     }
 
     fn errorf(&self, msg: impl Into<String>) -> Error {
@@ -192,8 +209,8 @@ impl<'a> Parser<'a> {
         self.depth -= 1;
     }
 
-    fn parse_top(&mut self) -> PResult<Vec<Node>> {
-        let mut root = Vec::new();
+    fn parse_top(&mut self) -> PResult<Box<[Node]>> {
+        let start = self.nodes.len();
         while self.peek().kind != Tok::Eof {
             if self.peek().kind == Tok::LeftDelim {
                 let save = self.idx;
@@ -207,12 +224,22 @@ impl<'a> Parser<'a> {
                 self.idx = save;
             }
             match self.text_or_action()? {
-                Item::Node(n) => root.push(n),
+                Item::Node(n) => self.nodes.push(n),
                 Item::End => return Err(self.errorf("unexpected {{end}}")),
                 Item::Else => return Err(self.errorf("unexpected {{else}}")),
             }
         }
-        Ok(root)
+        Ok(take_from(&mut self.nodes, start))
+    }
+
+    /// Parses a body with a fresh variable scope (only `$`), as `define` and `block` do.
+    fn item_list_new_scope(&mut self) -> PResult<(Box<[Node]>, Item)> {
+        let saved_base = std::mem::replace(&mut self.var_base, self.vars.len());
+        self.vars.push("$");
+        let r = self.item_list();
+        self.vars.truncate(self.var_base);
+        self.var_base = saved_base;
+        r
     }
 
     fn parse_definition(&mut self) -> PResult<()> {
@@ -223,9 +250,7 @@ impl<'a> Parser<'a> {
         }
         let name = self.unquote(&t)?;
         self.expect(Tok::RightDelim, CONTEXT)?;
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
-        let (list, end) = self.item_list()?;
-        self.vars = saved_vars;
+        let (list, end) = self.item_list_new_scope()?;
         if !matches!(end, Item::End) {
             return Err(self.errorf(format!("unexpected {} in {CONTEXT}", end.describe())));
         }
@@ -234,7 +259,7 @@ impl<'a> Parser<'a> {
 
     /// Go's `Tree.add`: a second non-empty definition in one file is an error; an empty one
     /// never replaces a non-empty one.
-    fn add_tree(&mut self, name: &str, root: Vec<Node>) -> PResult<()> {
+    fn add_tree(&mut self, name: &str, root: Box<[Node]>) -> PResult<()> {
         let tree = Tree {
             name: Arc::from(name),
             parse_name: self.parse_name.clone(),
@@ -256,12 +281,12 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn item_list(&mut self) -> PResult<(Vec<Node>, Item)> {
-        let mut list = Vec::new();
+    fn item_list(&mut self) -> PResult<(Box<[Node]>, Item)> {
+        let start = self.nodes.len();
         while self.peek_non_space().kind != Tok::Eof {
             match self.text_or_action()? {
-                Item::Node(n) => list.push(n),
-                other => return Ok((list, other)),
+                Item::Node(n) => self.nodes.push(n),
+                other => return Ok((take_from(&mut self.nodes, start), other)),
             }
         }
         Err(self.errorf("unexpected EOF"))
@@ -294,20 +319,14 @@ impl<'a> Parser<'a> {
                 return Ok(Item::End);
             }
             Tok::If => {
-                return self
-                    .control("if")
-                    .map(|b| Item::Node(Node::If(Box::new(b))));
+                return self.control("if").map(|b| Item::Node(Node::If(b)));
             }
             Tok::Range => {
-                return self
-                    .control("range")
-                    .map(|b| Item::Node(Node::Range(Box::new(b))));
+                return self.control("range").map(|b| Item::Node(Node::Range(b)));
             }
             Tok::Template => return self.template_control().map(Item::Node),
             Tok::With => {
-                return self
-                    .control("with")
-                    .map(|b| Item::Node(Node::With(Box::new(b))));
+                return self.control("with").map(|b| Item::Node(Node::With(b)));
             }
             _ => {}
         }
@@ -367,11 +386,11 @@ impl<'a> Parser<'a> {
                 if context == "if" && peek_kind == Tok::If {
                     self.next_non_space();
                     let inner = self.control("if")?;
-                    else_list = Some(vec![Node::If(Box::new(inner))]);
+                    else_list = Some(Box::new([Node::If(inner)]) as Box<[Node]>);
                 } else if context == "with" && peek_kind == Tok::With {
                     self.next_non_space();
                     let inner = self.control("with")?;
-                    else_list = Some(vec![Node::With(Box::new(inner))]);
+                    else_list = Some(Box::new([Node::With(inner)]) as Box<[Node]>);
                 } else {
                     let (l, n) = self.item_list()?;
                     if !matches!(n, Item::End) {
@@ -419,10 +438,8 @@ impl<'a> Parser<'a> {
         let t = self.next_non_space();
         let name = self.template_name(&t, CONTEXT)?;
         let pipe = self.pipeline(CONTEXT, Tok::RightDelim)?;
-        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
         let saved_range = std::mem::replace(&mut self.range_depth, 0);
-        let r = self.item_list();
-        self.vars = saved_vars;
+        let r = self.item_list_new_scope();
         self.range_depth = saved_range;
         let (list, end) = r?;
         if !matches!(end, Item::End) {
@@ -438,12 +455,8 @@ impl<'a> Parser<'a> {
 
     fn pipeline(&mut self, context: &str, end: Tok) -> PResult<Pipe> {
         let first = self.peek_non_space();
-        let mut pipe = Pipe {
-            pos: first.pos,
-            is_assign: false,
-            decl: Vec::new(),
-            cmds: Vec::new(),
-        };
+        let mut is_assign = false;
+        let decl_start = self.strs.len();
         'decls: loop {
             let v = self.peek_non_space();
             if v.kind != Tok::Variable {
@@ -451,20 +464,19 @@ impl<'a> Parser<'a> {
             }
             let save = self.idx;
             self.next_non_space();
-            let after = self.peek().kind;
             let next = self.peek_non_space();
             match next.kind {
                 Tok::Assign | Tok::Declare => {
-                    pipe.is_assign = next.kind == Tok::Assign;
+                    is_assign = next.kind == Tok::Assign;
                     self.next_non_space();
-                    pipe.decl.push(self.span(&v));
-                    self.vars.push(v.text.into());
+                    self.strs.push(self.span(&v));
+                    self.vars.push(v.text);
                 }
                 Tok::Char if next.text == "," => {
                     self.next_non_space();
-                    pipe.decl.push(self.span(&v));
-                    self.vars.push(v.text.into());
-                    if context == "range" && pipe.decl.len() < 2 {
+                    self.strs.push(self.span(&v));
+                    self.vars.push(v.text);
+                    if context == "range" && self.strs.len() - decl_start < 2 {
                         match self.peek_non_space().kind {
                             Tok::Variable | Tok::RightDelim | Tok::RightParen => continue 'decls,
                             _ => {
@@ -474,17 +486,29 @@ impl<'a> Parser<'a> {
                     }
                     return Err(self.errorf(format!("too many declarations in {context}")));
                 }
-                _ => {
-                    let _ = after;
-                    self.idx = save;
-                }
+                _ => self.idx = save,
             }
             break;
         }
+        let decl = take_from(&mut self.strs, decl_start);
+        let args_start = self.args.len();
+        let spans_start = self.spans.len();
         loop {
             let t = self.next_non_space();
             if t.kind == end {
-                self.check_pipeline(&pipe, context)?;
+                let Some(&first_cmd) = self.spans.get(spans_start) else {
+                    return Err(self.errorf(format!("missing value for {context}")));
+                };
+                let pipe = Pipe {
+                    pos: first.pos,
+                    is_assign,
+                    decl,
+                    args: take_from(&mut self.args, args_start),
+                    first: first_cmd,
+                    more: take_from(&mut self.spans, spans_start + 1),
+                };
+                self.spans.truncate(spans_start);
+                self.check_pipeline(&pipe)?;
                 return Ok(pipe);
             }
             match t.kind {
@@ -500,19 +524,17 @@ impl<'a> Parser<'a> {
                 | Tok::Variable
                 | Tok::LeftParen => {
                     self.backup();
-                    let cmd = self.command()?;
-                    pipe.cmds.push(cmd);
+                    let pos = self.command()?;
+                    let end = self.args.len() - args_start;
+                    self.spans.push(CmdSpan { pos, end });
                 }
                 _ => return Err(self.unexpected(&t, context)),
             }
         }
     }
 
-    fn check_pipeline(&self, pipe: &Pipe, context: &str) -> PResult<()> {
-        if pipe.cmds.is_empty() {
-            return Err(self.errorf(format!("missing value for {context}")));
-        }
-        for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
+    fn check_pipeline(&self, pipe: &Pipe) -> PResult<()> {
+        for (i, c) in pipe.cmds().enumerate().skip(1) {
             if matches!(
                 c.args[0],
                 Arg::Bool(..) | Arg::Dot(_) | Arg::Nil(_) | Arg::Number(..) | Arg::String { .. }
@@ -526,59 +548,83 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn command(&mut self) -> PResult<Command> {
+    /// Parses a command onto the argument stack; returns its position.
+    fn command(&mut self) -> PResult<usize> {
         let pos = self.peek_non_space().pos;
-        let mut cmd = Command {
-            pos,
-            args: Vec::new(),
-        };
+        let start = self.args.len();
         loop {
             self.peek_non_space();
-            if let Some(op) = self.operand()? {
-                cmd.args.push(op);
+            let op = self.operand()?;
+            let got = op.is_some();
+            if let Some(op) = op {
+                self.args.push(op);
             }
             let t = self.next();
             match t.kind {
-                Tok::Space => continue,
                 Tok::RightDelim | Tok::RightParen => self.backup(),
                 Tok::Pipe => {}
+                // A space after an operand: another argument follows.
+                _ if got && t.spaced => {
+                    self.backup();
+                    continue;
+                }
                 _ => return Err(self.unexpected(&t, "operand")),
             }
             break;
         }
-        if cmd.args.is_empty() {
+        if self.args.len() == start {
             return Err(self.errorf("empty command"));
         }
-        Ok(cmd)
+        Ok(pos)
+    }
+
+    /// The `.name` tokens that follow directly (the rest of a `.a.b.c` chain), taken as one
+    /// piece of source with the names in `from..end` before them.
+    fn chain_fields(&mut self, from: usize, mut end: usize) -> Fields {
+        let mut fields = Fields::default();
+        if end > from {
+            fields.record_end(end - from);
+        }
+        while self.field_follows() {
+            let t = self.next();
+            end = t.pos + t.text.len();
+            fields.record_end(end - from);
+        }
+        if end == from {
+            return Fields::default();
+        }
+        fields.with_text(SrcStr::new(&self.source, from, end))
+    }
+
+    /// A field chain starting with `first`: Go gives it the position of the chain after the
+    /// first name, when there is one.
+    fn field_chain(&mut self, first: &Token<'_>) -> Arg {
+        let pos = if self.field_follows() {
+            self.peek().pos
+        } else {
+            first.pos
+        };
+        Arg::Field {
+            pos,
+            idents: self.chain_fields(first.pos, first.pos + first.text.len()),
+        }
     }
 
     fn operand(&mut self) -> PResult<Option<Arg>> {
         let Some(mut node) = self.term()? else {
             return Ok(None);
         };
-        if self.peek().kind != Tok::Field {
+        if !self.field_follows() {
             return Ok(Some(node));
         }
         let chain_pos = self.peek().pos;
-        // `.a.b` and `$x.a` grow their own list of names; other terms become a chain.
-        if let Arg::Field { pos, idents: list }
-        | Arg::Variable {
-            pos, fields: list, ..
-        } = &mut node
-        {
+        // `$x.a` takes the names itself; other terms become a chain.
+        if let Arg::Variable { pos, fields, .. } = &mut node {
             *pos = chain_pos;
-            list.reserve_exact(self.fields_ahead());
-            while self.peek().kind == Tok::Field {
-                let t = self.next();
-                list.push(self.field_name(&t));
-            }
+            *fields = self.chain_fields(chain_pos, chain_pos);
             return Ok(Some(node));
         }
-        let mut fields: Vec<SrcStr> = Vec::with_capacity(self.fields_ahead());
-        while self.peek().kind == Tok::Field {
-            let t = self.next();
-            fields.push(self.field_name(&t));
-        }
+        let fields = self.chain_fields(chain_pos, chain_pos);
         Ok(Some(match node {
             Arg::Bool(..) | Arg::String { .. } | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
                 return Err(self.errorf(format!(
@@ -594,11 +640,21 @@ impl<'a> Parser<'a> {
         }))
     }
 
+    /// Resolves function `name`, once per file.
+    fn func(&mut self, name: &'a str) -> Option<FuncRef> {
+        if let Some((_, f)) = self.funcs.iter().find(|(n, _)| *n == name) {
+            return Some(*f);
+        }
+        let f = resolve_func(name)?;
+        self.funcs.push((name, f));
+        Some(f)
+    }
+
     fn term(&mut self) -> PResult<Option<Arg>> {
         let t = self.next_non_space();
         Ok(Some(match t.kind {
             Tok::Identifier => {
-                let Some(func) = resolve_func(t.text) else {
+                let Some(func) = self.func(t.text) else {
                     return Err(self.errorf(format!(
                         "function {} not defined",
                         super::lex::go_quote(t.text)
@@ -613,7 +669,7 @@ impl<'a> Parser<'a> {
             Tok::Dot => Arg::Dot(t.pos),
             Tok::Nil => Arg::Nil(t.pos),
             Tok::Variable => {
-                if !self.vars.iter().any(|v| **v == *t.text) {
+                if !self.vars[self.var_base..].contains(&t.text) {
                     return Err(self.errorf(format!(
                         "undefined variable {}",
                         super::lex::go_quote(t.text)
@@ -622,14 +678,10 @@ impl<'a> Parser<'a> {
                 Arg::Variable {
                     pos: t.pos,
                     name: self.span(&t),
-                    fields: Vec::new(),
+                    fields: Fields::default(),
                 }
             }
-            Tok::Field => {
-                let mut idents = Vec::with_capacity(1 + self.fields_ahead());
-                idents.push(self.field_name(&t));
-                Arg::Field { pos: t.pos, idents }
-            }
+            Tok::Field => self.field_chain(&t),
             Tok::Bool => Arg::Bool(t.pos, t.text == "true"),
             Tok::CharConstant | Tok::Number => {
                 let n = self.number(&t)?;
