@@ -31,20 +31,7 @@ e: \"\"
 ";
 
 fn write_chart(tag: &str) -> PathBuf {
-    let base = std::env::temp_dir().join(format!(
-        "kokumi-chart-metadata-{}-{tag}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&base);
-    let dir = base.join("meta");
-    std::fs::create_dir_all(dir.join("templates")).expect("create chart dir");
-    std::fs::write(
-        dir.join("Chart.yaml"),
-        "apiVersion: v2\nname: meta\nversion: 0.1.0\n",
-    )
-    .expect("write Chart.yaml");
-    std::fs::write(dir.join("templates/t.yaml"), TEMPLATE).expect("write template");
-    base
+    crate::one_template_chart(tag, "meta", "t.yaml", TEMPLATE)
 }
 
 #[test]

@@ -89,20 +89,7 @@ const CASES: &[(&str, &str, &[&str])] = &[
 ];
 
 fn write_chart(tag: &str) -> PathBuf {
-    let base = std::env::temp_dir().join(format!(
-        "kokumi-manifest-heads-{}-{tag}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&base);
-    let dir = base.join("heads");
-    std::fs::create_dir_all(dir.join("templates")).expect("create chart dir");
-    std::fs::write(
-        dir.join("Chart.yaml"),
-        "apiVersion: v2\nname: heads\nversion: 0.1.0\n",
-    )
-    .expect("write Chart.yaml");
-    std::fs::write(dir.join("templates/docs.yaml"), TEMPLATE).expect("write template");
-    base
+    crate::one_template_chart(tag, "heads", "docs.yaml", TEMPLATE)
 }
 
 /// The `name:`/`NAME:` values of a `helm template` output, in order.
