@@ -175,6 +175,12 @@ fn fuzz_findings_end_with_an_error() {
             "{{ $d := list 1 }}{{ range until 40 }}{{ $d = list $d $d }}{{ end }}{{ deepCopy $d | len }}",
             "error calling deepCopy: output limit exceeded",
         ),
+        // A map set into itself: printed 10,000 levels deep, a quadratic amount of indentation
+        // the node count did not see (fuzz timeout).
+        (
+            r#"{{ $d := dict "a" 1 }}{{ $_ := set $d "2" $d }}{{ toYamlPretty $d }}"#,
+            "error calling toYamlPretty: output limit exceeded: the value expands to more than",
+        ),
         // uniq compares every pair: 5·10⁹ comparisons.
         (
             "{{ uniq (until 100000) | len }}",
@@ -229,6 +235,34 @@ fn yaml_alias_bombs_are_refused_like_go_yaml() {
 /// Deeply nested data (9,000 levels; YAML deeper than go-yaml's 10,000 is refused) is printed, encoded and
 /// copied without overflowing the stack: the walks move to a heap-allocated stack when theirs
 /// runs low. A fuzz finding: `toYaml` of a deeply nested list overflowed.
+/// A map set into itself is a cycle in Go; ours nests a bounded number of levels, so printing
+/// and encoding it end on an ordinary 2 MiB thread (the operator's worker threads are that size;
+/// 10,000 levels overflowed it in release builds).
+#[test]
+fn a_map_set_into_itself_prints_on_a_small_stack() {
+    let handle = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(|| {
+            let mut set = TemplateSet::new();
+            set.add(
+                "t",
+                r#"{{ $d := dict "a" 1 }}{{ $_ := set $d "2" $d }}{{ toYamlPretty $d | len }} {{ toJson $d | len }} {{ get (get $d "2") "a" }}"#,
+            )
+            .expect("parses");
+            set.render("t", &Value::Nil).expect("renders")
+        })
+        .expect("spawn");
+    let out = handle.join().expect("no stack overflow");
+    let parts: Vec<&str> = out.split(' ').collect();
+    assert_eq!(parts.len(), 3, "{out}");
+    assert!(
+        parts[0].parse::<usize>().is_ok_and(|n| n > 1_000_000),
+        "{out}"
+    );
+    assert!(parts[1].parse::<usize>().is_ok_and(|n| n > 10_000), "{out}");
+    assert_eq!(parts[2], "1");
+}
+
 #[test]
 fn deep_values_do_not_overflow_the_stack() {
     let text = format!("{}x", "- ".repeat(9_000));

@@ -85,7 +85,11 @@ impl Forward {
     }
 
     fn deep_inner(&mut self, v: Value, depth: usize) -> Value {
-        if depth > 10_000 {
+        // A map set into itself (`set $d "k" $d`) is a cycle in Go; here its replacement would
+        // nest without end. Stop where encoding/json starts looking for cycles: deeper levels
+        // keep the map as it was before the mutation, and the value stays shallow enough for
+        // every walk over it (printing, encoding, dropping) on a 2 MiB thread stack.
+        if depth > 1_000 {
             return v;
         }
         match self.shallow(v) {
@@ -1649,16 +1653,18 @@ fn literal_mismatch(param: crate::funcs::Param, a: &Arg) -> String {
     format!("expected {expected}; found {a}")
 }
 
-/// Whether `v`, with every shared map and list expanded, counts more than `budget` (one per
-/// node plus the bytes of its strings). Stops counting at the budget.
+/// Whether `v`, with every shared map and list expanded, counts more than `budget`: one per
+/// node, the bytes of its strings, and two per level of nesting above it (the indentation a
+/// YAML or indented JSON line at that depth starts with, so a value nested thousands deep is
+/// refused before printing it writes a quadratic amount of spaces). Stops at the budget.
 fn expanded_larger_than(v: &Value, budget: usize) -> bool {
-    let mut stack = vec![v];
+    let mut stack = vec![(v, 0usize)];
     let mut n = 0usize;
-    while let Some(v) = stack.pop() {
-        n = n.saturating_add(1);
+    while let Some((v, depth)) = stack.pop() {
+        n = n.saturating_add(1 + 2 * depth);
         match v {
-            Value::List(l) => stack.extend(l.iter()),
-            Value::Map(m) => stack.extend(m.values()),
+            Value::List(l) => stack.extend(l.iter().map(|c| (c, depth + 1))),
+            Value::Map(m) => stack.extend(m.values().map(|c| (c, depth + 1))),
             Value::String(s) => n = n.saturating_add(s.len()),
             _ => {}
         }
