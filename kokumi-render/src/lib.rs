@@ -52,4 +52,5 @@ pub mod strvals;
 pub mod template;
 pub mod value;
 pub mod values;
+mod worker;
 pub mod yaml;

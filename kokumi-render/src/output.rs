@@ -367,62 +367,153 @@ pub(crate) fn sort_manifests_with(
     files: BTreeMap<String, String>,
     cache: Option<&HeadCache>,
 ) -> Result<(Vec<Hook>, Vec<Manifest>)> {
+    let read = files
+        .into_iter()
+        .map(|(path, content)| read_heads(RenderedFile::new(path, content, cache)));
+    place_files(read, cache)
+}
+
+/// A rendered file on its way to [`read_heads`], with what the head cache knows of it.
+pub(crate) struct RenderedFile {
+    path: String,
+    content: String,
+    seen: Option<Arc<[SeenDoc]>>,
+    cached: bool,
+}
+
+impl RenderedFile {
+    /// The file at template path `path`, whose documents' heads `cache` may know.
+    pub(crate) fn new(path: String, content: String, cache: Option<&HeadCache>) -> Self {
+        let seen = cache.and_then(|c| c.get(&path));
+        Self {
+            path,
+            content,
+            seen,
+            cached: cache.is_some(),
+        }
+    }
+}
+
+/// A rendered file split into documents, each with its head: what [`place_files`] sorts.
+pub(crate) struct FileHeads {
+    path: String,
+    content: String,
+    /// Each document as a byte range of `content` with its head, or the error of the first
+    /// document that is not YAML.
+    docs: std::result::Result<Vec<(std::ops::Range<usize>, Head)>, String>,
+    /// The documents and heads to keep in the head cache, when any changed.
+    fresh: Option<Vec<SeenDoc>>,
+}
+
+impl FileHeads {
+    /// The file's template path.
+    pub(crate) fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+/// Splits one rendered file into documents and reads their heads (taking those of unchanged
+/// documents from what the head cache saw). A pure function of the file, so it can run on
+/// another thread while later templates render.
+pub(crate) fn read_heads(file: RenderedFile) -> FileHeads {
+    let RenderedFile {
+        path,
+        content,
+        seen,
+        cached,
+    } = file;
+    let base = path.rsplit('/').next().unwrap_or(&path);
+    if base.starts_with('_') || content.trim().is_empty() {
+        return FileHeads {
+            path,
+            content,
+            docs: Ok(Vec::new()),
+            fresh: None,
+        };
+    }
+    let docs = split_manifests(&content);
+    let mut changed = seen.as_ref().is_none_or(|s| s.len() != docs.len());
+    let mut read = Vec::with_capacity(docs.len());
+    let mut failed = None;
+    for (i, doc) in docs.iter().enumerate() {
+        let known = seen
+            .as_ref()
+            .and_then(|s| s.get(i))
+            .filter(|s| *s.text == **doc);
+        let head = match known {
+            Some(s) => s.head.clone(),
+            None => {
+                changed = true;
+                match head(doc) {
+                    Ok(h) => h,
+                    Err(message) => {
+                        failed = Some(message);
+                        break;
+                    }
+                }
+            }
+        };
+        let start = doc.as_ptr() as usize - content.as_ptr() as usize;
+        read.push((start..start + doc.len(), head));
+    }
+    let fresh = (cached && changed && failed.is_none()).then(|| {
+        read.iter()
+            .map(|(range, head)| SeenDoc {
+                text: content[range.clone()].into(),
+                head: head.clone(),
+            })
+            .collect()
+    });
+    FileHeads {
+        path,
+        content,
+        docs: failed.map_or(Ok(read), Err),
+        fresh,
+    }
+}
+
+/// Helm's `SortManifests` over files whose heads were read: files in the order given (path
+/// order), documents in file order, hooks separated, both lists stable-sorted by kind; the
+/// first file with a document that is not YAML is the error. New heads go to `cache`.
+pub(crate) fn place_files(
+    files: impl IntoIterator<Item = FileHeads>,
+    cache: Option<&HeadCache>,
+) -> Result<(Vec<Hook>, Vec<Manifest>)> {
     let mut hooks = Vec::new();
     let mut manifests = Vec::new();
-    for (path, content) in files {
-        let path = path.as_str();
-        let base = path.rsplit('/').next().unwrap_or(path);
-        if base.starts_with('_') || content.trim().is_empty() {
-            continue;
-        }
-        let docs = split_manifests(&content);
-        let seen = cache.and_then(|c| c.get(path));
-        let mut changed = seen.as_ref().is_none_or(|s| s.len() != docs.len());
-        let mut heads = Vec::with_capacity(docs.len());
-        for (i, doc) in docs.iter().enumerate() {
-            let known = seen
-                .as_ref()
-                .and_then(|s| s.get(i))
-                .filter(|s| *s.text == **doc);
-            heads.push(match known {
-                Some(s) => s.head.clone(),
-                None => {
-                    changed = true;
-                    head(doc).map_err(|message| Error::ManifestYaml {
-                        path: path.to_string(),
-                        message,
-                    })?
-                }
-            });
-        }
-        if let Some(c) = cache
-            && changed
-        {
-            let fresh = docs.iter().zip(&heads).map(|(d, h)| SeenDoc {
-                text: (*d).into(),
-                head: h.clone(),
-            });
-            c.put(path, fresh.collect());
+    for file in files {
+        let FileHeads {
+            path,
+            content,
+            docs,
+            fresh,
+        } = file;
+        let mut docs = docs.map_err(|message| Error::ManifestYaml {
+            path: path.clone(),
+            message,
+        })?;
+        if let (Some(c), Some(fresh)) = (cache, fresh) {
+            c.put(&path, fresh);
         }
         // The usual file is one document running to the end of the text (after leading
         // whitespace): it is moved, not copied.
-        let whole = match docs.as_slice() {
-            [doc] => {
-                let start = doc.as_ptr() as usize - content.as_ptr() as usize;
-                (start + doc.len() == content.len()).then_some(start)
-            }
-            _ => None,
-        };
-        if let Some(start) = whole
-            && let Some(h) = heads.pop()
+        if let [(range, _)] = docs.as_slice()
+            && range.end == content.len()
+            && let Some((range, h)) = docs.pop()
         {
             let mut content = content;
-            content.replace_range(..start, "");
-            place(path, content, h, &mut hooks, &mut manifests);
+            content.replace_range(..range.start, "");
+            place(&path, content, h, &mut hooks, &mut manifests);
             continue;
         }
-        for (doc, h) in docs.into_iter().zip(heads) {
-            place(path, doc.to_string(), h, &mut hooks, &mut manifests);
+        for (range, h) in docs {
+            place(
+                &path,
+                content[range].to_string(),
+                h,
+                &mut hooks,
+                &mut manifests,
+            );
         }
     }
     manifests.sort_by(|a, b| kind_cmp(&a.kind, &b.kind));

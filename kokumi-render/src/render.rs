@@ -7,18 +7,17 @@
 //! non-`_` template, NOTES.txt removal, document splitting, hooks vs manifests, Helm 4's install
 //! order. [`Rendered::output`] prints the result byte for byte like `helm template`.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::capabilities::Capabilities;
 use crate::chart::{Chart, MetadataExt as _};
 use crate::error::{Error, Result};
 use crate::objects::Files;
 use crate::output::{self, Hook, Manifest, PrintOptions};
-use crate::template::{Limits, ParseCache, TemplateSet};
+use crate::template::{Limits, ParseCache, Parsed, TemplateSet, parse_shared};
 use crate::value::{Map, Value};
 use crate::values::{self, Warnings};
+use crate::worker::Queue;
 
 /// What to render and how (the flags of `helm template`).
 #[derive(Debug, Clone)]
@@ -215,149 +214,142 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
 
     // Helm validates the values against the schemas, checks `kubeVersion`, then parses the
     // templates, stopping at the first failure. The schema check depends only on the chart and
-    // the coalesced values, parsing only on the template texts, so with a second core both run
-    // at once (see `parse_ahead`); the results are still reported in helm's order.
-    let validate = !opts.skip_schema_validation;
-    let ahead = ParseCache::new();
-    let side_work = validate && has_schema(&chart);
-    let next = AtomicUsize::new(0);
-    // The scope spans the rest of the render: the helper thread may still be parsing its
-    // last file while this one renders (see `parse_ahead`).
-    std::thread::scope(|s| {
-        let (report, parsed_ahead) = parse_ahead(
-            s,
-            &templates,
-            cache.unwrap_or(&ahead),
-            &next,
-            side_work,
-            || {
-                let mut report = String::new();
-                if validate && let Some(vals) = vals.as_map() {
-                    validate_schemas(&chart, vals, &mut report);
-                }
-                report
-            },
-        );
+    // the coalesced values, parsing only on the template texts: spare threads start parsing
+    // while this one checks the schemas (see `crate::worker`), and the results are still
+    // reported in helm's order.
+    let ahead = parse_ahead(&templates, cache);
+    if !opts.skip_schema_validation
+        && let Some(vals) = vals.as_map()
+    {
+        let mut report = String::new();
+        validate_schemas(&chart, vals, &mut report);
         if !report.is_empty() {
             return Err(Error::Schema(report));
         }
-        if let Some(e) = kube_version_err {
-            return Err(e);
+    }
+    if let Some(e) = kube_version_err {
+        return Err(e);
+    }
+    let mut set = TemplateSet::with_limits(opts.limits);
+    let mut parsed = ahead.map(ParseAhead::finish).unwrap_or_default();
+    for (i, t) in templates.iter().enumerate() {
+        match (parsed.get_mut(i).and_then(Option::take), cache) {
+            (Some(p), _) => set.add_parsed(cache, &t.name, &t.text, p)?,
+            (None, Some(c)) => set.add_cached(c, &t.name, &t.text)?,
+            (None, None) => set.add(&t.name, &t.text)?,
         }
-        let mut set = TemplateSet::with_limits(opts.limits);
-        for t in &templates {
-            match cache {
-                Some(c) => set.add_cached(c, &t.name, &t.text)?,
-                None if parsed_ahead => set.add_cached(&ahead, &t.name, &t.text)?,
-                None => set.add(&t.name, &t.text)?,
-            }
-        }
-        let mut rendered: BTreeMap<String, String> = BTreeMap::new();
-        for t in &templates {
-            let base = t.name.rsplit('/').next().unwrap_or(&t.name);
-            if base.starts_with('_') {
-                continue;
-            }
-            let mut data = (*t.context).clone();
-            let mut tpl = Map::new();
-            tpl.insert("Name".into(), Value::string(t.name.as_str()));
-            tpl.insert("BasePath".into(), Value::string(t.base_path.as_str()));
-            data.insert("Template".into(), Value::map(tpl));
-            // Sized up front: a template's output is rarely much longer than its text, so the
-            // buffer seldom has to grow (and copy everything written so far) while it renders.
-            let mut out = String::with_capacity(t.text.len() + t.text.len() / 2);
-            set.render_into(&t.name, &Value::map(data), &mut out)?;
-            if memchr::memmem::find(out.as_bytes(), b"<no value>").is_some() {
-                out = out.replace("<no value>", "");
-            }
-            rendered.insert(t.name.clone(), out);
-        }
+    }
 
-        let root_notes = format!("{}/templates/NOTES.txt", chart.name());
-        let notes = rendered.get(&root_notes).cloned().unwrap_or_default();
-        rendered.retain(|k, _| !k.ends_with("NOTES.txt"));
-
-        let (hooks, manifests) =
-            output::sort_manifests_with(rendered, cache.map(ParseCache::heads))?;
-        let crds = if opts.include_crds {
-            chart
-                .crd_objects(chart.name())
-                .into_iter()
-                .map(|(path, f)| (path, f.text()))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        Ok(Rendered {
-            crds,
-            manifests,
-            hooks,
-            notes,
-            warnings,
-            print: PrintOptions {
-                no_hooks: opts.no_hooks,
-                skip_tests: opts.skip_tests,
-            },
-        })
+    // Each file's heads are read (on a spare thread, when there is one) while the next
+    // templates render.
+    let head_cache = cache.map(ParseCache::heads);
+    let heads = Queue::new(output::read_heads, 1);
+    let root_notes = format!("{}/templates/NOTES.txt", chart.name());
+    let mut notes = String::new();
+    for t in &templates {
+        let base = t.name.rsplit('/').next().unwrap_or(&t.name);
+        if base.starts_with('_') {
+            continue;
+        }
+        let mut data = (*t.context).clone();
+        let mut tpl = Map::new();
+        tpl.insert("Name".into(), Value::string(t.name.as_str()));
+        tpl.insert("BasePath".into(), Value::string(t.base_path.as_str()));
+        data.insert("Template".into(), Value::map(tpl));
+        // Sized up front: a template's output is rarely much longer than its text, so the
+        // buffer seldom has to grow (and copy everything written so far) while it renders.
+        let mut out = String::with_capacity(t.text.len() + t.text.len() / 2);
+        set.render_into(&t.name, &Value::map(data), &mut out)?;
+        if memchr::memmem::find(out.as_bytes(), b"<no value>").is_some() {
+            out = out.replace("<no value>", "");
+        }
+        if t.name.ends_with("NOTES.txt") {
+            if t.name == root_notes {
+                notes = out;
+            }
+            continue;
+        }
+        heads.push(output::RenderedFile::new(t.name.clone(), out, head_cache));
+    }
+    let mut files = heads.finish();
+    files.sort_by(|a, b| a.path().cmp(b.path()));
+    let (hooks, manifests) = output::place_files(files, head_cache)?;
+    let crds = if opts.include_crds {
+        chart
+            .crd_objects(chart.name())
+            .into_iter()
+            .map(|(path, f)| (path, f.text()))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(Rendered {
+        crds,
+        manifests,
+        hooks,
+        notes,
+        warnings,
+        print: PrintOptions {
+            no_hooks: opts.no_hooks,
+            skip_tests: opts.skip_tests,
+        },
     })
 }
 
-/// Template text worth a second thread: below this, parsing takes less time than starting
-/// and joining a thread saves (a thread costs some tens of microseconds; parsing runs at
-/// roughly a hundred instructions per byte).
-const PARSE_AHEAD_MIN_BYTES: usize = 64 * 1024;
+/// Template text worth spare threads: below this, parsing takes less time than handing files
+/// to another thread and taking the trees back saves (parsing runs at some tens of
+/// instructions per byte; waking a spare thread costs a few microseconds).
+const PARSE_AHEAD_MIN_BYTES: usize = 8 * 1024;
 
-/// Runs `side` (the schema check) while parsing `templates` into `cache`, on two threads when
-/// there is enough work for two: a helper thread of `scope` runs `side` first and then, like
-/// the calling thread, takes templates to parse from one queue (`next`). This returns as soon
-/// as the queue is empty and `side` is done, without waiting for the file the helper may still
-/// be parsing: the caller's in-order pass over the templates parses whatever is not cached yet
-/// itself, and reports the first parse error helm would report (a file that does not parse is
-/// never cached). Returns what `side` returned and whether the templates went to `cache`.
-fn parse_ahead<'scope, 'env, R: Send + 'scope>(
-    scope: &'scope std::thread::Scope<'scope, 'env>,
-    templates: &'env [Renderable<'_>],
-    cache: &'env ParseCache,
-    next: &'env AtomicUsize,
-    side_work: bool,
-    side: impl FnOnce() -> R + Send + 'scope,
-) -> (R, bool) {
-    let to_parse: usize = templates
-        .iter()
-        .filter(|t| !cache.contains(&t.name, &t.text))
-        .map(|t| t.text.len())
-        .sum();
-    if to_parse == 0 || !(side_work || to_parse >= PARSE_AHEAD_MIN_BYTES) {
-        return (side(), false);
-    }
-    let parse_queue = move || {
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(t) = templates.get(i) else { break };
-            cache.fill(&t.name, &t.text);
+/// Files being parsed on spare threads, with the position of each among the templates.
+struct ParseAhead {
+    queue: Queue<(String, Arc<[u8]>), Parsed>,
+    positions: Vec<usize>,
+    templates: usize,
+}
+
+impl ParseAhead {
+    /// The parse of each template handed over, by position (`None` for the others).
+    fn finish(self) -> Vec<Option<Parsed>> {
+        let mut by_position: Vec<Option<Parsed>> = Vec::new();
+        by_position.resize_with(self.templates, || None);
+        for (i, p) in self.positions.into_iter().zip(self.queue.finish()) {
+            by_position[i] = Some(p);
         }
-    };
-    let (done, side_result) = std::sync::mpsc::channel();
-    let helper = scope.spawn(move || {
-        // The receiver only goes away once the render is over.
-        let _ = done.send(side());
-        parse_queue();
-    });
-    parse_queue();
-    match side_result.recv() {
-        Ok(r) => (r, true),
-        // The helper panicked before `side` returned: pass its panic on (it cannot have
-        // ended normally without sending).
-        Err(_) => match helper.join() {
-            Err(panic) => std::panic::resume_unwind(panic),
-            Ok(()) => std::panic::resume_unwind(Box::new("schema check ended without a result")),
-        },
+        by_position
     }
 }
 
-/// Whether the chart or one of its subcharts has a `values.schema.json`.
-fn has_schema(chart: &Chart) -> bool {
-    chart.schema.is_some() || chart.dependencies.iter().any(has_schema)
+/// Starts parsing, on the spare threads, the templates `cache` does not hold, when there are
+/// spare threads and enough text for them; the results are taken once the schema check is
+/// done.
+fn parse_ahead(templates: &[Renderable<'_>], cache: Option<&ParseCache>) -> Option<ParseAhead> {
+    if crate::worker::spare_threads() == 0 {
+        return None;
+    }
+    let positions: Vec<usize> = (0..templates.len())
+        .filter(|&i| cache.is_none_or(|c| !c.contains(&templates[i].name, &templates[i].text)))
+        .collect();
+    let bytes: usize = positions.iter().map(|&i| templates[i].text.len()).sum();
+    if bytes < PARSE_AHEAD_MIN_BYTES {
+        return None;
+    }
+    let queue = Queue::new(parse_file, usize::MAX);
+    for &i in &positions {
+        queue.push((templates[i].name.clone(), templates[i].data.clone()));
+    }
+    Some(ParseAhead {
+        queue,
+        positions,
+        templates: templates.len(),
+    })
+}
+
+/// One template file parsed (on a spare thread): its text is read from its bytes the way
+/// [`crate::chart::ChartFile::as_text`] reads it.
+fn parse_file((name, data): (String, Arc<[u8]>)) -> Parsed {
+    let text: Arc<str> = Arc::from(crate::chart::ChartFile::text_of(&data));
+    parse_shared(&name, &text)
 }
 
 struct Shared {
@@ -368,6 +360,8 @@ struct Shared {
 struct Renderable<'c> {
     name: String,
     text: std::borrow::Cow<'c, str>,
+    /// The bytes `text` was read from (shared, for spare threads).
+    data: Arc<[u8]>,
     base_path: String,
     context: Arc<Map>,
 }
@@ -413,6 +407,7 @@ fn collect_templates<'c>(
         out.push(Renderable {
             name: format!("{full_path}/{}", t.name),
             text: t.as_text(),
+            data: t.data.clone(),
             base_path: format!("{full_path}/templates"),
             context: ctx.clone(),
         });

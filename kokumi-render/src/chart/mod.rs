@@ -40,9 +40,14 @@ impl ChartFile {
     /// Like [`text`](Self::text), borrowing the bytes when they are valid UTF-8 (the usual
     /// case, checked with the standard library's fast validator).
     pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
-        match std::str::from_utf8(&self.data) {
+        Self::text_of(&self.data)
+    }
+
+    /// [`as_text`](Self::as_text) of any bytes.
+    pub(crate) fn text_of(data: &[u8]) -> std::borrow::Cow<'_, str> {
+        match std::str::from_utf8(data) {
             Ok(s) => std::borrow::Cow::Borrowed(s),
-            Err(_) => String::from_utf8_lossy(&self.data),
+            Err(_) => String::from_utf8_lossy(data),
         }
     }
 }

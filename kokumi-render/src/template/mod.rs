@@ -165,17 +165,6 @@ impl ParseCache {
             .unwrap_or(false)
     }
 
-    /// Parses one file into the cache unless it is there already. A file that does not parse
-    /// is left out: [`TemplateSet::add_cached`] parses it again and reports the error.
-    pub(crate) fn fill(&self, name: &str, text: &str) {
-        if self.contains(name, text) {
-            return;
-        }
-        if let Ok(trees) = parse::parse_file(name, text) {
-            self.put(name, text, trees.into_iter().map(Arc::new).collect());
-        }
-    }
-
     fn get(&self, name: &str, text: &str) -> Option<Arc<[Arc<Tree>]>> {
         let entries = self.entries.lock().ok()?;
         let (source, trees) = entries.get(name)?;
@@ -191,6 +180,16 @@ impl ParseCache {
             entries.insert(name.to_string(), (source, trees));
         }
     }
+}
+
+/// One file's trees (or its parse error), parsed by [`parse_shared`] for
+/// [`TemplateSet::add_parsed`].
+pub(crate) struct Parsed(Result<Arc<[Arc<Tree>]>, Error>);
+
+/// Parses one file whose text is already shared, so that it can be parsed on another thread
+/// than the one that builds the set (the trees keep the text without another copy).
+pub(crate) fn parse_shared(name: &str, text: &Arc<str>) -> Parsed {
+    Parsed(parse::parse_source(name, text).map(|trees| trees.into_iter().map(Arc::new).collect()))
 }
 
 /// A set of parsed templates sharing one namespace, as Helm builds for a chart and its
@@ -256,6 +255,23 @@ impl TemplateSet {
             }
             self.templates.insert(t.name.to_string(), t);
         }
+    }
+
+    /// Adds a file [`parse_shared`] parsed (on any thread), keeping its trees in `cache`; the
+    /// file's parse error if it had one, as [`add`](Self::add) would have reported it.
+    pub(crate) fn add_parsed(
+        &mut self,
+        cache: Option<&ParseCache>,
+        name: &str,
+        text: &str,
+        parsed: Parsed,
+    ) -> Result<(), Error> {
+        let trees = parsed.0?;
+        if let Some(cache) = cache {
+            cache.put(name, text, trees.clone());
+        }
+        self.add_trees(trees.iter().cloned());
+        Ok(())
     }
 
     /// Like [`add`](Self::add), reusing the trees `cache` holds for this name and text, and

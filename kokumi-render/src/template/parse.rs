@@ -37,7 +37,12 @@ pub(crate) fn resolve_func(name: &str) -> Option<FuncRef> {
 
 /// The trees one file defines: its top level first, then each `define`/`block`.
 pub(crate) fn parse_file(name: &str, text: &str) -> Result<Vec<Tree>, Error> {
-    let source: Arc<str> = Arc::from(text);
+    parse_source(name, &Arc::from(text))
+}
+
+/// [`parse_file`] of a text already shared (the trees keep it, so it is not copied again).
+pub(crate) fn parse_source(name: &str, source: &Arc<str>) -> Result<Vec<Tree>, Error> {
+    let text: &str = source;
     let parse_name: Arc<str> = Arc::from(name);
     let lexed = lex(text, false);
     let mut p = Parser {
@@ -69,7 +74,7 @@ pub(crate) fn parse_file(name: &str, text: &str) -> Result<Vec<Tree>, Error> {
     trees.push(Tree {
         name: parse_name,
         parse_name: p.parse_name.clone(),
-        source,
+        source: p.source.clone(),
         root,
     });
     trees.append(&mut p.defined);

@@ -1,0 +1,282 @@
+//! Spare threads for the parts of a render that can run beside it.
+//!
+//! A render is mostly one thread's work (templates execute in order and may change values later
+//! templates see), but two parts are pure functions of their input: parsing a template file and
+//! reading a rendered file's heads. A [`Queue`] hands such items to the process's spare threads
+//! while the render goes on, and the caller takes the results back in the order it pushed them.
+//!
+//! The spare threads are started once, on first use, and kept (one fewer than the machine's
+//! cores, so none on a single core): starting a thread costs some tens of microseconds, more
+//! than a small chart's whole parse, while waking a waiting one costs a few. They only ever help:
+//! whatever they have not taken when the caller asks for the results, the caller does itself,
+//! so a render never waits for a spare thread to become free (another render may hold it), only
+//! for the items one is working on at that moment. A panic on a spare thread reaches the caller
+//! as if its own thread had panicked.
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::sync::mpsc::{Receiver, Sender};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The spare threads: a channel of jobs they take turns at.
+struct Pool {
+    jobs: Mutex<Sender<Job>>,
+    threads: usize,
+}
+
+/// At most this many spare threads, however many cores the machine has: a render has one
+/// stream of heads and one batch of files to parse, so more would mostly sleep.
+const MAX_SPARE: usize = 3;
+
+fn pool() -> Option<&'static Pool> {
+    static POOL: OnceLock<Option<Pool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        let wanted = cores.saturating_sub(1).min(MAX_SPARE);
+        let (jobs, rx) = std::sync::mpsc::channel::<Job>();
+        let rx = Arc::new(Mutex::new(rx));
+        let mut threads = 0;
+        for i in 0..wanted {
+            let rx = rx.clone();
+            let started = std::thread::Builder::new()
+                .name(format!("kokumi-render-{i}"))
+                .spawn(move || serve(&rx));
+            if started.is_ok() {
+                threads += 1;
+            }
+        }
+        (threads > 0).then(|| Pool {
+            jobs: Mutex::new(jobs),
+            threads,
+        })
+    })
+    .as_ref()
+}
+
+fn serve(rx: &Mutex<Receiver<Job>>) {
+    loop {
+        let job = match rx.lock().unwrap_or_else(PoisonError::into_inner).recv() {
+            Ok(job) => job,
+            Err(_) => return,
+        };
+        // A job reports its own panics (see `Queue::help`); nothing can unwind to here.
+        job();
+    }
+}
+
+/// How many spare threads the process has (0 on a single core, or when none could start).
+pub(crate) fn spare_threads() -> usize {
+    pool().map_or(0, |p| p.threads)
+}
+
+/// Items of type `T` turned into results `R` by `work`, on spare threads and on the caller's.
+///
+/// [`push`](Self::push) adds an item; [`finish`](Self::finish) works through whatever is left
+/// and returns every result in push order. Dropping a queue unfinished (the render failed)
+/// releases the spare threads helping with it.
+pub(crate) struct Queue<T: Send + 'static, R: Send + 'static> {
+    shared: Arc<Shared<T, R>>,
+}
+
+struct Shared<T, R> {
+    state: Mutex<State<T, R>>,
+    /// Signalled when an item is pushed or the queue closes (spare threads wait on it).
+    more: Condvar,
+    /// Signalled when a spare thread finishes an item after the queue closed.
+    done: Condvar,
+    work: fn(T) -> R,
+}
+
+struct State<T, R> {
+    pending: VecDeque<(usize, T)>,
+    results: Vec<Option<Outcome<R>>>,
+    closed: bool,
+    /// Items a spare thread is working on.
+    busy: usize,
+    /// Spare threads waiting for an item (only those need waking).
+    waiting: usize,
+}
+
+type Outcome<R> = Result<R, Box<dyn Any + Send>>;
+
+impl<T: Send + 'static, R: Send + 'static> Queue<T, R> {
+    /// A queue whose items up to `helpers` spare threads (as many as there are, at most) take
+    /// as they come; with `helpers` 0 every item waits for [`finish`](Self::finish).
+    pub(crate) fn new(work: fn(T) -> R, helpers: usize) -> Self {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                pending: VecDeque::new(),
+                results: Vec::new(),
+                closed: false,
+                busy: 0,
+                waiting: 0,
+            }),
+            more: Condvar::new(),
+            done: Condvar::new(),
+            work,
+        });
+        if helpers > 0
+            && let Some(pool) = pool()
+            && let Ok(jobs) = pool.jobs.lock()
+        {
+            for _ in 0..helpers.min(pool.threads) {
+                let shared = shared.clone();
+                // A pool whose threads are gone leaves the work to `finish`.
+                let _ = jobs.send(Box::new(move || shared.help()));
+            }
+        }
+        Self { shared }
+    }
+
+    /// Adds an item.
+    pub(crate) fn push(&self, item: T) {
+        let mut state = self.shared.lock();
+        let i = state.results.len();
+        state.results.push(None);
+        state.pending.push_back((i, item));
+        if state.waiting > 0 {
+            self.shared.more.notify_one();
+        }
+    }
+
+    /// The results of every item pushed, in push order: the items no spare thread took are
+    /// worked through here, then this waits for those a spare thread is still on.
+    pub(crate) fn finish(self) -> Vec<R> {
+        let shared = &self.shared;
+        let mut state = shared.lock();
+        state.closed = true;
+        shared.more.notify_all();
+        while let Some((i, item)) = state.pending.pop_front() {
+            drop(state);
+            let r = (shared.work)(item);
+            state = shared.lock();
+            state.results[i] = Some(Ok(r));
+        }
+        while state.busy > 0 {
+            state = shared
+                .done
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        let results = std::mem::take(&mut state.results);
+        drop(state);
+        results
+            .into_iter()
+            .map(|r| match r {
+                Some(Ok(r)) => r,
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
+                // Every item was either worked here or by a thread no longer busy.
+                None => std::panic::resume_unwind(Box::new("worker queue lost an item")),
+            })
+            .collect()
+    }
+}
+
+impl<T: Send + 'static, R: Send + 'static> Drop for Queue<T, R> {
+    fn drop(&mut self) {
+        let mut state = self.shared.lock();
+        if !state.closed {
+            state.closed = true;
+            state.pending.clear();
+            self.shared.more.notify_all();
+        }
+    }
+}
+
+impl<T, R> Shared<T, R> {
+    fn lock(&self) -> MutexGuard<'_, State<T, R>> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A spare thread's part: take items until the queue is closed and empty.
+    fn help(&self) {
+        let mut state = self.lock();
+        loop {
+            if let Some((i, item)) = state.pending.pop_front() {
+                state.busy += 1;
+                drop(state);
+                let work = self.work;
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(item)));
+                state = self.lock();
+                state.busy -= 1;
+                state.results[i] = Some(r);
+                if state.closed {
+                    self.done.notify_all();
+                }
+                continue;
+            }
+            if state.closed {
+                return;
+            }
+            state.waiting += 1;
+            state = self
+                .more
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+            state.waiting -= 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(n: u64) -> u64 {
+        // Enough work for a spare thread to take some of the items.
+        (0..2_000).fold(n * n, |acc, k| std::hint::black_box(acc ^ k) ^ k)
+    }
+
+    #[test]
+    fn results_come_back_in_push_order() {
+        for helpers in [0, 1, MAX_SPARE] {
+            let q = Queue::new(square, helpers);
+            for n in 0..500 {
+                q.push(n);
+            }
+            let want: Vec<u64> = (0..500).map(|n| n * n).collect();
+            assert_eq!(q.finish(), want, "{helpers} helpers");
+        }
+    }
+
+    #[test]
+    fn an_empty_queue_finishes() {
+        let q: Queue<u64, u64> = Queue::new(square, 1);
+        assert!(q.finish().is_empty());
+    }
+
+    #[test]
+    fn a_dropped_queue_releases_its_helpers() {
+        for _ in 0..20 {
+            let q = Queue::new(square, 1);
+            q.push(3);
+            drop(q);
+        }
+        // The spare threads are free again: a new queue's items are all done.
+        let q = Queue::new(square, 1);
+        q.push(4);
+        assert_eq!(q.finish(), vec![16]);
+    }
+
+    fn boom(n: u64) -> u64 {
+        if n == 7 {
+            panic!("item 7");
+        }
+        n
+    }
+
+    #[test]
+    fn a_panic_reaches_the_caller() {
+        for helpers in [0, 1] {
+            let q = Queue::new(boom, helpers);
+            for n in 0..50 {
+                q.push(n);
+            }
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| q.finish()));
+            let panic = r.expect_err("the panic comes back");
+            assert_eq!(panic.downcast_ref::<&str>(), Some(&"item 7"));
+        }
+    }
+}
