@@ -367,29 +367,50 @@ pub(crate) fn sort_manifests_with(
     files: BTreeMap<String, String>,
     cache: Option<&HeadCache>,
 ) -> Result<(Vec<Hook>, Vec<Manifest>)> {
-    let read = files
-        .into_iter()
-        .map(|(path, content)| read_heads(RenderedFile::new(path, content, cache)));
+    let read = files.into_iter().map(|(path, content)| {
+        let seen = Seen::of(&path, cache);
+        read_heads(RenderedFile::new(path, content, seen))
+    });
     place_files(read, cache)
+}
+
+/// What the head cache knows of one template's last output (taken before the template
+/// renders, so that its heads can be read on another thread).
+#[derive(Clone)]
+pub(crate) struct Seen {
+    docs: Option<Arc<[SeenDoc]>>,
+    cached: bool,
+}
+
+impl Seen {
+    /// Whether the cache had documents of this template.
+    pub(crate) fn known(&self) -> bool {
+        self.docs.is_some()
+    }
+
+    /// What `cache` (if the render has one) knows of template `path`.
+    pub(crate) fn of(path: &str, cache: Option<&HeadCache>) -> Self {
+        Self {
+            docs: cache.and_then(|c| c.get(path)),
+            cached: cache.is_some(),
+        }
+    }
 }
 
 /// A rendered file on its way to [`read_heads`], with what the head cache knows of it.
 pub(crate) struct RenderedFile {
     path: String,
     content: String,
-    seen: Option<Arc<[SeenDoc]>>,
-    cached: bool,
+    seen: Seen,
 }
 
 impl RenderedFile {
-    /// The file at template path `path`, whose documents' heads `cache` may know.
-    pub(crate) fn new(path: String, content: String, cache: Option<&HeadCache>) -> Self {
-        let seen = cache.and_then(|c| c.get(&path));
+    /// The file at template path `path`, rendered as `content`.
+    pub(crate) fn new(path: String, content: String, seen: Seen) -> Self {
         Self {
             path,
             content,
             seen,
-            cached: cache.is_some(),
         }
     }
 }
@@ -419,8 +440,7 @@ pub(crate) fn read_heads(file: RenderedFile) -> FileHeads {
     let RenderedFile {
         path,
         content,
-        seen,
-        cached,
+        seen: Seen { docs: seen, cached },
     } = file;
     let base = path.rsplit('/').next().unwrap_or(&path);
     if base.starts_with('_') || content.trim().is_empty() {

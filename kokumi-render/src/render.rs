@@ -7,14 +7,17 @@
 //! non-`_` template, NOTES.txt removal, document splitting, hooks vs manifests, Helm 4's install
 //! order. [`Rendered::output`] prints the result byte for byte like `helm template`.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::capabilities::Capabilities;
 use crate::chart::{Chart, MetadataExt as _};
 use crate::error::{Error, Result};
 use crate::objects::Files;
 use crate::output::{self, Hook, Manifest, PrintOptions};
-use crate::template::{Limits, ParseCache, Parsed, TemplateSet, parse_shared};
+use crate::template::{
+    Error as TemplateError, Limits, LiveMaps, Mutations, ParseCache, Parsed, TemplateSet,
+    parse_shared,
+};
 use crate::value::{Map, Value};
 use crate::values::{self, Warnings};
 use crate::worker::Queue;
@@ -240,38 +243,107 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
         }
     }
 
-    // Each file's heads are read (on a spare thread, when there is one) while the next
-    // templates render.
+    // Templates execute in helm's order, each seeing the map mutations of those before it.
+    // Spare threads run templates from the end of the list ahead of their turn (see
+    // `ExecAhead`); the heads of this thread's files are read on a spare thread (when one is
+    // free) while the next templates execute.
+    let set = Arc::new(set);
     let head_cache = cache.map(ParseCache::heads);
-    let heads = Queue::new(output::read_heads, 1);
+    let jobs: Vec<ExecJob> = templates
+        .iter()
+        .filter(|t| {
+            let base = t.name.rsplit('/').next().unwrap_or(&t.name);
+            !base.starts_with('_')
+        })
+        .map(|t| ExecJob::new(t, head_cache))
+        .collect();
+    // Templates run ahead only in renders through a cache, once the last render through it
+    // told where the first mutation later templates could see was: the templates after it
+    // are not run ahead (their results would be thrown away). A render without one (or the
+    // first through a cache) has spare threads busy parsing and reading heads already, and
+    // two threads executing templates at once slow each other down (they count references to
+    // the same values).
+    let remembered = cache.and_then(ParseCache::shared_mutation);
+    let until = match &remembered {
+        None => None,
+        Some(None) => Some(None),
+        // A template this chart does not have (the cache served another chart): not known.
+        Some(Some(name)) => jobs.iter().position(|j| *j.name == **name).map(Some),
+    };
+    let ahead = ExecAhead::start(&set, jobs, until);
+    let heads = Queue::new(output::read_heads, 1, HEADS_WAKE_BYTES);
     let root_notes = format!("{}/templates/NOTES.txt", chart.name());
     let mut notes = String::new();
-    for t in &templates {
-        let base = t.name.rsplit('/').next().unwrap_or(&t.name);
-        if base.starts_with('_') {
-            continue;
-        }
-        let mut data = (*t.context).clone();
-        let mut tpl = Map::new();
-        tpl.insert("Name".into(), Value::string(t.name.as_str()));
-        tpl.insert("BasePath".into(), Value::string(t.base_path.as_str()));
-        data.insert("Template".into(), Value::map(tpl));
-        // Sized up front: a template's output is rarely much longer than its text, so the
-        // buffer seldom has to grow (and copy everything written so far) while it renders.
-        let mut out = String::with_capacity(t.text.len() + t.text.len() / 2);
-        set.render_into(&t.name, &Value::map(data), &mut out)?;
-        if memchr::memmem::find(out.as_bytes(), b"<no value>").is_some() {
-            out = out.replace("<no value>", "");
-        }
-        if t.name.ends_with("NOTES.txt") {
-            if t.name == root_notes {
-                notes = out;
+    let mut files = Vec::new();
+    // While no template has changed a map other templates can reach, a template run ahead
+    // (without the mutations before it) rendered what it renders in its turn.
+    let live = std::cell::OnceCell::new();
+    let live_maps = || {
+        live.get_or_init(|| {
+            let mut maps = LiveMaps::default();
+            for t in &templates {
+                maps.add(&Value::Map(t.context.clone()));
             }
-            continue;
+            maps
+        })
+    };
+    // Only tracked while templates run ahead, or to find out for the next render.
+    let tracked = ahead.active() || (cache.is_some() && until.is_none());
+    let mut pristine = tracked;
+    let mut shared_mutation = None;
+    for (k, job) in ahead.jobs().iter().enumerate() {
+        let done = if pristine { ahead.take(k) } else { None };
+        let output = match done {
+            Some(Ok(Ok((output, mutations)))) => {
+                if !mutations.is_empty() && mutations.reach(live_maps()) {
+                    set.adopt(mutations);
+                    pristine = false;
+                    shared_mutation = Some(k);
+                    ahead.stop();
+                }
+                output
+            }
+            Some(Ok(Err(e))) => return Err(e.into()),
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => {
+                let mut out = String::with_capacity(job.capacity);
+                set.render_into(&job.name, &job.data, &mut out)?;
+                if pristine && set.has_mutations() && set.keep_if_reaching(live_maps()) {
+                    pristine = false;
+                    shared_mutation = Some(k);
+                    ahead.stop();
+                }
+                let out = without_no_value(out);
+                if job.notes {
+                    ExecOutput::Notes(out)
+                } else {
+                    // Heads known from the last render cost a comparison of the bytes.
+                    let work = if job.seen.known() {
+                        out.len() / 16
+                    } else {
+                        out.len()
+                    };
+                    heads.push(job.file(out), work);
+                    continue;
+                }
+            }
+        };
+        match output {
+            ExecOutput::Notes(out) => {
+                if job.name == root_notes {
+                    notes = out;
+                }
+            }
+            ExecOutput::File(f) => files.push(f),
         }
-        heads.push(output::RenderedFile::new(t.name.clone(), out, head_cache));
     }
-    let mut files = heads.finish();
+    if let Some(c) = cache
+        && tracked
+    {
+        c.set_shared_mutation(shared_mutation.map(|k| ahead.jobs()[k].name.as_str()));
+    }
+    drop(ahead);
+    files.extend(heads.finish());
     files.sort_by(|a, b| a.path().cmp(b.path()));
     let (hooks, manifests) = output::place_files(files, head_cache)?;
     let crds = if opts.include_crds {
@@ -294,6 +366,226 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
             skip_tests: opts.skip_tests,
         },
     })
+}
+
+/// Rendered output worth waking a spare thread to read its heads (about a hundred
+/// microseconds of work when the heads are not known from the last render).
+const HEADS_WAKE_BYTES: usize = 32 * 1024;
+
+/// Helm's removal of `<no value>` from a template's output.
+fn without_no_value(out: String) -> String {
+    if memchr::memmem::find(out.as_bytes(), b"<no value>").is_some() {
+        out.replace("<no value>", "")
+    } else {
+        out
+    }
+}
+
+/// One template to execute, with everything its execution needs on any thread.
+struct ExecJob {
+    name: String,
+    /// Its dot: the chart's context with `.Template`.
+    data: Value,
+    /// The length of its text.
+    text_len: usize,
+    /// The output buffer's starting size: a template's output is rarely much longer than its
+    /// text, so the buffer seldom has to grow (and copy everything written so far).
+    capacity: usize,
+    /// A NOTES.txt (rendered, never part of the manifests).
+    notes: bool,
+    seen: output::Seen,
+}
+
+impl ExecJob {
+    fn new(t: &Renderable<'_>, head_cache: Option<&output::HeadCache>) -> Self {
+        let mut data = (*t.context).clone();
+        let mut tpl = Map::new();
+        tpl.insert("Name".into(), Value::string(t.name.as_str()));
+        tpl.insert("BasePath".into(), Value::string(t.base_path.as_str()));
+        data.insert("Template".into(), Value::map(tpl));
+        Self {
+            name: t.name.clone(),
+            data: Value::map(data),
+            text_len: t.text.len(),
+            capacity: t.text.len() + t.text.len() / 2,
+            notes: t.name.ends_with("NOTES.txt"),
+            seen: output::Seen::of(&t.name, head_cache),
+        }
+    }
+
+    fn file(&self, out: String) -> output::RenderedFile {
+        output::RenderedFile::new(self.name.clone(), out, self.seen.clone())
+    }
+}
+
+/// What a template executed ahead of its turn gave: a NOTES.txt's text, or a file with the
+/// heads of its documents read.
+enum ExecOutput {
+    Notes(String),
+    File(output::FileHeads),
+}
+
+type Ahead = std::thread::Result<std::result::Result<(ExecOutput, Mutations), TemplateError>>;
+
+/// Templates executed ahead of their turn on spare threads, last first, each as if no
+/// template had run before it ([`TemplateSet::render_fresh`]), while this thread executes
+/// them in order from the first. This thread takes a result when it reaches that template
+/// (and it stands if no template before changed a map the others can reach: the caller
+/// checks), or executes the template itself if no spare thread has begun it, so it waits at
+/// most for the one template a spare thread is on where the two meet; a spare thread stops
+/// there, or when told to.
+struct ExecAhead {
+    shared: Arc<AheadShared>,
+    started: bool,
+}
+
+struct AheadShared {
+    set: Arc<TemplateSet>,
+    jobs: Vec<ExecJob>,
+    state: Mutex<AheadState>,
+    /// Signalled when a result is in while the caller waits for it.
+    done: std::sync::Condvar,
+}
+
+struct AheadState {
+    /// The templates before this are this thread's.
+    front: usize,
+    /// Spare threads have taken the templates from this on (up to `limit`).
+    back: usize,
+    /// The templates from this on are not run ahead.
+    limit: usize,
+    stop: bool,
+    /// The caller waits for a result.
+    waiting: bool,
+    results: Vec<Option<Ahead>>,
+}
+
+/// Template text worth executing ahead on spare threads (waking one costs a few
+/// microseconds).
+const EXEC_AHEAD_MIN_BYTES: usize = 64 * 1024;
+
+impl ExecAhead {
+    /// Runs `jobs` ahead if `until` says so: `Some(None)` all of them, `Some(Some(k))` those
+    /// up to and including `k` (where a shared mutation is expected); if there are spare
+    /// threads and enough template text for them.
+    fn start(set: &Arc<TemplateSet>, jobs: Vec<ExecJob>, until: Option<Option<usize>>) -> Self {
+        let n = jobs.len();
+        let back = match until {
+            None => 0,
+            Some(None) => n,
+            Some(Some(k)) => (k + 1).min(n),
+        };
+        let text: usize = jobs[..back].iter().map(|j| j.text_len).sum();
+        let worth = back >= 2 && text >= EXEC_AHEAD_MIN_BYTES;
+        let shared = Arc::new(AheadShared {
+            set: set.clone(),
+            jobs,
+            done: std::sync::Condvar::new(),
+            state: Mutex::new(AheadState {
+                front: 0,
+                back,
+                limit: back,
+                stop: !worth,
+                waiting: false,
+                results: std::iter::repeat_with(|| None).take(n).collect(),
+            }),
+        });
+        let started = worth && {
+            let helping = shared.clone();
+            crate::worker::submit(usize::MAX, move || helping.help()) > 0
+        };
+        let ahead = Self { shared, started };
+        if !started {
+            ahead.stop();
+        }
+        ahead
+    }
+
+    /// Whether templates run ahead (spare threads were asked to).
+    fn active(&self) -> bool {
+        self.started
+    }
+
+    fn jobs(&self) -> &[ExecJob] {
+        &self.shared.jobs
+    }
+
+    /// Template `k`'s result if a spare thread has it or is working on it (then this waits:
+    /// it is the last template left, every later one is done); otherwise `k` is this
+    /// thread's.
+    fn take(&self, k: usize) -> Option<Ahead> {
+        let mut state = self.shared.lock();
+        loop {
+            if let Some(r) = state.results.get_mut(k).and_then(Option::take) {
+                return Some(r);
+            }
+            if state.stop || k < state.back || k >= state.limit {
+                state.front = state.front.max(k + 1);
+                return None;
+            }
+            state.waiting = true;
+            state = self
+                .shared
+                .done
+                .wait(state)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            state.waiting = false;
+        }
+    }
+
+    /// No more templates ahead: what the spare threads do now would be thrown away.
+    fn stop(&self) {
+        self.shared.lock().stop = true;
+    }
+}
+
+impl Drop for ExecAhead {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl AheadShared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, AheadState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn help(&self) {
+        loop {
+            let j = {
+                let mut state = self.lock();
+                if state.stop || state.back <= state.front {
+                    return;
+                }
+                state.back -= 1;
+                state.back
+            };
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.run(j)));
+            let mut state = self.lock();
+            if state.stop {
+                return;
+            }
+            state.results[j] = Some(r);
+            if state.waiting {
+                self.done.notify_all();
+            }
+        }
+    }
+
+    fn run(&self, j: usize) -> std::result::Result<(ExecOutput, Mutations), TemplateError> {
+        let job = &self.jobs[j];
+        let mut out = String::with_capacity(job.capacity);
+        let mutations = self.set.render_fresh(&job.name, &job.data, &mut out)?;
+        let out = without_no_value(out);
+        let output = if job.notes {
+            ExecOutput::Notes(out)
+        } else {
+            ExecOutput::File(output::read_heads(job.file(out)))
+        };
+        Ok((output, mutations))
+    }
 }
 
 /// Template text worth spare threads: below this, parsing takes less time than handing files
@@ -334,9 +626,9 @@ fn parse_ahead(templates: &[Renderable<'_>], cache: Option<&ParseCache>) -> Opti
     if bytes < PARSE_AHEAD_MIN_BYTES {
         return None;
     }
-    let queue = Queue::new(parse_file, usize::MAX);
+    let queue = Queue::new(parse_file, usize::MAX, 0);
     for &i in &positions {
-        queue.push((templates[i].name.clone(), templates[i].data.clone()));
+        queue.push((templates[i].name.clone(), templates[i].data.clone()), 0);
     }
     Some(ParseAhead {
         queue,
@@ -523,6 +815,101 @@ mod tests {
             assert_eq!(out, want);
         }
         assert_eq!(cache.len(), 2);
+    }
+
+    /// A chart whose templates execute in the order `c.yaml`, `b.yaml`, `a.yaml` (helm's:
+    /// reverse lexical), `c.yaml` slowly, so that a spare thread has executed the other two
+    /// ahead of their turn by the time it ends, plus enough template text to execute ahead at
+    /// all. `a.yaml` prints `.Values.x`.
+    fn slow_first(c_also: &str, b_also: &str) -> Chart {
+        let filler = format!("{{{{/* {} */}}}}\n", "f".repeat(EXEC_AHEAD_MIN_BYTES));
+        chart(&[
+            ("templates/z-filler.yaml", filler.as_str()),
+            (
+                "templates/c.yaml",
+                &format!("{{{{ range until 20000 }}}}{{{{ end }}}}{c_also}kind: C\n"),
+            ),
+            ("templates/b.yaml", &format!("{b_also}kind: B\n")),
+            ("templates/a.yaml", "kind: A\nx: {{ .Values.x | quote }}\n"),
+        ])
+    }
+
+    const SET_X: &str = "{{ $_ := set .Values \"x\" \"set\" }}";
+
+    /// Renders `c` through `cache` (templates run ahead from the second render on), several
+    /// times, and without a cache: each output or error.
+    fn renders(c: &Chart, opts: &RenderOptions, cache: &ParseCache) -> Vec<String> {
+        let mut all = Vec::new();
+        for i in 0..6 {
+            let r = render(c, opts, (i > 0).then_some(cache));
+            all.push(r.map_or_else(|e| e.to_string(), |r| r.output()));
+        }
+        all
+    }
+
+    #[test]
+    fn a_mutation_of_the_values_reaches_the_templates_after_it() {
+        // Made by the template this thread executes, and by one executed ahead.
+        for c in [slow_first(SET_X, ""), slow_first("", SET_X)] {
+            let cache = ParseCache::new();
+            for out in renders(&c, &RenderOptions::default(), &cache) {
+                assert!(out.contains("x: \"set\""), "{out}");
+            }
+            assert!(cache.shared_mutation().is_some_and(|m| m.is_some()));
+        }
+    }
+
+    #[test]
+    fn templates_past_the_remembered_mutation_still_render() {
+        // The cache remembers a shared mutation in c.yaml; the next chart through it has
+        // none, so this thread goes on past the templates that were run ahead.
+        let cache = ParseCache::new();
+        for out in renders(&slow_first(SET_X, ""), &RenderOptions::default(), &cache) {
+            assert!(out.contains("x: \"set\""), "{out}");
+        }
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let c = slow_first("", "");
+            let _ = tx.send(renders(&c, &RenderOptions::default(), &cache));
+        });
+        let outs = rx
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("renders end");
+        for out in outs {
+            assert!(out.contains("kind: A"), "{out}");
+        }
+    }
+
+    #[test]
+    fn a_mutation_of_a_template_s_own_dict_stays_there() {
+        let local = "{{ $d := dict }}{{ $_ := set $d \"x\" \"local\" }}";
+        let mut opts = RenderOptions::default();
+        opts.values.insert("x".into(), Value::string("value"));
+        let cache = ParseCache::new();
+        for out in renders(&slow_first(local, local), &opts, &cache) {
+            assert!(out.contains("x: \"value\""), "{out}");
+        }
+        assert!(cache.shared_mutation().is_some_and(|m| m.is_none()));
+        for out in renders(&slow_first(SET_X, local), &opts, &ParseCache::new()) {
+            assert!(out.contains("x: \"set\""), "{out}");
+        }
+    }
+
+    #[test]
+    fn the_first_error_in_helm_order_is_reported_when_later_templates_ran_ahead() {
+        let fail = |what: &str| format!("{{{{ fail \"{what} failed\" }}}}");
+        let opts = RenderOptions::default();
+        for (c_also, b_also, want) in [
+            (String::new(), fail("b"), "b failed"),
+            (fail("c"), fail("b"), "c failed"),
+        ] {
+            // The cache first learns that this chart's templates can run ahead.
+            let cache = ParseCache::new();
+            render(&slow_first("", ""), &opts, Some(&cache)).expect("renders");
+            for e in renders(&slow_first(&c_also, &b_also), &opts, &cache) {
+                assert!(e.contains(want), "{e}");
+            }
+        }
     }
 
     #[test]

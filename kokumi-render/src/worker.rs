@@ -71,6 +71,25 @@ pub(crate) fn spare_threads() -> usize {
     pool().map_or(0, |p| p.threads)
 }
 
+/// Has up to `helpers` spare threads (as many as there are, at most) run `job` once each, as
+/// soon as they are free. Returns how many will: none on a single core. A job must end by
+/// itself (when its work is done or the caller gives up on it): a spare thread runs one job at
+/// a time.
+pub(crate) fn submit(helpers: usize, job: impl Fn() + Send + Sync + 'static) -> usize {
+    let Some(pool) = pool() else { return 0 };
+    let Ok(jobs) = pool.jobs.lock() else { return 0 };
+    let job = Arc::new(job);
+    let mut sent = 0;
+    for _ in 0..helpers.min(pool.threads) {
+        let job = job.clone();
+        // A pool whose threads are gone leaves the work to the caller.
+        if jobs.send(Box::new(move || job())).is_ok() {
+            sent += 1;
+        }
+    }
+    sent
+}
+
 /// Items of type `T` turned into results `R` by `work`, on spare threads and on the caller's.
 ///
 /// [`push`](Self::push) adds an item; [`finish`](Self::finish) works through whatever is left
@@ -87,10 +106,15 @@ struct Shared<T, R> {
     /// Signalled when a spare thread finishes an item after the queue closed.
     done: Condvar,
     work: fn(T) -> R,
+    /// How much work (in the caller's unit, see [`Queue::push`]) is worth waking a waiting
+    /// spare thread for.
+    wake_at: usize,
 }
 
 struct State<T, R> {
     pending: VecDeque<(usize, T)>,
+    /// The weight of the items pushed since a spare thread was last woken.
+    unannounced: usize,
     results: Vec<Option<Outcome<R>>>,
     closed: bool,
     /// Items a spare thread is working on.
@@ -103,11 +127,15 @@ type Outcome<R> = Result<R, Box<dyn Any + Send>>;
 
 impl<T: Send + 'static, R: Send + 'static> Queue<T, R> {
     /// A queue whose items up to `helpers` spare threads (as many as there are, at most) take
-    /// as they come; with `helpers` 0 every item waits for [`finish`](Self::finish).
-    pub(crate) fn new(work: fn(T) -> R, helpers: usize) -> Self {
+    /// as they come; with `helpers` 0 every item waits for [`finish`](Self::finish). A spare
+    /// thread that ran out of items is woken again once items of weight `wake_at` are waiting
+    /// (waking one costs a few microseconds of this thread's time: for less work, it is
+    /// cheaper to do it here).
+    pub(crate) fn new(work: fn(T) -> R, helpers: usize, wake_at: usize) -> Self {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 pending: VecDeque::new(),
+                unannounced: 0,
                 results: Vec::new(),
                 closed: false,
                 busy: 0,
@@ -116,27 +144,22 @@ impl<T: Send + 'static, R: Send + 'static> Queue<T, R> {
             more: Condvar::new(),
             done: Condvar::new(),
             work,
+            wake_at,
         });
-        if helpers > 0
-            && let Some(pool) = pool()
-            && let Ok(jobs) = pool.jobs.lock()
-        {
-            for _ in 0..helpers.min(pool.threads) {
-                let shared = shared.clone();
-                // A pool whose threads are gone leaves the work to `finish`.
-                let _ = jobs.send(Box::new(move || shared.help()));
-            }
-        }
+        let helping = shared.clone();
+        submit(helpers, move || helping.help());
         Self { shared }
     }
 
-    /// Adds an item.
-    pub(crate) fn push(&self, item: T) {
+    /// Adds an item of `weight` (any measure of its work: bytes to read, say).
+    pub(crate) fn push(&self, item: T, weight: usize) {
         let mut state = self.shared.lock();
         let i = state.results.len();
         state.results.push(None);
         state.pending.push_back((i, item));
-        if state.waiting > 0 {
+        state.unannounced += weight;
+        if state.waiting > 0 && state.unannounced >= self.shared.wake_at {
+            state.unannounced = 0;
             self.shared.more.notify_one();
         }
     }
@@ -196,6 +219,9 @@ impl<T, R> Shared<T, R> {
         loop {
             if let Some((i, item)) = state.pending.pop_front() {
                 state.busy += 1;
+                if state.pending.is_empty() {
+                    state.unannounced = 0;
+                }
                 drop(state);
                 let work = self.work;
                 let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| work(item)));
@@ -232,9 +258,9 @@ mod tests {
     #[test]
     fn results_come_back_in_push_order() {
         for helpers in [0, 1, MAX_SPARE] {
-            let q = Queue::new(square, helpers);
+            let q = Queue::new(square, helpers, 3);
             for n in 0..500 {
-                q.push(n);
+                q.push(n, 1);
             }
             let want: Vec<u64> = (0..500).map(|n| n * n).collect();
             assert_eq!(q.finish(), want, "{helpers} helpers");
@@ -243,20 +269,20 @@ mod tests {
 
     #[test]
     fn an_empty_queue_finishes() {
-        let q: Queue<u64, u64> = Queue::new(square, 1);
+        let q: Queue<u64, u64> = Queue::new(square, 1, 0);
         assert!(q.finish().is_empty());
     }
 
     #[test]
     fn a_dropped_queue_releases_its_helpers() {
         for _ in 0..20 {
-            let q = Queue::new(square, 1);
-            q.push(3);
+            let q = Queue::new(square, 1, 0);
+            q.push(3, 1);
             drop(q);
         }
         // The spare threads are free again: a new queue's items are all done.
-        let q = Queue::new(square, 1);
-        q.push(4);
+        let q = Queue::new(square, 1, 0);
+        q.push(4, 1);
         assert_eq!(q.finish(), vec![16]);
     }
 
@@ -270,9 +296,9 @@ mod tests {
     #[test]
     fn a_panic_reaches_the_caller() {
         for helpers in [0, 1] {
-            let q = Queue::new(boom, helpers);
+            let q = Queue::new(boom, helpers, 0);
             for n in 0..50 {
-                q.push(n);
+                q.push(n, 1);
             }
             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| q.finish()));
             let panic = r.expect_err("the panic comes back");

@@ -148,6 +148,24 @@ impl Forward {
     }
 }
 
+impl Forward {
+    /// Whether a mutation recorded here replaced a map whose identity is in `live` (a map other
+    /// templates can reach): only then can a later template see the difference.
+    pub(crate) fn reaches(&self, live: &std::collections::BTreeSet<usize>) -> bool {
+        self.map.keys().any(|k| live.contains(k))
+    }
+
+    /// Whether no mutation is recorded.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The identity this records a mutation of `m` under.
+    pub(crate) fn identity(m: &Arc<Map>) -> usize {
+        Self::key(m)
+    }
+}
+
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Map(x), Value::Map(y)) => Arc::ptr_eq(x, y),

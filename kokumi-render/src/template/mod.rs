@@ -119,6 +119,9 @@ impl Limits {
 pub struct ParseCache {
     entries: Mutex<BTreeMap<String, CachedFile>>,
     heads: crate::output::HeadCache,
+    /// The template of the last render whose map mutations later templates could see (`None`
+    /// inside: there was none; `None`: not known), for scheduling the next render.
+    shared_mutation: Mutex<Option<Option<Box<str>>>>,
 }
 
 /// One file's trees, with the text they were parsed from.
@@ -156,6 +159,23 @@ impl ParseCache {
         &self.heads
     }
 
+    /// The template of the last render whose map mutations later templates could see, if the
+    /// render knew: `Some(None)` if none did.
+    pub(crate) fn shared_mutation(&self) -> Option<Option<Box<str>>> {
+        self.shared_mutation
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Keeps what a render found out about its shared mutations.
+    pub(crate) fn set_shared_mutation(&self, template: Option<&str>) {
+        *self
+            .shared_mutation
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(template.map(Box::from));
+    }
+
     /// Whether it holds the trees of this name and text.
     pub(crate) fn contains(&self, name: &str, text: &str) -> bool {
         self.entries
@@ -190,6 +210,49 @@ pub(crate) struct Parsed(Result<Arc<[Arc<Tree>]>, Error>);
 /// than the one that builds the set (the trees keep the text without another copy).
 pub(crate) fn parse_shared(name: &str, text: &Arc<str>) -> Parsed {
     Parsed(parse::parse_source(name, text).map(|trees| trees.into_iter().map(Arc::new).collect()))
+}
+
+/// The map mutations of one [`TemplateSet::render_fresh`].
+pub(crate) struct Mutations(exec::Forward);
+
+impl Mutations {
+    /// Whether they replaced a map in `live`, which later templates could see.
+    pub(crate) fn reach(&self, live: &LiveMaps) -> bool {
+        self.0.reaches(&live.0)
+    }
+
+    /// Whether there are none at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// The maps every template of a render can reach from its starting data (`.Values`, `.Chart`,
+/// `.Release`, `.Subcharts` and all they hold), by identity: a mutation of any other map (one
+/// a template built itself) dies with that template.
+#[derive(Default)]
+pub(crate) struct LiveMaps(std::collections::BTreeSet<usize>);
+
+impl LiveMaps {
+    /// Adds `v` and every map inside it (with a stack of its own, however deep they nest).
+    pub(crate) fn add(&mut self, v: &Value) {
+        let mut todo = vec![v.clone()];
+        while let Some(v) = todo.pop() {
+            match v {
+                Value::Map(m) if self.0.insert(exec::Forward::identity(&m)) => {
+                    todo.extend(m.values().filter(|c| is_container(c)).cloned());
+                }
+                Value::List(items) => {
+                    todo.extend(items.iter().filter(|c| is_container(c)).cloned());
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn is_container(v: &Value) -> bool {
+    matches!(v, Value::Map(_) | Value::List(_))
 }
 
 /// A set of parsed templates sharing one namespace, as Helm builds for a chart and its
@@ -310,6 +373,56 @@ impl TemplateSet {
         }
     }
 
+    /// [`render_into`](Self::render_into) as if no template had run before it in this set
+    /// (without the map mutations earlier renders recorded), returning the mutations this one
+    /// made instead of recording them: a template can run this way on any thread, ahead of its
+    /// turn, and its result stands if the renders before it turn out to leave nothing it could
+    /// see (see [`Mutations::reach`]).
+    pub(crate) fn render_fresh(
+        &self,
+        name: &str,
+        data: &Value,
+        out: &mut String,
+    ) -> Result<Mutations, Error> {
+        let mut forward = exec::Forward::default();
+        self.execute(name, data, out, &mut forward)?;
+        Ok(Mutations(forward))
+    }
+
+    /// Takes `m`, a [`render_fresh`](Self::render_fresh)'s mutations, as the mutations
+    /// recorded so far (those recorded before are dropped: the caller knows no later template
+    /// can see them).
+    pub(crate) fn adopt(&self, m: Mutations) {
+        *self
+            .forward
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = m.0;
+    }
+
+    /// Whether the mutations recorded so far reach a map in `live`; if they do not, they are
+    /// forgotten (no later template could see them), so that the next check only looks at new
+    /// ones.
+    pub(crate) fn keep_if_reaching(&self, live: &LiveMaps) -> bool {
+        let mut forward = self
+            .forward
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if forward.reaches(&live.0) {
+            return true;
+        }
+        *forward = exec::Forward::default();
+        false
+    }
+
+    /// Whether any map mutation is recorded.
+    pub(crate) fn has_mutations(&self) -> bool {
+        let forward = self
+            .forward
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        !forward.is_empty()
+    }
+
     /// Executes template `name` with `data` as dot, Helm's `<no value>` removal applied.
     pub fn render(&self, name: &str, data: &Value) -> Result<String, Error> {
         let mut out = String::new();
@@ -323,14 +436,24 @@ impl TemplateSet {
     /// Like [`render`](Self::render) but appends the raw output (with `<no value>` left in)
     /// to `out`.
     pub fn render_into(&self, name: &str, data: &Value, out: &mut String) -> Result<(), Error> {
+        let mut guard = match self.forward.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        self.execute(name, data, out, &mut guard)
+    }
+
+    fn execute(
+        &self,
+        name: &str,
+        data: &Value,
+        out: &mut String,
+        forward: &mut exec::Forward,
+    ) -> Result<(), Error> {
         let Some(tree) = self.templates.get(name).cloned() else {
             return Err(Error::NoTemplate {
                 name: name.to_string(),
             });
-        };
-        let mut guard = match self.forward.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
         };
         let mut ex = exec::Exec {
             templates: &self.templates,
@@ -340,7 +463,7 @@ impl TemplateSet {
             output: 0,
             depth: 0,
             includes: BTreeMap::new(),
-            forward: &mut guard,
+            forward,
             spare: Vec::new(),
             arg_pool: Vec::new(),
         };
