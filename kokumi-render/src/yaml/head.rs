@@ -566,9 +566,21 @@ fn not_finite(text: &[u8]) -> bool {
     }
     // `f64::from_str` reads only digits, `.`, or the words inf, infinity and nan: any other
     // letter first means it is not a number at all.
-    if t.first()
-        .is_some_and(|b| b.is_ascii_alphabetic() && !matches!(b, b'i' | b'I' | b'n' | b'N'))
-    {
+    match t.first() {
+        Some(b'i' | b'I' | b'n' | b'N') => {
+            // Then only those words, after at most one sign, are a number (`Float ::= Sign?
+            // ('inf' | 'infinity' | 'nan' | Number)`, case-insensitively), and not a finite one.
+            return text.len() - t.len() <= 1
+                && [&b"inf"[..], b"infinity", b"nan"]
+                    .iter()
+                    .any(|w| t.eq_ignore_ascii_case(w));
+        }
+        Some(b) if b.is_ascii_alphabetic() => return false,
+        _ => {}
+    }
+    // Up to 300 digits are a finite number (`f64::MAX` has 309), and so are they with one
+    // sign; with more signs they are no number at all.
+    if (1..=300).contains(&t.len()) && t.iter().all(u8::is_ascii_digit) {
         return false;
     }
     if let Some(word) = t.strip_prefix(b".")
@@ -1145,6 +1157,81 @@ mod tests {
         }
         assert!(docs > 500, "only {docs} corpus documents");
         eprintln!("reference agreement: {docs} corpus documents, {mutated} mutated copies");
+    }
+
+    #[test]
+    fn not_finite_is_what_parsing_says() {
+        let long = |n: usize| "9".repeat(n);
+        let mut texts: Vec<String> = [
+            "",
+            "-",
+            "+",
+            "+-",
+            "inf",
+            "-inf",
+            "+inf",
+            "+-inf",
+            "--inf",
+            "Inf",
+            "INF",
+            "infinity",
+            "-Infinity",
+            "INFINITY",
+            "infinit",
+            "infinityy",
+            "nan",
+            "NaN",
+            "-nan",
+            "+NAN",
+            "nano",
+            "n",
+            "i",
+            "I",
+            "N",
+            "integer",
+            "int64",
+            "Name",
+            "null",
+            "no",
+            "1",
+            "-1",
+            "+1",
+            "+-1",
+            "--1",
+            "0",
+            "007",
+            "1e999",
+            "-1e999",
+            "1e308",
+            "1E309",
+            "1.5",
+            ".5",
+            ".5e999",
+            ".inf",
+            "-.Inf",
+            "+.INF",
+            ".nan",
+            ".NaN",
+            "-.nan",
+            ".infx",
+            "1_0",
+            "0x1F",
+            "1e",
+            "e5",
+            "-e5",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for n in [299, 300, 301, 308, 309, 310, 400] {
+            texts.push(long(n));
+            texts.push(format!("-{}", long(n)));
+            texts.push(format!("+-{}", long(n)));
+        }
+        for t in &texts {
+            assert_eq!(not_finite(t.as_bytes()), reference::not_finite(t), "{t:?}");
+        }
+        assert!(not_finite(long(400).as_bytes()) && !not_finite(long(300).as_bytes()));
     }
 
     #[test]

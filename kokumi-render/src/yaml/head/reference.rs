@@ -486,7 +486,7 @@ fn comment_and_colon(bytes: &[u8]) -> (Option<usize>, bool) {
 
 /// Whether a plain scalar might resolve to an infinity or NaN, which the JSON round trip
 /// refuses (`.inf`, `-.Inf`, `.NaN`, `1e999`, ...).
-fn not_finite(text: &str) -> bool {
+pub(super) fn not_finite(text: &str) -> bool {
     let t = text.trim_start_matches(['+', '-']);
     // `f64::from_str` reads only digits, `.`, or the words inf, infinity and nan: any other
     // letter first means it is not a number at all.
