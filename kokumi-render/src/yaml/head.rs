@@ -444,7 +444,19 @@ fn key_end(b: &[u8]) -> Option<usize> {
             // One pass up to the `:`: any byte a simple key cannot hold before it (or no `:`
             // at all) refuses the line either way.
             let mut end = 0;
-            while KEY_BYTE[usize::from(*b.get(end)?)] {
+            loop {
+                // Lowercase letters (most of any key) are skipped eight at a time; any other
+                // byte goes through the table.
+                if let Some(w) = b.get(end..end + 8) {
+                    let run = lowercase_run(u64::from_le_bytes(w.try_into().unwrap_or_default()));
+                    end += run;
+                    if run == 8 {
+                        continue;
+                    }
+                }
+                if !KEY_BYTE[usize::from(*b.get(end)?)] {
+                    break;
+                }
                 end += 1;
             }
             if end == 0
@@ -462,6 +474,21 @@ fn key_end(b: &[u8]) -> Option<usize> {
         return None;
     }
     matches!(b.get(end + 1), None | Some(b' ')).then_some(end)
+}
+
+/// How many of the eight bytes of `w` (in memory order) are ASCII lowercase letters before
+/// the first that is not. With the high bits cleared no byte carries into the next: a byte is
+/// at least `a` when adding 0x1f sets its high bit, and not above `z` when adding 0x05 leaves
+/// it clear; a byte whose high bit was set is no letter.
+#[inline(always)]
+fn lowercase_run(w: u64) -> usize {
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    const LOWS: u64 = u64::from_ne_bytes([0x7f; 8]);
+    const TO_A: u64 = u64::from_ne_bytes([0x80 - b'a'; 8]);
+    const PAST_Z: u64 = u64::from_ne_bytes([0x80 - b'z' - 1; 8]);
+    let x = w & LOWS;
+    let lower = (x + TO_A) & !(x + PAST_Z) & !w & HIGHS;
+    ((!lower & HIGHS).trailing_zeros() / 8) as usize
 }
 
 /// Splits `key: value` into the key text and what follows the `:`, if the key is a simple
@@ -533,14 +560,17 @@ fn value(body: &[u8], parent: usize) -> Option<Next> {
 fn comment_and_colon(bytes: &[u8]) -> (Option<usize>, bool) {
     let mut colon_space = false;
     // Short values (`type: string`) are cheaper to look at byte by byte than to set up a
-    // vector search for.
+    // vector search for. Both marks hold a space, so only spaces are looked at: the `:`
+    // before one, the `#` after it (most short values have no space at all).
     if bytes.len() < 24 {
         for (i, &b) in bytes.iter().enumerate() {
-            if b == b'#' && i > 0 && bytes[i - 1] == b' ' {
-                return (Some(i - 1), colon_space);
-            }
-            if b == b':' && bytes.get(i + 1) == Some(&b' ') {
-                colon_space = true;
+            if b == b' ' {
+                if i > 0 && bytes[i - 1] == b':' {
+                    colon_space = true;
+                }
+                if bytes.get(i + 1) == Some(&b'#') {
+                    return (Some(i), colon_space);
+                }
             }
         }
         return (None, colon_space);
@@ -1232,6 +1262,33 @@ mod tests {
             assert_eq!(not_finite(t.as_bytes()), reference::not_finite(t), "{t:?}");
         }
         assert!(not_finite(long(400).as_bytes()) && !not_finite(long(300).as_bytes()));
+    }
+
+    #[test]
+    fn lowercase_runs_stop_at_the_first_other_byte() {
+        let mut g = Gen(0xD1B5_4A32_D192_ED03);
+        let pool = b"abyz`{@AZ09:-_ \x7f\x80\xe1\xff";
+        for _ in 0..20_000 {
+            let w: [u8; 8] = std::array::from_fn(|_| pool[g.below(pool.len())]);
+            let naive = w.iter().take_while(|b| b.is_ascii_lowercase()).count();
+            assert_eq!(lowercase_run(u64::from_le_bytes(w)), naive, "{w:?}");
+        }
+    }
+
+    #[test]
+    fn comments_and_colons_are_found_as_before() {
+        let mut g = Gen(0x94D0_49BB_1331_11EB);
+        let pool = [" ", "#", ":", "a", "  ", ": ", " #", "é"];
+        for _ in 0..20_000 {
+            let text: String = (0..g.below(40))
+                .map(|_| pool[g.below(pool.len())])
+                .collect();
+            assert_eq!(
+                comment_and_colon(text.as_bytes()),
+                reference::comment_and_colon(text.as_bytes()),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

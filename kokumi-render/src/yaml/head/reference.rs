@@ -457,7 +457,7 @@ fn value(body: &str, parent: usize) -> Option<Next> {
 /// In a plain scalar's text: where a ` #` comment starts (at its space), and whether a `: `
 /// comes before it. Jumps between `#` and `:` bytes with memchr rather than looking at every
 /// byte (descriptions in CRDs are long lines with few of either).
-fn comment_and_colon(bytes: &[u8]) -> (Option<usize>, bool) {
+pub(super) fn comment_and_colon(bytes: &[u8]) -> (Option<usize>, bool) {
     let mut colon_space = false;
     // Short values (`type: string`) are cheaper to look at byte by byte than to set up a
     // vector search for.
