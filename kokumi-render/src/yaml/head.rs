@@ -188,7 +188,7 @@ impl<'a> Lines<'a> {
     }
 }
 
-/// The index of the first newline in `bytes`: sixteen bytes at a time over the first 32 (most
+/// The index of the first newline in `bytes`: sixteen bytes at a time over the first 64 (most
 /// lines end there after their indentation, and a call into memchr costs more), then memchr.
 #[inline(always)]
 fn newline_in(bytes: &[u8]) -> Option<usize> {
@@ -196,7 +196,7 @@ fn newline_in(bytes: &[u8]) -> Option<usize> {
     const ONES: u128 = u128::from_ne_bytes([0x01; 16]);
     const HIGHS: u128 = u128::from_ne_bytes([0x80; 16]);
     let mut n = 0;
-    for w in bytes.chunks_exact(16).take(2) {
+    for w in bytes.chunks_exact(16).take(4) {
         let mut word = [0u8; 16];
         word.copy_from_slice(w);
         // A zero byte of `x` is a newline; the lowest flagged byte is always a true zero.
