@@ -563,6 +563,9 @@ fn comment_and_colon(bytes: &[u8]) -> (Option<usize>, bool) {
     // vector search for. Both marks hold a space, so only spaces are looked at: the `:`
     // before one, the `#` after it (most short values have no space at all).
     if bytes.len() < 24 {
+        if !has_space(bytes) {
+            return (None, false);
+        }
         for (i, &b) in bytes.iter().enumerate() {
             if b == b' ' {
                 if i > 0 && bytes[i - 1] == b':' {
@@ -585,6 +588,43 @@ fn comment_and_colon(bytes: &[u8]) -> (Option<usize>, bool) {
         }
     }
     (None, colon_space)
+}
+
+/// Whether a short text (below 24 bytes) holds a space, looked for a word at a time: words
+/// from the start and one ending at the end (they may overlap), so no byte is read twice in
+/// vain and none is missed.
+#[inline(always)]
+fn has_space(bytes: &[u8]) -> bool {
+    // A byte of `x` is zero exactly where `w` has a space; the test sets a high bit exactly
+    // for the zero bytes, as no addition carries across bytes.
+    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+    const LOWS: u64 = u64::from_ne_bytes([0x7f; 8]);
+    let zero = |w: u64| {
+        let x = w ^ SPACES;
+        !(((x & LOWS) + LOWS) | x | LOWS) != 0
+    };
+    let n = bytes.len();
+    if n < 4 {
+        return bytes.contains(&b' ');
+    }
+    if n < 8 {
+        // Two four-byte words, the second ending at the end, as one: a zero byte of either is
+        // a space.
+        let word = |at: usize| {
+            let w: [u8; 4] = bytes[at..at + 4].try_into().unwrap_or_default();
+            u64::from(u32::from_le_bytes(w))
+        };
+        return zero(word(0) | (word(n - 4) << 32));
+    }
+    let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap_or_default());
+    let mut at = 0;
+    while at + 8 < n {
+        if zero(word(at)) {
+            return true;
+        }
+        at += 8;
+    }
+    zero(word(n - 8))
 }
 
 /// Whether a plain scalar might resolve to an infinity or NaN, which the JSON round trip
@@ -1272,6 +1312,20 @@ mod tests {
             let w: [u8; 8] = std::array::from_fn(|_| pool[g.below(pool.len())]);
             let naive = w.iter().take_while(|b| b.is_ascii_lowercase()).count();
             assert_eq!(lowercase_run(u64::from_le_bytes(w)), naive, "{w:?}");
+        }
+    }
+
+    #[test]
+    fn finds_a_space_at_every_place_in_short_texts() {
+        for n in 0..24 {
+            for fill in [b'a', b'!', 0x1f, 0x21, 0xa0, 0xe9] {
+                assert!(!has_space(&vec![fill; n]), "{n} {fill:#x}");
+                for at in 0..n {
+                    let mut text = vec![fill; n];
+                    text[at] = b' ';
+                    assert!(has_space(&text), "{n} {fill:#x} {at}");
+                }
+            }
         }
     }
 
