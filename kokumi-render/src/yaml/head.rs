@@ -111,16 +111,25 @@ fn is_dash(rest: &[u8]) -> bool {
 /// `b` without the spaces it starts with.
 #[inline]
 fn trim_start_spaces(b: &[u8]) -> &[u8] {
-    let mut n = 0;
-    while b.get(n) == Some(&b' ') {
-        n += 1;
+    match b {
+        // Mostly the one space after `key:` or `-`.
+        [b' ', rest @ ..] if rest.first() != Some(&b' ') => rest,
+        _ => {
+            let mut n = 0;
+            while b.get(n) == Some(&b' ') {
+                n += 1;
+            }
+            &b[n..]
+        }
     }
-    &b[n..]
 }
 
 /// `b` without the spaces it ends with.
 #[inline]
 fn trim_end_spaces(b: &[u8]) -> &[u8] {
+    if b.last() != Some(&b' ') {
+        return b;
+    }
     let mut n = b.len();
     while n > 0 && b[n - 1] == b' ' {
         n -= 1;
