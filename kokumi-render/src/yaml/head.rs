@@ -355,7 +355,9 @@ impl Validator {
             self.stack.push((kind, indent));
             opened = true;
         }
-        if !opened {
+        // A line at the indentation of the innermost open collection, of its kind (the usual
+        // next entry), needs nothing closed.
+        if !opened && self.stack.last() != Some(&(kind, indent)) {
             while self.stack.last().is_some_and(|&(_, i)| i > indent) {
                 self.stack.pop();
             }
