@@ -1,6 +1,6 @@
-//! The reduction as it was written first, line by line on `&str`, kept only as the oracle the
-//! tests hold [`super::reduce`] to: every document either accepts, each gives the same head.
-//! Not used outside tests.
+//! The reduction as it was first written, line by line on `&str`, kept only as the oracle the
+//! tests hold [`super::reduce`] to: both must accept the same documents and return the same
+//! head text for each. Not used outside tests; change it only together with the subset.
 
 use std::borrow::Cow;
 
