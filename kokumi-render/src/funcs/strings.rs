@@ -353,18 +353,30 @@ pub(crate) fn cat(args: &[Value]) -> R {
 /// built in one buffer of the exact size, so the usual `include | nindent` chain allocates once
 /// here instead of growing a buffer and copying it again.
 fn do_indent(spaces: i64, s: &str, newline: bool) -> String {
-    const SPACES: &str = "                                                                ";
     let n = spaces.max(0) as usize;
+    let mut out = String::with_capacity(indented_len(n, s, newline));
+    write_indented(&mut out, n, s, newline);
+    out
+}
+
+/// The length of `s` indented by `spaces` (after a newline when `newline`).
+pub(crate) fn indented_len(spaces: usize, s: &str, newline: bool) -> usize {
+    let lines = memchr::memchr_iter(b'\n', s.as_bytes()).count() + 1;
+    usize::from(newline) + s.len() + spaces * lines
+}
+
+/// Appends `s` to `out` with `spaces` before every line, after a newline first when
+/// `newline`: what `indent` (`nindent`) returns, written in place.
+pub(crate) fn write_indented(out: &mut String, spaces: usize, s: &str, newline: bool) {
+    const SPACES: &str = "                                                                ";
     let owned;
-    let pad = match SPACES.get(..n) {
+    let pad = match SPACES.get(..spaces) {
         Some(p) => p,
         None => {
-            owned = " ".repeat(n);
+            owned = " ".repeat(spaces);
             owned.as_str()
         }
     };
-    let lines = memchr::memchr_iter(b'\n', s.as_bytes()).count() + 1;
-    let mut out = String::with_capacity(usize::from(newline) + s.len() + pad.len() * lines);
     if newline {
         out.push('\n');
     }
@@ -376,7 +388,12 @@ fn do_indent(spaces: i64, s: &str, newline: bool) -> String {
         }
         out.push_str(line);
     }
-    out
+}
+
+/// Whether indenting `s` by `n` stays within the `repeat` limit (else `indent` refuses it).
+pub(crate) fn indent_fits(n: i64, s: &str) -> bool {
+    let lines = s.bytes().filter(|b| *b == b'\n').count() as u128 + 1;
+    (n as u128) * lines + s.len() as u128 <= MAX_REPEAT as u128
 }
 
 pub(crate) fn indent(args: &[Value]) -> R {
@@ -393,8 +410,8 @@ pub(crate) fn indent(args: &[Value]) -> R {
 /// Refuses an indentation whose result would exceed the `repeat` limit (Go would try to
 /// allocate it).
 fn indent_limit(n: i64, s: &str, name: &str) -> Result<(), FuncError> {
-    let lines = s.bytes().filter(|b| *b == b'\n').count() as u128 + 1;
-    if (n as u128) * lines + s.len() as u128 > MAX_REPEAT as u128 {
+    if !indent_fits(n, s) {
+        let lines = s.bytes().filter(|b| *b == b'\n').count() as u128 + 1;
         return Err(FuncError::new(format!(
             "{name}: output of {lines} lines indented by {n} exceeds the {MAX_REPEAT}-byte limit"
         )));

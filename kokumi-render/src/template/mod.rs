@@ -203,7 +203,7 @@ impl ParseCache {
 pub struct TemplateSet {
     templates: Templates,
     limits: Limits,
-    forward: Mutex<exec::Forward>,
+    forward: Mutex<(exec::Forward, exec::Scratch)>,
 }
 
 impl std::fmt::Debug for TemplateSet {
@@ -290,7 +290,7 @@ impl TemplateSet {
     /// Forgets the map mutations recorded by earlier renders.
     pub fn reset(&self) {
         if let Ok(mut f) = self.forward.lock() {
-            *f = exec::Forward::default();
+            f.0 = exec::Forward::default();
         }
     }
 
@@ -316,19 +316,11 @@ impl TemplateSet {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let mut ex = exec::Exec {
-            templates: &self.templates,
-            overlays: Vec::new(),
-            limits: &self.limits,
-            steps: 0,
-            output: 0,
-            depth: 0,
-            includes: BTreeMap::new(),
-            forward: &mut guard,
-            spare: Vec::new(),
-            arg_pool: Vec::new(),
-        };
-        ex.exec_tree(&tree, data, false, out)
+        let (forward, scratch) = &mut *guard;
+        let mut ex = exec::Exec::new(&self.templates, &self.limits, forward, scratch);
+        let r = ex.exec_tree(&tree, data, false, out);
+        ex.finish(scratch);
+        r
     }
 }
 
