@@ -169,7 +169,19 @@ fn analyze(value: &str, v3: bool) -> Analysis {
             block_allowed: false,
         };
     }
-    let mut block_indicators = false;
+    let block_indicators = value.starts_with("---") || value.starts_with("...");
+    // ASCII text is analysed as its bytes, which are its characters.
+    if value.is_ascii() {
+        analyze_chars(value.as_bytes(), v3, block_indicators)
+    } else {
+        let chars: Vec<char> = value.chars().collect();
+        analyze_chars(&chars, v3, block_indicators)
+    }
+}
+
+/// [`analyze`] over the characters of a non-empty scalar.
+fn analyze_chars<C: Copy + Into<char>>(chars: &[C], v3: bool, indicators: bool) -> Analysis {
+    let mut block_indicators = indicators;
     let mut line_breaks = false;
     let mut special_characters = false;
     let mut leading_space = false;
@@ -181,16 +193,13 @@ fn analyze(value: &str, v3: bool) -> Analysis {
     let mut tab_characters = false;
     let mut previous_space = false;
     let mut previous_break = false;
-
-    if value.starts_with("---") || value.starts_with("...") {
-        block_indicators = true;
-    }
+    let n = chars.len();
     let mut preceded_by_whitespace = true;
-    let mut chars = value.chars().peekable();
-    let mut first = true;
-    while let Some(c) = chars.next() {
-        let next = chars.peek().copied();
-        let last = next.is_none();
+    for i in 0..n {
+        let c: char = chars[i].into();
+        let next = chars.get(i + 1).map(|&x| x.into());
+        let first = i == 0;
+        let last = i + 1 == n;
         let followed_by_whitespace = last || is_blank(next);
         if first {
             match c {
@@ -241,7 +250,6 @@ fn analyze(value: &str, v3: bool) -> Analysis {
             previous_break = false;
         }
         preceded_by_whitespace = is_blankz(Some(c));
-        first = false;
     }
     let mut a = Analysis {
         multiline: line_breaks,
