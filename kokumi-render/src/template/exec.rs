@@ -174,7 +174,7 @@ pub(crate) struct Exec<'s> {
     pub(crate) steps: u64,
     pub(crate) output: usize,
     pub(crate) depth: usize,
-    pub(crate) includes: BTreeMap<String, usize>,
+    pub(crate) includes: Includes,
     pub(crate) forward: &'s mut Forward,
     /// Emptied output buffers of finished `include` calls, reused by the next ones so an
     /// include writes into a buffer that has already grown instead of growing a new one.
@@ -189,10 +189,23 @@ pub(crate) struct Exec<'s> {
 /// the emptied buffers its calls grew, so the next render allocates none of them again.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    pub(crate) includes: BTreeMap<String, usize>,
+    pub(crate) includes: Includes,
     pub(crate) spare: Vec<String>,
     pub(crate) arg_pool: Vec<Vec<Value>>,
     pub(crate) var_pool: Vec<Vars<'static>>,
+}
+
+/// Helm's per-name include depth, and where each `include "literal"` call leads.
+#[derive(Default)]
+pub(crate) struct Includes {
+    /// The counter of each template name included so far.
+    slots: BTreeMap<String, usize>,
+    /// Active includes per counter.
+    counts: Vec<usize>,
+    /// By the address of a call's literal name (kept alive by the set's trees, which do not
+    /// change while this is kept): the template it names and its counter. Filled and read
+    /// only while no `tpl` layer is pushed, when names resolve to the set's own templates.
+    sites: BTreeMap<usize, (Arc<Tree>, usize)>,
 }
 
 /// Include buffers larger than this are not kept for later renders.
@@ -614,7 +627,7 @@ impl<'s> Exec<'s> {
             None => self.eval_arg_typed(fr, dot, origin, &rest[1], Param::Any)?,
         };
         let tname = tname.as_str().unwrap_or_default();
-        self.include(tname, &data, out)
+        self.include(tname, literal_site(rest.first()), &data, out)
             .map_err(|e| self.wrap_call_error(fr, cmd.pos, cmd, name, e))
     }
 
@@ -1592,7 +1605,7 @@ impl<'s> Exec<'s> {
                 let mut buf = self.spare.pop().unwrap_or_default();
                 // The value is one exact-size copy; the buffer goes back for the next include.
                 let r = self
-                    .include(tname, &argv[1], &mut buf)
+                    .include(tname, literal_site(args.first()), &argv[1], &mut buf)
                     .map(|()| Value::string(buf.as_str()));
                 buf.clear();
                 self.spare.push(buf);
@@ -1723,26 +1736,48 @@ impl<'s> Exec<'s> {
     }
 
     /// Helm's `include`: execute a named template into a string, with its depth limit.
-    fn include(&mut self, name: &str, data: &Value, out: &mut String) -> Result<(), CallErr> {
-        let count = match self.includes.get_mut(name) {
-            Some(c) => c,
-            None => self.includes.entry(name.to_string()).or_insert(0),
+    /// `site` is the address of the call's literal name, if it has one.
+    fn include(
+        &mut self,
+        name: &str,
+        site: Option<usize>,
+        data: &Value,
+        out: &mut String,
+    ) -> Result<(), CallErr> {
+        let site = site.filter(|_| self.overlays.is_empty());
+        let known = site.and_then(|p| self.includes.sites.get(&p).cloned());
+        let (tree, slot) = match known {
+            Some((tree, slot)) => (Some(tree), slot),
+            None => {
+                let slot = match self.includes.slots.get(name) {
+                    Some(s) => *s,
+                    None => {
+                        let s = self.includes.counts.len();
+                        self.includes.counts.push(0);
+                        self.includes.slots.insert(name.to_string(), s);
+                        s
+                    }
+                };
+                let tree = self.lookup(name);
+                if let (Some(p), Some(t)) = (site, &tree) {
+                    self.includes.sites.insert(p, (t.clone(), slot));
+                }
+                (tree, slot)
+            }
         };
-        if *count > INCLUDE_LIMIT {
+        if self.includes.counts[slot] > INCLUDE_LIMIT {
             return Err(CallErr::Msg(format!(
                 "rendering template has a nested reference name: {name}: unable to execute template"
             )));
         }
-        *count += 1;
-        let r = match self.lookup(name) {
+        self.includes.counts[slot] += 1;
+        let r = match tree {
             Some(tree) => self.exec_tree(&tree, data, true, out),
             None => Err(Error::NoTemplate {
                 name: name.to_string(),
             }),
         };
-        if let Some(c) = self.includes.get_mut(name) {
-            *c -= 1;
-        }
+        self.includes.counts[slot] -= 1;
         r.map_err(CallErr::Inner)
     }
 
@@ -1906,6 +1941,17 @@ fn indent_call(cmd: &Command<'_>) -> Option<(usize, bool)> {
     Some((usize::try_from(spaces).ok()?, newline))
 }
 
+/// The address of a string literal's value: the same for every evaluation of that literal.
+fn literal_site(a: Option<&Arg>) -> Option<usize> {
+    match a {
+        Some(Arg::String {
+            value: Value::String(s),
+            ..
+        }) => Some(Arc::as_ptr(s) as *const u8 as usize),
+        _ => None,
+    }
+}
+
 /// Whether `cmd` calls `include` with the right number of arguments (counting a piped one).
 fn include_call(cmd: &Command<'_>, piped: bool) -> bool {
     matches!(
@@ -2064,5 +2110,28 @@ b{{ end }}{{ define "dot" }}[{{ . }}]{{ end }}{{ define "bad" }}{{ fail "no" }}{
             .to_string();
         assert_eq!(first, again);
         assert_eq!(set.render("c/templates/ok.yaml", &Value::Nil).unwrap(), "o");
+    }
+
+    #[test]
+    fn include_call_sites_follow_tpl_layers_and_replaced_templates() {
+        let mut set = TemplateSet::new();
+        set.add("c/templates/_n.tpl", r#"{{ define "n" }}base{{ end }}"#)
+            .unwrap();
+        set.add(
+            "c/templates/t.yaml",
+            r#"{{ range list 1 2 }}{{ include "n" . }}{{ tpl "{{ define \"n\" }}over{{ end }}{{ include \"n\" . }}" $ }}{{ end }}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            set.render("c/templates/t.yaml", &Value::Nil).unwrap(),
+            "baseoverbaseover"
+        );
+        // A later definition replaces the template the call site led to before.
+        set.add("c/templates/_m.tpl", r#"{{ define "n" }}new{{ end }}"#)
+            .unwrap();
+        assert_eq!(
+            set.render("c/templates/t.yaml", &Value::Nil).unwrap(),
+            "newovernewover"
+        );
     }
 }

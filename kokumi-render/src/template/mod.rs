@@ -247,6 +247,11 @@ impl TemplateSet {
     /// Adds one file's trees (as [`add`](Self::add) parsed them), with `add`'s rule for empty
     /// definitions.
     fn add_trees(&mut self, trees: impl IntoIterator<Item = Arc<Tree>>) {
+        // What renders kept points into the trees; some may be replaced now.
+        match self.forward.get_mut() {
+            Ok(f) => f.1 = exec::Scratch::default(),
+            Err(poisoned) => poisoned.into_inner().1 = exec::Scratch::default(),
+        }
         for t in trees {
             if t.is_empty()
                 && let Some(old) = self.templates.get(&*t.name)
