@@ -183,6 +183,8 @@ pub(crate) struct Exec<'s> {
     pub(crate) arg_pool: Vec<Vec<Value>>,
     /// Emptied variable lists of finished template invocations, reused by the next ones.
     pub(crate) var_pool: Vec<Vars<'static>>,
+    /// The trees of texts `tpl` parsed before.
+    pub(crate) tpl_trees: TplTrees,
 }
 
 /// What one render of a set leaves for the next: the include counters (all zero again) and
@@ -193,7 +195,20 @@ pub(crate) struct Scratch {
     pub(crate) spare: Vec<String>,
     pub(crate) arg_pool: Vec<Vec<Value>>,
     pub(crate) var_pool: Vec<Vars<'static>>,
+    pub(crate) tpl_trees: TplTrees,
 }
+
+/// The trees `tpl` parsed, by text: charts pass the same values through `tpl` again and
+/// again (bitnami's `common.tplvalues.render`), and a text parses the same every time. Only
+/// texts that parse are kept, up to a total size.
+#[derive(Default)]
+pub(crate) struct TplTrees {
+    trees: BTreeMap<String, Arc<[Arc<Tree>]>>,
+    bytes: usize,
+}
+
+/// The most text [`TplTrees`] keeps.
+const KEEP_TPL_BYTES: usize = 8 << 20;
 
 /// Helm's per-name include depth, and where each `include "literal"` call leads.
 #[derive(Default)]
@@ -231,6 +246,7 @@ impl<'s> Exec<'s> {
             spare: std::mem::take(&mut scratch.spare),
             arg_pool: std::mem::take(&mut scratch.arg_pool),
             var_pool: std::mem::take(&mut scratch.var_pool),
+            tpl_trees: std::mem::take(&mut scratch.tpl_trees),
         }
     }
 
@@ -241,6 +257,7 @@ impl<'s> Exec<'s> {
         scratch.spare.retain(|b| b.capacity() <= KEEP_BUFFER);
         scratch.arg_pool = self.arg_pool;
         scratch.var_pool = self.var_pool;
+        scratch.tpl_trees = self.tpl_trees;
     }
 }
 
@@ -1693,9 +1710,7 @@ impl<'s> Exec<'s> {
         let fail = |this: &Self, m: String| {
             this.error(fr, pos, node, format!("error calling {name}: {m}"))
         };
-        let deep = |this: &mut Self, v: &[Value]| -> Vec<Value> {
-            v.iter().map(|x| this.forward.deep(x.clone())).collect()
-        };
+        let deep = |this: &mut Self, v| deep_args(this.forward, v);
         match b {
             Builtin::Not => Ok(Value::Bool(!argv[0].is_truthy())),
             Builtin::Len => builtins::len(&argv[0]).map_err(|m| fail(self, m)),
@@ -1785,15 +1800,30 @@ impl<'s> Exec<'s> {
     fn tpl(&mut self, text: &str, data: &Value) -> Result<String, CallErr> {
         // Quoted only for an error message: most tpl calls succeed.
         let quoted = || super::lex::go_quote(text);
-        let trees = super::parse::parse_file(super::TPL_NAME, text)
-            .map_err(|e| CallErr::Wrapped(format!("cannot parse template {}", quoted()), e))?;
+        let trees = match self.tpl_trees.trees.get(text) {
+            Some(trees) => trees.clone(),
+            None => {
+                let trees: Arc<[Arc<Tree>]> = super::parse::parse_file(super::TPL_NAME, text)
+                    .map_err(|e| {
+                        CallErr::Wrapped(format!("cannot parse template {}", quoted()), e)
+                    })?
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect();
+                if self.tpl_trees.bytes + text.len() <= KEEP_TPL_BYTES {
+                    self.tpl_trees.bytes += text.len();
+                    self.tpl_trees.trees.insert(text.to_string(), trees.clone());
+                }
+                trees
+            }
+        };
         let mut layer = Templates::new();
-        let mut iter = trees.into_iter();
+        let mut iter = trees.iter();
         if let Some(main) = iter.next() {
             let keep_old =
                 main.is_empty() && self.lookup(super::TPL_NAME).is_some_and(|t| !t.is_empty());
             if !keep_old {
-                layer.insert(main.name.to_string(), Arc::new(main));
+                layer.insert(main.name.to_string(), main.clone());
             }
         }
         for t in iter {
@@ -1801,7 +1831,7 @@ impl<'s> Exec<'s> {
             if t.is_empty() && self.lookup(&name).is_some_and(|o| !o.is_empty()) {
                 continue;
             }
-            layer.insert(name, Arc::new(t));
+            layer.insert(name, t.clone());
         }
         self.overlays.push(Arc::new(layer));
         let mut out = String::new();
@@ -1844,6 +1874,19 @@ impl fmt::Display for TemplateNode<'_> {
         }
         f.write_str("}}")
     }
+}
+
+/// `v` with every nested map brought up to date. Only maps and lists can hold replaced maps:
+/// other arguments are passed as they are.
+fn deep_args<'v>(forward: &mut Forward, v: &'v [Value]) -> Cow<'v, [Value]> {
+    if forward.map.is_empty()
+        || !v
+            .iter()
+            .any(|x| matches!(x, Value::Map(_) | Value::List(_)))
+    {
+        return Cow::Borrowed(v);
+    }
+    Cow::Owned(v.iter().map(|x| forward.deep(x.clone())).collect())
 }
 
 /// A copy of `v` in which every map and list is a new allocation.
@@ -2132,6 +2175,37 @@ b{{ end }}{{ define "dot" }}[{{ . }}]{{ end }}{{ define "bad" }}{{ fail "no" }}{
         assert_eq!(
             set.render("c/templates/t.yaml", &Value::Nil).unwrap(),
             "newovernewover"
+        );
+    }
+
+    #[test]
+    fn tpl_texts_parsed_before_execute_and_fail_as_the_first_time() {
+        let text = r#"{{ range list 1 2 3 }}{{ tpl "{{ .x }}{{ define \"d\" }}d{{ end }}{{ include \"d\" . }}" (dict "x" .) }}{{ tpl "{{ .x" $ }}{{ end }}"#;
+        let mut set = TemplateSet::new();
+        set.add("c/templates/t.yaml", text).unwrap();
+        let e = set
+            .render("c/templates/t.yaml", &Value::Nil)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot parse template"), "{e}");
+        let mut ok = TemplateSet::new();
+        ok.add(
+            "c/templates/t.yaml",
+            &text.replace(
+                r#"{{ tpl "{{ .x" $ }}"#,
+                r#"{{ tpl "-{{ .x }}" (dict "x" .) }}"#,
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            ok.render("c/templates/t.yaml", &Value::Nil).unwrap(),
+            "1d-12d-23d-3"
+        );
+        assert_eq!(
+            set.render("c/templates/t.yaml", &Value::Nil)
+                .unwrap_err()
+                .to_string(),
+            e
         );
     }
 }
