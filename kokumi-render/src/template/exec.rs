@@ -669,10 +669,12 @@ impl<'s> Exec<'s> {
         match &v {
             Value::Nil => self.write(fr, pipe.pos, out, "<no value>"),
             Value::String(s) => self.write(fr, pipe.pos, out, s),
-            Value::Int(i) => {
-                let mut buf = itoa_buf(*i);
-                let s = std::mem::take(&mut buf);
-                self.write(fr, pipe.pos, out, &s)
+            Value::Bool(b) => self.write(fr, pipe.pos, out, if *b { "true" } else { "false" }),
+            Value::Int(_) | Value::Float(_) => {
+                // Written in place, then counted (an error ends the render and its output).
+                let start = out.len();
+                let _ = write!(out, "{v}");
+                self.count_output(fr, pipe.pos, out.len() - start)
             }
             _ => {
                 self.check_expansion(fr, pipe.pos, pipe, "print", true, std::slice::from_ref(&v))?;
@@ -1922,12 +1924,6 @@ impl fmt::Display for Ident<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.0)
     }
-}
-
-fn itoa_buf(i: i64) -> String {
-    let mut s = String::new();
-    let _ = write!(s, "{i}");
-    s
 }
 
 /// Go's message for a literal that cannot be passed as a parameter of type `param`.
