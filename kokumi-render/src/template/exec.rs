@@ -1141,7 +1141,8 @@ impl<'s> Exec<'s> {
         pos: usize,
         node: &Arg,
     ) -> R<Value> {
-        let mut cur = recv;
+        // Brought up to date once: every field step returns an up-to-date value.
+        let mut cur = self.forward.shallow(recv);
         let mut o = recv_origin;
         let n = idents.len();
         for (i, name) in idents.iter().enumerate() {
@@ -1169,8 +1170,9 @@ impl<'s> Exec<'s> {
         recv: Value,
         recv_origin: Origin,
     ) -> R<(Value, Origin)> {
+        // `recv` is up to date (the caller's first receiver, or an earlier step's result), and
+        // so is every value this returns.
         let has_args = !args.is_empty() || final_.is_some();
-        let recv = self.forward.shallow(recv);
         match &recv {
             Value::Nil => {
                 if recv_origin == Origin::Invalid {
@@ -1206,7 +1208,7 @@ impl<'s> Exec<'s> {
                         argv.push(self.forward.deep(f.clone()));
                     }
                     return match obj.call(name, &argv) {
-                        Some(Ok(v)) => Ok((v, Origin::Typed)),
+                        Some(Ok(v)) => Ok((self.forward.shallow(v), Origin::Typed)),
                         Some(Err(e)) => Err(self.call_error(fr, pos, node, name, &e)),
                         None => Err(self.error(
                             fr,
@@ -1276,7 +1278,7 @@ impl<'s> Exec<'s> {
             Arg::Dot(_) => Ok((dot.clone(), origin)),
             Arg::Nil(_) => Ok((Value::Nil, Origin::Typed)),
             Arg::Field { pos, idents } => {
-                let mut cur = dot.clone();
+                let mut cur = self.forward.shallow(dot.clone());
                 let mut o = origin;
                 for name in idents {
                     let (v, no) =
@@ -1312,7 +1314,8 @@ impl<'s> Exec<'s> {
                         format!("indirection through explicit nil in {a}"),
                     ));
                 }
-                let (mut cur, mut o) = self.eval_arg_value(fr, dot, origin, node)?;
+                let (cur, mut o) = self.eval_arg_value(fr, dot, origin, node)?;
+                let mut cur = self.forward.shallow(cur);
                 for f in fields {
                     let (v, no) =
                         self.eval_field(fr, dot, origin, f, *pos, a, &[], None, cur, o)?;
@@ -2203,5 +2206,26 @@ b{{ end }}{{ define "dot" }}[{{ . }}]{{ end }}{{ define "bad" }}{{ fail "no" }}{
                 .to_string(),
             e
         );
+    }
+
+    #[test]
+    fn fields_read_maps_as_set_left_them() {
+        for (text, want) in [
+            (r#"{{ $_ := set .m "k" "v" }}{{ .m.k }}"#, "v"),
+            (
+                r#"{{ with dict "z" 1 }}{{ $_ := set . "k" "w" }}{{ .k }}{{ end }}"#,
+                "w",
+            ),
+            (
+                r#"{{ $d := dict }}{{ $_ := set $d "a" (dict) }}{{ $_ := set $d.a "b" 1 }}{{ $d.a.b }}{{ (index $d "a").b }}"#,
+                "11",
+            ),
+            (
+                r#"{{ $_ := set .m "n" (dict "x" 2) }}{{ $_ := set .m.n "x" 3 }}{{ .m.n.x }}"#,
+                "3",
+            ),
+        ] {
+            assert_eq!(ok(text), want, "{text}");
+        }
     }
 }
