@@ -1149,7 +1149,7 @@ impl<'s> Exec<'s> {
             let last = i + 1 == n;
             let (a, fin): (&[Arg], Option<&Value>) =
                 if last { (args, final_) } else { (&[], None) };
-            let (v, no) = self.eval_field(fr, dot, origin, name, pos, node, a, fin, cur, o)?;
+            let (v, no) = self.eval_field(fr, dot, origin, name, pos, node, a, fin, &cur, o)?;
             cur = v;
             o = no;
         }
@@ -1167,13 +1167,13 @@ impl<'s> Exec<'s> {
         node: &Arg,
         args: &[Arg],
         final_: Option<&Value>,
-        recv: Value,
+        recv: &Value,
         recv_origin: Origin,
     ) -> R<(Value, Origin)> {
         // `recv` is up to date (the caller's first receiver, or an earlier step's result), and
         // so is every value this returns.
         let has_args = !args.is_empty() || final_.is_some();
-        match &recv {
+        match recv {
             Value::Nil => {
                 if recv_origin == Origin::Invalid {
                     return Ok((Value::Nil, Origin::Invalid));
@@ -1282,7 +1282,7 @@ impl<'s> Exec<'s> {
                 let mut o = origin;
                 for name in idents {
                     let (v, no) =
-                        self.eval_field(fr, dot, origin, name, *pos, a, &[], None, cur, o)?;
+                        self.eval_field(fr, dot, origin, name, *pos, a, &[], None, &cur, o)?;
                     cur = v;
                     o = no;
                 }
@@ -1292,7 +1292,7 @@ impl<'s> Exec<'s> {
                 let (mut cur, mut o) = self.var_value(fr, name, *pos, a)?;
                 for f in fields {
                     let (v, no) =
-                        self.eval_field(fr, dot, origin, f, *pos, a, &[], None, cur, o)?;
+                        self.eval_field(fr, dot, origin, f, *pos, a, &[], None, &cur, o)?;
                     cur = v;
                     o = no;
                 }
@@ -1318,7 +1318,7 @@ impl<'s> Exec<'s> {
                 let mut cur = self.forward.shallow(cur);
                 for f in fields {
                     let (v, no) =
-                        self.eval_field(fr, dot, origin, f, *pos, a, &[], None, cur, o)?;
+                        self.eval_field(fr, dot, origin, f, *pos, a, &[], None, &cur, o)?;
                     cur = v;
                     o = no;
                 }
