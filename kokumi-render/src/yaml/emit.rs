@@ -736,6 +736,10 @@ fn float_scalar(f: f64) -> Result<String, EmitError> {
         let _ = format_go_float(&mut s, f);
         return Err(EmitError::UnsupportedValue(s));
     }
+    // A whole number well inside i64 prints in JSON as its digits ("-0" as "0" once read back).
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        return Ok((f as i64).to_string());
+    }
     let json = crate::funcs::json_float(f);
     if !json.contains(['.', 'e', 'E']) {
         if let Ok(i) = json.parse::<i64>() {
@@ -1403,5 +1407,32 @@ mod tests {
         // `_` sorts after `B` by byte but before it in go-yaml (non-letters first).
         assert!(!keys_in_order(&map(&["aB", "a_b"])));
         assert!(!keys_in_order(&map(&["s1", "s2"])));
+    }
+
+    #[test]
+    fn whole_floats_print_as_the_json_round_trip_prints_them() {
+        for f in [
+            0.0,
+            -0.0,
+            1.0,
+            -3.0,
+            8080.0,
+            1e6,
+            999_999_999_999_999.0,
+            1e15,
+            1e20,
+            2e21,
+        ] {
+            let json = crate::funcs::json_float(f);
+            let want = match json.parse::<i64>() {
+                Ok(i) if !json.contains(['.', 'e', 'E']) => i.to_string(),
+                _ => {
+                    let mut s = String::new();
+                    let _ = format_go_float(&mut s, json.parse().unwrap_or(f));
+                    s
+                }
+            };
+            assert_eq!(float_scalar(f).ok(), Some(want), "{f}");
+        }
     }
 }
