@@ -105,6 +105,10 @@ pub(crate) mod flags {
     pub(crate) const QUADRATIC: u8 = 8;
     /// Returns a deep copy whose maps must be new allocations (`deepCopy`).
     pub(crate) const DEEP_COPY: u8 = 16;
+    /// Sprig's `indent`: the engine may write its result straight into the output.
+    pub(crate) const INDENT: u8 = 32;
+    /// Sprig's `nindent`: like [`INDENT`], after a newline.
+    pub(crate) const NINDENT: u8 = 64;
 }
 
 const fn sig(params: &'static [Param]) -> Signature {
@@ -140,6 +144,11 @@ fn flags_of(name: &str) -> u8 {
     }
     if matches!(name, "deepCopy" | "mustDeepCopy") {
         f |= flags::DEEP_COPY;
+    }
+    match name {
+        "indent" => f |= flags::INDENT,
+        "nindent" => f |= flags::NINDENT,
+        _ => {}
     }
     f
 }
@@ -594,6 +603,7 @@ pub fn mutates_first_arg(name: &str) -> bool {
 
 pub(crate) use json::json_float;
 pub(crate) use math::{parse_go_float as parse_float_go, parse_go_int as parse_int_go};
+pub(crate) use strings::{indent_fits, indented_len, write_indented};
 
 // ---------------------------------------------------------------------------------------------
 // Argument helpers shared by the function families.

@@ -23,7 +23,18 @@ fn two_str<'a>(args: &'a [Value], name: &str) -> Result<(&'a str, &'a str), Func
 }
 
 pub(crate) fn trim(args: &[Value]) -> R {
-    ok_str(one_str(args, "trim")?.trim_matches(is_go_space))
+    let s = one_str(args, "trim")?;
+    part_of(&args[0], s, s.trim_matches(is_go_space))
+}
+
+/// `part`, a slice of argument `arg` (whose text is `whole`): the argument itself when it is
+/// all of it, so an unchanged string is not copied.
+fn part_of(arg: &Value, whole: &str, part: &str) -> R {
+    if part.len() == whole.len() {
+        Ok(arg.clone())
+    } else {
+        ok_str(part)
+    }
 }
 
 /// Go's `unicode.IsSpace`.
@@ -35,11 +46,19 @@ pub(crate) fn is_go_space(c: char) -> bool {
 }
 
 pub(crate) fn upper(args: &[Value]) -> R {
-    ok_str(go_upper(one_str(args, "upper")?))
+    let s = one_str(args, "upper")?;
+    if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_lowercase()) {
+        return Ok(args[0].clone());
+    }
+    ok_str(go_upper(s))
 }
 
 pub(crate) fn lower(args: &[Value]) -> R {
-    ok_str(go_lower(one_str(args, "lower")?))
+    let s = one_str(args, "lower")?;
+    if s.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        return Ok(args[0].clone());
+    }
+    ok_str(go_lower(s))
 }
 
 fn go_upper(s: &str) -> String {
@@ -288,17 +307,17 @@ pub(crate) fn repeat(args: &[Value]) -> R {
 
 pub(crate) fn trim_all(args: &[Value]) -> R {
     let (cutset, s) = two_str(args, "trimAll")?;
-    ok_str(s.trim_matches(|c| cutset.contains(c)))
+    part_of(&args[1], s, s.trim_matches(|c| cutset.contains(c)))
 }
 
 pub(crate) fn trim_suffix(args: &[Value]) -> R {
     let (suffix, s) = two_str(args, "trimSuffix")?;
-    ok_str(s.strip_suffix(suffix).unwrap_or(s))
+    part_of(&args[1], s, s.strip_suffix(suffix).unwrap_or(s))
 }
 
 pub(crate) fn trim_prefix(args: &[Value]) -> R {
     let (prefix, s) = two_str(args, "trimPrefix")?;
-    ok_str(s.strip_prefix(prefix).unwrap_or(s))
+    part_of(&args[1], s, s.strip_prefix(prefix).unwrap_or(s))
 }
 
 pub(crate) fn contains(args: &[Value]) -> R {
@@ -353,18 +372,30 @@ pub(crate) fn cat(args: &[Value]) -> R {
 /// built in one buffer of the exact size, so the usual `include | nindent` chain allocates once
 /// here instead of growing a buffer and copying it again.
 fn do_indent(spaces: i64, s: &str, newline: bool) -> String {
-    const SPACES: &str = "                                                                ";
     let n = spaces.max(0) as usize;
+    let mut out = String::with_capacity(indented_len(n, s, newline));
+    write_indented(&mut out, n, s, newline);
+    out
+}
+
+/// The length of `s` indented by `spaces` (after a newline when `newline`).
+pub(crate) fn indented_len(spaces: usize, s: &str, newline: bool) -> usize {
+    let lines = memchr::memchr_iter(b'\n', s.as_bytes()).count() + 1;
+    usize::from(newline) + s.len() + spaces * lines
+}
+
+/// Appends `s` to `out` with `spaces` before every line, after a newline first when
+/// `newline`: what `indent` (`nindent`) returns, written in place.
+pub(crate) fn write_indented(out: &mut String, spaces: usize, s: &str, newline: bool) {
+    const SPACES: &str = "                                                                ";
     let owned;
-    let pad = match SPACES.get(..n) {
+    let pad = match SPACES.get(..spaces) {
         Some(p) => p,
         None => {
-            owned = " ".repeat(n);
+            owned = " ".repeat(spaces);
             owned.as_str()
         }
     };
-    let lines = memchr::memchr_iter(b'\n', s.as_bytes()).count() + 1;
-    let mut out = String::with_capacity(usize::from(newline) + s.len() + pad.len() * lines);
     if newline {
         out.push('\n');
     }
@@ -376,7 +407,12 @@ fn do_indent(spaces: i64, s: &str, newline: bool) -> String {
         }
         out.push_str(line);
     }
-    out
+}
+
+/// Whether indenting `s` by `n` stays within the `repeat` limit (else `indent` refuses it).
+pub(crate) fn indent_fits(n: i64, s: &str) -> bool {
+    let lines = s.bytes().filter(|b| *b == b'\n').count() as u128 + 1;
+    (n as u128) * lines + s.len() as u128 <= MAX_REPEAT as u128
 }
 
 pub(crate) fn indent(args: &[Value]) -> R {
@@ -393,8 +429,8 @@ pub(crate) fn indent(args: &[Value]) -> R {
 /// Refuses an indentation whose result would exceed the `repeat` limit (Go would try to
 /// allocate it).
 fn indent_limit(n: i64, s: &str, name: &str) -> Result<(), FuncError> {
-    let lines = s.bytes().filter(|b| *b == b'\n').count() as u128 + 1;
-    if (n as u128) * lines + s.len() as u128 > MAX_REPEAT as u128 {
+    if !indent_fits(n, s) {
+        let lines = s.bytes().filter(|b| *b == b'\n').count() as u128 + 1;
         return Err(FuncError::new(format!(
             "{name}: output of {lines} lines indented by {n} exceeds the {MAX_REPEAT}-byte limit"
         )));
@@ -418,6 +454,9 @@ pub(crate) fn replace(args: &[Value]) -> R {
     let old = str_arg(&args[0])?;
     let new = str_arg(&args[1])?;
     let src = str_arg(&args[2])?;
+    if !old.is_empty() && !src.contains(old) {
+        return Ok(args[2].clone());
+    }
     ok_str(src.replace(old, new))
 }
 
@@ -815,6 +854,28 @@ pub(crate) fn url_join(args: &[Value]) -> R {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unchanged_strings_come_back_as_they_are_and_changed_ones_change() {
+        let s = |x: &str| Value::from(x);
+        let out = |r: R| r.map(|v| v.to_string()).unwrap_or_else(|e| e.to_string());
+        assert_eq!(out(trim(&[s(" a\t")])), "a");
+        assert_eq!(out(trim(&[s("a b")])), "a b");
+        assert_eq!(out(upper(&[s("AB-1")])), "AB-1");
+        assert_eq!(out(upper(&[s("ab-é")])), "AB-É");
+        assert_eq!(out(lower(&[s("ab-1")])), "ab-1");
+        assert_eq!(out(lower(&[s("AÉ")])), "aé");
+        assert_eq!(out(trim_all(&[s("-"), s("-a-")])), "a");
+        assert_eq!(out(trim_all(&[s("-"), s("a")])), "a");
+        assert_eq!(out(trim_suffix(&[s("-"), s("a-")])), "a");
+        assert_eq!(out(trim_suffix(&[s("-"), s("a")])), "a");
+        assert_eq!(out(trim_prefix(&[s("-"), s("-a")])), "a");
+        assert_eq!(out(replace(&[s("z"), s("y"), s("ab")])), "ab");
+        assert_eq!(out(replace(&[s(""), s("x"), s("ab")])), "xaxbx");
+        assert_eq!(out(replace(&[s("a"), s("y"), s("ab")])), "yb");
+        // A non-string is refused as before.
+        assert!(out(upper(&[Value::Int(1)])).contains("expected string"));
+    }
 
     #[test]
     fn split_like_go() {

@@ -18,7 +18,7 @@ const INCLUDE_LIMIT: usize = 1000;
 /// Where a value came from, which decides how a following `.field` behaves (Go's reflect
 /// distinctions between an invalid value, a nil interface and a typed value).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Origin {
+pub(crate) enum Origin {
     /// No value at all (a nil pipeline result, nil data): fields of it are silently empty.
     Invalid,
     /// An element of a map or list (Go's `interface {}`): a nil one errors on `.field`.
@@ -38,28 +38,38 @@ pub(crate) struct Forward {
 }
 
 impl Forward {
+    #[inline]
     fn key(m: &Arc<Map>) -> usize {
         Arc::as_ptr(m) as *const u8 as usize
     }
 
     /// The filter bit of `key`: word and mask (allocations are 16-byte aligned: those bits
     /// say nothing; the rest are mixed by a multiplicative hash).
+    #[inline]
     fn bit(key: usize) -> (usize, u64) {
         let h = ((key >> 4) as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 53;
         ((h >> 6) as usize & 31, 1u64 << (h & 63))
     }
 
     /// Whether `m` may have been replaced (false: certainly not).
+    #[inline]
     fn may_hold(&self, m: &Arc<Map>) -> bool {
         let (w, b) = Self::bit(Self::key(m));
         self.seen[w] & b != 0
     }
 
     /// The current version of `v` (a map replaced by a mutation resolves to its replacement).
+    /// Inlined down to the test that nearly always says "unchanged".
+    #[inline]
     fn shallow(&self, v: Value) -> Value {
-        if self.map.is_empty() {
-            return v;
+        match &v {
+            Value::Map(m) if !self.map.is_empty() && self.may_hold(m) => self.shallow_chain(v),
+            _ => v,
         }
+    }
+
+    /// [`shallow`](Self::shallow) for a map that may have been replaced.
+    fn shallow_chain(&self, v: Value) -> Value {
         let mut v = v;
         for _ in 0..100_000 {
             let next = match &v {
@@ -182,19 +192,108 @@ pub(crate) struct Exec<'s> {
     pub(crate) steps: u64,
     pub(crate) output: usize,
     pub(crate) depth: usize,
-    pub(crate) includes: BTreeMap<String, usize>,
+    pub(crate) includes: Includes,
     pub(crate) forward: &'s mut Forward,
     /// Emptied output buffers of finished `include` calls, reused by the next ones so an
     /// include writes into a buffer that has already grown instead of growing a new one.
     pub(crate) spare: Vec<String>,
     /// Emptied argument vectors of finished function calls, reused by the next calls.
     pub(crate) arg_pool: Vec<Vec<Value>>,
+    /// Emptied variable lists of finished template invocations, reused by the next ones.
+    pub(crate) var_pool: Vec<Vars<'static>>,
+    /// The trees of texts `tpl` parsed before.
+    pub(crate) tpl_trees: TplTrees,
+}
+
+/// What one render of a set leaves for the next: the include counters (all zero again) and
+/// the emptied buffers its calls grew, so the next render allocates none of them again.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    pub(crate) includes: Includes,
+    pub(crate) spare: Vec<String>,
+    pub(crate) arg_pool: Vec<Vec<Value>>,
+    pub(crate) var_pool: Vec<Vars<'static>>,
+    pub(crate) tpl_trees: TplTrees,
+}
+
+/// The trees `tpl` parsed, by text: charts pass the same values through `tpl` again and
+/// again (bitnami's `common.tplvalues.render`), and a text parses the same every time. Only
+/// texts that parse are kept, up to a total size.
+#[derive(Default)]
+pub(crate) struct TplTrees {
+    trees: BTreeMap<String, Arc<[Arc<Tree>]>>,
+    bytes: usize,
+}
+
+/// The most text [`TplTrees`] keeps.
+const KEEP_TPL_BYTES: usize = 8 << 20;
+
+/// Helm's per-name include depth, and where each `include "literal"` call leads.
+#[derive(Default)]
+pub(crate) struct Includes {
+    /// The counter of each template name included so far.
+    slots: BTreeMap<String, usize>,
+    /// Active includes per counter.
+    counts: Vec<usize>,
+    /// By the address of a call's literal name (kept alive by the set's trees, which do not
+    /// change while this is kept): the template it names and its counter. Filled and read
+    /// only while no `tpl` layer is pushed, when names resolve to the set's own templates.
+    sites: BTreeMap<usize, (Arc<Tree>, usize)>,
+}
+
+/// Include buffers larger than this are not kept for later renders.
+const KEEP_BUFFER: usize = 1 << 20;
+
+impl<'s> Exec<'s> {
+    /// An executor over `templates` that starts from what `scratch` kept.
+    pub(crate) fn new(
+        templates: &'s Templates,
+        limits: &'s Limits,
+        forward: &'s mut Forward,
+        scratch: &mut Scratch,
+    ) -> Self {
+        Exec {
+            templates,
+            overlays: Vec::new(),
+            limits,
+            steps: 0,
+            output: 0,
+            depth: 0,
+            includes: std::mem::take(&mut scratch.includes),
+            forward,
+            spare: std::mem::take(&mut scratch.spare),
+            arg_pool: std::mem::take(&mut scratch.arg_pool),
+            var_pool: std::mem::take(&mut scratch.var_pool),
+            tpl_trees: std::mem::take(&mut scratch.tpl_trees),
+        }
+    }
+
+    /// Hands the counters and buffers back for the next render.
+    pub(crate) fn finish(self, scratch: &mut Scratch) {
+        scratch.includes = self.includes;
+        scratch.spare = self.spare;
+        scratch.spare.retain(|b| b.capacity() <= KEEP_BUFFER);
+        scratch.arg_pool = self.arg_pool;
+        scratch.var_pool = self.var_pool;
+        scratch.tpl_trees = self.tpl_trees;
+    }
+}
+
+/// A frame's variables: name, value, and where the value came from.
+pub(crate) type Vars<'t> = Vec<(Cow<'t, str>, Value, Origin)>;
+
+/// An emptied variable list with another lifetime, keeping its allocation (collecting a
+/// vector's iterator into a vector of a same-sized element type reuses its buffer).
+// `filter` could not change the element's lifetime; `filter_map` to `None` can.
+#[allow(clippy::unnecessary_filter_map)]
+fn recycle<'b>(v: Vars<'_>) -> Vars<'b> {
+    v.into_iter().filter_map(|_| None).collect()
 }
 
 /// One template invocation: its tree and variables.
 struct Frame<'t> {
     tree: &'t Tree,
-    vars: Vec<(Cow<'t, str>, Value, Origin)>,
+    vars: Vars<'t>,
 }
 
 /// The outcome of walking a list.
@@ -247,16 +346,31 @@ impl<'s> Exec<'s> {
     /// in proportion to its size (so a loop rebuilding a growing list ends), and no string may
     /// be longer than the output cap.
     fn charge(&mut self, fr: &Frame<'_>, pos: usize, node: &dyn fmt::Display, v: &Value) -> R<()> {
+        if let Value::String(s) = v {
+            return self.charge_string(fr, pos, node, s.len());
+        }
         let cost = match v {
-            Value::String(s) => s.len() / 64,
             Value::Bytes(b) => b.len() / 64,
             Value::List(l) => l.len(),
             Value::Map(m) => m.len(),
             _ => return Ok(()),
         };
-        if let Value::String(s) = v
-            && s.len() > self.limits.max_output
-        {
+        if cost > 0 {
+            self.steps = self.steps.saturating_add(cost as u64 - 1);
+            self.step(fr, pos, node)?;
+        }
+        Ok(())
+    }
+
+    /// [`charge`](Self::charge) for a string result of `len` bytes.
+    fn charge_string(
+        &mut self,
+        fr: &Frame<'_>,
+        pos: usize,
+        node: &dyn fmt::Display,
+        len: usize,
+    ) -> R<()> {
+        if len > self.limits.max_output {
             return Err(self.error(
                 fr,
                 pos,
@@ -267,6 +381,7 @@ impl<'s> Exec<'s> {
                 ),
             ));
         }
+        let cost = len / 64;
         if cost > 0 {
             self.steps = self.steps.saturating_add(cost as u64 - 1);
             self.step(fr, pos, node)?;
@@ -325,18 +440,7 @@ impl<'s> Exec<'s> {
     }
 
     fn write(&mut self, fr: &Frame<'_>, pos: usize, out: &mut String, s: &str) -> R<()> {
-        self.output += s.len();
-        if self.output > self.limits.max_output {
-            return Err(self.error(
-                fr,
-                pos,
-                &"output",
-                format!(
-                    "output limit exceeded: more than {} bytes",
-                    self.limits.max_output
-                ),
-            ));
-        }
+        self.count_output(fr, pos, s.len())?;
         out.push_str(s);
         Ok(())
     }
@@ -368,14 +472,14 @@ impl<'s> Exec<'s> {
         } else {
             Origin::Typed
         };
-        let mut fr = Frame {
-            tree,
-            vars: vec![(Cow::Borrowed("$"), dot.clone(), origin)],
-        };
+        let mut vars = recycle(self.var_pool.pop().unwrap_or_default());
+        vars.push((Cow::Borrowed("$"), dot.clone(), origin));
+        let mut fr = Frame { tree, vars };
         let r = stacker::maybe_grow(super::parse::RED_ZONE, super::parse::STACK_GROWTH, || {
             self.walk_list(&mut fr, dot, origin, &tree.root, out)
         });
         self.depth -= 1;
+        self.var_pool.push(recycle(fr.vars));
         r.map(|_| ())
     }
 
@@ -410,8 +514,10 @@ impl<'s> Exec<'s> {
             }
             Node::Action(pipe) => {
                 self.step(fr, pipe.pos, pipe)?;
-                let (v, _) = self.eval_pipeline(fr, dot, origin, pipe)?;
-                if pipe.decl.is_empty() {
+                if !pipe.decl.is_empty() {
+                    self.eval_pipeline(fr, dot, origin, pipe)?;
+                } else if !self.print_fused(fr, dot, origin, pipe, out)? {
+                    let (v, _) = self.eval_pipeline_raw(fr, dot, origin, pipe)?;
                     self.print_value(fr, pipe, v, out)?;
                 }
             }
@@ -441,14 +547,152 @@ impl<'s> Exec<'s> {
         Ok(Ctl::Normal)
     }
 
+    /// Prints a pipeline that ends in `include`, or in `indent`/`nindent` by a constant,
+    /// without making its intermediate strings: an included template writes straight into
+    /// `out`, or into a reused buffer that is then indented into `out`, and an indented string
+    /// is written indented instead of being built first. Returns false, having evaluated
+    /// nothing, for other pipelines. Steps, output counts and errors are those of evaluating
+    /// the pipeline and printing its value: any case that would fail in the indenting itself
+    /// (a non-string, a result over a limit) is handed to the ordinary call.
+    fn print_fused(
+        &mut self,
+        fr: &mut Frame<'_>,
+        dot: &Value,
+        origin: Origin,
+        pipe: &Pipe,
+        out: &mut String,
+    ) -> R<bool> {
+        let n = pipe.cmd_count();
+        let last = pipe.last_cmd();
+        let Some((spaces, newline)) = indent_call(&last).filter(|_| n >= 2) else {
+            if n == 1 && include_call(&last, false) {
+                let start = out.len();
+                self.include_into(fr, dot, origin, &last, None, out)?;
+                // Printing the included text counts it again, as writing its string would.
+                self.count_output(fr, pipe.pos, out.len() - start)?;
+                return Ok(true);
+            }
+            return Ok(false);
+        };
+        let mut value = None;
+        let mut included = None;
+        for (i, cmd) in pipe.cmds().take(n - 1).enumerate() {
+            if i + 2 == n && include_call(&cmd, value.is_some()) {
+                let mut buf = self.spare.pop().unwrap_or_default();
+                if let Err(e) = self.include_into(fr, dot, origin, &cmd, value.take(), &mut buf) {
+                    buf.clear();
+                    self.spare.push(buf);
+                    return Err(e);
+                }
+                included = Some(buf);
+            } else {
+                value = Some(self.eval_command(fr, dot, origin, &cmd, value.take())?);
+            }
+        }
+        let r = match (&included, &value) {
+            (Some(buf), _) => self.print_indented(fr, pipe, &last, buf, spaces, newline, out),
+            (None, Some(Value::String(s))) => {
+                self.print_indented(fr, pipe, &last, s, spaces, newline, out)
+            }
+            _ => Ok(false),
+        };
+        if let Some(mut buf) = included {
+            let handled = r.as_ref().is_ok_and(|h| *h);
+            if !handled && r.is_ok() {
+                value = Some(Value::string(buf.as_str()));
+            }
+            buf.clear();
+            self.spare.push(buf);
+        }
+        if !r? {
+            // Not a case to write in place: the ordinary call gives the value or the error.
+            let v = self.eval_command(fr, dot, origin, &last, value)?;
+            self.print_value(fr, pipe, v, out)?;
+        }
+        Ok(true)
+    }
+
+    /// Writes `s` indented as `indent`/`nindent` (the `last` command) would return it and
+    /// printing would write it, charging the same steps and output; false if that call would
+    /// refuse `s` (then nothing is charged or written).
+    #[allow(clippy::too_many_arguments)]
+    fn print_indented(
+        &mut self,
+        fr: &Frame<'_>,
+        pipe: &Pipe,
+        last: &Command<'_>,
+        s: &str,
+        spaces: usize,
+        newline: bool,
+        out: &mut String,
+    ) -> R<bool> {
+        if !crate::funcs::indent_fits(spaces as i64, s) {
+            return Ok(false);
+        }
+        let len = crate::funcs::indented_len(spaces, s, newline);
+        if len > self.limits.max_output {
+            return Ok(false);
+        }
+        self.charge_string(fr, last.pos, last, len)?;
+        self.count_output(fr, pipe.pos, len)?;
+        out.reserve(len);
+        crate::funcs::write_indented(out, spaces, s, newline);
+        Ok(true)
+    }
+
+    /// Executes the `include` command `cmd` (with `final_` piped into it) into `out`: what
+    /// evaluating it does, without the string it would return.
+    fn include_into(
+        &mut self,
+        fr: &mut Frame<'_>,
+        dot: &Value,
+        origin: Origin,
+        cmd: &Command<'_>,
+        final_: Option<Value>,
+        out: &mut String,
+    ) -> R<()> {
+        use crate::funcs::Param;
+        let Some(Arg::Func { name, .. }) = cmd.args.first() else {
+            return Ok(());
+        };
+        let rest = &cmd.args[1..];
+        let tname = self.eval_arg_typed(fr, dot, origin, &rest[0], Param::String)?;
+        let data = match final_ {
+            Some(f) => f,
+            None => self.eval_arg_typed(fr, dot, origin, &rest[1], Param::Any)?,
+        };
+        let tname = tname.as_str().unwrap_or_default();
+        self.include(tname, literal_site(rest.first()), &data, out)
+            .map_err(|e| self.wrap_call_error(fr, cmd.pos, cmd, name, e))
+    }
+
+    /// Counts `len` bytes of output, refusing them past the cap (as [`write`](Self::write)).
+    fn count_output(&mut self, fr: &Frame<'_>, pos: usize, len: usize) -> R<()> {
+        self.output += len;
+        if self.output > self.limits.max_output {
+            return Err(self.error(
+                fr,
+                pos,
+                &"output",
+                format!(
+                    "output limit exceeded: more than {} bytes",
+                    self.limits.max_output
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     fn print_value(&mut self, fr: &Frame<'_>, pipe: &Pipe, v: Value, out: &mut String) -> R<()> {
         match &v {
             Value::Nil => self.write(fr, pipe.pos, out, "<no value>"),
             Value::String(s) => self.write(fr, pipe.pos, out, s),
-            Value::Int(i) => {
-                let mut buf = itoa_buf(*i);
-                let s = std::mem::take(&mut buf);
-                self.write(fr, pipe.pos, out, &s)
+            Value::Bool(b) => self.write(fr, pipe.pos, out, if *b { "true" } else { "false" }),
+            Value::Int(_) | Value::Float(_) => {
+                // Written in place, then counted (an error ends the render and its output).
+                let start = out.len();
+                let _ = write!(out, "{v}");
+                self.count_output(fr, pipe.pos, out.len() - start)
             }
             _ => {
                 self.check_expansion(fr, pipe.pos, pipe, "print", true, std::slice::from_ref(&v))?;
@@ -915,14 +1159,15 @@ impl<'s> Exec<'s> {
         pos: usize,
         node: &Arg,
     ) -> R<Value> {
-        let mut cur = recv;
+        // Brought up to date once: every field step returns an up-to-date value.
+        let mut cur = self.forward.shallow(recv);
         let mut o = recv_origin;
         let n = idents.len();
         for (i, name) in idents.iter().enumerate() {
             let last = i + 1 == n;
             let (a, fin): (&[Arg], Option<&Value>) =
                 if last { (args, final_) } else { (&[], None) };
-            let (v, no) = self.eval_field(fr, dot, origin, name, pos, node, a, fin, cur, o)?;
+            let (v, no) = self.eval_field(fr, dot, origin, name, pos, node, a, fin, &cur, o)?;
             cur = v;
             o = no;
         }
@@ -940,12 +1185,13 @@ impl<'s> Exec<'s> {
         node: &Arg,
         args: &[Arg],
         final_: Option<&Value>,
-        recv: Value,
+        recv: &Value,
         recv_origin: Origin,
     ) -> R<(Value, Origin)> {
+        // `recv` is up to date (the caller's first receiver, or an earlier step's result), and
+        // so is every value this returns.
         let has_args = !args.is_empty() || final_.is_some();
-        let recv = self.forward.shallow(recv);
-        match &recv {
+        match recv {
             Value::Nil => {
                 if recv_origin == Origin::Invalid {
                     return Ok((Value::Nil, Origin::Invalid));
@@ -980,7 +1226,7 @@ impl<'s> Exec<'s> {
                         argv.push(self.forward.deep(f.clone()));
                     }
                     return match obj.call(name, &argv) {
-                        Some(Ok(v)) => Ok((v, Origin::Typed)),
+                        Some(Ok(v)) => Ok((self.forward.shallow(v), Origin::Typed)),
                         Some(Err(e)) => Err(self.call_error(fr, pos, node, name, &e)),
                         None => Err(self.error(
                             fr,
@@ -1050,11 +1296,11 @@ impl<'s> Exec<'s> {
             Arg::Dot(_) => Ok((dot.clone(), origin)),
             Arg::Nil(_) => Ok((Value::Nil, Origin::Typed)),
             Arg::Field { pos, idents } => {
-                let mut cur = dot.clone();
+                let mut cur = self.forward.shallow(dot.clone());
                 let mut o = origin;
                 for name in idents {
                     let (v, no) =
-                        self.eval_field(fr, dot, origin, name, *pos, a, &[], None, cur, o)?;
+                        self.eval_field(fr, dot, origin, name, *pos, a, &[], None, &cur, o)?;
                     cur = v;
                     o = no;
                 }
@@ -1064,7 +1310,7 @@ impl<'s> Exec<'s> {
                 let (mut cur, mut o) = self.var_value(fr, name, *pos, a)?;
                 for f in fields {
                     let (v, no) =
-                        self.eval_field(fr, dot, origin, f, *pos, a, &[], None, cur, o)?;
+                        self.eval_field(fr, dot, origin, f, *pos, a, &[], None, &cur, o)?;
                     cur = v;
                     o = no;
                 }
@@ -1086,10 +1332,11 @@ impl<'s> Exec<'s> {
                         format!("indirection through explicit nil in {a}"),
                     ));
                 }
-                let (mut cur, mut o) = self.eval_arg_value(fr, dot, origin, node)?;
+                let (cur, mut o) = self.eval_arg_value(fr, dot, origin, node)?;
+                let mut cur = self.forward.shallow(cur);
                 for f in fields {
                     let (v, no) =
-                        self.eval_field(fr, dot, origin, f, *pos, a, &[], None, cur, o)?;
+                        self.eval_field(fr, dot, origin, f, *pos, a, &[], None, &cur, o)?;
                     cur = v;
                     o = no;
                 }
@@ -1398,7 +1645,7 @@ impl<'s> Exec<'s> {
                 let mut buf = self.spare.pop().unwrap_or_default();
                 // The value is one exact-size copy; the buffer goes back for the next include.
                 let r = self
-                    .include(tname, &argv[1], &mut buf)
+                    .include(tname, literal_site(args.first()), &argv[1], &mut buf)
                     .map(|()| Value::string(buf.as_str()));
                 buf.clear();
                 self.spare.push(buf);
@@ -1486,9 +1733,7 @@ impl<'s> Exec<'s> {
         let fail = |this: &Self, m: String| {
             this.error(fr, pos, node, format!("error calling {name}: {m}"))
         };
-        let deep = |this: &mut Self, v: &[Value]| -> Vec<Value> {
-            v.iter().map(|x| this.forward.deep(x.clone())).collect()
-        };
+        let deep = |this: &mut Self, v| deep_args(this.forward, v);
         match b {
             Builtin::Not => Ok(Value::Bool(!argv[0].is_truthy())),
             Builtin::Len => builtins::len(&argv[0]).map_err(|m| fail(self, m)),
@@ -1529,26 +1774,48 @@ impl<'s> Exec<'s> {
     }
 
     /// Helm's `include`: execute a named template into a string, with its depth limit.
-    fn include(&mut self, name: &str, data: &Value, out: &mut String) -> Result<(), CallErr> {
-        let count = match self.includes.get_mut(name) {
-            Some(c) => c,
-            None => self.includes.entry(name.to_string()).or_insert(0),
+    /// `site` is the address of the call's literal name, if it has one.
+    fn include(
+        &mut self,
+        name: &str,
+        site: Option<usize>,
+        data: &Value,
+        out: &mut String,
+    ) -> Result<(), CallErr> {
+        let site = site.filter(|_| self.overlays.is_empty());
+        let known = site.and_then(|p| self.includes.sites.get(&p).cloned());
+        let (tree, slot) = match known {
+            Some((tree, slot)) => (Some(tree), slot),
+            None => {
+                let slot = match self.includes.slots.get(name) {
+                    Some(s) => *s,
+                    None => {
+                        let s = self.includes.counts.len();
+                        self.includes.counts.push(0);
+                        self.includes.slots.insert(name.to_string(), s);
+                        s
+                    }
+                };
+                let tree = self.lookup(name);
+                if let (Some(p), Some(t)) = (site, &tree) {
+                    self.includes.sites.insert(p, (t.clone(), slot));
+                }
+                (tree, slot)
+            }
         };
-        if *count > INCLUDE_LIMIT {
+        if self.includes.counts[slot] > INCLUDE_LIMIT {
             return Err(CallErr::Msg(format!(
                 "rendering template has a nested reference name: {name}: unable to execute template"
             )));
         }
-        *count += 1;
-        let r = match self.lookup(name) {
+        self.includes.counts[slot] += 1;
+        let r = match tree {
             Some(tree) => self.exec_tree(&tree, data, true, out),
             None => Err(Error::NoTemplate {
                 name: name.to_string(),
             }),
         };
-        if let Some(c) = self.includes.get_mut(name) {
-            *c -= 1;
-        }
+        self.includes.counts[slot] -= 1;
         r.map_err(CallErr::Inner)
     }
 
@@ -1556,15 +1823,30 @@ impl<'s> Exec<'s> {
     fn tpl(&mut self, text: &str, data: &Value) -> Result<String, CallErr> {
         // Quoted only for an error message: most tpl calls succeed.
         let quoted = || super::lex::go_quote(text);
-        let trees = super::parse::parse_file(super::TPL_NAME, text)
-            .map_err(|e| CallErr::Wrapped(format!("cannot parse template {}", quoted()), e))?;
+        let trees = match self.tpl_trees.trees.get(text) {
+            Some(trees) => trees.clone(),
+            None => {
+                let trees: Arc<[Arc<Tree>]> = super::parse::parse_file(super::TPL_NAME, text)
+                    .map_err(|e| {
+                        CallErr::Wrapped(format!("cannot parse template {}", quoted()), e)
+                    })?
+                    .into_iter()
+                    .map(Arc::new)
+                    .collect();
+                if self.tpl_trees.bytes + text.len() <= KEEP_TPL_BYTES {
+                    self.tpl_trees.bytes += text.len();
+                    self.tpl_trees.trees.insert(text.to_string(), trees.clone());
+                }
+                trees
+            }
+        };
         let mut layer = Templates::new();
-        let mut iter = trees.into_iter();
+        let mut iter = trees.iter();
         if let Some(main) = iter.next() {
             let keep_old =
                 main.is_empty() && self.lookup(super::TPL_NAME).is_some_and(|t| !t.is_empty());
             if !keep_old {
-                layer.insert(main.name.to_string(), Arc::new(main));
+                layer.insert(main.name.to_string(), main.clone());
             }
         }
         for t in iter {
@@ -1572,7 +1854,7 @@ impl<'s> Exec<'s> {
             if t.is_empty() && self.lookup(&name).is_some_and(|o| !o.is_empty()) {
                 continue;
             }
-            layer.insert(name, Arc::new(t));
+            layer.insert(name, t.clone());
         }
         self.overlays.push(Arc::new(layer));
         let mut out = String::new();
@@ -1617,6 +1899,19 @@ impl fmt::Display for TemplateNode<'_> {
     }
 }
 
+/// `v` with every nested map brought up to date. Only maps and lists can hold replaced maps:
+/// other arguments are passed as they are.
+fn deep_args<'v>(forward: &mut Forward, v: &'v [Value]) -> Cow<'v, [Value]> {
+    if forward.map.is_empty()
+        || !v
+            .iter()
+            .any(|x| matches!(x, Value::Map(_) | Value::List(_)))
+    {
+        return Cow::Borrowed(v);
+    }
+    Cow::Owned(v.iter().map(|x| forward.deep(x.clone())).collect())
+}
+
 /// A copy of `v` in which every map and list is a new allocation.
 fn fresh_copy(v: &Value) -> Value {
     crate::value::grow(|| match v {
@@ -1652,12 +1947,6 @@ impl fmt::Display for Ident<'_> {
     }
 }
 
-fn itoa_buf(i: i64) -> String {
-    let mut s = String::new();
-    let _ = write!(s, "{i}");
-    s
-}
-
 /// Go's message for a literal that cannot be passed as a parameter of type `param`.
 fn literal_mismatch(param: crate::funcs::Param, a: &Arg) -> String {
     use crate::funcs::Param;
@@ -1691,4 +1980,270 @@ fn expanded_larger_than(v: &Value, budget: usize) -> bool {
         }
     }
     false
+}
+
+/// `indent N` or `nindent N` with a constant `N >= 0` that Go converts to `int`: the spaces and
+/// whether a newline goes first.
+fn indent_call(cmd: &Command<'_>) -> Option<(usize, bool)> {
+    use crate::funcs::flags;
+    let [Arg::Func { func, .. }, Arg::Number(_, n)] = cmd.args else {
+        return None;
+    };
+    let FuncRef::Plain(_, Some(sig)) = func else {
+        return None;
+    };
+    let newline = match sig.flags & (flags::INDENT | flags::NINDENT) {
+        flags::INDENT => false,
+        flags::NINDENT => true,
+        _ => return None,
+    };
+    let spaces = n.int.filter(|i| *i >= 0 && !n.is_complex)?;
+    Some((usize::try_from(spaces).ok()?, newline))
+}
+
+/// The address of a string literal's value: the same for every evaluation of that literal.
+fn literal_site(a: Option<&Arg>) -> Option<usize> {
+    match a {
+        Some(Arg::String {
+            value: Value::String(s),
+            ..
+        }) => Some(Arc::as_ptr(s) as *const u8 as usize),
+        _ => None,
+    }
+}
+
+/// Whether `cmd` calls `include` with the right number of arguments (counting a piped one).
+fn include_call(cmd: &Command<'_>, piped: bool) -> bool {
+    matches!(
+        cmd.args.first(),
+        Some(Arg::Func {
+            func: FuncRef::Include,
+            ..
+        })
+    ) && cmd.args.len() - 1 + usize::from(piped) == 2
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::template::{Limits, TemplateSet};
+    use crate::value::{Map, Value};
+
+    const HELPERS: &str = r#"{{ define "two" }}a
+b{{ end }}{{ define "dot" }}[{{ . }}]{{ end }}{{ define "bad" }}{{ fail "no" }}{{ end }}{{ define "big" }}0123456789012345678901234567890123456789{{ end }}"#;
+
+    fn render(text: &str, limits: Limits) -> Result<String, String> {
+        let mut set = TemplateSet::with_limits(limits);
+        set.add("c/templates/_h.tpl", HELPERS)
+            .map_err(|e| e.to_string())?;
+        set.add("c/templates/t.yaml", text)
+            .map_err(|e| e.to_string())?;
+        let mut m = Map::new();
+        m.insert("m".into(), Value::map(Map::new()));
+        m.insert("s".into(), Value::from("x\ny"));
+        set.render("c/templates/t.yaml", &Value::map(m))
+            .map_err(|e| e.to_string())
+    }
+
+    fn ok(text: &str) -> String {
+        render(text, Limits::default()).unwrap_or_else(|e| e)
+    }
+
+    #[test]
+    fn pipelines_printed_in_place_print_what_the_calls_return() {
+        // The nested forms are evaluated call by call; the piped forms are written in place.
+        for (piped, nested) in [
+            (
+                r#"{{ include "two" . | nindent 2 }}"#,
+                r#"{{ nindent 2 (include "two" .) }}"#,
+            ),
+            (
+                r#"{{ include "two" . | indent 3 }}"#,
+                r#"{{ indent 3 (include "two" .) }}"#,
+            ),
+            (
+                r#"{{ include "two" . }}"#,
+                r#"{{ print (include "two" .) }}"#,
+            ),
+            (
+                r#"{{ "v" | include "dot" | nindent 1 }}"#,
+                r#"{{ nindent 1 (include "dot" "v") }}"#,
+            ),
+            (r#"{{ .s | nindent 4 }}"#, r#"{{ nindent 4 .s }}"#),
+            (
+                r#"{{ .s | upper | indent 0 }}"#,
+                r#"{{ indent 0 (upper .s) }}"#,
+            ),
+            (
+                r#"{{ include "dot" .missing | nindent 2 }}"#,
+                r#"{{ nindent 2 (include "dot" .missing) }}"#,
+            ),
+        ] {
+            assert_eq!(ok(piped), ok(nested), "{piped}");
+        }
+        assert_eq!(ok(r#"{{ include "two" . | nindent 2 }}"#), "\n  a\n  b");
+        assert_eq!(ok(r#"{{ "v" | include "dot" | nindent 1 }}"#), "\n [v]");
+    }
+
+    #[test]
+    fn pipelines_printed_in_place_fail_as_the_calls_do() {
+        // `{{(P)}}` evaluates P call by call, with every position where `{{ P }}` has it.
+        for (p, wanted) in [
+            (
+                ".m | nindent 2",
+                "wrong type for value; expected string; got map",
+            ),
+            (
+                r#"include "two" . | nindent -1"#,
+                "strings: negative Repeat count",
+            ),
+            (
+                r#"include "bad" . | nindent 2"#,
+                "execution error at (c/templates/t.yaml:1:3): no",
+            ),
+            (r#"include "nope" . | nindent 2"#, "no template \"nope\""),
+            (
+                r#"include "two" | nindent 2"#,
+                "wrong number of args for include",
+            ),
+            (
+                r#"3 | include "dot" . | nindent 2"#,
+                "wrong number of args for include",
+            ),
+            (r#"include 3 . | nindent 2"#, "expected string"),
+            (r#"include "bad" ."#, "execution error at"),
+        ] {
+            let fused = ok(&format!("{{{{ {p} }}}}"));
+            assert!(fused.contains(wanted), "{p}: {fused}");
+            assert_eq!(fused, ok(&format!("{{{{({p})}}}}")), "{p}");
+        }
+    }
+
+    #[test]
+    fn text_printed_in_place_counts_against_the_output_cap_as_printed_text() {
+        // An included template's 40 bytes count when it writes them and again when they are
+        // printed: 80 bytes, 82 with two spaces of indentation.
+        let at = |cap: usize, text: &str| render(text, Limits::default().with_max_output(cap));
+        assert!(at(80, r#"{{ include "big" . }}"#).is_ok());
+        assert!(at(79, r#"{{ include "big" . }}"#).is_err_and(|e| e.contains("output limit")));
+        assert!(at(83, r#"{{ include "big" . | nindent 2 }}"#).is_ok());
+        assert!(
+            at(82, r#"{{ include "big" . | nindent 2 }}"#)
+                .is_err_and(|e| e.contains("output limit"))
+        );
+        for text in [
+            r#"{{ include "big" . }}"#,
+            r#"{{ include "big" . | nindent 2 }}"#,
+        ] {
+            assert_eq!(
+                at(81, text).map_err(|e| e.contains("output limit")),
+                at(
+                    81,
+                    &text.replace(r#"include "big" ."#, r#"(include "big" .)"#)
+                )
+                .map_err(|e| e.contains("output limit")),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_render_starts_from_zeroed_include_counts_after_a_failed_one() {
+        let mut set = TemplateSet::new();
+        set.add(
+            "c/templates/r.yaml",
+            r#"{{ define "r" }}{{ if lt (len .) 2000 }}{{ include "r" (append . 1) }}{{ end }}{{ end }}{{ include "r" (list) }}"#,
+        )
+        .unwrap();
+        set.add(
+            "c/templates/ok.yaml",
+            r#"{{ define "o" }}o{{ end }}{{ include "o" . }}"#,
+        )
+        .unwrap();
+        let first = set
+            .render("c/templates/r.yaml", &Value::Nil)
+            .unwrap_err()
+            .to_string();
+        assert!(first.contains("nested reference name: r"), "{first}");
+        let again = set
+            .render("c/templates/r.yaml", &Value::Nil)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(first, again);
+        assert_eq!(set.render("c/templates/ok.yaml", &Value::Nil).unwrap(), "o");
+    }
+
+    #[test]
+    fn include_call_sites_follow_tpl_layers_and_replaced_templates() {
+        let mut set = TemplateSet::new();
+        set.add("c/templates/_n.tpl", r#"{{ define "n" }}base{{ end }}"#)
+            .unwrap();
+        set.add(
+            "c/templates/t.yaml",
+            r#"{{ range list 1 2 }}{{ include "n" . }}{{ tpl "{{ define \"n\" }}over{{ end }}{{ include \"n\" . }}" $ }}{{ end }}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            set.render("c/templates/t.yaml", &Value::Nil).unwrap(),
+            "baseoverbaseover"
+        );
+        // A later definition replaces the template the call site led to before.
+        set.add("c/templates/_m.tpl", r#"{{ define "n" }}new{{ end }}"#)
+            .unwrap();
+        assert_eq!(
+            set.render("c/templates/t.yaml", &Value::Nil).unwrap(),
+            "newovernewover"
+        );
+    }
+
+    #[test]
+    fn tpl_texts_parsed_before_execute_and_fail_as_the_first_time() {
+        let text = r#"{{ range list 1 2 3 }}{{ tpl "{{ .x }}{{ define \"d\" }}d{{ end }}{{ include \"d\" . }}" (dict "x" .) }}{{ tpl "{{ .x" $ }}{{ end }}"#;
+        let mut set = TemplateSet::new();
+        set.add("c/templates/t.yaml", text).unwrap();
+        let e = set
+            .render("c/templates/t.yaml", &Value::Nil)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot parse template"), "{e}");
+        let mut ok = TemplateSet::new();
+        ok.add(
+            "c/templates/t.yaml",
+            &text.replace(
+                r#"{{ tpl "{{ .x" $ }}"#,
+                r#"{{ tpl "-{{ .x }}" (dict "x" .) }}"#,
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            ok.render("c/templates/t.yaml", &Value::Nil).unwrap(),
+            "1d-12d-23d-3"
+        );
+        assert_eq!(
+            set.render("c/templates/t.yaml", &Value::Nil)
+                .unwrap_err()
+                .to_string(),
+            e
+        );
+    }
+
+    #[test]
+    fn fields_read_maps_as_set_left_them() {
+        for (text, want) in [
+            (r#"{{ $_ := set .m "k" "v" }}{{ .m.k }}"#, "v"),
+            (
+                r#"{{ with dict "z" 1 }}{{ $_ := set . "k" "w" }}{{ .k }}{{ end }}"#,
+                "w",
+            ),
+            (
+                r#"{{ $d := dict }}{{ $_ := set $d "a" (dict) }}{{ $_ := set $d.a "b" 1 }}{{ $d.a.b }}{{ (index $d "a").b }}"#,
+                "11",
+            ),
+            (
+                r#"{{ $_ := set .m "n" (dict "x" 2) }}{{ $_ := set .m.n "x" 3 }}{{ .m.n.x }}"#,
+                "3",
+            ),
+        ] {
+            assert_eq!(ok(text), want, "{text}");
+        }
+    }
 }

@@ -265,7 +265,7 @@ fn is_container(v: &Value) -> bool {
 pub struct TemplateSet {
     templates: Templates,
     limits: Limits,
-    forward: Mutex<exec::Forward>,
+    forward: Mutex<(exec::Forward, exec::Scratch)>,
 }
 
 impl std::fmt::Debug for TemplateSet {
@@ -309,6 +309,11 @@ impl TemplateSet {
     /// Adds one file's trees (as [`add`](Self::add) parsed them), with `add`'s rule for empty
     /// definitions.
     fn add_trees(&mut self, trees: impl IntoIterator<Item = Arc<Tree>>) {
+        // What renders kept points into the trees; some may be replaced now.
+        match self.forward.get_mut() {
+            Ok(f) => f.1 = exec::Scratch::default(),
+            Err(poisoned) => poisoned.into_inner().1 = exec::Scratch::default(),
+        }
         for t in trees {
             if t.is_empty()
                 && let Some(old) = self.templates.get(&*t.name)
@@ -369,7 +374,7 @@ impl TemplateSet {
     /// Forgets the map mutations recorded by earlier renders.
     pub fn reset(&self) {
         if let Ok(mut f) = self.forward.lock() {
-            *f = exec::Forward::default();
+            f.0 = exec::Forward::default();
         }
     }
 
@@ -385,7 +390,7 @@ impl TemplateSet {
         out: &mut String,
     ) -> Result<Mutations, Error> {
         let mut forward = exec::Forward::default();
-        self.execute(name, data, out, &mut forward)?;
+        self.execute(name, data, out, &mut forward, &mut exec::Scratch::default())?;
         Ok(Mutations(forward))
     }
 
@@ -393,10 +398,10 @@ impl TemplateSet {
     /// recorded so far (those recorded before are dropped: the caller knows no later template
     /// can see them).
     pub(crate) fn adopt(&self, m: Mutations) {
-        *self
-            .forward
+        self.forward
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = m.0;
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0 = m.0;
     }
 
     /// Whether the mutations recorded so far reach a map in `live`; if they do not, they are
@@ -407,10 +412,10 @@ impl TemplateSet {
             .forward
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if forward.reaches(&live.0) {
+        if forward.0.reaches(&live.0) {
             return true;
         }
-        *forward = exec::Forward::default();
+        forward.0 = exec::Forward::default();
         false
     }
 
@@ -420,7 +425,7 @@ impl TemplateSet {
             .forward
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        !forward.is_empty()
+        !forward.0.is_empty()
     }
 
     /// Executes template `name` with `data` as dot, Helm's `<no value>` removal applied.
@@ -440,7 +445,8 @@ impl TemplateSet {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         };
-        self.execute(name, data, out, &mut guard)
+        let (forward, scratch) = &mut *guard;
+        self.execute(name, data, out, forward, scratch)
     }
 
     fn execute(
@@ -449,25 +455,17 @@ impl TemplateSet {
         data: &Value,
         out: &mut String,
         forward: &mut exec::Forward,
+        scratch: &mut exec::Scratch,
     ) -> Result<(), Error> {
         let Some(tree) = self.templates.get(name).cloned() else {
             return Err(Error::NoTemplate {
                 name: name.to_string(),
             });
         };
-        let mut ex = exec::Exec {
-            templates: &self.templates,
-            overlays: Vec::new(),
-            limits: &self.limits,
-            steps: 0,
-            output: 0,
-            depth: 0,
-            includes: BTreeMap::new(),
-            forward,
-            spare: Vec::new(),
-            arg_pool: Vec::new(),
-        };
-        ex.exec_tree(&tree, data, false, out)
+        let mut ex = exec::Exec::new(&self.templates, &self.limits, forward, scratch);
+        let r = ex.exec_tree(&tree, data, false, out);
+        ex.finish(scratch);
+        r
     }
 }
 

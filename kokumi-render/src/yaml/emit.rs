@@ -169,7 +169,19 @@ fn analyze(value: &str, v3: bool) -> Analysis {
             block_allowed: false,
         };
     }
-    let mut block_indicators = false;
+    let block_indicators = value.starts_with("---") || value.starts_with("...");
+    // ASCII text is analysed as its bytes, which are its characters.
+    if value.is_ascii() {
+        analyze_chars(value.as_bytes(), v3, block_indicators)
+    } else {
+        let chars: Vec<char> = value.chars().collect();
+        analyze_chars(&chars, v3, block_indicators)
+    }
+}
+
+/// [`analyze`] over the characters of a non-empty scalar.
+fn analyze_chars<C: Copy + Into<char>>(chars: &[C], v3: bool, indicators: bool) -> Analysis {
+    let mut block_indicators = indicators;
     let mut line_breaks = false;
     let mut special_characters = false;
     let mut leading_space = false;
@@ -181,18 +193,15 @@ fn analyze(value: &str, v3: bool) -> Analysis {
     let mut tab_characters = false;
     let mut previous_space = false;
     let mut previous_break = false;
-
-    if value.starts_with("---") || value.starts_with("...") {
-        block_indicators = true;
-    }
-    let chars: Vec<char> = value.chars().collect();
     let n = chars.len();
     let mut preceded_by_whitespace = true;
     for i in 0..n {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        let followed_by_whitespace = i + 1 >= n || is_blank(next);
-        if i == 0 {
+        let c: char = chars[i].into();
+        let next = chars.get(i + 1).map(|&x| x.into());
+        let first = i == 0;
+        let last = i + 1 == n;
+        let followed_by_whitespace = last || is_blank(next);
+        if first {
             match c {
                 '#' | ',' | '[' | ']' | '{' | '}' | '&' | '*' | '!' | '|' | '>' | '\'' | '"'
                 | '%' | '@' | '`' => block_indicators = true,
@@ -212,10 +221,10 @@ fn analyze(value: &str, v3: bool) -> Analysis {
             special_characters = true;
         }
         if c == ' ' {
-            if i == 0 {
+            if first {
                 leading_space = true;
             }
-            if i + 1 == n {
+            if last {
                 trailing_space = true;
             }
             if previous_break {
@@ -225,10 +234,10 @@ fn analyze(value: &str, v3: bool) -> Analysis {
             previous_break = false;
         } else if is_break(c) {
             line_breaks = true;
-            if i == 0 {
+            if first {
                 leading_break = true;
             }
-            if i + 1 == n {
+            if last {
                 trailing_break = true;
             }
             if previous_space {
@@ -623,26 +632,64 @@ fn key_less_in<C: KeyChar>(ar: &[C], br: &[C]) -> bool {
 
 /// Sorts keys with go-yaml's order (a merge sort: the order need not be total).
 pub(crate) fn sort_keys(keys: &mut Vec<&str>) {
-    if keys.len() < 2 {
+    let mut scratch = Vec::with_capacity(keys.len() / 2 + 1);
+    merge_sort_by_key(keys, |k: &&str| *k, &mut scratch);
+}
+
+/// go-yaml's top-down merge sort of `items` by [`key_less`] on `key`: the left half is the
+/// first `len / 2` items, and a right item goes first only if it is less than the left one,
+/// so the result is go-yaml's even where its order is not total. `scratch` holds a copy of
+/// the left half while merging.
+fn merge_sort_by_key<T: Copy>(
+    items: &mut [T],
+    key: impl Fn(&T) -> &str + Copy,
+    scratch: &mut Vec<T>,
+) {
+    if items.len() < 2 {
         return;
     }
-    let mid = keys.len() / 2;
-    let mut right = keys.split_off(mid);
-    sort_keys(keys);
-    sort_keys(&mut right);
-    let left = std::mem::take(keys);
-    let (mut i, mut j) = (0, 0);
-    while i < left.len() && j < right.len() {
-        if key_less(right[j], left[i]) {
-            keys.push(right[j]);
+    let mid = items.len() / 2;
+    merge_sort_by_key(&mut items[..mid], key, scratch);
+    merge_sort_by_key(&mut items[mid..], key, scratch);
+    scratch.clear();
+    scratch.extend_from_slice(&items[..mid]);
+    let (mut i, mut j, mut k) = (0, mid, 0);
+    while i < scratch.len() && j < items.len() {
+        if key_less(key(&items[j]), key(&scratch[i])) {
+            items[k] = items[j];
             j += 1;
         } else {
-            keys.push(left[i]);
+            items[k] = scratch[i];
             i += 1;
         }
+        k += 1;
     }
-    keys.extend_from_slice(&left[i..]);
-    keys.extend_from_slice(&right[j..]);
+    while i < scratch.len() {
+        items[k] = scratch[i];
+        i += 1;
+        k += 1;
+    }
+}
+
+/// Whether a map's keys, in their byte order, are already in go-yaml's order, so that
+/// sorting can be skipped. Only decided for ASCII keys without digits: between those go-yaml's
+/// order is total (non-letters before letters, each by byte, shorter prefix first), so keys in
+/// order pair by pair are sorted. Other maps are sorted.
+fn keys_in_order(map: &crate::value::Map) -> bool {
+    let simple = |k: &str| k.bytes().all(|b| b.is_ascii() && !b.is_ascii_digit());
+    let mut prev: Option<&str> = None;
+    for k in map.keys() {
+        if !simple(k) {
+            return false;
+        }
+        if let Some(p) = prev
+            && !key_less(p, k)
+        {
+            return false;
+        }
+        prev = Some(k);
+    }
+    true
 }
 
 /// What the JSON round trip does to a string: JSON leaves U+0085 (NEL) raw, and go-yaml reads
@@ -689,6 +736,10 @@ fn float_scalar(f: f64) -> Result<String, EmitError> {
         let _ = format_go_float(&mut s, f);
         return Err(EmitError::UnsupportedValue(s));
     }
+    // A whole number well inside i64 prints in JSON as its digits ("-0" as "0" once read back).
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        return Ok((f as i64).to_string());
+    }
     let json = crate::funcs::json_float(f);
     if !json.contains(['.', 'e', 'E']) {
         if let Ok(i) = json.parse::<i64>() {
@@ -730,9 +781,26 @@ impl Emitter {
     }
 
     fn write_str(&mut self, s: &str) {
-        for c in s.chars() {
-            self.put(c);
+        self.out.push_str(s);
+        self.column += if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        };
+    }
+
+    /// Whether a scalar writer would copy `s` unchanged, one column per byte: ASCII without
+    /// line breaks, without a byte `escaped` says needs escaping, and either without spaces or
+    /// ending before the column where a space becomes a folding point.
+    fn verbatim(&self, s: &str, allow_breaks: bool, escaped: impl Fn(u8) -> bool) -> bool {
+        let mut spaces = false;
+        for b in s.bytes() {
+            if b >= 0x80 || b == b'\n' || b == b'\r' || escaped(b) {
+                return false;
+            }
+            spaces |= b == b' ';
         }
+        !spaces || !allow_breaks || self.column + s.len() <= self.best_width.saturating_add(1)
     }
 
     fn increase_indent(&mut self, flow: bool, indentless: bool) {
@@ -847,40 +915,21 @@ impl Emitter {
                     self.empty_flow("{", "}");
                     return Ok(());
                 }
-                let folded: Vec<(std::borrow::Cow<'_, str>, &Value)> = map
-                    .iter()
-                    .map(|(k, v)| {
-                        (
-                            if self.pretty {
-                                k.as_str().into()
-                            } else {
-                                fold_nel(k)
-                            },
-                            v,
-                        )
-                    })
-                    .collect();
-                let mut keys: Vec<&str> = folded.iter().map(|(k, _)| k.as_ref()).collect();
-                sort_keys(&mut keys);
-                let by_key: std::collections::BTreeMap<&str, &Value> =
-                    folded.iter().map(|(k, v)| (k.as_ref(), *v)).collect();
-                let lookup_value = |k: &str| by_key.get(k).copied().unwrap_or(&Value::Nil);
                 self.increase_indent(false, false);
-                for k in keys {
-                    let val = lookup_value(k);
-                    self.write_indent();
-                    let a = analyze(k, self.pretty);
-                    let simple = !a.multiline && k.len() <= 128;
-                    if simple {
-                        self.scalar_analyzed(k, string_style(k), Ctx::SIMPLE_KEY, &a);
-                        self.write_indicator(":", false, false, false);
-                    } else {
-                        self.write_indicator("?", true, false, true);
-                        self.scalar_analyzed(k, string_style(k), Ctx::MAP_VALUE, &a);
-                        self.write_indent();
-                        self.write_indicator(":", true, false, true);
+                if !self.pretty && map.keys().any(|k| k.contains('\u{85}')) {
+                    self.folded_entries(map)?;
+                } else if keys_in_order(map) {
+                    for (k, v) in map.iter() {
+                        self.map_entry(k, v)?;
                     }
-                    self.node(val, Ctx::MAP_VALUE)?;
+                } else {
+                    let mut entries: Vec<(&str, &Value)> =
+                        map.iter().map(|(k, v)| (k.as_str(), v)).collect();
+                    let mut scratch = Vec::with_capacity(entries.len() / 2 + 1);
+                    merge_sort_by_key(&mut entries, |e| e.0, &mut scratch);
+                    for (k, v) in entries {
+                        self.map_entry(k, v)?;
+                    }
                 }
                 self.pop_indent();
                 Ok(())
@@ -890,6 +939,40 @@ impl Emitter {
                 self.node(&plain, ctx)
             }
         }
+    }
+
+    /// One `key: value` entry of a block mapping.
+    fn map_entry(&mut self, k: &str, val: &Value) -> Result<(), EmitError> {
+        self.write_indent();
+        let a = analyze(k, self.pretty);
+        let simple = !a.multiline && k.len() <= 128;
+        if simple {
+            self.scalar_analyzed(k, string_style(k), Ctx::SIMPLE_KEY, &a);
+            self.write_indicator(":", false, false, false);
+        } else {
+            self.write_indicator("?", true, false, true);
+            self.scalar_analyzed(k, string_style(k), Ctx::MAP_VALUE, &a);
+            self.write_indent();
+            self.write_indicator(":", true, false, true);
+        }
+        self.node(val, Ctx::MAP_VALUE)
+    }
+
+    /// The entries of a map some of whose keys hold U+0085, which the JSON round trip folds:
+    /// two keys may fold to one, which then appears twice with the last value, as go-yaml
+    /// reads such JSON back.
+    fn folded_entries(&mut self, map: &crate::value::Map) -> Result<(), EmitError> {
+        let folded: Vec<(std::borrow::Cow<'_, str>, &Value)> =
+            map.iter().map(|(k, v)| (fold_nel(k), v)).collect();
+        let mut keys: Vec<&str> = folded.iter().map(|(k, _)| k.as_ref()).collect();
+        sort_keys(&mut keys);
+        let by_key: std::collections::BTreeMap<&str, &Value> =
+            folded.iter().map(|(k, v)| (k.as_ref(), *v)).collect();
+        for k in keys {
+            let val = by_key.get(k).copied().unwrap_or(&Value::Nil);
+            self.map_entry(k, val)?;
+        }
+        Ok(())
     }
 
     fn empty_flow(&mut self, open: &str, close: &str) {
@@ -938,6 +1021,19 @@ impl Emitter {
         if !self.whitespace {
             self.put(' ');
         }
+        if self.verbatim(s, allow_breaks, |_| false) {
+            self.out.push_str(s);
+            self.column += s.len();
+            self.whitespace = false;
+            self.indention = false;
+            return;
+        }
+        self.write_plain_chars(s, allow_breaks);
+    }
+
+    /// [`write_plain`](Self::write_plain)'s body, character by character (folding at spaces
+    /// past the width, line breaks doubled).
+    fn write_plain_chars(&mut self, s: &str, allow_breaks: bool) {
         let chars: Vec<char> = s.chars().collect();
         let mut spaces = false;
         let mut breaks = false;
@@ -988,6 +1084,19 @@ impl Emitter {
 
     fn write_single(&mut self, s: &str, allow_breaks: bool) {
         self.write_indicator("'", true, false, false);
+        if self.verbatim(s, allow_breaks, |b| b == b'\'') {
+            self.out.push_str(s);
+            self.column += s.len();
+            self.write_indicator("'", false, false, false);
+            self.whitespace = false;
+            self.indention = false;
+            return;
+        }
+        self.write_single_chars(s, allow_breaks);
+    }
+
+    /// [`write_single`](Self::write_single) after the opening quote, character by character.
+    fn write_single_chars(&mut self, s: &str, allow_breaks: bool) {
         let chars: Vec<char> = s.chars().collect();
         let n = chars.len();
         let mut spaces = false;
@@ -1034,6 +1143,21 @@ impl Emitter {
 
     fn write_double(&mut self, s: &str, allow_breaks: bool) {
         self.write_indicator("\"", true, false, false);
+        if self.verbatim(s, allow_breaks, |b| {
+            b < 0x20 || b == 0x7F || b == b'"' || b == b'\\'
+        }) {
+            self.out.push_str(s);
+            self.column += s.len();
+            self.write_indicator("\"", false, false, false);
+            self.whitespace = false;
+            self.indention = false;
+            return;
+        }
+        self.write_double_chars(s, allow_breaks);
+    }
+
+    /// [`write_double`](Self::write_double) after the opening quote, character by character.
+    fn write_double_chars(&mut self, s: &str, allow_breaks: bool) {
         let chars: Vec<char> = s.chars().collect();
         let n = chars.len();
         let mut spaces = false;
@@ -1191,5 +1315,124 @@ mod tests {
         assert!(is_timestamp("2001-12-14t21:59:43.10-05:00"));
         assert!(is_timestamp("2001-12-14 21:59:43.10"));
         assert!(!is_timestamp("2001-02-30"));
+    }
+    /// The emitter's state after writing `s` at `column` with `write`, for comparing the
+    /// verbatim fast paths with the character loops.
+    fn written(
+        column: usize,
+        s: &str,
+        allow_breaks: bool,
+        write: fn(&mut Emitter, &str, bool),
+    ) -> (String, usize, bool, bool) {
+        let mut e = Emitter::new(false);
+        e.indent = 2;
+        e.out = " ".repeat(column);
+        e.column = column;
+        e.whitespace = false;
+        e.indention = false;
+        write(&mut e, s, allow_breaks);
+        (e.out, e.column, e.whitespace, e.indention)
+    }
+
+    #[test]
+    fn verbatim_scalars_are_written_as_the_character_loops_write_them() {
+        let texts = [
+            String::new(),
+            "abc".to_string(),
+            "a b".to_string(),
+            "a  b".to_string(),
+            " lead".to_string(),
+            "trail ".to_string(),
+            format!("{} {}", "x".repeat(70), "y".repeat(12)),
+            format!("{} {} z", "x".repeat(76), "y"),
+            format!("{}  {}", "x".repeat(79), "y"),
+            "x ".repeat(60),
+        ];
+        for column in [0, 3, 60, 77, 78, 79, 80, 81, 82, 90] {
+            for t in &texts {
+                for allow in [true, false] {
+                    let fast = written(column, t, allow, |e, s, a| e.write_plain(s, a));
+                    let slow = written(column, t, allow, |e, s, a| {
+                        e.put(' ');
+                        e.write_plain_chars(s, a);
+                    });
+                    assert_eq!(fast, slow, "plain {t:?} at {column}");
+                    let fast = written(column, t, allow, |e, s, a| e.write_single(s, a));
+                    let slow = written(column, t, allow, |e, s, a| {
+                        e.write_indicator("'", true, false, false);
+                        e.write_single_chars(s, a);
+                    });
+                    assert_eq!(fast, slow, "single {t:?} at {column}");
+                    let fast = written(column, t, allow, |e, s, a| e.write_double(s, a));
+                    let slow = written(column, t, allow, |e, s, a| {
+                        e.write_indicator("\"", true, false, false);
+                        e.write_double_chars(s, a);
+                    });
+                    assert_eq!(fast, slow, "double {t:?} at {column}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn maps_in_go_yaml_order_are_not_sorted_again() {
+        let sets: [&[&str]; 6] = [
+            &["a", "b", "c"],
+            &[
+                "app.kubernetes.io/name",
+                "app.kubernetes.io/part-of",
+                "helm.sh/chart",
+            ],
+            &["aB", "a_b"],
+            &["A", "Z", "_", "a", "z"],
+            &["-", ".", "/", "a"],
+            &["s1", "s10", "s2"],
+        ];
+        for keys in sets {
+            let map: crate::value::Map = keys.iter().map(|k| (k.to_string(), Value::Nil)).collect();
+            let mut sorted: Vec<&str> = map.keys().map(String::as_str).collect();
+            sort_keys(&mut sorted);
+            let byte_order: Vec<&str> = map.keys().map(String::as_str).collect();
+            if keys_in_order(&map) {
+                assert_eq!(sorted, byte_order, "{keys:?}");
+            }
+        }
+        let map = |keys: &[&str]| -> crate::value::Map {
+            keys.iter().map(|k| (k.to_string(), Value::Nil)).collect()
+        };
+        assert!(keys_in_order(&map(&[
+            "app.kubernetes.io/name",
+            "helm.sh/chart"
+        ])));
+        // `_` sorts after `B` by byte but before it in go-yaml (non-letters first).
+        assert!(!keys_in_order(&map(&["aB", "a_b"])));
+        assert!(!keys_in_order(&map(&["s1", "s2"])));
+    }
+
+    #[test]
+    fn whole_floats_print_as_the_json_round_trip_prints_them() {
+        for f in [
+            0.0,
+            -0.0,
+            1.0,
+            -3.0,
+            8080.0,
+            1e6,
+            999_999_999_999_999.0,
+            1e15,
+            1e20,
+            2e21,
+        ] {
+            let json = crate::funcs::json_float(f);
+            let want = match json.parse::<i64>() {
+                Ok(i) if !json.contains(['.', 'e', 'E']) => i.to_string(),
+                _ => {
+                    let mut s = String::new();
+                    let _ = format_go_float(&mut s, json.parse().unwrap_or(f));
+                    s
+                }
+            };
+            assert_eq!(float_scalar(f).ok(), Some(want), "{f}");
+        }
     }
 }
