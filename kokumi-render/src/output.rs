@@ -266,6 +266,13 @@ fn decode_head(v: &Value) -> std::result::Result<Head, String> {
     Ok(head)
 }
 
+/// The head helm reads from a parsed document (or its error), printed: for tests comparing
+/// ways of reading it.
+#[cfg(test)]
+pub(crate) fn head_debug(v: &Value) -> String {
+    format!("{:?}", decode_head(v))
+}
+
 fn json_error(what: &str) -> String {
     format!("error unmarshaling JSON: while decoding JSON: {what}")
 }
