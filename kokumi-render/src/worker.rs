@@ -170,7 +170,9 @@ impl<T: Send + 'static, R: Send + 'static> Queue<T, R> {
         let shared = &self.shared;
         let mut state = shared.lock();
         state.closed = true;
-        shared.more.notify_all();
+        if state.waiting > 0 {
+            shared.more.notify_all();
+        }
         while let Some((i, item)) = state.pending.pop_front() {
             drop(state);
             let r = (shared.work)(item);

@@ -355,6 +355,18 @@ impl<'s> Exec<'s> {
             Value::Map(m) => m.len(),
             _ => return Ok(()),
         };
+        self.charge_steps(fr, pos, node, cost)
+    }
+
+    /// Counts `cost` steps at once (the last through [`step`](Self::step), which checks the
+    /// limit).
+    fn charge_steps(
+        &mut self,
+        fr: &Frame<'_>,
+        pos: usize,
+        node: &dyn fmt::Display,
+        cost: usize,
+    ) -> R<()> {
         if cost > 0 {
             self.steps = self.steps.saturating_add(cost as u64 - 1);
             self.step(fr, pos, node)?;
@@ -381,12 +393,7 @@ impl<'s> Exec<'s> {
                 ),
             ));
         }
-        let cost = len / 64;
-        if cost > 0 {
-            self.steps = self.steps.saturating_add(cost as u64 - 1);
-            self.step(fr, pos, node)?;
-        }
-        Ok(())
+        self.charge_steps(fr, pos, node, len / 64)
     }
 
     /// Charges Sprig's quadratic list functions (`uniq` compares every pair) their work in
