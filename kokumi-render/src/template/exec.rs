@@ -192,8 +192,15 @@ pub(crate) struct Exec<'s> {
     pub(crate) steps: u64,
     pub(crate) output: usize,
     pub(crate) depth: usize,
-    pub(crate) includes: Includes,
     pub(crate) forward: &'s mut Forward,
+    pub(crate) scratch: Scratch,
+}
+
+/// What one render of a set leaves for the next: the include counters (all zero again) and
+/// the emptied buffers its calls grew, so the next render allocates none of them again.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    pub(crate) includes: Includes,
     /// Emptied output buffers of finished `include` calls, reused by the next ones so an
     /// include writes into a buffer that has already grown instead of growing a new one.
     pub(crate) spare: Vec<String>,
@@ -202,17 +209,6 @@ pub(crate) struct Exec<'s> {
     /// Emptied variable lists of finished template invocations, reused by the next ones.
     pub(crate) var_pool: Vec<Vars<'static>>,
     /// The trees of texts `tpl` parsed before.
-    pub(crate) tpl_trees: TplTrees,
-}
-
-/// What one render of a set leaves for the next: the include counters (all zero again) and
-/// the emptied buffers its calls grew, so the next render allocates none of them again.
-#[derive(Default)]
-pub(crate) struct Scratch {
-    pub(crate) includes: Includes,
-    pub(crate) spare: Vec<String>,
-    pub(crate) arg_pool: Vec<Vec<Value>>,
-    pub(crate) var_pool: Vec<Vars<'static>>,
     pub(crate) tpl_trees: TplTrees,
 }
 
@@ -259,23 +255,15 @@ impl<'s> Exec<'s> {
             steps: 0,
             output: 0,
             depth: 0,
-            includes: std::mem::take(&mut scratch.includes),
             forward,
-            spare: std::mem::take(&mut scratch.spare),
-            arg_pool: std::mem::take(&mut scratch.arg_pool),
-            var_pool: std::mem::take(&mut scratch.var_pool),
-            tpl_trees: std::mem::take(&mut scratch.tpl_trees),
+            scratch: std::mem::take(scratch),
         }
     }
 
     /// Hands the counters and buffers back for the next render.
     pub(crate) fn finish(self, scratch: &mut Scratch) {
-        scratch.includes = self.includes;
-        scratch.spare = self.spare;
+        *scratch = self.scratch;
         scratch.spare.retain(|b| b.capacity() <= KEEP_BUFFER);
-        scratch.arg_pool = self.arg_pool;
-        scratch.var_pool = self.var_pool;
-        scratch.tpl_trees = self.tpl_trees;
     }
 }
 
@@ -479,14 +467,14 @@ impl<'s> Exec<'s> {
         } else {
             Origin::Typed
         };
-        let mut vars = recycle(self.var_pool.pop().unwrap_or_default());
+        let mut vars = recycle(self.scratch.var_pool.pop().unwrap_or_default());
         vars.push((Cow::Borrowed("$"), dot.clone(), origin));
         let mut fr = Frame { tree, vars };
         let r = stacker::maybe_grow(super::parse::RED_ZONE, super::parse::STACK_GROWTH, || {
             self.walk_list(&mut fr, dot, origin, &tree.root, out)
         });
         self.depth -= 1;
-        self.var_pool.push(recycle(fr.vars));
+        self.scratch.var_pool.push(recycle(fr.vars));
         r.map(|_| ())
     }
 
@@ -585,10 +573,10 @@ impl<'s> Exec<'s> {
         let mut included = None;
         for (i, cmd) in pipe.cmds().take(n - 1).enumerate() {
             if i + 2 == n && include_call(&cmd, value.is_some()) {
-                let mut buf = self.spare.pop().unwrap_or_default();
+                let mut buf = self.scratch.spare.pop().unwrap_or_default();
                 if let Err(e) = self.include_into(fr, dot, origin, &cmd, value.take(), &mut buf) {
                     buf.clear();
-                    self.spare.push(buf);
+                    self.scratch.spare.push(buf);
                     return Err(e);
                 }
                 included = Some(buf);
@@ -609,7 +597,7 @@ impl<'s> Exec<'s> {
                 value = Some(Value::string(buf.as_str()));
             }
             buf.clear();
-            self.spare.push(buf);
+            self.scratch.spare.push(buf);
         }
         if !r? {
             // Not a case to write in place: the ordinary call gives the value or the error.
@@ -1526,13 +1514,13 @@ impl<'s> Exec<'s> {
 
         // The argument vector comes from a pool: a call allocates none once the pool has
         // grown to the deepest nesting of calls.
-        let mut argv = self.arg_pool.pop().unwrap_or_default();
+        let mut argv = self.scratch.arg_pool.pop().unwrap_or_default();
         argv.reserve(num_in);
         let r = self.call_with(
             fr, dot, origin, func, name, ident_pos, cmd_pos, cmd, args, final_, &mut argv,
         );
         argv.clear();
-        self.arg_pool.push(argv);
+        self.scratch.arg_pool.push(argv);
         r
     }
 
@@ -1649,13 +1637,13 @@ impl<'s> Exec<'s> {
             }
             FuncRef::Include => {
                 let tname = argv[0].as_str().unwrap_or_default();
-                let mut buf = self.spare.pop().unwrap_or_default();
+                let mut buf = self.scratch.spare.pop().unwrap_or_default();
                 // The value is one exact-size copy; the buffer goes back for the next include.
                 let r = self
                     .include(tname, literal_site(args.first()), &argv[1], &mut buf)
                     .map(|()| Value::string(buf.as_str()));
                 buf.clear();
-                self.spare.push(buf);
+                self.scratch.spare.push(buf);
                 r.map_err(|e| self.wrap_call_error(fr, cmd_pos, cmd, name, e))
             }
             FuncRef::Tpl => {
@@ -1790,39 +1778,39 @@ impl<'s> Exec<'s> {
         out: &mut String,
     ) -> Result<(), CallErr> {
         let site = site.filter(|_| self.overlays.is_empty());
-        let known = site.and_then(|p| self.includes.sites.get(&p).cloned());
+        let known = site.and_then(|p| self.scratch.includes.sites.get(&p).cloned());
         let (tree, slot) = match known {
             Some((tree, slot)) => (Some(tree), slot),
             None => {
-                let slot = match self.includes.slots.get(name) {
+                let slot = match self.scratch.includes.slots.get(name) {
                     Some(s) => *s,
                     None => {
-                        let s = self.includes.counts.len();
-                        self.includes.counts.push(0);
-                        self.includes.slots.insert(name.to_string(), s);
+                        let s = self.scratch.includes.counts.len();
+                        self.scratch.includes.counts.push(0);
+                        self.scratch.includes.slots.insert(name.to_string(), s);
                         s
                     }
                 };
                 let tree = self.lookup(name);
                 if let (Some(p), Some(t)) = (site, &tree) {
-                    self.includes.sites.insert(p, (t.clone(), slot));
+                    self.scratch.includes.sites.insert(p, (t.clone(), slot));
                 }
                 (tree, slot)
             }
         };
-        if self.includes.counts[slot] > INCLUDE_LIMIT {
+        if self.scratch.includes.counts[slot] > INCLUDE_LIMIT {
             return Err(CallErr::Msg(format!(
                 "rendering template has a nested reference name: {name}: unable to execute template"
             )));
         }
-        self.includes.counts[slot] += 1;
+        self.scratch.includes.counts[slot] += 1;
         let r = match tree {
             Some(tree) => self.exec_tree(&tree, data, true, out),
             None => Err(Error::NoTemplate {
                 name: name.to_string(),
             }),
         };
-        self.includes.counts[slot] -= 1;
+        self.scratch.includes.counts[slot] -= 1;
         r.map_err(CallErr::Inner)
     }
 
@@ -1830,7 +1818,7 @@ impl<'s> Exec<'s> {
     fn tpl(&mut self, text: &str, data: &Value) -> Result<String, CallErr> {
         // Quoted only for an error message: most tpl calls succeed.
         let quoted = || super::lex::go_quote(text);
-        let trees = match self.tpl_trees.trees.get(text) {
+        let trees = match self.scratch.tpl_trees.trees.get(text) {
             Some(trees) => trees.clone(),
             None => {
                 let trees: Arc<[Arc<Tree>]> = super::parse::parse_file(super::TPL_NAME, text)
@@ -1840,9 +1828,12 @@ impl<'s> Exec<'s> {
                     .into_iter()
                     .map(Arc::new)
                     .collect();
-                if self.tpl_trees.bytes + text.len() <= KEEP_TPL_BYTES {
-                    self.tpl_trees.bytes += text.len();
-                    self.tpl_trees.trees.insert(text.to_string(), trees.clone());
+                if self.scratch.tpl_trees.bytes + text.len() <= KEEP_TPL_BYTES {
+                    self.scratch.tpl_trees.bytes += text.len();
+                    self.scratch
+                        .tpl_trees
+                        .trees
+                        .insert(text.to_string(), trees.clone());
                 }
                 trees
             }
