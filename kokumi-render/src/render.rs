@@ -368,9 +368,10 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
     })
 }
 
-/// Rendered output worth waking a spare thread to read its heads (about a hundred
-/// microseconds of work when the heads are not known from the last render).
-const HEADS_WAKE_BYTES: usize = 32 * 1024;
+/// Rendered output worth waking a spare thread to read its heads (some tens of microseconds
+/// of work when the heads are not known from the last render, against a few to wake it; most
+/// charts render less than 32 KiB, which at that step left all of it to this thread).
+const HEADS_WAKE_BYTES: usize = 8 * 1024;
 
 /// Helm's removal of `<no value>` from a template's output.
 fn without_no_value(out: String) -> String {

@@ -121,16 +121,18 @@ struct State<T, R> {
     busy: usize,
     /// Spare threads waiting for an item (only those need waking).
     waiting: usize,
+    /// Spare threads not asked to help yet: they are, once items of weight `wake_at` wait.
+    unasked: usize,
 }
 
 type Outcome<R> = Result<R, Box<dyn Any + Send>>;
 
 impl<T: Send + 'static, R: Send + 'static> Queue<T, R> {
     /// A queue whose items up to `helpers` spare threads (as many as there are, at most) take
-    /// as they come; with `helpers` 0 every item waits for [`finish`](Self::finish). A spare
-    /// thread that ran out of items is woken again once items of weight `wake_at` are waiting
-    /// (waking one costs a few microseconds of this thread's time: for less work, it is
-    /// cheaper to do it here).
+    /// as they come; with `helpers` 0 every item waits for [`finish`](Self::finish). Spare
+    /// threads are asked to help once items of weight `wake_at` are waiting, and one that ran
+    /// out of items is woken again when as much more is (waking one costs a few microseconds
+    /// of this thread's time: for less work, it is cheaper to do it here).
     pub(crate) fn new(work: fn(T) -> R, helpers: usize, wake_at: usize) -> Self {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
@@ -140,14 +142,13 @@ impl<T: Send + 'static, R: Send + 'static> Queue<T, R> {
                 closed: false,
                 busy: 0,
                 waiting: 0,
+                unasked: helpers,
             }),
             more: Condvar::new(),
             done: Condvar::new(),
             work,
             wake_at,
         });
-        let helping = shared.clone();
-        submit(helpers, move || helping.help());
         Self { shared }
     }
 
@@ -158,7 +159,16 @@ impl<T: Send + 'static, R: Send + 'static> Queue<T, R> {
         state.results.push(None);
         state.pending.push_back((i, item));
         state.unannounced += weight;
-        if state.waiting > 0 && state.unannounced >= self.shared.wake_at {
+        if state.unannounced < self.shared.wake_at {
+            return;
+        }
+        if state.unasked > 0 {
+            let helpers = std::mem::take(&mut state.unasked);
+            state.unannounced = 0;
+            drop(state);
+            let helping = self.shared.clone();
+            submit(helpers, move || helping.help());
+        } else if state.waiting > 0 {
             state.unannounced = 0;
             self.shared.more.notify_one();
         }
@@ -286,6 +296,20 @@ mod tests {
         let q = Queue::new(square, 1, 0);
         q.push(4, 1);
         assert_eq!(q.finish(), vec![16]);
+    }
+
+    fn thread(_: u64) -> std::thread::ThreadId {
+        std::thread::current().id()
+    }
+
+    #[test]
+    fn too_little_work_stays_on_the_caller() {
+        let q = Queue::new(thread, MAX_SPARE, 100);
+        for n in 0..10 {
+            q.push(n, 1);
+        }
+        let here = std::thread::current().id();
+        assert!(q.finish().iter().all(|t| *t == here));
     }
 
     fn boom(n: u64) -> u64 {
