@@ -7,13 +7,13 @@
 //!
 //! [`reduce`] checks, line by line and without allocating a tree, that a document belongs to a
 //! plain subset of block YAML which the full parser always accepts: block mappings and sequences
-//! with consistent indentation, simple keys, single-line plain and quoted scalars, `[]`/`{}`,
-//! `|`/`>` block scalars, comments. For such a document it returns only the top-level
-//! `apiVersion`, `kind` and `metadata` entries, which parse to the same head as the whole
-//! document. Anything outside the subset (anchors, tags, flow collections, multi-line plain or
-//! quoted scalars, tabs, complex keys, unusual characters, values the JSON round trip refuses,
-//! any indentation it cannot place) gives `None`, and the caller parses the whole document as
-//! before. The subset is deliberately narrow: being wrong here would change what a render
+//! with consistent indentation, simple keys, single-line plain and quoted scalars, `{}`, flow
+//! sequences of scalars on one line (`command: ["sh", "-c"]`), `|`/`>` block scalars, comments.
+//! For such a document it returns only the top-level `apiVersion`, `kind` and `metadata`
+//! entries, which parse to the same head as the whole document. Anything outside the subset
+//! (anchors, tags, other flow collections, multi-line plain or quoted scalars, tabs, complex
+//! keys, unusual characters, values the JSON round trip refuses, any indentation it cannot
+//! place) gives `None`, and the caller parses the whole document as before. The subset is deliberately narrow: being wrong here would change what a render
 //! accepts, being narrow only costs time. It is read from the bytes a word at a time where it
 //! can be (indentation, newlines, lowercase keys, spaces in short values); the tests hold it to
 //! the full parser on generated and corpus documents (what it takes, the parser takes, with the
@@ -531,8 +531,12 @@ fn value(body: &[u8], parent: usize) -> Option<Next> {
             None => Some(Next::Quoted(parent, first == b'\'')),
         },
         b'[' | b'{' => {
-            let empty = body.starts_with(b"[]") || body.starts_with(b"{}");
-            (empty && trailing_ok(&body[2..])).then_some(Next::Line)
+            let end = if first == b'[' {
+                flow_sequence(body)?
+            } else {
+                body.starts_with(b"{}").then_some(2)?
+            };
+            trailing_ok(&body[end..]).then_some(Next::Line)
         }
         b'&' | b'*' | b'!' | b'%' | b'@' | b'`' | b']' | b'}' | b',' | b'#' | b'?' | b':' => None,
         _ => {
@@ -561,6 +565,52 @@ fn value(body: &[u8], parent: usize) -> Option<Next> {
             } else {
                 Next::Plain(parent)
             })
+        }
+    }
+}
+
+/// A flow sequence closed on its line, as manifests write `command` and `args`: `[]`, or
+/// items that are quoted scalars or short plain words, separated by commas. Returns the length
+/// up to its `]`. Plain items are only letters, digits and `._/=`-, starting with a letter, a
+/// digit, `.` or `/` (no indicators, no `: `, no comments, and a non-finite number refused);
+/// nested collections, empty items and a trailing comma are left to the full parser.
+fn flow_sequence(b: &[u8]) -> Option<usize> {
+    let spaces = |mut i: usize| {
+        while b.get(i) == Some(&b' ') {
+            i += 1;
+        }
+        i
+    };
+    let mut i = spaces(1);
+    if b.get(i) == Some(&b']') {
+        return Some(i + 1);
+    }
+    loop {
+        let first = *b.get(i)?;
+        i = match first {
+            b'\'' | b'"' => i + 1 + scan_quoted(&b[i + 1..], first == b'\'')??,
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'.' | b'/' => {
+                let start = i;
+                while b.get(i).is_some_and(|&c| {
+                    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'/' | b'=' | b'-')
+                }) {
+                    i += 1;
+                }
+                if not_finite(&b[start..i]) {
+                    return None;
+                }
+                i
+            }
+            _ => return None,
+        };
+        i = spaces(i);
+        match b.get(i)? {
+            b']' => return Some(i + 1),
+            b',' => i = spaces(i + 1),
+            _ => return None,
+        }
+        if b.get(i) == Some(&b']') {
+            return None;
         }
     }
 }
@@ -1054,6 +1104,12 @@ mod tests {
         "x:",
         "\"q\"",
         "'s'",
+        "[a, 'b']",
+        "['",
+        "\", ",
+        ", ]",
+        "[ ",
+        " ]",
     ];
 
     /// A generated document: lines shaped like block YAML (`key: value`, `key:`, `- value`,
@@ -1082,6 +1138,8 @@ mod tests {
             "\"d q\"",
             "1",
             "{}",
+            "['grpc_health_probe']",
+            "[a, \"b c\", 2]",
         ];
         let mut doc = String::new();
         let mut indents = vec![0usize];
@@ -1435,7 +1493,6 @@ mod tests {
             "a: &x 1\n",
             "a: *x\n",
             "a: !!str 1\n",
-            "a: [1, 2]\n",
             "a: {b: 1}\n",
             "a: one\n  two: x\n",
             "a: one\n  - two\n",
@@ -1471,6 +1528,28 @@ mod tests {
             "a: \"\\u12\"\n",
             "a: \"\\u+123\"\n",
             "a: \"\\u12G4\"\n",
+            "a: [1, ]\n",
+            "a: [, 1]\n",
+            "a: [1,, 2]\n",
+            "a: [a b]\n",
+            "a: [[a]]\n",
+            "a: [a, [b]]\n",
+            "a: [a, {b: 1}]\n",
+            "a: ['a' 'b']\n",
+            "a: ['a'b]\n",
+            "a: [a #c]\n",
+            "a: [a] b\n",
+            "a: [.inf]\n",
+            "a: [1, -.Inf]\n",
+            "a: [-]\n",
+            "a: [-1]\n",
+            "a: [a: b]\n",
+            "a: [a:b]\n",
+            "a: [a,\n  b]\n",
+            "a: ['open\n",
+            "a: [\"\\x41\"]\n",
+            "a: [&x a]\n",
+            "a: [*x]\n",
         ] {
             assert_eq!(reduce(doc), None, "{doc:?}");
         }
@@ -1490,6 +1569,8 @@ mod tests {
             "kind: K\nmetadata:\n  name: a\n    b\n\n    c\nspec:\n- x\n  y\n- k: v\n    w\n  l: 1\n",
             "kind: K\nmetadata:\n  annotations:\n    {}\n  name: .x\nspec:\n  - ./run\n",
             "kind: K\nmetadata:\n  name: \"a\\u0026b\\u00E9\"\ndata:\n  x: \"{\\u003c\\u003e}\"\n",
+            "kind: Pod\nmetadata:\n  name: t\nspec:\n  containers:\n    - command: ['grpc_health_probe']\n      args:  ['-addr=x.ns:9999']\n",
+            "kind: K\nmetadata:\n  finalizers: [a, \"b c\"]\nspec:\n  a: [ 1 , 2.5,x.y/z=w-v ]\n  b: []\n  c: [ ] # c\n  d:\n  - [1e3, 0x1F, null, true]\n",
         ];
         for doc in docs {
             let reduced = reduce(doc).unwrap_or_else(|| panic!("{doc:?} is in the subset"));
