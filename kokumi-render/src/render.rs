@@ -210,10 +210,7 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
     );
 
     // Helm's parse order: more path segments first, then reverse lexical order.
-    templates.sort_by(|a, b| {
-        let (ca, cb) = (a.name.matches('/').count(), b.name.matches('/').count());
-        cb.cmp(&ca).then_with(|| b.name.cmp(&a.name))
-    });
+    templates.sort_by(|a, b| b.depth.cmp(&a.depth).then_with(|| b.name.cmp(&a.name)));
 
     // Helm validates the values against the schemas, checks `kubeVersion`, then parses the
     // templates, stopping at the first failure. The schema check depends only on the chart and
@@ -652,6 +649,8 @@ struct Shared {
 
 struct Renderable<'c> {
     name: String,
+    /// How many `/` the name has (helm parses deeper templates first).
+    depth: usize,
     text: std::borrow::Cow<'c, str>,
     /// The bytes `text` was read from (shared, for spare threads).
     data: Arc<[u8]>,
@@ -697,8 +696,10 @@ fn collect_templates<'c>(
         if library && !base.starts_with('_') {
             continue;
         }
+        let name = format!("{full_path}/{}", t.name);
         out.push(Renderable {
-            name: format!("{full_path}/{}", t.name),
+            depth: memchr::memchr_iter(b'/', name.as_bytes()).count(),
+            name,
             text: t.as_text(),
             data: t.data.clone(),
             base_path: format!("{full_path}/templates"),
