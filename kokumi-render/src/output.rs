@@ -404,6 +404,15 @@ impl Seen {
     }
 }
 
+/// Helm's removal of `<no value>` from a template's output.
+pub(crate) fn without_no_value(out: String) -> String {
+    if memchr::memmem::find(out.as_bytes(), b"<no value>").is_some() {
+        out.replace("<no value>", "")
+    } else {
+        out
+    }
+}
+
 /// A rendered file on its way to [`read_heads`], with what the head cache knows of it.
 pub(crate) struct RenderedFile {
     path: String,
@@ -412,7 +421,8 @@ pub(crate) struct RenderedFile {
 }
 
 impl RenderedFile {
-    /// The file at template path `path`, rendered as `content`.
+    /// The file at template path `path`, rendered as `content` (as the template printed it:
+    /// [`read_heads`] removes `<no value>`, on whichever thread reads the heads).
     pub(crate) fn new(path: String, content: String, seen: Seen) -> Self {
         Self {
             path,
@@ -449,6 +459,7 @@ pub(crate) fn read_heads(file: RenderedFile) -> FileHeads {
         content,
         seen: Seen { docs: seen, cached },
     } = file;
+    let mut content = without_no_value(content);
     let base = path.rsplit('/').next().unwrap_or(&path);
     if base.starts_with('_') || content.trim().is_empty() {
         return FileHeads {
@@ -491,6 +502,16 @@ pub(crate) fn read_heads(file: RenderedFile) -> FileHeads {
             })
             .collect()
     });
+    // The usual file is one document running to the end of the text, after leading
+    // whitespace: that is cut here (moving the text once, on this thread), so that
+    // `place_files` moves the text into its manifest instead of copying it.
+    if let [(range, _)] = read.as_mut_slice()
+        && range.end == content.len()
+        && range.start > 0
+    {
+        content.drain(..range.start);
+        *range = 0..content.len();
+    }
     FileHeads {
         path,
         content,
@@ -522,14 +543,12 @@ pub(crate) fn place_files(
         if let (Some(c), Some(fresh)) = (cache, fresh) {
             c.put(&path, fresh);
         }
-        // The usual file is one document running to the end of the text (after leading
-        // whitespace): it is moved, not copied.
+        // The usual file is one document that is the whole text (see `read_heads`): it is
+        // moved, not copied.
         if let [(range, _)] = docs.as_slice()
-            && range.end == content.len()
-            && let Some((range, h)) = docs.pop()
+            && *range == (0..content.len())
+            && let Some((_, h)) = docs.pop()
         {
-            let mut content = content;
-            content.replace_range(..range.start, "");
             place(&path, content, h, &mut hooks, &mut manifests);
             continue;
         }

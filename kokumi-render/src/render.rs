@@ -310,9 +310,8 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
                     shared_mutation = Some(k);
                     ahead.stop();
                 }
-                let out = without_no_value(out);
                 if job.notes {
-                    ExecOutput::Notes(out)
+                    ExecOutput::Notes(output::without_no_value(out))
                 } else {
                     // Heads known from the last render cost a comparison of the bytes.
                     let work = if job.seen.known() {
@@ -369,15 +368,6 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
 /// of work when the heads are not known from the last render, against a few to wake it; most
 /// charts render less than 32 KiB, which at that step left all of it to this thread).
 const HEADS_WAKE_BYTES: usize = 8 * 1024;
-
-/// Helm's removal of `<no value>` from a template's output.
-fn without_no_value(out: String) -> String {
-    if memchr::memmem::find(out.as_bytes(), b"<no value>").is_some() {
-        out.replace("<no value>", "")
-    } else {
-        out
-    }
-}
 
 /// One template to execute, with everything its execution needs on any thread.
 struct ExecJob {
@@ -576,9 +566,8 @@ impl AheadShared {
         let job = &self.jobs[j];
         let mut out = String::with_capacity(job.capacity);
         let mutations = self.set.render_fresh(&job.name, &job.data, &mut out)?;
-        let out = without_no_value(out);
         let output = if job.notes {
-            ExecOutput::Notes(out)
+            ExecOutput::Notes(output::without_no_value(out))
         } else {
             ExecOutput::File(output::read_heads(job.file(out)))
         };
