@@ -199,7 +199,7 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
         release: Value::map(release),
         capabilities: Value::Object(Arc::new(caps)),
     };
-    let mut templates: Vec<Renderable<'_>> = Vec::new();
+    let mut templates: Vec<Renderable> = Vec::new();
     collect_templates(
         &chart,
         chart.name(),
@@ -236,7 +236,9 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
         match (parsed.get_mut(i).and_then(Option::take), cache) {
             (Some(p), _) => set.add_parsed(cache, &t.name, &t.text, p)?,
             (None, Some(c)) => set.add_cached(c, &t.name, &t.text)?,
-            (None, None) => set.add(&t.name, &t.text)?,
+            (None, None) => {
+                set.add_parsed(None, &t.name, &t.text, parse_shared(&t.name, &t.text))?;
+            }
         }
     }
 
@@ -385,7 +387,7 @@ struct ExecJob {
 }
 
 impl ExecJob {
-    fn new(t: &Renderable<'_>, head_cache: Option<&output::HeadCache>) -> Self {
+    fn new(t: &Renderable, head_cache: Option<&output::HeadCache>) -> Self {
         let mut data = (*t.context).clone();
         let mut tpl = Map::new();
         tpl.insert("Name".into(), Value::string(t.name.as_str()));
@@ -582,7 +584,7 @@ const PARSE_AHEAD_MIN_BYTES: usize = 8 * 1024;
 
 /// Files being parsed on spare threads, with the position of each among the templates.
 struct ParseAhead {
-    queue: Queue<(String, Arc<[u8]>), Parsed>,
+    queue: Queue<(String, Arc<str>), Parsed>,
     positions: Vec<usize>,
     templates: usize,
 }
@@ -602,7 +604,7 @@ impl ParseAhead {
 /// Starts parsing, on the spare threads, the templates `cache` does not hold, when there are
 /// spare threads and enough text for them; the results are taken once the schema check is
 /// done.
-fn parse_ahead(templates: &[Renderable<'_>], cache: Option<&ParseCache>) -> Option<ParseAhead> {
+fn parse_ahead(templates: &[Renderable], cache: Option<&ParseCache>) -> Option<ParseAhead> {
     if crate::worker::spare_threads() == 0 {
         return None;
     }
@@ -615,7 +617,7 @@ fn parse_ahead(templates: &[Renderable<'_>], cache: Option<&ParseCache>) -> Opti
     }
     let queue = Queue::new(parse_file, usize::MAX, 0);
     for &i in &positions {
-        queue.push((templates[i].name.clone(), templates[i].data.clone()), 0);
+        queue.push((templates[i].name.clone(), templates[i].text.clone()), 0);
     }
     Some(ParseAhead {
         queue,
@@ -624,10 +626,8 @@ fn parse_ahead(templates: &[Renderable<'_>], cache: Option<&ParseCache>) -> Opti
     })
 }
 
-/// One template file parsed (on a spare thread): its text is read from its bytes the way
-/// [`crate::chart::ChartFile::as_text`] reads it.
-fn parse_file((name, data): (String, Arc<[u8]>)) -> Parsed {
-    let text: Arc<str> = Arc::from(crate::chart::ChartFile::text_of(&data));
+/// One template file parsed (on a spare thread).
+fn parse_file((name, text): (String, Arc<str>)) -> Parsed {
     parse_shared(&name, &text)
 }
 
@@ -636,13 +636,13 @@ struct Shared {
     capabilities: Value,
 }
 
-struct Renderable<'c> {
+struct Renderable {
     name: String,
     /// How many `/` the name has (helm parses deeper templates first).
     depth: usize,
-    text: std::borrow::Cow<'c, str>,
-    /// The bytes `text` was read from (shared, for spare threads).
-    data: Arc<[u8]>,
+    /// Its text, shared with the chart (see [`crate::chart::ChartFile::with_shared_text`])
+    /// and with spare threads.
+    text: Arc<str>,
     base_path: String,
     context: Arc<Map>,
 }
@@ -650,13 +650,13 @@ struct Renderable<'c> {
 /// Helm's `recAllTpls`: builds each chart's template context (its `.Values` scope, `.Chart`,
 /// `.Files`, `.Subcharts`) and collects its templates under their full names. Returns the
 /// chart's context (for the parent's `.Subcharts`).
-fn collect_templates<'c>(
-    chart: &'c Chart,
+fn collect_templates(
+    chart: &Chart,
     full_path: &str,
     is_root: bool,
     values: Value,
     shared: &Shared,
-    out: &mut Vec<Renderable<'c>>,
+    out: &mut Vec<Renderable>,
 ) -> Value {
     let mut subcharts = Map::new();
     for child in &chart.dependencies {
@@ -689,8 +689,7 @@ fn collect_templates<'c>(
         out.push(Renderable {
             depth: memchr::memchr_iter(b'/', name.as_bytes()).count(),
             name,
-            text: t.as_text(),
-            data: t.data.clone(),
+            text: t.shared_text(),
             base_path: format!("{full_path}/templates"),
             context: ctx.clone(),
         });

@@ -500,7 +500,7 @@ fn load_files_in_order(
                     chart.files.push(f);
                 }
             }
-            _ if name.starts_with("templates/") => chart.templates.push(f),
+            _ if name.starts_with("templates/") => chart.templates.push(f.with_shared_text()),
             _ if name.starts_with("charts/") => {
                 if name.ends_with(".prov") {
                     chart.files.push(f);

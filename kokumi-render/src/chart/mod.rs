@@ -15,13 +15,24 @@ use crate::gofmt::{json_name_matches, json_type_error, yaml_scalar_text};
 use crate::value::{Map, Value};
 
 /// One file of a chart, named by its slash-separated path inside the chart.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ChartFile {
     /// Path inside the chart, e.g. `templates/deployment.yaml`.
     pub name: String,
     /// The bytes (a UTF-8 byte-order mark removed).
     pub data: Arc<[u8]>,
+    /// The same bytes as text, checked once, for files read as text on every render
+    /// (templates, see [`with_shared_text`](Self::with_shared_text)).
+    text: Option<Arc<str>>,
 }
+
+impl PartialEq for ChartFile {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.data == other.data
+    }
+}
+
+impl Eq for ChartFile {}
 
 impl ChartFile {
     /// A file with this name and content.
@@ -29,6 +40,31 @@ impl ChartFile {
         Self {
             name: name.into(),
             data: data.into(),
+            text: None,
+        }
+    }
+
+    /// The file with its text checked (as UTF-8) once and kept, sharing one allocation with
+    /// [`data`](Self::data): every render reads a template's text, and its parse trees keep
+    /// it, without checking or copying it again. Bytes that are not UTF-8 are left as they
+    /// are (read lossily each time, as [`as_text`](Self::as_text) does).
+    pub(crate) fn with_shared_text(mut self) -> Self {
+        if self.text.is_none()
+            && let Ok(text) = std::str::from_utf8(&self.data)
+        {
+            let text: Arc<str> = Arc::from(text);
+            self.data = Arc::from(text.clone());
+            self.text = Some(text);
+        }
+        self
+    }
+
+    /// The text as one shared allocation: the one kept by
+    /// [`with_shared_text`](Self::with_shared_text), else a new one.
+    pub(crate) fn shared_text(&self) -> Arc<str> {
+        match &self.text {
+            Some(t) => t.clone(),
+            None => Arc::from(self.as_text()),
         }
     }
 
@@ -40,7 +76,10 @@ impl ChartFile {
     /// Like [`text`](Self::text), borrowing the bytes when they are valid UTF-8 (the usual
     /// case, checked with the standard library's fast validator).
     pub fn as_text(&self) -> std::borrow::Cow<'_, str> {
-        Self::text_of(&self.data)
+        match &self.text {
+            Some(t) => std::borrow::Cow::Borrowed(t),
+            None => Self::text_of(&self.data),
+        }
     }
 
     /// [`as_text`](Self::as_text) of any bytes.

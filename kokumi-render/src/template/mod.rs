@@ -181,14 +181,14 @@ impl ParseCache {
         self.entries
             .lock()
             .ok()
-            .and_then(|e| e.get(name).map(|(source, _)| **source == *text))
+            .and_then(|e| e.get(name).map(|(source, _)| same_text(source, text)))
             .unwrap_or(false)
     }
 
     fn get(&self, name: &str, text: &str) -> Option<Arc<[Arc<Tree>]>> {
         let entries = self.entries.lock().ok()?;
         let (source, trees) = entries.get(name)?;
-        (**source == *text).then(|| trees.clone())
+        same_text(source, text).then(|| trees.clone())
     }
 
     fn put(&self, name: &str, text: &str, trees: Arc<[Arc<Tree>]>) {
@@ -200,6 +200,12 @@ impl ParseCache {
             entries.insert(name.to_string(), (source, trees));
         }
     }
+}
+
+/// Whether a cached file's text is `text`: at once when it is the very text the trees were
+/// parsed from (a chart loaded once and rendered again shares it), else byte for byte.
+fn same_text(source: &Arc<str>, text: &str) -> bool {
+    std::ptr::eq(&**source, text) || **source == *text
 }
 
 /// One file's trees (or its parse error), parsed by [`parse_shared`] for
