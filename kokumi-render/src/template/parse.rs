@@ -229,7 +229,7 @@ impl<'a> Parser<'a> {
                 self.idx = save;
             }
             match self.text_or_action()? {
-                Item::Node(n) => self.nodes.push(n),
+                Item::Node => {}
                 Item::End => return Err(self.errorf("unexpected {{end}}")),
                 Item::Else => return Err(self.errorf("unexpected {{else}}")),
             }
@@ -290,54 +290,58 @@ impl<'a> Parser<'a> {
         let start = self.nodes.len();
         while self.peek_non_space().kind != Tok::Eof {
             match self.text_or_action()? {
-                Item::Node(n) => self.nodes.push(n),
+                Item::Node => {}
                 other => return Ok((take_from(&mut self.nodes, start), other)),
             }
         }
         Err(self.errorf("unexpected EOF"))
     }
 
+    /// Parses one item; a node goes onto the node stack.
     fn text_or_action(&mut self) -> PResult<Item> {
         let t = self.next_non_space();
         match t.kind {
-            Tok::Text => Ok(Item::Node(Node::Text(self.span(&t)))),
+            Tok::Text => {
+                let text = Node::Text(self.span(&t));
+                self.nodes.push(text);
+                Ok(Item::Node)
+            }
             Tok::LeftDelim => {
                 self.action_pos = Some(t.pos);
                 let r = self.action();
                 self.action_pos = None;
                 r
             }
-            Tok::Comment => Ok(Item::Node(Node::Comment)),
+            Tok::Comment => {
+                self.nodes.push(Node::Comment);
+                Ok(Item::Node)
+            }
             _ => Err(self.unexpected(&t, "input")),
         }
     }
 
     fn action(&mut self) -> PResult<Item> {
         let t = self.next_non_space();
-        match t.kind {
-            Tok::Block => return self.block_control().map(Item::Node),
-            Tok::Break => return self.break_control(t.pos, "break").map(Item::Node),
-            Tok::Continue => return self.break_control(t.pos, "continue").map(Item::Node),
+        let node = match t.kind {
+            Tok::Block => self.block_control()?,
+            Tok::Break => self.break_control(t.pos, "break")?,
+            Tok::Continue => self.break_control(t.pos, "continue")?,
             Tok::Else => return self.else_control(),
             Tok::End => {
                 self.expect(Tok::RightDelim, "end")?;
                 return Ok(Item::End);
             }
-            Tok::If => {
-                return self.control("if").map(|b| Item::Node(Node::If(b)));
+            Tok::If => Node::If(self.control("if")?),
+            Tok::Range => Node::Range(self.control("range")?),
+            Tok::Template => self.template_control()?,
+            Tok::With => Node::With(self.control("with")?),
+            _ => {
+                self.backup();
+                Node::Action(self.pipeline("command", Tok::RightDelim)?)
             }
-            Tok::Range => {
-                return self.control("range").map(|b| Item::Node(Node::Range(b)));
-            }
-            Tok::Template => return self.template_control().map(Item::Node),
-            Tok::With => {
-                return self.control("with").map(|b| Item::Node(Node::With(b)));
-            }
-            _ => {}
-        }
-        self.backup();
-        let pipe = self.pipeline("command", Tok::RightDelim)?;
-        Ok(Item::Node(Node::Action(pipe)))
+        };
+        self.nodes.push(node);
+        Ok(Item::Node)
     }
 
     fn break_control(&mut self, pos: usize, word: &str) -> PResult<Node> {
@@ -404,7 +408,7 @@ impl<'a> Parser<'a> {
                     else_list = Some(l);
                 }
             }
-            Item::Node(_) => {}
+            Item::Node => {}
         }
         Ok(Branch {
             pos: pipe.pos,
@@ -559,11 +563,7 @@ impl<'a> Parser<'a> {
         let start = self.args.len();
         loop {
             self.peek_non_space();
-            let op = self.operand()?;
-            let got = op.is_some();
-            if let Some(op) = op {
-                self.args.push(op);
-            }
+            let got = self.operand()?;
             let t = self.next();
             match t.kind {
                 Tok::RightDelim | Tok::RightParen => self.backup(),
@@ -615,34 +615,43 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn operand(&mut self) -> PResult<Option<Arg>> {
-        let Some(mut node) = self.term()? else {
-            return Ok(None);
-        };
+    /// Parses an operand onto the argument stack; `false` when none starts here.
+    fn operand(&mut self) -> PResult<bool> {
+        if !self.term()? {
+            return Ok(false);
+        }
         if !self.field_follows() {
-            return Ok(Some(node));
+            return Ok(true);
         }
         let chain_pos = self.peek().pos;
-        // `$x.a` takes the names itself; other terms become a chain.
-        if let Arg::Variable { pos, fields, .. } = &mut node {
-            *pos = chain_pos;
-            *fields = self.chain_fields(chain_pos, chain_pos);
-            return Ok(Some(node));
-        }
         let fields = self.chain_fields(chain_pos, chain_pos);
-        Ok(Some(match node {
-            Arg::Bool(..) | Arg::String { .. } | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
-                return Err(self.errorf(format!(
-                    "unexpected . after term {}",
-                    super::lex::go_quote(&node.to_string())
-                )));
+        let Some(node) = self.args.last_mut() else {
+            return Ok(false);
+        };
+        match node {
+            // `$x.a` takes the names itself; other terms become a chain.
+            Arg::Variable {
+                pos, fields: own, ..
+            } => {
+                *pos = chain_pos;
+                *own = fields;
             }
-            other => Arg::Chain {
-                pos: chain_pos,
-                node: Box::new(other),
-                fields,
-            },
-        }))
+            Arg::Bool(..) | Arg::String { .. } | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
+                let text = super::lex::go_quote(&node.to_string());
+                return Err(self.errorf(format!("unexpected . after term {text}")));
+            }
+            _ => {
+                let Some(term) = self.args.pop() else {
+                    return Ok(false);
+                };
+                self.args.push(Arg::Chain {
+                    pos: chain_pos,
+                    node: Box::new(term),
+                    fields,
+                });
+            }
+        }
+        Ok(true)
     }
 
     /// Resolves function `name`, once per file.
@@ -655,9 +664,10 @@ impl<'a> Parser<'a> {
         Some(f)
     }
 
-    fn term(&mut self) -> PResult<Option<Arg>> {
+    /// Parses a term onto the argument stack; `false` when none starts here.
+    fn term(&mut self) -> PResult<bool> {
         let t = self.next_non_space();
-        Ok(Some(match t.kind {
+        let arg = match t.kind {
             Tok::Identifier => {
                 let Some(func) = self.func(t.text) else {
                     return Err(self.errorf(format!(
@@ -710,9 +720,11 @@ impl<'a> Parser<'a> {
             }
             _ => {
                 self.backup();
-                return Ok(None);
+                return Ok(false);
             }
-        }))
+        };
+        self.args.push(arg);
+        Ok(true)
     }
 
     fn unquote(&self, t: &Token<'_>) -> PResult<String> {
@@ -791,7 +803,8 @@ impl<'a> Parser<'a> {
 
 /// What `text_or_action` found.
 enum Item {
-    Node(Node),
+    /// A node, left on the node stack.
+    Node,
     End,
     Else,
 }
@@ -801,7 +814,7 @@ impl Item {
         match self {
             Item::End => "{{end}}",
             Item::Else => "{{else}}",
-            Item::Node(_) => "node",
+            Item::Node => "node",
         }
     }
 }
