@@ -2,8 +2,8 @@
 //!
 //! Go's lexer runs as a state machine feeding the parser one item at a time; this one produces
 //! the whole token list up front (ending with `Eof` or an `Error` token), which the parser walks
-//! with arbitrary look-ahead. Positions are byte offsets into the source text; token texts
-//! borrow from it, and line numbers are counted only when a message needs one ([`line_at`]).
+//! with arbitrary look-ahead. Positions are byte offsets into the source text; tokens are
+//! ranges of it, and line numbers are counted only when a message needs one ([`line_at`]).
 
 /// The kind of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,24 +95,29 @@ impl Tok {
     }
 }
 
-/// One token: kind, byte offset and text (a slice of the source; empty for `Error`, whose
-/// message is [`Lexed::error`]).
+/// One token: kind and byte range in the source (empty for `Error`, whose message
+/// [`lex_into`] returns). It holds no reference to the text, so it is 12 bytes to push and copy,
+/// and a token list can be kept for the next file.
 ///
 /// Spaces inside an action are not tokens of their own (Go's `itemSpace`): the token after
 /// them says so in `spaced`. That is all the parser needs of them (they separate arguments
 /// and end field chains), and it saves a token, and a step over it, for every gap.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Token<'a> {
+pub(crate) struct Token {
     pub(crate) kind: Tok,
     /// Spaces come right before it, inside the action.
     pub(crate) spaced: bool,
-    pub(crate) pos: usize,
-    pub(crate) text: &'a str,
+    pos: u32,
+    end: u32,
 }
 
+/// The longest text the lexer takes: token offsets are 32 bits.
+const MAX_LEN: usize = u32::MAX as usize;
+
 /// A lexed file: its tokens, ending with `Eof` or `Error`, and the error's message.
-pub(crate) struct Lexed<'a> {
-    pub(crate) tokens: Vec<Token<'a>>,
+#[cfg(test)]
+pub(crate) struct Lexed {
+    pub(crate) tokens: Vec<Token>,
     pub(crate) error: String,
 }
 
@@ -122,20 +127,37 @@ pub(crate) fn line_at(src: &str, pos: usize) -> usize {
     1 + memchr::memchr_iter(b'\n', &src.as_bytes()[..pos]).count()
 }
 
-impl Token<'_> {
-    /// Go's `item.String()`, as used in "unexpected X in Y" messages.
-    pub(crate) fn describe(&self) -> String {
+impl Token {
+    /// Its byte offset in the source.
+    pub(crate) fn pos(&self) -> usize {
+        self.pos as usize
+    }
+
+    /// One past its last byte in the source.
+    pub(crate) fn end(&self) -> usize {
+        self.end as usize
+    }
+
+    /// Its text in `src`, the source it was lexed from.
+    pub(crate) fn text<'s>(&self, src: &'s str) -> &'s str {
+        src.get(self.pos()..self.end()).unwrap_or_default()
+    }
+
+    /// Go's `item.String()`, as used in "unexpected X in Y" messages (`src` as for
+    /// [`text`](Self::text)).
+    pub(crate) fn describe(&self, src: &str) -> String {
+        let text = self.text(src);
         match self.kind {
             Tok::Eof => "EOF".to_string(),
             // Never reached from the parser, which reports errors with the lexer message.
             Tok::Error => "error".to_string(),
-            k if k.is_keyword() => format!("<{}>", self.text),
+            k if k.is_keyword() => format!("<{text}>"),
             _ => {
-                if self.text.chars().count() > 10 {
-                    let head: String = self.text.chars().take(10).collect();
+                if text.chars().count() > 10 {
+                    let head: String = text.chars().take(10).collect();
                     format!("{}...", go_quote(&head))
                 } else {
-                    go_quote(self.text)
+                    go_quote(text)
                 }
             }
         }
@@ -196,7 +218,7 @@ struct Lexer<'a> {
     src: &'a str,
     pos: usize,
     start: usize,
-    tokens: Vec<Token<'a>>,
+    tokens: &'a mut Vec<Token>,
     error: String,
     /// Spaces were skipped since the last token.
     spaced: bool,
@@ -205,23 +227,35 @@ struct Lexer<'a> {
 }
 
 /// Splits `src` into tokens. The list always ends with an `Eof` or `Error` token.
-pub(crate) fn lex(src: &str, emit_comments: bool) -> Lexed<'_> {
+#[cfg(test)]
+pub(crate) fn lex(src: &str, emit_comments: bool) -> Lexed {
+    let mut tokens = Vec::new();
+    let error = lex_into(src, emit_comments, &mut tokens);
+    Lexed { tokens, error }
+}
+
+/// [`lex`] into `tokens` (emptied first, so that one list serves file after file); returns
+/// the error token's message (empty without one).
+pub(crate) fn lex_into(src: &str, emit_comments: bool, tokens: &mut Vec<Token>) -> String {
+    tokens.clear();
+    // About one token per 16 bytes of template text.
+    tokens.reserve(src.len() / 16 + 1);
     let mut lx = Lexer {
         src,
         pos: 0,
         start: 0,
-        // About one token per 8 bytes of template text.
-        tokens: Vec::with_capacity(src.len() / 8 + 1),
+        tokens,
         error: String::new(),
         spaced: false,
         paren_depth: 0,
         emit_comments,
     };
-    lx.run();
-    Lexed {
-        tokens: lx.tokens,
-        error: lx.error,
+    if src.len() > MAX_LEN {
+        lx.error("template text longer than 4 GiB".to_string());
+    } else {
+        lx.run();
     }
+    lx.error
 }
 
 enum Step {
@@ -235,12 +269,12 @@ enum Step {
 
 impl<'a> Lexer<'a> {
     fn emit(&mut self, kind: Tok) {
-        let src: &'a str = self.src;
+        // Both fit: the text is at most `MAX_LEN` long.
         self.tokens.push(Token {
             kind,
             spaced: std::mem::take(&mut self.spaced),
-            pos: self.start,
-            text: &src[self.start..self.pos],
+            pos: self.start as u32,
+            end: self.pos as u32,
         });
         self.start = self.pos;
     }
@@ -249,8 +283,8 @@ impl<'a> Lexer<'a> {
         self.tokens.push(Token {
             kind: Tok::Error,
             spaced: false,
-            pos: self.start,
-            text: "",
+            pos: self.start as u32,
+            end: self.start as u32,
         });
         self.error = msg;
         Step::Stop
@@ -353,8 +387,8 @@ impl<'a> Lexer<'a> {
                 self.tokens.push(Token {
                     kind: Tok::Eof,
                     spaced: false,
-                    pos: self.pos,
-                    text: "",
+                    pos: self.pos as u32,
+                    end: self.pos as u32,
                 });
                 Step::Stop
             }
@@ -764,7 +798,7 @@ mod tests {
                 let text = if t.kind == Tok::Error {
                     lexed.error.clone()
                 } else {
-                    t.text.to_string()
+                    t.text(src).to_string()
                 };
                 (t.kind, text)
             })
@@ -805,11 +839,12 @@ mod tests {
 
     #[test]
     fn spaces_mark_the_next_token() {
-        let lexed = lex("{{ .a.b  .c| x \t}} {{- .d -}}", false);
+        let src = "{{ .a.b  .c| x \t}} {{- .d -}}";
+        let lexed = lex(src, false);
         let marks: Vec<(Tok, &str, bool)> = lexed
             .tokens
             .iter()
-            .map(|t| (t.kind, t.text, t.spaced))
+            .map(|t| (t.kind, t.text(src), t.spaced))
             .collect();
         assert_eq!(
             marks,

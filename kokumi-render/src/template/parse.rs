@@ -8,7 +8,7 @@ use crate::value::Value;
 use super::ast::{Arg, Branch, CmdSpan, Fields, FuncRef, Node, Number, Pipe, SrcStr, Tree};
 use super::builtins::Builtin;
 use super::error::Error;
-use super::lex::{Tok, Token, lex, line_at};
+use super::lex::{Tok, Token, lex_into, line_at};
 
 /// Go's `maxStackDepth` for nested constructs.
 const MAX_DEPTH: usize = 10_000;
@@ -44,10 +44,12 @@ pub(crate) fn parse_file(name: &str, text: &str) -> Result<Vec<Tree>, Error> {
 pub(crate) fn parse_source(name: &str, source: &Arc<str>) -> Result<Vec<Tree>, Error> {
     let text: &str = source;
     let parse_name: Arc<str> = Arc::from(name);
-    let lexed = lex(text, false);
+    let mut tokens = Vec::new();
+    let lex_error = lex_into(text, false, &mut tokens);
     let mut p = Parser {
-        tokens: lexed.tokens,
-        lex_error: lexed.error,
+        src: text,
+        tokens,
+        lex_error,
         idx: 0,
         vars: {
             let mut v = Vec::with_capacity(16);
@@ -82,7 +84,9 @@ pub(crate) fn parse_source(name: &str, source: &Arc<str>) -> Result<Vec<Tree>, E
 }
 
 struct Parser<'a> {
-    tokens: Vec<Token<'a>>,
+    /// The text being parsed.
+    src: &'a str,
+    tokens: Vec<Token>,
     /// The message of the lexer's `Error` token, if it ended with one.
     lex_error: String,
     idx: usize,
@@ -119,22 +123,27 @@ fn take_from<T>(stack: &mut Vec<T>, start: usize) -> Box<[T]> {
 type PResult<T> = Result<T, Error>;
 
 impl<'a> Parser<'a> {
-    fn next(&mut self) -> Token<'a> {
+    fn next(&mut self) -> Token {
         let i = self.idx.min(self.tokens.len() - 1);
         if self.idx < self.tokens.len() {
             self.idx += 1;
         }
         let t = self.tokens[i];
-        self.last_pos = t.pos;
+        self.last_pos = t.pos();
         t
     }
 
     /// The token's text as a piece of the shared source (not for `Error` tokens).
-    fn span(&self, t: &Token<'_>) -> SrcStr {
-        SrcStr::new(&self.source, t.pos, t.pos + t.text.len())
+    fn span(&self, t: &Token) -> SrcStr {
+        SrcStr::new(&self.source, t.pos(), t.end())
     }
 
-    fn peek(&self) -> &Token<'a> {
+    /// The token's text.
+    fn text(&self, t: &Token) -> &'a str {
+        t.text(self.src)
+    }
+
+    fn peek(&self) -> &Token {
         &self.tokens[self.idx.min(self.tokens.len() - 1)]
     }
 
@@ -143,12 +152,12 @@ impl<'a> Parser<'a> {
     }
 
     /// The next token (spaces are no tokens; the name keeps Go's parser's vocabulary).
-    fn next_non_space(&mut self) -> Token<'a> {
+    fn next_non_space(&mut self) -> Token {
         self.next()
     }
 
     /// The next token, left in place (taken and put back, for `last_pos`).
-    fn peek_non_space(&mut self) -> Token<'a> {
+    fn peek_non_space(&mut self) -> Token {
         let t = self.next();
         self.backup();
         t
@@ -168,8 +177,8 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn unexpected(&self, token: &Token<'_>, context: &str) -> Error {
-        let line = line_at(&self.source, token.pos);
+    fn unexpected(&self, token: &Token, context: &str) -> Error {
+        let line = line_at(&self.source, token.pos());
         if token.kind == Tok::Error {
             let mut extra = String::new();
             let action_line = self.action_pos.map(|p| line_at(&self.source, p));
@@ -190,11 +199,11 @@ impl<'a> Parser<'a> {
         Error::Parse {
             name: self.parse_name.to_string(),
             line,
-            message: format!("unexpected {} in {context}", token.describe()),
+            message: format!("unexpected {} in {context}", token.describe(self.src)),
         }
     }
 
-    fn expect(&mut self, kind: Tok, context: &str) -> PResult<Token<'a>> {
+    fn expect(&mut self, kind: Tok, context: &str) -> PResult<Token> {
         let t = self.next_non_space();
         if t.kind != kind {
             return Err(self.unexpected(&t, context));
@@ -221,7 +230,7 @@ impl<'a> Parser<'a> {
                 let save = self.idx;
                 let delim = self.next();
                 if self.next_non_space().kind == Tok::Define {
-                    self.action_pos = Some(delim.pos);
+                    self.action_pos = Some(delim.pos());
                     self.parse_definition()?;
                     self.action_pos = None;
                     continue;
@@ -307,7 +316,7 @@ impl<'a> Parser<'a> {
                 Ok(Item::Node)
             }
             Tok::LeftDelim => {
-                self.action_pos = Some(t.pos);
+                self.action_pos = Some(t.pos());
                 let r = self.action();
                 self.action_pos = None;
                 r
@@ -324,8 +333,8 @@ impl<'a> Parser<'a> {
         let t = self.next_non_space();
         let node = match t.kind {
             Tok::Block => self.block_control()?,
-            Tok::Break => self.break_control(t.pos, "break")?,
-            Tok::Continue => self.break_control(t.pos, "continue")?,
+            Tok::Break => self.break_control(t.pos(), "break")?,
+            Tok::Continue => self.break_control(t.pos(), "continue")?,
             Tok::Else => return self.else_control(),
             Tok::End => {
                 self.expect(Tok::RightDelim, "end")?;
@@ -418,7 +427,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn template_name(&mut self, t: &Token<'_>, context: &str) -> PResult<String> {
+    fn template_name(&mut self, t: &Token, context: &str) -> PResult<String> {
         match t.kind {
             Tok::String | Tok::RawString => self.unquote(t),
             _ => Err(self.unexpected(t, context)),
@@ -436,7 +445,7 @@ impl<'a> Parser<'a> {
             None
         };
         Ok(Node::Template {
-            pos: t.pos,
+            pos: t.pos(),
             name: name.into_boxed_str(),
             pipe,
         })
@@ -456,7 +465,7 @@ impl<'a> Parser<'a> {
         }
         self.add_tree(&name, list)?;
         Ok(Node::Template {
-            pos: t.pos,
+            pos: t.pos(),
             name: name.into_boxed_str(),
             pipe: Some(pipe),
         })
@@ -479,12 +488,12 @@ impl<'a> Parser<'a> {
                     is_assign = next.kind == Tok::Assign;
                     self.next_non_space();
                     self.strs.push(self.span(&v));
-                    self.vars.push(v.text);
+                    self.vars.push(self.text(&v));
                 }
-                Tok::Char if next.text == "," => {
+                Tok::Char if self.text(&next) == "," => {
                     self.next_non_space();
                     self.strs.push(self.span(&v));
-                    self.vars.push(v.text);
+                    self.vars.push(self.text(&v));
                     if context == "range" && self.strs.len() - decl_start < 2 {
                         match self.peek_non_space().kind {
                             Tok::Variable | Tok::RightDelim | Tok::RightParen => continue 'decls,
@@ -509,7 +518,7 @@ impl<'a> Parser<'a> {
                     return Err(self.errorf(format!("missing value for {context}")));
                 };
                 let pipe = Pipe {
-                    pos: first.pos,
+                    pos: first.pos(),
                     is_assign,
                     decl,
                     args: take_from(&mut self.args, args_start),
@@ -559,7 +568,7 @@ impl<'a> Parser<'a> {
 
     /// Parses a command onto the argument stack; returns its position.
     fn command(&mut self) -> PResult<usize> {
-        let pos = self.peek_non_space().pos;
+        let pos = self.peek_non_space().pos();
         let start = self.args.len();
         loop {
             self.peek_non_space();
@@ -592,7 +601,7 @@ impl<'a> Parser<'a> {
         }
         while self.field_follows() {
             let t = self.next();
-            end = t.pos + t.text.len();
+            end = t.end();
             fields.record_end(end - from);
         }
         if end == from {
@@ -603,15 +612,15 @@ impl<'a> Parser<'a> {
 
     /// A field chain starting with `first`: Go gives it the position of the chain after the
     /// first name, when there is one.
-    fn field_chain(&mut self, first: &Token<'_>) -> Arg {
+    fn field_chain(&mut self, first: &Token) -> Arg {
         let pos = if self.field_follows() {
-            self.peek().pos
+            self.peek().pos()
         } else {
-            first.pos
+            first.pos()
         };
         Arg::Field {
             pos,
-            idents: self.chain_fields(first.pos, first.pos + first.text.len()),
+            idents: self.chain_fields(first.pos(), first.end()),
         }
     }
 
@@ -623,7 +632,7 @@ impl<'a> Parser<'a> {
         if !self.field_follows() {
             return Ok(true);
         }
-        let chain_pos = self.peek().pos;
+        let chain_pos = self.peek().pos();
         let fields = self.chain_fields(chain_pos, chain_pos);
         let Some(node) = self.args.last_mut() else {
             return Ok(false);
@@ -669,38 +678,39 @@ impl<'a> Parser<'a> {
         let t = self.next_non_space();
         let arg = match t.kind {
             Tok::Identifier => {
-                let Some(func) = self.func(t.text) else {
+                let name = self.text(&t);
+                let Some(func) = self.func(name) else {
                     return Err(self.errorf(format!(
                         "function {} not defined",
-                        super::lex::go_quote(t.text)
+                        super::lex::go_quote(name)
                     )));
                 };
                 Arg::Func {
-                    pos: t.pos,
+                    pos: t.pos(),
                     name: self.span(&t),
                     func,
                 }
             }
-            Tok::Dot => Arg::Dot(t.pos),
-            Tok::Nil => Arg::Nil(t.pos),
+            Tok::Dot => Arg::Dot(t.pos()),
+            Tok::Nil => Arg::Nil(t.pos()),
             Tok::Variable => {
-                if !self.vars[self.var_base..].contains(&t.text) {
-                    return Err(self.errorf(format!(
-                        "undefined variable {}",
-                        super::lex::go_quote(t.text)
-                    )));
+                let name = self.text(&t);
+                if !self.vars[self.var_base..].contains(&name) {
+                    return Err(
+                        self.errorf(format!("undefined variable {}", super::lex::go_quote(name)))
+                    );
                 }
                 Arg::Variable {
-                    pos: t.pos,
+                    pos: t.pos(),
                     name: self.span(&t),
                     fields: Fields::default(),
                 }
             }
             Tok::Field => self.field_chain(&t),
-            Tok::Bool => Arg::Bool(t.pos, t.text == "true"),
+            Tok::Bool => Arg::Bool(t.pos(), self.text(&t) == "true"),
             Tok::CharConstant | Tok::Number => {
                 let n = self.number(&t)?;
-                Arg::Number(t.pos, Box::new(n))
+                Arg::Number(t.pos(), Box::new(n))
             }
             Tok::LeftParen => {
                 self.enter()?;
@@ -711,9 +721,9 @@ impl<'a> Parser<'a> {
                 Arg::Pipe(Box::new(p?))
             }
             Tok::String | Tok::RawString => {
-                let s = unquote_cow(t.text).ok_or_else(|| self.errorf("invalid syntax"))?;
+                let s = unquote_cow(self.text(&t)).ok_or_else(|| self.errorf("invalid syntax"))?;
                 Arg::String {
-                    pos: t.pos,
+                    pos: t.pos(),
                     quoted: self.span(&t),
                     value: Value::String(Arc::from(&*s)),
                 }
@@ -727,12 +737,12 @@ impl<'a> Parser<'a> {
         Ok(true)
     }
 
-    fn unquote(&self, t: &Token<'_>) -> PResult<String> {
-        unquote(t.text).ok_or_else(|| self.errorf("invalid syntax"))
+    fn unquote(&self, t: &Token) -> PResult<String> {
+        unquote(self.text(t)).ok_or_else(|| self.errorf("invalid syntax"))
     }
 
-    fn number(&self, t: &Token<'_>) -> PResult<Number> {
-        let text = t.text;
+    fn number(&self, t: &Token) -> PResult<Number> {
+        let text = self.text(t);
         let mut n = Number {
             text: self.span(t),
             int: None,
