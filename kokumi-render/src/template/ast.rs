@@ -385,7 +385,7 @@ pub(crate) enum Arg {
     /// `true` / `false`.
     Bool(usize, bool),
     /// A number.
-    Number(usize, Box<Number>),
+    Number(usize, Number),
     /// A string literal: the quoted form (for messages) and the value.
     String {
         /// Position.

@@ -138,6 +138,12 @@ impl Token {
         self.end as usize
     }
 
+    /// Whether its text in `src` is `text` (lengths first: a cheap test for name lookups).
+    pub(crate) fn is(&self, src: &str, text: &str) -> bool {
+        (self.end - self.pos) as usize == text.len()
+            && src.as_bytes().get(self.pos()..self.end()) == Some(text.as_bytes())
+    }
+
     /// Its text in `src`, the source it was lexed from.
     pub(crate) fn text<'s>(&self, src: &'s str) -> &'s str {
         src.get(self.pos()..self.end()).unwrap_or_default()

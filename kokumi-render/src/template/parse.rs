@@ -1,6 +1,7 @@
 //! The parser: tokens to [`Tree`]s, with Go's grammar, checks and error messages.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::sync::Arc;
 
 use crate::value::Value;
@@ -44,18 +45,14 @@ pub(crate) fn parse_file(name: &str, text: &str) -> Result<Vec<Tree>, Error> {
 pub(crate) fn parse_source(name: &str, source: &Arc<str>) -> Result<Vec<Tree>, Error> {
     let text: &str = source;
     let parse_name: Arc<str> = Arc::from(name);
-    let mut tokens = Vec::new();
-    let lex_error = lex_into(text, false, &mut tokens);
+    let mut stacks = STACKS.with(Cell::take);
+    let lex_error = lex_into(text, false, &mut stacks.tokens);
     let mut p = Parser {
         src: text,
-        tokens,
+        tokens: stacks.tokens,
         lex_error,
         idx: 0,
-        vars: {
-            let mut v = Vec::with_capacity(16);
-            v.push("$");
-            v
-        },
+        vars: stacks.vars,
         var_base: 0,
         range_depth: 0,
         action_pos: None,
@@ -64,23 +61,42 @@ pub(crate) fn parse_source(name: &str, source: &Arc<str>) -> Result<Vec<Tree>, E
         source: source.clone(),
         defined: Vec::new(),
         last_pos: 0,
-        // Sized for most files, so that the stacks rarely grow.
-        nodes: Vec::with_capacity(64),
-        spans: Vec::with_capacity(8),
-        args: Vec::with_capacity(32),
-        strs: Vec::with_capacity(4),
-        funcs: Vec::with_capacity(32),
+        nodes: stacks.nodes,
+        spans: stacks.spans,
+        args: stacks.args,
+        strs: stacks.strs,
+        funcs: stacks.funcs,
     };
-    let root = p.parse_top()?;
-    let mut trees = Vec::with_capacity(1 + p.defined.len());
+    let root = p.parse_top();
+    let defined = std::mem::take(&mut p.defined);
+    p.recycle();
+    let root = root?;
+    let mut trees = Vec::with_capacity(1 + defined.len());
     trees.push(Tree {
-        name: parse_name,
-        parse_name: p.parse_name.clone(),
-        source: p.source.clone(),
+        name: parse_name.clone(),
+        parse_name,
+        source: source.clone(),
         root,
     });
-    trees.append(&mut p.defined);
+    trees.extend(defined);
     Ok(trees)
+}
+
+/// The parser's working lists, kept per thread from one file to the next: they reach the
+/// size the largest file needs once, instead of being allocated (and grown) for every file.
+#[derive(Default)]
+struct Stacks {
+    tokens: Vec<Token>,
+    vars: Vec<Token>,
+    nodes: Vec<Node>,
+    spans: Vec<CmdSpan>,
+    args: Vec<Arg>,
+    strs: Vec<SrcStr>,
+    funcs: Vec<(Token, FuncRef)>,
+}
+
+thread_local! {
+    static STACKS: Cell<Stacks> = Cell::new(Stacks::default());
 }
 
 struct Parser<'a> {
@@ -90,8 +106,9 @@ struct Parser<'a> {
     /// The message of the lexer's `Error` token, if it ended with one.
     lex_error: String,
     idx: usize,
-    /// Variables in scope: those of the template being parsed are `vars[var_base..]`.
-    vars: Vec<&'a str>,
+    /// Variables in scope besides `$` (which every template has): those of the template being
+    /// parsed are `vars[var_base..]`.
+    vars: Vec<Token>,
     var_base: usize,
     range_depth: usize,
     /// Where the action being parsed opened.
@@ -108,8 +125,9 @@ struct Parser<'a> {
     spans: Vec<CmdSpan>,
     args: Vec<Arg>,
     strs: Vec<SrcStr>,
-    /// Functions this file has named so far, so that each name is resolved once.
-    funcs: Vec<(&'a str, FuncRef)>,
+    /// Functions this file has named so far (the token of the first use), so that each name
+    /// is resolved once.
+    funcs: Vec<(Token, FuncRef)>,
 }
 
 /// The items of `stack` from `start` on, taken off it as an exact-size slice.
@@ -124,6 +142,28 @@ fn take_from<T>(stack: &mut Vec<T>, start: usize) -> Box<[T]> {
 type PResult<T> = Result<T, Error>;
 
 impl<'a> Parser<'a> {
+    /// Empties the working lists (an error can leave items on them) and keeps them for the
+    /// thread's next file.
+    fn recycle(self) {
+        let mut stacks = Stacks {
+            tokens: self.tokens,
+            vars: self.vars,
+            nodes: self.nodes,
+            spans: self.spans,
+            args: self.args,
+            strs: self.strs,
+            funcs: self.funcs,
+        };
+        stacks.tokens.clear();
+        stacks.vars.clear();
+        stacks.nodes.clear();
+        stacks.spans.clear();
+        stacks.args.clear();
+        stacks.strs.clear();
+        stacks.funcs.clear();
+        STACKS.with(|s| s.set(stacks));
+    }
+
     fn next(&mut self) -> Token {
         let i = self.idx.min(self.tokens.len() - 1);
         if self.idx < self.tokens.len() {
@@ -250,7 +290,6 @@ impl<'a> Parser<'a> {
     /// Parses a body with a fresh variable scope (only `$`), as `define` and `block` do.
     fn item_list_new_scope(&mut self) -> PResult<(Box<[Node]>, Item)> {
         let saved_base = std::mem::replace(&mut self.var_base, self.vars.len());
-        self.vars.push("$");
         let r = self.item_list();
         self.vars.truncate(self.var_base);
         self.var_base = saved_base;
@@ -489,12 +528,12 @@ impl<'a> Parser<'a> {
                     is_assign = next.kind == Tok::Assign;
                     self.next_non_space();
                     self.strs.push(self.span(&v));
-                    self.vars.push(self.text(&v));
+                    self.vars.push(v);
                 }
                 Tok::Char if self.text(&next) == "," => {
                     self.next_non_space();
                     self.strs.push(self.span(&v));
-                    self.vars.push(self.text(&v));
+                    self.vars.push(v);
                     if context == "range" && self.strs.len() - decl_start < 2 {
                         match self.peek_non_space().kind {
                             Tok::Variable | Tok::RightDelim | Tok::RightParen => continue 'decls,
@@ -668,12 +707,14 @@ impl<'a> Parser<'a> {
     }
 
     /// Resolves function `name`, once per file.
-    fn func(&mut self, name: &'a str) -> Option<FuncRef> {
-        if let Some((_, f)) = self.funcs.iter().find(|(n, _)| *n == name) {
+    fn func(&mut self, t: Token) -> Option<FuncRef> {
+        let name = self.text(&t);
+        let src = self.src;
+        if let Some((_, f)) = self.funcs.iter().find(|(n, _)| n.is(src, name)) {
             return Some(*f);
         }
         let f = resolve_func(name)?;
-        self.funcs.push((name, f));
+        self.funcs.push((t, f));
         Some(f)
     }
 
@@ -683,7 +724,7 @@ impl<'a> Parser<'a> {
         let arg = match t.kind {
             Tok::Identifier => {
                 let name = self.text(&t);
-                let Some(func) = self.func(name) else {
+                let Some(func) = self.func(t) else {
                     return Err(self.errorf(format!(
                         "function {} not defined",
                         super::lex::go_quote(name)
@@ -699,7 +740,8 @@ impl<'a> Parser<'a> {
             Tok::Nil => Arg::Nil(t.pos()),
             Tok::Variable => {
                 let name = self.text(&t);
-                if !self.vars[self.var_base..].contains(&name) {
+                let src = self.src;
+                if name != "$" && !self.vars[self.var_base..].iter().any(|v| v.is(src, name)) {
                     return Err(
                         self.errorf(format!("undefined variable {}", super::lex::go_quote(name)))
                     );
@@ -714,7 +756,7 @@ impl<'a> Parser<'a> {
             Tok::Bool => Arg::Bool(t.pos(), self.text(&t) == "true"),
             Tok::CharConstant | Tok::Number => {
                 let n = self.number(&t)?;
-                Arg::Number(t.pos(), Box::new(n))
+                Arg::Number(t.pos(), n)
             }
             Tok::LeftParen => {
                 self.enter()?;
