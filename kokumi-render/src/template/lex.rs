@@ -128,6 +128,16 @@ pub(crate) fn line_at(src: &str, pos: usize) -> usize {
 }
 
 impl Token {
+    /// An `Eof` token at `pos`.
+    pub(crate) const fn eof(pos: u32) -> Self {
+        Token {
+            kind: Tok::Eof,
+            spaced: false,
+            pos,
+            end: pos,
+        }
+    }
+
     /// Its byte offset in the source.
     pub(crate) fn pos(&self) -> usize {
         self.pos as usize
@@ -317,11 +327,12 @@ impl<'a> Lexer<'a> {
     /// Moves past a run of identifier characters (Go's `isAlphaNumeric`), ASCII bytes first.
     fn skip_alnum(&mut self) {
         let bytes = self.src.as_bytes();
-        while let Some(&b) = bytes.get(self.pos) {
-            if ASCII_WORD[usize::from(b)] {
-                self.pos += 1;
-                continue;
-            }
+        loop {
+            let rest = bytes.get(self.pos..).unwrap_or_default();
+            self.pos += rest
+                .iter()
+                .position(|&b| !ASCII_WORD[usize::from(b)])
+                .unwrap_or(rest.len());
             match self.peek() {
                 Some(c) if !c.is_ascii() && is_alnum(c) => self.pos += c.len_utf8(),
                 _ => return,
@@ -373,9 +384,15 @@ impl<'a> Lexer<'a> {
                 }
                 let mut text_end = delim;
                 if trim {
-                    while text_end > self.start && is_space(self.src.as_bytes()[text_end - 1]) {
-                        text_end -= 1;
-                    }
+                    let text = self
+                        .src
+                        .as_bytes()
+                        .get(self.start..delim)
+                        .unwrap_or_default();
+                    text_end = match text.iter().rposition(|&b| !is_space(b)) {
+                        Some(last) => self.start + last + 1,
+                        None => self.start,
+                    };
                 }
                 self.pos = text_end;
                 if self.pos > self.start {
@@ -390,12 +407,7 @@ impl<'a> Lexer<'a> {
                 if self.pos > self.start {
                     self.emit(Tok::Text);
                 }
-                self.tokens.push(Token {
-                    kind: Tok::Eof,
-                    spaced: false,
-                    pos: self.pos as u32,
-                    end: self.pos as u32,
-                });
+                self.tokens.push(Token::eof(self.pos as u32));
                 Step::Stop
             }
         }
@@ -503,6 +515,11 @@ impl<'a> Lexer<'a> {
             Some(b'|') => {
                 self.pos += 1;
                 self.emit(Tok::Pipe);
+                return Ok(false);
+            }
+            // Spaces, unless they may start a ` -}}` trim marker.
+            Some(&b) if is_space(b) && bytes.get(self.pos + 1) != Some(&b'-') => {
+                self.lex_space();
                 return Ok(false);
             }
             _ => {}

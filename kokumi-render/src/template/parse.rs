@@ -165,13 +165,21 @@ impl<'a> Parser<'a> {
     }
 
     fn next(&mut self) -> Token {
-        let i = self.idx.min(self.tokens.len() - 1);
-        if self.idx < self.tokens.len() {
-            self.idx += 1;
-        }
-        let t = self.tokens[i];
+        // Past the end, the last token (`Eof` or `Error`) again.
+        let t = match self.tokens.get(self.idx) {
+            Some(&t) => {
+                self.idx += 1;
+                t
+            }
+            None => *self.last_token(),
+        };
         self.last_pos = t.pos();
         t
+    }
+
+    fn last_token(&self) -> &Token {
+        const EOF: Token = Token::eof(0);
+        self.tokens.last().unwrap_or(&EOF)
     }
 
     /// The token's text as a piece of the shared source (not for `Error` tokens).
@@ -185,7 +193,10 @@ impl<'a> Parser<'a> {
     }
 
     fn peek(&self) -> &Token {
-        &self.tokens[self.idx.min(self.tokens.len() - 1)]
+        match self.tokens.get(self.idx) {
+            Some(t) => t,
+            None => self.last_token(),
+        }
     }
 
     fn backup(&mut self) {
