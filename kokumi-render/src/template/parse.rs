@@ -821,6 +821,19 @@ impl<'a> Parser<'a> {
             n.is_char = true;
             return Ok(n);
         }
+        // A plain decimal integer (the common case) needs none of the forms below: no sign,
+        // prefix, underscore or leading zero, and too short to overflow an int64.
+        let bytes = text.as_bytes();
+        if (1..=18).contains(&bytes.len())
+            && bytes.iter().all(u8::is_ascii_digit)
+            && (bytes.len() == 1 || bytes[0] != b'0')
+            && let Ok(i) = text.parse::<i64>()
+        {
+            n.int = Some(i);
+            n.is_uint = true;
+            n.float = Some(i as f64);
+            return Ok(n);
+        }
         if let Some(imag) = text.strip_suffix('i')
             && parse_go_float(imag).is_some()
         {
