@@ -348,13 +348,18 @@ impl<'a> Parser<'a> {
 
     fn item_list(&mut self) -> PResult<(Box<[Node]>, Item)> {
         let start = self.nodes.len();
-        while self.peek_non_space().kind != Tok::Eof {
+        loop {
+            let t = *self.peek();
+            if t.kind == Tok::Eof {
+                self.last_pos = t.pos();
+                return Err(self.errorf("unexpected EOF"));
+            }
+            // `text_or_action` takes `t` first, which sets `last_pos` as a peek would.
             match self.text_or_action()? {
                 Item::Node => {}
                 other => return Ok((take_from(&mut self.nodes, start), other)),
             }
         }
-        Err(self.errorf("unexpected EOF"))
     }
 
     /// Parses one item; a node goes onto the node stack.
@@ -523,11 +528,12 @@ impl<'a> Parser<'a> {
     }
 
     fn pipeline(&mut self, context: &str, end: Tok) -> PResult<Pipe> {
-        let first = self.peek_non_space();
+        // Plain peeks: the next token taken is this one, and sets `last_pos` the same.
+        let first = *self.peek();
         let mut is_assign = false;
         let decl_start = self.strs.len();
         'decls: loop {
-            let v = self.peek_non_space();
+            let v = *self.peek();
             if v.kind != Tok::Variable {
                 break;
             }
@@ -622,10 +628,10 @@ impl<'a> Parser<'a> {
 
     /// Parses a command onto the argument stack; returns its position.
     fn command(&mut self) -> PResult<usize> {
-        let pos = self.peek_non_space().pos();
+        // A plain peek: `term` takes this token first, which sets `last_pos` the same.
+        let pos = self.peek().pos();
         let start = self.args.len();
         loop {
-            self.peek_non_space();
             let got = self.operand()?;
             let t = self.next();
             match t.kind {
