@@ -148,10 +148,13 @@ impl Token {
         self.end as usize
     }
 
-    /// Whether its text in `src` is `text` (lengths first: a cheap test for name lookups).
+    /// Whether its text in `src` is `text` (length and first byte first: a cheap test for
+    /// name lookups).
     pub(crate) fn is(&self, src: &str, text: &str) -> bool {
+        let bytes = src.as_bytes();
         (self.end - self.pos) as usize == text.len()
-            && src.as_bytes().get(self.pos()..self.end()) == Some(text.as_bytes())
+            && bytes.get(self.pos()) == text.as_bytes().first()
+            && bytes.get(self.pos()..self.end()) == Some(text.as_bytes())
     }
 
     /// Its text in `src`, the source it was lexed from.

@@ -396,10 +396,10 @@ impl<'a> Parser<'a> {
                 self.expect(Tok::RightDelim, "end")?;
                 return Ok(Item::End);
             }
-            Tok::If => Node::If(self.control("if")?),
-            Tok::Range => Node::Range(self.control("range")?),
+            Tok::If => Node::If(self.control(Tok::If)?),
+            Tok::Range => Node::Range(self.control(Tok::Range)?),
             Tok::Template => self.template_control()?,
-            Tok::With => Node::With(self.control("with")?),
+            Tok::With => Node::With(self.control(Tok::With)?),
             _ => {
                 self.backup();
                 Node::Action(self.pipeline("command", Tok::RightDelim)?)
@@ -433,22 +433,28 @@ impl<'a> Parser<'a> {
         Ok(Item::Else)
     }
 
-    fn control(&mut self, context: &str) -> PResult<Branch> {
+    /// `{{if}}`, `{{range}}` or `{{with}}` (the keyword's kind, compared instead of its name).
+    fn control(&mut self, kind: Tok) -> PResult<Branch> {
         self.enter()?;
         let nvars = self.vars.len();
-        let r = stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || self.control_inner(context));
+        let r = stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || self.control_inner(kind));
         self.vars.truncate(nvars);
         self.leave();
         r
     }
 
-    fn control_inner(&mut self, context: &str) -> PResult<Branch> {
+    fn control_inner(&mut self, kind: Tok) -> PResult<Branch> {
+        let context = match kind {
+            Tok::If => "if",
+            Tok::Range => "range",
+            _ => "with",
+        };
         let pipe = self.pipeline(context, Tok::RightDelim)?;
-        if context == "range" {
+        if kind == Tok::Range {
             self.range_depth += 1;
         }
         let r = self.item_list();
-        if context == "range" {
+        if kind == Tok::Range {
             self.range_depth -= 1;
         }
         let (list, next) = r?;
@@ -457,13 +463,13 @@ impl<'a> Parser<'a> {
             Item::End => {}
             Item::Else => {
                 let peek_kind = self.peek_non_space().kind;
-                if context == "if" && peek_kind == Tok::If {
+                if kind == Tok::If && peek_kind == Tok::If {
                     self.next_non_space();
-                    let inner = self.control("if")?;
+                    let inner = self.control(Tok::If)?;
                     else_list = Some(Box::new([Node::If(inner)]) as Box<[Node]>);
-                } else if context == "with" && peek_kind == Tok::With {
+                } else if kind == Tok::With && peek_kind == Tok::With {
                     self.next_non_space();
-                    let inner = self.control("with")?;
+                    let inner = self.control(Tok::With)?;
                     else_list = Some(Box::new([Node::With(inner)]) as Box<[Node]>);
                 } else {
                     let (l, n) = self.item_list()?;
