@@ -66,6 +66,8 @@ pub(crate) fn parse_source(name: &str, source: &Arc<str>) -> Result<Vec<Tree>, E
         args: stacks.args,
         strs: stacks.strs,
         funcs: stacks.funcs,
+        literals: stacks.literals,
+        next_literal: 0,
     };
     let root = p.parse_top();
     let defined = std::mem::take(&mut p.defined);
@@ -93,7 +95,11 @@ struct Stacks {
     args: Vec<Arg>,
     strs: Vec<SrcStr>,
     funcs: Vec<(Token, FuncRef)>,
+    literals: Vec<(Token, Value)>,
 }
+
+/// How many recent string literals a file's parse remembers (see [`Parser::literals`]).
+const LITERALS: usize = 8;
 
 thread_local! {
     static STACKS: Cell<Stacks> = Cell::new(Stacks::default());
@@ -128,6 +134,11 @@ struct Parser<'a> {
     /// Functions this file has named so far (the token of the first use), so that each name
     /// is resolved once.
     funcs: Vec<(Token, FuncRef)>,
+    /// The last [`LITERALS`] distinct string literals and their values: a literal repeated
+    /// nearby (`"context" $`, an `include`d name) shares the value instead of a new copy.
+    literals: Vec<(Token, Value)>,
+    /// Where the next literal goes in `literals` once it is full.
+    next_literal: usize,
 }
 
 /// The items of `stack` from `start` on, taken off it as an exact-size slice.
@@ -153,6 +164,7 @@ impl<'a> Parser<'a> {
             args: self.args,
             strs: self.strs,
             funcs: self.funcs,
+            literals: self.literals,
         };
         stacks.tokens.clear();
         stacks.vars.clear();
@@ -161,6 +173,7 @@ impl<'a> Parser<'a> {
         stacks.args.clear();
         stacks.strs.clear();
         stacks.funcs.clear();
+        stacks.literals.clear();
         STACKS.with(|s| s.set(stacks));
     }
 
@@ -789,14 +802,11 @@ impl<'a> Parser<'a> {
                 self.leave();
                 Arg::Pipe(Box::new(p?))
             }
-            Tok::String | Tok::RawString => {
-                let s = unquote_cow(self.text(&t)).ok_or_else(|| self.errorf("invalid syntax"))?;
-                Arg::String {
-                    pos: t.pos(),
-                    quoted: self.span(&t),
-                    value: Value::String(Arc::from(&*s)),
-                }
-            }
+            Tok::String | Tok::RawString => Arg::String {
+                pos: t.pos(),
+                quoted: self.span(&t),
+                value: self.literal(t)?,
+            },
             _ => {
                 self.backup();
                 return Ok(false);
@@ -804,6 +814,24 @@ impl<'a> Parser<'a> {
         };
         self.args.push(arg);
         Ok(true)
+    }
+
+    /// The value of string literal `t`, shared with an identical literal just before it.
+    fn literal(&mut self, t: Token) -> PResult<Value> {
+        let quoted = self.text(&t);
+        let src = self.src;
+        if let Some((_, v)) = self.literals.iter().find(|(l, _)| l.is(src, quoted)) {
+            return Ok(v.clone());
+        }
+        let s = unquote_cow(quoted).ok_or_else(|| self.errorf("invalid syntax"))?;
+        let value = Value::String(Arc::from(&*s));
+        if self.literals.len() < LITERALS {
+            self.literals.push((t, value.clone()));
+        } else {
+            self.literals[self.next_literal % LITERALS] = (t, value.clone());
+            self.next_literal += 1;
+        }
+        Ok(value)
     }
 
     fn unquote(&self, t: &Token) -> PResult<String> {
