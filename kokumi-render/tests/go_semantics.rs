@@ -63,6 +63,10 @@ const CASES: &[(&str, &str)] = &[
         "1 -2 1.5 1000 31 15 5 1000",
     ),
     ("{{ 'a' }} {{ '\\n' }} {{ 07 }}", "97 10 7"),
+    (
+        "{{ 0 }} {{ 999999999999999999 }} {{ 9223372036854775807 }} {{ 00 }}",
+        "0 999999999999999999 9223372036854775807 0",
+    ),
     ("{{ \"q\\t\\\"x\\\"\" }}", "q\t\"x\""),
     ("{{ `raw\\n` }}", "raw\\n"),
     ("{{ true }} {{ false }}", "true false"),
@@ -392,6 +396,35 @@ const CASES: &[(&str, &str)] = &[
     (
         "{{ template . }}",
         "ERR: parse error at (c/templates/t.yaml:1): unexpected <.> in template clause",
+    ),
+    // Field chains: messages name their first field; positions are the chain after it.
+    (
+        "{{ template .a.b }}",
+        "ERR: parse error at (c/templates/t.yaml:1): unexpected \".a\" in template clause",
+    ),
+    (
+        "{{ end .a.b }}",
+        "ERR: parse error at (c/templates/t.yaml:1): unexpected \".a\" in end",
+    ),
+    (
+        "{{ .a.b.5 }}",
+        "ERR: parse error at (c/templates/t.yaml:1): unexpected \".5\" in operand",
+    ),
+    (
+        "{{ .a..b }}",
+        "ERR: parse error at (c/templates/t.yaml:1): unexpected <.> in operand",
+    ),
+    (
+        "{{ .a.b# }}",
+        "ERR: parse error at (c/templates/t.yaml:1): bad character U+0023 '#'",
+    ),
+    (
+        "{{ .Values.s.x.y }}",
+        "ERR: c/templates/t.yaml:1:10\n  executing \"c/templates/t.yaml\" at <.Values.s.x.y>:\n    can't evaluate field x in type interface {}",
+    ),
+    (
+        "{{ $x := .Values }}{{ $x.m.y.q }}",
+        "ERR: c/templates/t.yaml:1:24\n  executing \"c/templates/t.yaml\" at <$x.m.y.q>:\n    can't evaluate field q in type interface {}",
     ),
     (
         "{{ x := 1 }}",

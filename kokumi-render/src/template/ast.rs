@@ -10,18 +10,24 @@ use crate::value::{Func, Value};
 use super::builtins::Builtin;
 
 /// A piece of a template file's text, sharing the file's one copy: text nodes, names and
-/// literals point into the source instead of each owning a copy.
+/// literals point into the source instead of each owning a copy. The offsets are 32-bit (the
+/// lexer takes no longer text), which keeps it at 24 bytes.
 #[derive(Clone)]
 pub(crate) struct SrcStr {
     src: Arc<str>,
-    start: usize,
-    end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl SrcStr {
-    /// `src[start..end]`; both ends must be char boundaries of `src`.
+    /// `src[start..end]`; both ends must be char boundaries of `src`. Offsets past 4 GiB
+    /// (never produced by the lexer) give an empty piece.
     pub(crate) fn new(src: &Arc<str>, start: usize, end: usize) -> Self {
         debug_assert!(src.is_char_boundary(start) && src.is_char_boundary(end) && start <= end);
+        let (start, end) = match (u32::try_from(start), u32::try_from(end)) {
+            (Ok(s), Ok(e)) => (s, e),
+            _ => (0, 0),
+        };
         Self {
             src: src.clone(),
             start,
@@ -34,7 +40,9 @@ impl Deref for SrcStr {
     type Target = str;
 
     fn deref(&self) -> &str {
-        self.src.get(self.start..self.end).unwrap_or_default()
+        self.src
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 }
 
@@ -385,7 +393,7 @@ pub(crate) enum Arg {
     /// `true` / `false`.
     Bool(usize, bool),
     /// A number.
-    Number(usize, Box<Number>),
+    Number(usize, Number),
     /// A string literal: the quoted form (for messages) and the value.
     String {
         /// Position.

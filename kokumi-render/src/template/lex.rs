@@ -2,8 +2,8 @@
 //!
 //! Go's lexer runs as a state machine feeding the parser one item at a time; this one produces
 //! the whole token list up front (ending with `Eof` or an `Error` token), which the parser walks
-//! with arbitrary look-ahead. Positions are byte offsets into the source text; token texts
-//! borrow from it, and line numbers are counted only when a message needs one ([`line_at`]).
+//! with arbitrary look-ahead. Positions are byte offsets into the source text; tokens are
+//! ranges of it, and line numbers are counted only when a message needs one ([`line_at`]).
 
 /// The kind of a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,24 +95,29 @@ impl Tok {
     }
 }
 
-/// One token: kind, byte offset and text (a slice of the source; empty for `Error`, whose
-/// message is [`Lexed::error`]).
+/// One token: kind and byte range in the source (empty for `Error`, whose message
+/// [`lex_into`] returns). It holds no reference to the text, so it is 12 bytes to push and copy,
+/// and a token list can be kept for the next file.
 ///
 /// Spaces inside an action are not tokens of their own (Go's `itemSpace`): the token after
 /// them says so in `spaced`. That is all the parser needs of them (they separate arguments
 /// and end field chains), and it saves a token, and a step over it, for every gap.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Token<'a> {
+pub(crate) struct Token {
     pub(crate) kind: Tok,
     /// Spaces come right before it, inside the action.
     pub(crate) spaced: bool,
-    pub(crate) pos: usize,
-    pub(crate) text: &'a str,
+    pos: u32,
+    end: u32,
 }
 
+/// The longest text the lexer takes: token offsets are 32 bits.
+const MAX_LEN: usize = u32::MAX as usize;
+
 /// A lexed file: its tokens, ending with `Eof` or `Error`, and the error's message.
-pub(crate) struct Lexed<'a> {
-    pub(crate) tokens: Vec<Token<'a>>,
+#[cfg(test)]
+pub(crate) struct Lexed {
+    pub(crate) tokens: Vec<Token>,
     pub(crate) error: String,
 }
 
@@ -122,20 +127,56 @@ pub(crate) fn line_at(src: &str, pos: usize) -> usize {
     1 + memchr::memchr_iter(b'\n', &src.as_bytes()[..pos]).count()
 }
 
-impl Token<'_> {
-    /// Go's `item.String()`, as used in "unexpected X in Y" messages.
-    pub(crate) fn describe(&self) -> String {
+impl Token {
+    /// An `Eof` token at `pos`.
+    pub(crate) const fn eof(pos: u32) -> Self {
+        Token {
+            kind: Tok::Eof,
+            spaced: false,
+            pos,
+            end: pos,
+        }
+    }
+
+    /// Its byte offset in the source.
+    pub(crate) fn pos(&self) -> usize {
+        self.pos as usize
+    }
+
+    /// One past its last byte in the source.
+    pub(crate) fn end(&self) -> usize {
+        self.end as usize
+    }
+
+    /// Whether its text in `src` is `text` (length and first byte first: a cheap test for
+    /// name lookups).
+    pub(crate) fn is(&self, src: &str, text: &str) -> bool {
+        let bytes = src.as_bytes();
+        (self.end - self.pos) as usize == text.len()
+            && bytes.get(self.pos()) == text.as_bytes().first()
+            && bytes.get(self.pos()..self.end()) == Some(text.as_bytes())
+    }
+
+    /// Its text in `src`, the source it was lexed from.
+    pub(crate) fn text<'s>(&self, src: &'s str) -> &'s str {
+        src.get(self.pos()..self.end()).unwrap_or_default()
+    }
+
+    /// Go's `item.String()`, as used in "unexpected X in Y" messages (`src` as for
+    /// [`text`](Self::text)).
+    pub(crate) fn describe(&self, src: &str) -> String {
+        let text = self.text(src);
         match self.kind {
             Tok::Eof => "EOF".to_string(),
             // Never reached from the parser, which reports errors with the lexer message.
             Tok::Error => "error".to_string(),
-            k if k.is_keyword() => format!("<{}>", self.text),
+            k if k.is_keyword() => format!("<{text}>"),
             _ => {
-                if self.text.chars().count() > 10 {
-                    let head: String = self.text.chars().take(10).collect();
+                if text.chars().count() > 10 {
+                    let head: String = text.chars().take(10).collect();
                     format!("{}...", go_quote(&head))
                 } else {
-                    go_quote(self.text)
+                    go_quote(text)
                 }
             }
         }
@@ -196,7 +237,7 @@ struct Lexer<'a> {
     src: &'a str,
     pos: usize,
     start: usize,
-    tokens: Vec<Token<'a>>,
+    tokens: &'a mut Vec<Token>,
     error: String,
     /// Spaces were skipped since the last token.
     spaced: bool,
@@ -205,23 +246,35 @@ struct Lexer<'a> {
 }
 
 /// Splits `src` into tokens. The list always ends with an `Eof` or `Error` token.
-pub(crate) fn lex(src: &str, emit_comments: bool) -> Lexed<'_> {
+#[cfg(test)]
+pub(crate) fn lex(src: &str, emit_comments: bool) -> Lexed {
+    let mut tokens = Vec::new();
+    let error = lex_into(src, emit_comments, &mut tokens);
+    Lexed { tokens, error }
+}
+
+/// [`lex`] into `tokens` (emptied first, so that one list serves file after file); returns
+/// the error token's message (empty without one).
+pub(crate) fn lex_into(src: &str, emit_comments: bool, tokens: &mut Vec<Token>) -> String {
+    tokens.clear();
+    // About one token per 16 bytes of template text.
+    tokens.reserve(src.len() / 16 + 1);
     let mut lx = Lexer {
         src,
         pos: 0,
         start: 0,
-        // About one token per 8 bytes of template text.
-        tokens: Vec::with_capacity(src.len() / 8 + 1),
+        tokens,
         error: String::new(),
         spaced: false,
         paren_depth: 0,
         emit_comments,
     };
-    lx.run();
-    Lexed {
-        tokens: lx.tokens,
-        error: lx.error,
+    if src.len() > MAX_LEN {
+        lx.error("template text longer than 4 GiB".to_string());
+    } else {
+        lx.run();
     }
+    lx.error
 }
 
 enum Step {
@@ -235,12 +288,12 @@ enum Step {
 
 impl<'a> Lexer<'a> {
     fn emit(&mut self, kind: Tok) {
-        let src: &'a str = self.src;
+        // Both fit: the text is at most `MAX_LEN` long.
         self.tokens.push(Token {
             kind,
             spaced: std::mem::take(&mut self.spaced),
-            pos: self.start,
-            text: &src[self.start..self.pos],
+            pos: self.start as u32,
+            end: self.pos as u32,
         });
         self.start = self.pos;
     }
@@ -249,8 +302,8 @@ impl<'a> Lexer<'a> {
         self.tokens.push(Token {
             kind: Tok::Error,
             spaced: false,
-            pos: self.start,
-            text: "",
+            pos: self.start as u32,
+            end: self.start as u32,
         });
         self.error = msg;
         Step::Stop
@@ -277,11 +330,12 @@ impl<'a> Lexer<'a> {
     /// Moves past a run of identifier characters (Go's `isAlphaNumeric`), ASCII bytes first.
     fn skip_alnum(&mut self) {
         let bytes = self.src.as_bytes();
-        while let Some(&b) = bytes.get(self.pos) {
-            if ASCII_WORD[usize::from(b)] {
-                self.pos += 1;
-                continue;
-            }
+        loop {
+            let rest = bytes.get(self.pos..).unwrap_or_default();
+            self.pos += rest
+                .iter()
+                .position(|&b| !ASCII_WORD[usize::from(b)])
+                .unwrap_or(rest.len());
             match self.peek() {
                 Some(c) if !c.is_ascii() && is_alnum(c) => self.pos += c.len_utf8(),
                 _ => return,
@@ -333,9 +387,15 @@ impl<'a> Lexer<'a> {
                 }
                 let mut text_end = delim;
                 if trim {
-                    while text_end > self.start && is_space(self.src.as_bytes()[text_end - 1]) {
-                        text_end -= 1;
-                    }
+                    let text = self
+                        .src
+                        .as_bytes()
+                        .get(self.start..delim)
+                        .unwrap_or_default();
+                    text_end = match text.iter().rposition(|&b| !is_space(b)) {
+                        Some(last) => self.start + last + 1,
+                        None => self.start,
+                    };
                 }
                 self.pos = text_end;
                 if self.pos > self.start {
@@ -350,12 +410,7 @@ impl<'a> Lexer<'a> {
                 if self.pos > self.start {
                     self.emit(Tok::Text);
                 }
-                self.tokens.push(Token {
-                    kind: Tok::Eof,
-                    spaced: false,
-                    pos: self.pos,
-                    text: "",
-                });
+                self.tokens.push(Token::eof(self.pos as u32));
                 Step::Stop
             }
         }
@@ -463,6 +518,11 @@ impl<'a> Lexer<'a> {
             Some(b'|') => {
                 self.pos += 1;
                 self.emit(Tok::Pipe);
+                return Ok(false);
+            }
+            // Spaces, unless they may start a ` -}}` trim marker.
+            Some(&b) if is_space(b) && bytes.get(self.pos + 1) != Some(&b'-') => {
+                self.lex_space();
                 return Ok(false);
             }
             _ => {}
@@ -725,20 +785,31 @@ impl<'a> Lexer<'a> {
 
 /// The token kind of an identifier-shaped word: a keyword, `true`/`false`, or a name.
 fn keyword(word: &str) -> Tok {
-    match word {
-        "block" => Tok::Block,
-        "break" => Tok::Break,
-        "continue" => Tok::Continue,
-        "define" => Tok::Define,
-        "else" => Tok::Else,
-        "end" => Tok::End,
-        "if" => Tok::If,
-        "range" => Tok::Range,
-        "nil" => Tok::Nil,
-        "template" => Tok::Template,
-        "with" => Tok::With,
-        "true" | "false" => Tok::Bool,
-        _ => Tok::Identifier,
+    // By first byte, so that most function names are told apart without a comparison.
+    let candidate = match word.as_bytes().first() {
+        Some(b'b') if word.len() == 5 => {
+            if word == "block" {
+                return Tok::Block;
+            }
+            ("break", Tok::Break)
+        }
+        Some(b'c') => ("continue", Tok::Continue),
+        Some(b'd') => ("define", Tok::Define),
+        Some(b'e') if word.len() == 4 => ("else", Tok::Else),
+        Some(b'e') => ("end", Tok::End),
+        Some(b'f') => ("false", Tok::Bool),
+        Some(b'i') => ("if", Tok::If),
+        Some(b'n') => ("nil", Tok::Nil),
+        Some(b'r') => ("range", Tok::Range),
+        Some(b't') if word.len() == 4 => ("true", Tok::Bool),
+        Some(b't') => ("template", Tok::Template),
+        Some(b'w') => ("with", Tok::With),
+        _ => return Tok::Identifier,
+    };
+    if word == candidate.0 {
+        candidate.1
+    } else {
+        Tok::Identifier
     }
 }
 
@@ -764,7 +835,7 @@ mod tests {
                 let text = if t.kind == Tok::Error {
                     lexed.error.clone()
                 } else {
-                    t.text.to_string()
+                    t.text(src).to_string()
                 };
                 (t.kind, text)
             })
@@ -805,11 +876,12 @@ mod tests {
 
     #[test]
     fn spaces_mark_the_next_token() {
-        let lexed = lex("{{ .a.b  .c| x \t}} {{- .d -}}", false);
+        let src = "{{ .a.b  .c| x \t}} {{- .d -}}";
+        let lexed = lex(src, false);
         let marks: Vec<(Tok, &str, bool)> = lexed
             .tokens
             .iter()
-            .map(|t| (t.kind, t.text, t.spaced))
+            .map(|t| (t.kind, t.text(src), t.spaced))
             .collect();
         assert_eq!(
             marks,
@@ -827,6 +899,37 @@ mod tests {
                 (Tok::Eof, "", false),
             ]
         );
+    }
+
+    #[test]
+    fn keywords_and_names_that_look_like_them() {
+        let words = [
+            ("block", Tok::Block),
+            ("break", Tok::Break),
+            ("continue", Tok::Continue),
+            ("define", Tok::Define),
+            ("else", Tok::Else),
+            ("end", Tok::End),
+            ("if", Tok::If),
+            ("nil", Tok::Nil),
+            ("range", Tok::Range),
+            ("template", Tok::Template),
+            ("with", Tok::With),
+            ("true", Tok::Bool),
+            ("false", Tok::Bool),
+            ("blocks", Tok::Identifier),
+            ("brake", Tok::Identifier),
+            ("ends", Tok::Identifier),
+            ("elsе", Tok::Identifier),
+            ("tpl", Tok::Identifier),
+            ("trim", Tok::Identifier),
+            ("within", Tok::Identifier),
+            ("b", Tok::Identifier),
+            ("include", Tok::Identifier),
+        ];
+        for (word, kind) in words {
+            assert_eq!(keyword(word), kind, "{word}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The parser: tokens to [`Tree`]s, with Go's grammar, checks and error messages.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::sync::Arc;
 
 use crate::value::Value;
@@ -8,7 +9,7 @@ use crate::value::Value;
 use super::ast::{Arg, Branch, CmdSpan, Fields, FuncRef, Node, Number, Pipe, SrcStr, Tree};
 use super::builtins::Builtin;
 use super::error::Error;
-use super::lex::{Tok, Token, lex, line_at};
+use super::lex::{Tok, Token, lex_into, line_at};
 
 /// Go's `maxStackDepth` for nested constructs.
 const MAX_DEPTH: usize = 10_000;
@@ -44,16 +45,14 @@ pub(crate) fn parse_file(name: &str, text: &str) -> Result<Vec<Tree>, Error> {
 pub(crate) fn parse_source(name: &str, source: &Arc<str>) -> Result<Vec<Tree>, Error> {
     let text: &str = source;
     let parse_name: Arc<str> = Arc::from(name);
-    let lexed = lex(text, false);
+    let mut stacks = STACKS.with(Cell::take);
+    let lex_error = lex_into(text, false, &mut stacks.tokens);
     let mut p = Parser {
-        tokens: lexed.tokens,
-        lex_error: lexed.error,
+        src: text,
+        tokens: stacks.tokens,
+        lex_error,
         idx: 0,
-        vars: {
-            let mut v = Vec::with_capacity(16);
-            v.push("$");
-            v
-        },
+        vars: stacks.vars,
         var_base: 0,
         range_depth: 0,
         action_pos: None,
@@ -62,32 +61,60 @@ pub(crate) fn parse_source(name: &str, source: &Arc<str>) -> Result<Vec<Tree>, E
         source: source.clone(),
         defined: Vec::new(),
         last_pos: 0,
-        // Sized for most files, so that the stacks rarely grow.
-        nodes: Vec::with_capacity(64),
-        spans: Vec::with_capacity(8),
-        args: Vec::with_capacity(32),
-        strs: Vec::with_capacity(4),
-        funcs: Vec::with_capacity(32),
+        nodes: stacks.nodes,
+        spans: stacks.spans,
+        args: stacks.args,
+        strs: stacks.strs,
+        funcs: stacks.funcs,
+        literals: stacks.literals,
+        next_literal: 0,
     };
-    let root = p.parse_top()?;
-    let mut trees = Vec::with_capacity(1 + p.defined.len());
+    let root = p.parse_top();
+    let defined = std::mem::take(&mut p.defined);
+    p.recycle();
+    let root = root?;
+    let mut trees = Vec::with_capacity(1 + defined.len());
     trees.push(Tree {
-        name: parse_name,
-        parse_name: p.parse_name.clone(),
-        source: p.source.clone(),
+        name: parse_name.clone(),
+        parse_name,
+        source: source.clone(),
         root,
     });
-    trees.append(&mut p.defined);
+    trees.extend(defined);
     Ok(trees)
 }
 
+/// The parser's working lists, kept per thread from one file to the next: they reach the
+/// size the largest file needs once, instead of being allocated (and grown) for every file.
+#[derive(Default)]
+struct Stacks {
+    tokens: Vec<Token>,
+    vars: Vec<Token>,
+    nodes: Vec<Node>,
+    spans: Vec<CmdSpan>,
+    args: Vec<Arg>,
+    strs: Vec<SrcStr>,
+    funcs: Vec<(Token, FuncRef)>,
+    literals: Vec<(Token, Value)>,
+}
+
+/// How many recent string literals a file's parse remembers (see [`Parser::literals`]).
+const LITERALS: usize = 8;
+
+thread_local! {
+    static STACKS: Cell<Stacks> = Cell::new(Stacks::default());
+}
+
 struct Parser<'a> {
-    tokens: Vec<Token<'a>>,
+    /// The text being parsed.
+    src: &'a str,
+    tokens: Vec<Token>,
     /// The message of the lexer's `Error` token, if it ended with one.
     lex_error: String,
     idx: usize,
-    /// Variables in scope: those of the template being parsed are `vars[var_base..]`.
-    vars: Vec<&'a str>,
+    /// Variables in scope besides `$` (which every template has): those of the template being
+    /// parsed are `vars[var_base..]`.
+    vars: Vec<Token>,
     var_base: usize,
     range_depth: usize,
     /// Where the action being parsed opened.
@@ -104,8 +131,14 @@ struct Parser<'a> {
     spans: Vec<CmdSpan>,
     args: Vec<Arg>,
     strs: Vec<SrcStr>,
-    /// Functions this file has named so far, so that each name is resolved once.
-    funcs: Vec<(&'a str, FuncRef)>,
+    /// Functions this file has named so far (the token of the first use), so that each name
+    /// is resolved once.
+    funcs: Vec<(Token, FuncRef)>,
+    /// The last [`LITERALS`] distinct string literals and their values: a literal repeated
+    /// nearby (`"context" $`, an `include`d name) shares the value instead of a new copy.
+    literals: Vec<(Token, Value)>,
+    /// Where the next literal goes in `literals` once it is full.
+    next_literal: usize,
 }
 
 /// The items of `stack` from `start` on, taken off it as an exact-size slice.
@@ -113,29 +146,70 @@ fn take_from<T>(stack: &mut Vec<T>, start: usize) -> Box<[T]> {
     if start == stack.len() {
         return Box::default();
     }
-    stack.drain(start..).collect()
+    // One exact-size allocation and one copy (`drain().collect()` moves item by item).
+    stack.split_off(start).into_boxed_slice()
 }
 
 type PResult<T> = Result<T, Error>;
 
 impl<'a> Parser<'a> {
-    fn next(&mut self) -> Token<'a> {
-        let i = self.idx.min(self.tokens.len() - 1);
-        if self.idx < self.tokens.len() {
-            self.idx += 1;
-        }
-        let t = self.tokens[i];
-        self.last_pos = t.pos;
+    /// Empties the working lists (an error can leave items on them) and keeps them for the
+    /// thread's next file.
+    fn recycle(self) {
+        let mut stacks = Stacks {
+            tokens: self.tokens,
+            vars: self.vars,
+            nodes: self.nodes,
+            spans: self.spans,
+            args: self.args,
+            strs: self.strs,
+            funcs: self.funcs,
+            literals: self.literals,
+        };
+        stacks.tokens.clear();
+        stacks.vars.clear();
+        stacks.nodes.clear();
+        stacks.spans.clear();
+        stacks.args.clear();
+        stacks.strs.clear();
+        stacks.funcs.clear();
+        stacks.literals.clear();
+        STACKS.with(|s| s.set(stacks));
+    }
+
+    fn next(&mut self) -> Token {
+        // Past the end, the last token (`Eof` or `Error`) again.
+        let t = match self.tokens.get(self.idx) {
+            Some(&t) => {
+                self.idx += 1;
+                t
+            }
+            None => *self.last_token(),
+        };
+        self.last_pos = t.pos();
         t
     }
 
-    /// The token's text as a piece of the shared source (not for `Error` tokens).
-    fn span(&self, t: &Token<'_>) -> SrcStr {
-        SrcStr::new(&self.source, t.pos, t.pos + t.text.len())
+    fn last_token(&self) -> &Token {
+        const EOF: Token = Token::eof(0);
+        self.tokens.last().unwrap_or(&EOF)
     }
 
-    fn peek(&self) -> &Token<'a> {
-        &self.tokens[self.idx.min(self.tokens.len() - 1)]
+    /// The token's text as a piece of the shared source (not for `Error` tokens).
+    fn span(&self, t: &Token) -> SrcStr {
+        SrcStr::new(&self.source, t.pos(), t.end())
+    }
+
+    /// The token's text.
+    fn text(&self, t: &Token) -> &'a str {
+        t.text(self.src)
+    }
+
+    fn peek(&self) -> &Token {
+        match self.tokens.get(self.idx) {
+            Some(t) => t,
+            None => self.last_token(),
+        }
     }
 
     fn backup(&mut self) {
@@ -143,12 +217,12 @@ impl<'a> Parser<'a> {
     }
 
     /// The next token (spaces are no tokens; the name keeps Go's parser's vocabulary).
-    fn next_non_space(&mut self) -> Token<'a> {
+    fn next_non_space(&mut self) -> Token {
         self.next()
     }
 
     /// The next token, left in place (taken and put back, for `last_pos`).
-    fn peek_non_space(&mut self) -> Token<'a> {
+    fn peek_non_space(&mut self) -> Token {
         let t = self.next();
         self.backup();
         t
@@ -168,8 +242,8 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn unexpected(&self, token: &Token<'_>, context: &str) -> Error {
-        let line = line_at(&self.source, token.pos);
+    fn unexpected(&self, token: &Token, context: &str) -> Error {
+        let line = line_at(&self.source, token.pos());
         if token.kind == Tok::Error {
             let mut extra = String::new();
             let action_line = self.action_pos.map(|p| line_at(&self.source, p));
@@ -190,11 +264,11 @@ impl<'a> Parser<'a> {
         Error::Parse {
             name: self.parse_name.to_string(),
             line,
-            message: format!("unexpected {} in {context}", token.describe()),
+            message: format!("unexpected {} in {context}", token.describe(self.src)),
         }
     }
 
-    fn expect(&mut self, kind: Tok, context: &str) -> PResult<Token<'a>> {
+    fn expect(&mut self, kind: Tok, context: &str) -> PResult<Token> {
         let t = self.next_non_space();
         if t.kind != kind {
             return Err(self.unexpected(&t, context));
@@ -221,7 +295,7 @@ impl<'a> Parser<'a> {
                 let save = self.idx;
                 let delim = self.next();
                 if self.next_non_space().kind == Tok::Define {
-                    self.action_pos = Some(delim.pos);
+                    self.action_pos = Some(delim.pos());
                     self.parse_definition()?;
                     self.action_pos = None;
                     continue;
@@ -229,7 +303,7 @@ impl<'a> Parser<'a> {
                 self.idx = save;
             }
             match self.text_or_action()? {
-                Item::Node(n) => self.nodes.push(n),
+                Item::Node => {}
                 Item::End => return Err(self.errorf("unexpected {{end}}")),
                 Item::Else => return Err(self.errorf("unexpected {{else}}")),
             }
@@ -240,7 +314,6 @@ impl<'a> Parser<'a> {
     /// Parses a body with a fresh variable scope (only `$`), as `define` and `block` do.
     fn item_list_new_scope(&mut self) -> PResult<(Box<[Node]>, Item)> {
         let saved_base = std::mem::replace(&mut self.var_base, self.vars.len());
-        self.vars.push("$");
         let r = self.item_list();
         self.vars.truncate(self.var_base);
         self.var_base = saved_base;
@@ -288,56 +361,65 @@ impl<'a> Parser<'a> {
 
     fn item_list(&mut self) -> PResult<(Box<[Node]>, Item)> {
         let start = self.nodes.len();
-        while self.peek_non_space().kind != Tok::Eof {
+        loop {
+            let t = *self.peek();
+            if t.kind == Tok::Eof {
+                self.last_pos = t.pos();
+                return Err(self.errorf("unexpected EOF"));
+            }
+            // `text_or_action` takes `t` first, which sets `last_pos` as a peek would.
             match self.text_or_action()? {
-                Item::Node(n) => self.nodes.push(n),
+                Item::Node => {}
                 other => return Ok((take_from(&mut self.nodes, start), other)),
             }
         }
-        Err(self.errorf("unexpected EOF"))
     }
 
+    /// Parses one item; a node goes onto the node stack.
     fn text_or_action(&mut self) -> PResult<Item> {
         let t = self.next_non_space();
         match t.kind {
-            Tok::Text => Ok(Item::Node(Node::Text(self.span(&t)))),
+            Tok::Text => {
+                let text = Node::Text(self.span(&t));
+                self.nodes.push(text);
+                Ok(Item::Node)
+            }
             Tok::LeftDelim => {
-                self.action_pos = Some(t.pos);
+                self.action_pos = Some(t.pos());
                 let r = self.action();
                 self.action_pos = None;
                 r
             }
-            Tok::Comment => Ok(Item::Node(Node::Comment)),
+            Tok::Comment => {
+                self.nodes.push(Node::Comment);
+                Ok(Item::Node)
+            }
             _ => Err(self.unexpected(&t, "input")),
         }
     }
 
     fn action(&mut self) -> PResult<Item> {
         let t = self.next_non_space();
-        match t.kind {
-            Tok::Block => return self.block_control().map(Item::Node),
-            Tok::Break => return self.break_control(t.pos, "break").map(Item::Node),
-            Tok::Continue => return self.break_control(t.pos, "continue").map(Item::Node),
+        let node = match t.kind {
+            Tok::Block => self.block_control()?,
+            Tok::Break => self.break_control(t.pos(), "break")?,
+            Tok::Continue => self.break_control(t.pos(), "continue")?,
             Tok::Else => return self.else_control(),
             Tok::End => {
                 self.expect(Tok::RightDelim, "end")?;
                 return Ok(Item::End);
             }
-            Tok::If => {
-                return self.control("if").map(|b| Item::Node(Node::If(b)));
+            Tok::If => Node::If(self.control(Tok::If)?),
+            Tok::Range => Node::Range(self.control(Tok::Range)?),
+            Tok::Template => self.template_control()?,
+            Tok::With => Node::With(self.control(Tok::With)?),
+            _ => {
+                self.backup();
+                Node::Action(self.pipeline("command", Tok::RightDelim)?)
             }
-            Tok::Range => {
-                return self.control("range").map(|b| Item::Node(Node::Range(b)));
-            }
-            Tok::Template => return self.template_control().map(Item::Node),
-            Tok::With => {
-                return self.control("with").map(|b| Item::Node(Node::With(b)));
-            }
-            _ => {}
-        }
-        self.backup();
-        let pipe = self.pipeline("command", Tok::RightDelim)?;
-        Ok(Item::Node(Node::Action(pipe)))
+        };
+        self.nodes.push(node);
+        Ok(Item::Node)
     }
 
     fn break_control(&mut self, pos: usize, word: &str) -> PResult<Node> {
@@ -364,22 +446,28 @@ impl<'a> Parser<'a> {
         Ok(Item::Else)
     }
 
-    fn control(&mut self, context: &str) -> PResult<Branch> {
+    /// `{{if}}`, `{{range}}` or `{{with}}` (the keyword's kind, compared instead of its name).
+    fn control(&mut self, kind: Tok) -> PResult<Branch> {
         self.enter()?;
         let nvars = self.vars.len();
-        let r = stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || self.control_inner(context));
+        let r = stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || self.control_inner(kind));
         self.vars.truncate(nvars);
         self.leave();
         r
     }
 
-    fn control_inner(&mut self, context: &str) -> PResult<Branch> {
+    fn control_inner(&mut self, kind: Tok) -> PResult<Branch> {
+        let context = match kind {
+            Tok::If => "if",
+            Tok::Range => "range",
+            _ => "with",
+        };
         let pipe = self.pipeline(context, Tok::RightDelim)?;
-        if context == "range" {
+        if kind == Tok::Range {
             self.range_depth += 1;
         }
         let r = self.item_list();
-        if context == "range" {
+        if kind == Tok::Range {
             self.range_depth -= 1;
         }
         let (list, next) = r?;
@@ -388,13 +476,13 @@ impl<'a> Parser<'a> {
             Item::End => {}
             Item::Else => {
                 let peek_kind = self.peek_non_space().kind;
-                if context == "if" && peek_kind == Tok::If {
+                if kind == Tok::If && peek_kind == Tok::If {
                     self.next_non_space();
-                    let inner = self.control("if")?;
+                    let inner = self.control(Tok::If)?;
                     else_list = Some(Box::new([Node::If(inner)]) as Box<[Node]>);
-                } else if context == "with" && peek_kind == Tok::With {
+                } else if kind == Tok::With && peek_kind == Tok::With {
                     self.next_non_space();
-                    let inner = self.control("with")?;
+                    let inner = self.control(Tok::With)?;
                     else_list = Some(Box::new([Node::With(inner)]) as Box<[Node]>);
                 } else {
                     let (l, n) = self.item_list()?;
@@ -404,7 +492,7 @@ impl<'a> Parser<'a> {
                     else_list = Some(l);
                 }
             }
-            Item::Node(_) => {}
+            Item::Node => {}
         }
         Ok(Branch {
             pos: pipe.pos,
@@ -414,7 +502,7 @@ impl<'a> Parser<'a> {
         })
     }
 
-    fn template_name(&mut self, t: &Token<'_>, context: &str) -> PResult<String> {
+    fn template_name(&mut self, t: &Token, context: &str) -> PResult<String> {
         match t.kind {
             Tok::String | Tok::RawString => self.unquote(t),
             _ => Err(self.unexpected(t, context)),
@@ -432,7 +520,7 @@ impl<'a> Parser<'a> {
             None
         };
         Ok(Node::Template {
-            pos: t.pos,
+            pos: t.pos(),
             name: name.into_boxed_str(),
             pipe,
         })
@@ -452,18 +540,19 @@ impl<'a> Parser<'a> {
         }
         self.add_tree(&name, list)?;
         Ok(Node::Template {
-            pos: t.pos,
+            pos: t.pos(),
             name: name.into_boxed_str(),
             pipe: Some(pipe),
         })
     }
 
     fn pipeline(&mut self, context: &str, end: Tok) -> PResult<Pipe> {
-        let first = self.peek_non_space();
+        // Plain peeks: the next token taken is this one, and sets `last_pos` the same.
+        let first = *self.peek();
         let mut is_assign = false;
         let decl_start = self.strs.len();
         'decls: loop {
-            let v = self.peek_non_space();
+            let v = *self.peek();
             if v.kind != Tok::Variable {
                 break;
             }
@@ -475,12 +564,12 @@ impl<'a> Parser<'a> {
                     is_assign = next.kind == Tok::Assign;
                     self.next_non_space();
                     self.strs.push(self.span(&v));
-                    self.vars.push(v.text);
+                    self.vars.push(v);
                 }
-                Tok::Char if next.text == "," => {
+                Tok::Char if self.text(&next) == "," => {
                     self.next_non_space();
                     self.strs.push(self.span(&v));
-                    self.vars.push(v.text);
+                    self.vars.push(v);
                     if context == "range" && self.strs.len() - decl_start < 2 {
                         match self.peek_non_space().kind {
                             Tok::Variable | Tok::RightDelim | Tok::RightParen => continue 'decls,
@@ -505,7 +594,7 @@ impl<'a> Parser<'a> {
                     return Err(self.errorf(format!("missing value for {context}")));
                 };
                 let pipe = Pipe {
-                    pos: first.pos,
+                    pos: first.pos(),
                     is_assign,
                     decl,
                     args: take_from(&mut self.args, args_start),
@@ -539,6 +628,9 @@ impl<'a> Parser<'a> {
     }
 
     fn check_pipeline(&self, pipe: &Pipe) -> PResult<()> {
+        if pipe.more.is_empty() {
+            return Ok(());
+        }
         for (i, c) in pipe.cmds().enumerate().skip(1) {
             if matches!(
                 c.args[0],
@@ -555,15 +647,11 @@ impl<'a> Parser<'a> {
 
     /// Parses a command onto the argument stack; returns its position.
     fn command(&mut self) -> PResult<usize> {
-        let pos = self.peek_non_space().pos;
+        // A plain peek: `term` takes this token first, which sets `last_pos` the same.
+        let pos = self.peek().pos();
         let start = self.args.len();
         loop {
-            self.peek_non_space();
-            let op = self.operand()?;
-            let got = op.is_some();
-            if let Some(op) = op {
-                self.args.push(op);
-            }
+            let got = self.operand()?;
             let t = self.next();
             match t.kind {
                 Tok::RightDelim | Tok::RightParen => self.backup(),
@@ -592,7 +680,7 @@ impl<'a> Parser<'a> {
         }
         while self.field_follows() {
             let t = self.next();
-            end = t.pos + t.text.len();
+            end = t.end();
             fields.record_end(end - from);
         }
         if end == from {
@@ -603,94 +691,108 @@ impl<'a> Parser<'a> {
 
     /// A field chain starting with `first`: Go gives it the position of the chain after the
     /// first name, when there is one.
-    fn field_chain(&mut self, first: &Token<'_>) -> Arg {
+    fn field_chain(&mut self, first: &Token) -> Arg {
         let pos = if self.field_follows() {
-            self.peek().pos
+            self.peek().pos()
         } else {
-            first.pos
+            first.pos()
         };
         Arg::Field {
             pos,
-            idents: self.chain_fields(first.pos, first.pos + first.text.len()),
+            idents: self.chain_fields(first.pos(), first.end()),
         }
     }
 
-    fn operand(&mut self) -> PResult<Option<Arg>> {
-        let Some(mut node) = self.term()? else {
-            return Ok(None);
-        };
+    /// Parses an operand onto the argument stack; `false` when none starts here.
+    fn operand(&mut self) -> PResult<bool> {
+        if !self.term()? {
+            return Ok(false);
+        }
         if !self.field_follows() {
-            return Ok(Some(node));
+            return Ok(true);
         }
-        let chain_pos = self.peek().pos;
-        // `$x.a` takes the names itself; other terms become a chain.
-        if let Arg::Variable { pos, fields, .. } = &mut node {
-            *pos = chain_pos;
-            *fields = self.chain_fields(chain_pos, chain_pos);
-            return Ok(Some(node));
-        }
+        let chain_pos = self.peek().pos();
         let fields = self.chain_fields(chain_pos, chain_pos);
-        Ok(Some(match node {
-            Arg::Bool(..) | Arg::String { .. } | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
-                return Err(self.errorf(format!(
-                    "unexpected . after term {}",
-                    super::lex::go_quote(&node.to_string())
-                )));
+        let Some(node) = self.args.last_mut() else {
+            return Ok(false);
+        };
+        match node {
+            // `$x.a` takes the names itself; other terms become a chain.
+            Arg::Variable {
+                pos, fields: own, ..
+            } => {
+                *pos = chain_pos;
+                *own = fields;
             }
-            other => Arg::Chain {
-                pos: chain_pos,
-                node: Box::new(other),
-                fields,
-            },
-        }))
+            Arg::Bool(..) | Arg::String { .. } | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
+                let text = super::lex::go_quote(&node.to_string());
+                return Err(self.errorf(format!("unexpected . after term {text}")));
+            }
+            _ => {
+                let Some(term) = self.args.pop() else {
+                    return Ok(false);
+                };
+                self.args.push(Arg::Chain {
+                    pos: chain_pos,
+                    node: Box::new(term),
+                    fields,
+                });
+            }
+        }
+        Ok(true)
     }
 
     /// Resolves function `name`, once per file.
-    fn func(&mut self, name: &'a str) -> Option<FuncRef> {
-        if let Some((_, f)) = self.funcs.iter().find(|(n, _)| *n == name) {
+    fn func(&mut self, t: Token) -> Option<FuncRef> {
+        let name = self.text(&t);
+        let src = self.src;
+        if let Some((_, f)) = self.funcs.iter().find(|(n, _)| n.is(src, name)) {
             return Some(*f);
         }
         let f = resolve_func(name)?;
-        self.funcs.push((name, f));
+        self.funcs.push((t, f));
         Some(f)
     }
 
-    fn term(&mut self) -> PResult<Option<Arg>> {
+    /// Parses a term onto the argument stack; `false` when none starts here.
+    fn term(&mut self) -> PResult<bool> {
         let t = self.next_non_space();
-        Ok(Some(match t.kind {
+        let arg = match t.kind {
             Tok::Identifier => {
-                let Some(func) = self.func(t.text) else {
+                let name = self.text(&t);
+                let Some(func) = self.func(t) else {
                     return Err(self.errorf(format!(
                         "function {} not defined",
-                        super::lex::go_quote(t.text)
+                        super::lex::go_quote(name)
                     )));
                 };
                 Arg::Func {
-                    pos: t.pos,
+                    pos: t.pos(),
                     name: self.span(&t),
                     func,
                 }
             }
-            Tok::Dot => Arg::Dot(t.pos),
-            Tok::Nil => Arg::Nil(t.pos),
+            Tok::Dot => Arg::Dot(t.pos()),
+            Tok::Nil => Arg::Nil(t.pos()),
             Tok::Variable => {
-                if !self.vars[self.var_base..].contains(&t.text) {
-                    return Err(self.errorf(format!(
-                        "undefined variable {}",
-                        super::lex::go_quote(t.text)
-                    )));
+                let name = self.text(&t);
+                let src = self.src;
+                if name != "$" && !self.vars[self.var_base..].iter().any(|v| v.is(src, name)) {
+                    return Err(
+                        self.errorf(format!("undefined variable {}", super::lex::go_quote(name)))
+                    );
                 }
                 Arg::Variable {
-                    pos: t.pos,
+                    pos: t.pos(),
                     name: self.span(&t),
                     fields: Fields::default(),
                 }
             }
             Tok::Field => self.field_chain(&t),
-            Tok::Bool => Arg::Bool(t.pos, t.text == "true"),
+            Tok::Bool => Arg::Bool(t.pos(), self.text(&t) == "true"),
             Tok::CharConstant | Tok::Number => {
                 let n = self.number(&t)?;
-                Arg::Number(t.pos, Box::new(n))
+                Arg::Number(t.pos(), n)
             }
             Tok::LeftParen => {
                 self.enter()?;
@@ -700,27 +802,44 @@ impl<'a> Parser<'a> {
                 self.leave();
                 Arg::Pipe(Box::new(p?))
             }
-            Tok::String | Tok::RawString => {
-                let s = unquote_cow(t.text).ok_or_else(|| self.errorf("invalid syntax"))?;
-                Arg::String {
-                    pos: t.pos,
-                    quoted: self.span(&t),
-                    value: Value::String(Arc::from(&*s)),
-                }
-            }
+            Tok::String | Tok::RawString => Arg::String {
+                pos: t.pos(),
+                quoted: self.span(&t),
+                value: self.literal(t)?,
+            },
             _ => {
                 self.backup();
-                return Ok(None);
+                return Ok(false);
             }
-        }))
+        };
+        self.args.push(arg);
+        Ok(true)
     }
 
-    fn unquote(&self, t: &Token<'_>) -> PResult<String> {
-        unquote(t.text).ok_or_else(|| self.errorf("invalid syntax"))
+    /// The value of string literal `t`, shared with an identical literal just before it.
+    fn literal(&mut self, t: Token) -> PResult<Value> {
+        let quoted = self.text(&t);
+        let src = self.src;
+        if let Some((_, v)) = self.literals.iter().find(|(l, _)| l.is(src, quoted)) {
+            return Ok(v.clone());
+        }
+        let s = unquote_cow(quoted).ok_or_else(|| self.errorf("invalid syntax"))?;
+        let value = Value::String(Arc::from(&*s));
+        if self.literals.len() < LITERALS {
+            self.literals.push((t, value.clone()));
+        } else {
+            self.literals[self.next_literal % LITERALS] = (t, value.clone());
+            self.next_literal += 1;
+        }
+        Ok(value)
     }
 
-    fn number(&self, t: &Token<'_>) -> PResult<Number> {
-        let text = t.text;
+    fn unquote(&self, t: &Token) -> PResult<String> {
+        unquote(self.text(t)).ok_or_else(|| self.errorf("invalid syntax"))
+    }
+
+    fn number(&self, t: &Token) -> PResult<Number> {
+        let text = self.text(t);
         let mut n = Number {
             text: self.span(t),
             int: None,
@@ -740,6 +859,19 @@ impl<'a> Parser<'a> {
             n.is_uint = true;
             n.float = Some(c as u32 as f64);
             n.is_char = true;
+            return Ok(n);
+        }
+        // A plain decimal integer (the common case) needs none of the forms below: no sign,
+        // prefix, underscore or leading zero, and too short to overflow an int64.
+        let bytes = text.as_bytes();
+        if (1..=18).contains(&bytes.len())
+            && bytes.iter().all(u8::is_ascii_digit)
+            && (bytes.len() == 1 || bytes[0] != b'0')
+            && let Ok(i) = text.parse::<i64>()
+        {
+            n.int = Some(i);
+            n.is_uint = true;
+            n.float = Some(i as f64);
             return Ok(n);
         }
         if let Some(imag) = text.strip_suffix('i')
@@ -791,7 +923,8 @@ impl<'a> Parser<'a> {
 
 /// What `text_or_action` found.
 enum Item {
-    Node(Node),
+    /// A node, left on the node stack.
+    Node,
     End,
     Else,
 }
@@ -801,7 +934,7 @@ impl Item {
         match self {
             Item::End => "{{end}}",
             Item::Else => "{{else}}",
-            Item::Node(_) => "node",
+            Item::Node => "node",
         }
     }
 }
