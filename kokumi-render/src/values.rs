@@ -167,8 +167,10 @@ fn coalesce_chart_values(ch: &Chart, v: &mut Map, prefix: &str, merge: bool, w: 
                     if matches!(val, Value::Nil) {
                         continue;
                     }
-                    if let Some(m) = table_mut(&mut val) {
-                        clean_nil_values(m);
+                    if let Value::Map(m) = &mut val
+                        && has_nil(m)
+                    {
+                        clean_nil_values(Arc::make_mut(m));
                     }
                 }
                 v.insert(key.clone(), val);
@@ -232,13 +234,26 @@ fn coalesce_tables_full_key(
     }
 }
 
+/// Removes the nulls from `m` and the maps in it. A nested map is copied (it is usually shared
+/// with the chart's defaults) only when it holds a null somewhere.
 fn clean_nil_values(m: &mut Map) {
     m.retain(|_, v| !matches!(v, Value::Nil));
     for v in m.values_mut() {
-        if let Some(sub) = table_mut(v) {
-            clean_nil_values(sub);
+        if let Value::Map(sub) = v
+            && has_nil(sub)
+        {
+            crate::value::grow(|| clean_nil_values(Arc::make_mut(sub)));
         }
     }
+}
+
+/// Whether `m` or a map in it holds a null.
+fn has_nil(m: &Map) -> bool {
+    m.values().any(|v| match v {
+        Value::Nil => true,
+        Value::Map(sub) => crate::value::grow(|| has_nil(sub)),
+        _ => false,
+    })
 }
 
 /// Helm's `Values.Table(path)`: the map at a dotted path.
@@ -473,6 +488,36 @@ mod tests {
         let mut w = Vec::new();
         let out = coalesce_values(&c, &m("keep: null\nnew: null\n"), &mut w).unwrap();
         assert_eq!(Value::map(out).to_string(), "map[b:map[d:1] new:<nil>]");
+    }
+
+    #[test]
+    fn nested_chart_nulls_vanish_and_the_rest_stays_shared() {
+        let c = chart(
+            "p",
+            "b:\n  c: {d: null, e: 1}\n  f: {g: 1}\nh: {i: {j: 2}}\n",
+            vec![],
+        );
+        let before = Value::map(c.values.clone()).to_string();
+        let out = coalesce_values(&c, &Map::new(), &mut Vec::new()).unwrap();
+        assert_eq!(
+            Value::map(out.clone()).to_string(),
+            "map[b:map[c:map[e:1] f:map[g:1]] h:map[i:map[j:2]]]"
+        );
+        // The chart's defaults are left as they were; maps without nulls are not copied.
+        assert_eq!(Value::map(c.values.clone()).to_string(), before);
+        let shared = |m: &Map, path: &[&str]| {
+            let mut v = &m[path[0]];
+            for k in &path[1..] {
+                v = &v.as_map().unwrap()[*k];
+            }
+            match v {
+                Value::Map(a) => Arc::as_ptr(a),
+                _ => std::ptr::null(),
+            }
+        };
+        assert_eq!(shared(&out, &["h"]), shared(&c.values, &["h"]));
+        assert_eq!(shared(&out, &["b", "f"]), shared(&c.values, &["b", "f"]));
+        assert_ne!(shared(&out, &["b", "c"]), shared(&c.values, &["b", "c"]));
     }
 
     #[test]
