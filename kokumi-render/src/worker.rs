@@ -7,7 +7,9 @@
 //!
 //! The spare threads are started once, on first use, and kept (one fewer than the machine's
 //! cores, so none on a single core): starting a thread costs some tens of microseconds, more
-//! than a small chart's whole parse, while waking a waiting one costs a few. They only ever help:
+//! than a small chart's whole parse, while waking a waiting one costs a few, and handing work
+//! to one that has just finished something and still looks for more (for [`SPIN`]) costs
+//! nothing. They only ever help:
 //! whatever they have not taken when the caller asks for the results, the caller does itself,
 //! so a render never waits for a spare thread to become free (another render may hold it), only
 //! for the items one is working on at that moment. A panic on a spare thread reaches the caller
@@ -15,8 +17,10 @@
 
 use std::any::Any;
 use std::collections::VecDeque;
-use std::sync::mpsc::{Receiver, Sender};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::time::{Duration, Instant};
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -24,6 +28,33 @@ type Job = Box<dyn FnOnce() + Send>;
 struct Pool {
     jobs: Mutex<Sender<Job>>,
     threads: usize,
+}
+
+/// How long a spare thread that ran out of work keeps looking for more before it sleeps. A
+/// render hands over its next piece of work within tens of microseconds (the heads of the
+/// next file, the next queue), and a thread that still looks takes it at once, where waking
+/// a sleeping one costs the render's thread a system call and the work the thread's wake-up
+/// latency. Bounded, so an idle process soon uses no CPU.
+const SPIN: Duration = Duration::from_micros(50);
+
+/// Set while a spare thread looks for work without sleeping (see [`SPIN`]): handing it work
+/// then costs no wake-up.
+static LOOKING: AtomicBool = AtomicBool::new(false);
+
+/// Waits up to [`SPIN`] for `ready`, without sleeping.
+fn spin_until(mut ready: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    loop {
+        for _ in 0..64 {
+            if ready() {
+                return true;
+            }
+            std::hint::spin_loop();
+        }
+        if start.elapsed() >= SPIN {
+            return ready();
+        }
+    }
 }
 
 /// At most this many spare threads, however many cores the machine has: a render has one
@@ -57,13 +88,34 @@ fn pool() -> Option<&'static Pool> {
 
 fn serve(rx: &Mutex<Receiver<Job>>) {
     loop {
-        let job = match rx.lock().unwrap_or_else(PoisonError::into_inner).recv() {
-            Ok(job) => job,
-            Err(_) => return,
+        let rx = rx.lock().unwrap_or_else(PoisonError::into_inner);
+        LOOKING.store(true, Ordering::Release);
+        let mut next = None;
+        spin_until(|| match rx.try_recv() {
+            Ok(job) => {
+                next = Some(job);
+                true
+            }
+            Err(TryRecvError::Empty) => false,
+            Err(TryRecvError::Disconnected) => true,
+        });
+        LOOKING.store(false, Ordering::Release);
+        let job = match next {
+            Some(job) => job,
+            None => match rx.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
         };
+        drop(rx);
         // A job reports its own panics (see `Queue::help`); nothing can unwind to here.
         job();
     }
+}
+
+/// Whether a spare thread is looking for work right now (see [`SPIN`]).
+fn looking() -> bool {
+    LOOKING.load(Ordering::Acquire)
 }
 
 /// How many spare threads the process has (0 on a single core, or when none could start).
@@ -109,6 +161,8 @@ struct Shared<T, R> {
     /// How much work (in the caller's unit, see [`Queue::push`]) is worth waking a waiting
     /// spare thread for.
     wake_at: usize,
+    /// Counts pushes and the close, for spare threads looking for more without the lock.
+    activity: AtomicUsize,
 }
 
 struct State<T, R> {
@@ -130,9 +184,10 @@ type Outcome<R> = Result<R, Box<dyn Any + Send>>;
 impl<T: Send + 'static, R: Send + 'static> Queue<T, R> {
     /// A queue whose items up to `helpers` spare threads (as many as there are, at most) take
     /// as they come; with `helpers` 0 every item waits for [`finish`](Self::finish). Spare
-    /// threads are asked to help once items of weight `wake_at` are waiting, and one that ran
-    /// out of items is woken again when as much more is (waking one costs a few microseconds
-    /// of this thread's time: for less work, it is cheaper to do it here).
+    /// threads are asked to help once items of weight `wake_at` are waiting (or at once, when
+    /// one is still looking for work: see [`SPIN`]), and one that ran out of items and went to
+    /// sleep is woken again when as much more is (waking one costs a few microseconds of this
+    /// thread's time: for less work, it is cheaper to do it here).
     pub(crate) fn new(work: fn(T) -> R, helpers: usize, wake_at: usize) -> Self {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
@@ -148,6 +203,7 @@ impl<T: Send + 'static, R: Send + 'static> Queue<T, R> {
             done: Condvar::new(),
             work,
             wake_at,
+            activity: AtomicUsize::new(0),
         });
         Self { shared }
     }
@@ -159,7 +215,9 @@ impl<T: Send + 'static, R: Send + 'static> Queue<T, R> {
         state.results.push(None);
         state.pending.push_back((i, item));
         state.unannounced += weight;
-        if state.unannounced < self.shared.wake_at {
+        self.shared.activity.fetch_add(1, Ordering::Release);
+        // A spare thread that is still looking for work takes any amount without a wake-up.
+        if state.unannounced < self.shared.wake_at && !(state.unasked > 0 && looking()) {
             return;
         }
         if state.unasked > 0 {
@@ -180,6 +238,7 @@ impl<T: Send + 'static, R: Send + 'static> Queue<T, R> {
         let shared = &self.shared;
         let mut state = shared.lock();
         state.closed = true;
+        shared.activity.fetch_add(1, Ordering::Release);
         if state.waiting > 0 {
             shared.more.notify_all();
         }
@@ -215,6 +274,7 @@ impl<T: Send + 'static, R: Send + 'static> Drop for Queue<T, R> {
         if !state.closed {
             state.closed = true;
             state.pending.clear();
+            self.shared.activity.fetch_add(1, Ordering::Release);
             self.shared.more.notify_all();
         }
     }
@@ -247,6 +307,14 @@ impl<T, R> Shared<T, R> {
             }
             if state.closed {
                 return;
+            }
+            // Look for the next item a little while before sleeping (see `SPIN`).
+            let seen = self.activity.load(Ordering::Acquire);
+            drop(state);
+            let more = spin_until(|| self.activity.load(Ordering::Acquire) != seen);
+            state = self.lock();
+            if more {
+                continue;
             }
             state.waiting += 1;
             state = self
@@ -296,20 +364,6 @@ mod tests {
         let q = Queue::new(square, 1, 0);
         q.push(4, 1);
         assert_eq!(q.finish(), vec![16]);
-    }
-
-    fn thread(_: u64) -> std::thread::ThreadId {
-        std::thread::current().id()
-    }
-
-    #[test]
-    fn too_little_work_stays_on_the_caller() {
-        let q = Queue::new(thread, MAX_SPARE, 100);
-        for n in 0..10 {
-            q.push(n, 1);
-        }
-        let here = std::thread::current().id();
-        assert!(q.finish().iter().all(|t| *t == here));
     }
 
     fn boom(n: u64) -> u64 {
