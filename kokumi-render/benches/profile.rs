@@ -13,12 +13,12 @@
 //! the chart's own templates N times, on one thread (the parser's cost, without the render's
 //! scheduling). Flags cargo passes (`--bench`) are ignored.
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use kokumi_render::chart::load::{LoadOptions, load_path};
 use kokumi_render::render::{RenderOptions, render_chart, render_chart_cached};
 use kokumi_render::template::{ParseCache, TemplateSet};
+
+mod support;
 
 #[allow(clippy::print_stderr)]
 fn main() -> ExitCode {
@@ -28,15 +28,10 @@ fn main() -> ExitCode {
         .collect();
     let name = args.first().map_or("argo-cd", String::as_str);
     let runs: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1);
-    let shared = match std::env::var_os("KOKUMI_SHARED") {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-    };
-    let dir = shared.join("helm-corpus/charts").join(name);
-    let chart = match load_path(&dir, &LoadOptions::default()) {
+    let chart = match support::load_chart(name) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: cannot load {}: {e}", dir.display());
+            eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };

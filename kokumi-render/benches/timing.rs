@@ -13,14 +13,14 @@
 //! the first render), like the operator rendering the same chart again. One line per chart:
 //! `CHART min MS med MS` (per render). The global allocator is mimalloc, as in `kokumi`.
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
+
+mod support;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use kokumi_render::chart::load::{LoadOptions, load_path};
 use kokumi_render::render::{RenderOptions, render_chart, render_chart_cached};
 use kokumi_render::template::ParseCache;
 
@@ -54,10 +54,6 @@ fn main() -> ExitCode {
             .map(String::from)
             .into();
     }
-    let shared = match std::env::var_os("KOKUMI_SHARED") {
-        Some(p) => PathBuf::from(p),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared"),
-    };
     let opts = RenderOptions {
         release_name: "rel".into(),
         namespace: "ns".into(),
@@ -68,11 +64,10 @@ fn main() -> ExitCode {
             Some(n) => (n, true),
             None => (arg.as_str(), false),
         };
-        let dir = shared.join("helm-corpus/charts").join(name);
-        let chart = match load_path(&dir, &LoadOptions::default()) {
+        let chart = match support::load_chart(name) {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("error: cannot load {}: {e}", dir.display());
+                eprintln!("error: {e}");
                 return ExitCode::FAILURE;
             }
         };
