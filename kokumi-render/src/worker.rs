@@ -17,7 +17,7 @@
 
 use std::any::Any;
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
@@ -37,9 +37,9 @@ struct Pool {
 /// latency. Bounded, so an idle process soon uses no CPU.
 const SPIN: Duration = Duration::from_micros(50);
 
-/// Set while a spare thread looks for work without sleeping (see [`SPIN`]): handing it work
+/// How many spare threads look for work without sleeping (see [`SPIN`]): handing one work
 /// then costs no wake-up.
-static LOOKING: AtomicBool = AtomicBool::new(false);
+static LOOKING: AtomicUsize = AtomicUsize::new(0);
 
 /// Waits up to [`SPIN`] for `ready`, without sleeping.
 fn spin_until(mut ready: impl FnMut() -> bool) -> bool {
@@ -89,7 +89,7 @@ fn pool() -> Option<&'static Pool> {
 fn serve(rx: &Mutex<Receiver<Job>>) {
     loop {
         let rx = rx.lock().unwrap_or_else(PoisonError::into_inner);
-        LOOKING.store(true, Ordering::Release);
+        LOOKING.fetch_add(1, Ordering::AcqRel);
         let mut next = None;
         spin_until(|| match rx.try_recv() {
             Ok(job) => {
@@ -99,7 +99,7 @@ fn serve(rx: &Mutex<Receiver<Job>>) {
             Err(TryRecvError::Empty) => false,
             Err(TryRecvError::Disconnected) => true,
         });
-        LOOKING.store(false, Ordering::Release);
+        LOOKING.fetch_sub(1, Ordering::AcqRel);
         let job = match next {
             Some(job) => job,
             None => match rx.recv() {
@@ -115,7 +115,7 @@ fn serve(rx: &Mutex<Receiver<Job>>) {
 
 /// Whether a spare thread is looking for work right now (see [`SPIN`]).
 fn looking() -> bool {
-    LOOKING.load(Ordering::Acquire)
+    LOOKING.load(Ordering::Acquire) > 0
 }
 
 /// How many spare threads the process has (0 on a single core, or when none could start).
@@ -311,9 +311,10 @@ impl<T, R> Shared<T, R> {
             // Look for the next item a little while before sleeping (see `SPIN`).
             let seen = self.activity.load(Ordering::Acquire);
             drop(state);
-            let more = spin_until(|| self.activity.load(Ordering::Acquire) != seen);
+            spin_until(|| self.activity.load(Ordering::Acquire) != seen);
             state = self.lock();
-            if more {
+            // Pushes count under the lock: this sees every one made since `seen`.
+            if self.activity.load(Ordering::Acquire) != seen {
                 continue;
             }
             state.waiting += 1;
