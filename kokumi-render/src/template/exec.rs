@@ -242,10 +242,14 @@ impl FieldCache {
 
     #[inline]
     fn slot(m: &Arc<Map>, name: &[u8]) -> usize {
-        let mut h = (Forward::key(m) >> 4) as u64 ^ ((name.len() as u64) << 56);
-        for (i, b) in name.iter().take(8).enumerate() {
-            h ^= u64::from(*b) << (8 * i);
-        }
+        // The length and three of the name's bytes tell most names of a map apart.
+        let n = name.len();
+        let byte = |i: usize| name.get(i).map_or(0, |b| u64::from(*b));
+        let h = (Forward::key(m) >> 4) as u64
+            ^ ((n as u64) << 56)
+            ^ byte(0)
+            ^ (byte(n / 2) << 8)
+            ^ (byte(n.wrapping_sub(1)) << 16);
         (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 57) as usize & (Self::SLOTS - 1)
     }
 
