@@ -210,6 +210,77 @@ pub(crate) struct Scratch {
     pub(crate) var_pool: Vec<Vars<'static>>,
     /// The trees of texts `tpl` parsed before.
     pub(crate) tpl_trees: TplTrees,
+    /// Recent field reads of large maps.
+    pub(crate) fields: FieldCache,
+}
+
+/// Recent `.name` reads of large maps, by map identity and name: a chart reads the same
+/// values (`.Values.image`, `$.Values.global`) again and again, and a large map's search
+/// costs a dozen string compares where a hit here costs one. A map never changes (a
+/// mutation replaces it, see [`Forward`]) and each entry holds its map, so an entry stays
+/// true while it is kept, across templates and renders (an entry of an earlier render's
+/// values is a miss that holds those values until its slot is taken).
+#[derive(Default)]
+pub(crate) struct FieldCache {
+    slots: Vec<Option<FieldSlot>>,
+}
+
+struct FieldSlot {
+    map: Arc<Map>,
+    name: [u8; FieldCache::NAME],
+    len: u8,
+    value: Value,
+}
+
+impl FieldCache {
+    /// Slots (a power of two).
+    const SLOTS: usize = 128;
+    /// The longest name kept.
+    const NAME: usize = 32;
+    /// Maps smaller than this are searched directly (their search is already short).
+    const MIN_LEN: usize = 8;
+
+    #[inline]
+    fn slot(m: &Arc<Map>, name: &[u8]) -> usize {
+        // The length and three of the name's bytes tell most names of a map apart.
+        let n = name.len();
+        let byte = |i: usize| name.get(i).map_or(0, |b| u64::from(*b));
+        let h = (Forward::key(m) >> 4) as u64
+            ^ ((n as u64) << 56)
+            ^ byte(0)
+            ^ (byte(n / 2) << 8)
+            ^ (byte(n.wrapping_sub(1)) << 16);
+        (h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 57) as usize & (Self::SLOTS - 1)
+    }
+
+    /// `m[name]` (nil when absent), from the cache when it was read recently.
+    fn get(&mut self, m: &Arc<Map>, name: &str) -> Value {
+        let b = name.as_bytes();
+        if m.len() < Self::MIN_LEN || b.len() > Self::NAME {
+            return m.get(name).cloned().unwrap_or(Value::Nil);
+        }
+        if self.slots.is_empty() {
+            self.slots.resize_with(Self::SLOTS, || None);
+        }
+        let i = Self::slot(m, b);
+        if let Some(s) = &self.slots[i]
+            && Arc::ptr_eq(&s.map, m)
+            && usize::from(s.len) == b.len()
+            && s.name[..b.len()] == *b
+        {
+            return s.value.clone();
+        }
+        let value = m.get(name).cloned().unwrap_or(Value::Nil);
+        let mut kept = [0u8; Self::NAME];
+        kept[..b.len()].copy_from_slice(b);
+        self.slots[i] = Some(FieldSlot {
+            map: m.clone(),
+            name: kept,
+            len: b.len() as u8,
+            value: value.clone(),
+        });
+        value
+    }
 }
 
 /// The trees `tpl` parsed, by text: charts pass the same values through `tpl` again and
@@ -1207,7 +1278,7 @@ impl<'s> Exec<'s> {
                         format!("{name} is not a method but has arguments"),
                     ));
                 }
-                let v = m.get(name).cloned().unwrap_or(Value::Nil);
+                let v = self.scratch.fields.get(m, name);
                 Ok((self.forward.shallow(v), Origin::Iface))
             }
             Value::Object(obj) => {

@@ -272,6 +272,9 @@ pub struct TemplateSet {
     templates: Templates,
     limits: Limits,
     forward: Mutex<(exec::Forward, exec::Scratch)>,
+    /// What [`render_fresh`](Self::render_fresh) calls left for the next ones (buffers,
+    /// include sites, `tpl` trees, field reads), one per call running at a time.
+    fresh: Mutex<Vec<exec::Scratch>>,
 }
 
 impl std::fmt::Debug for TemplateSet {
@@ -319,6 +322,10 @@ impl TemplateSet {
         match self.forward.get_mut() {
             Ok(f) => f.1 = exec::Scratch::default(),
             Err(poisoned) => poisoned.into_inner().1 = exec::Scratch::default(),
+        }
+        match self.fresh.get_mut() {
+            Ok(f) => f.clear(),
+            Err(poisoned) => poisoned.into_inner().clear(),
         }
         for t in trees {
             if t.is_empty()
@@ -396,7 +403,15 @@ impl TemplateSet {
         out: &mut String,
     ) -> Result<Mutations, Error> {
         let mut forward = exec::Forward::default();
-        self.execute(name, data, out, &mut forward, &mut exec::Scratch::default())?;
+        let pool = || {
+            self.fresh
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        let mut scratch = pool().pop().unwrap_or_default();
+        let r = self.execute(name, data, out, &mut forward, &mut scratch);
+        pool().push(scratch);
+        r?;
         Ok(Mutations(forward))
     }
 
@@ -480,6 +495,34 @@ mod tests {
     use super::*;
 
     fn send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn fresh_renders_reuse_scratch_but_follow_new_definitions_and_fail_alike() {
+        let data = Value::Nil;
+        let mut set = TemplateSet::new();
+        set.add("t", r#"{{ define "d" }}1{{ end }}{{ include "d" . }}"#)
+            .unwrap();
+        set.add(
+            "loop",
+            r#"{{ define "l" }}{{ include "l" . }}{{ end }}{{ include "l" . }}"#,
+        )
+        .unwrap();
+        let fresh = |set: &TemplateSet, name: &str| {
+            let mut out = String::new();
+            set.render_fresh(name, &data, &mut out)
+                .map(|_| out)
+                .map_err(|e| e.to_string())
+        };
+        assert_eq!(fresh(&set, "t").unwrap(), "1");
+        // A failed render leaves its include counts at zero for the next one.
+        let e1 = fresh(&set, "loop").unwrap_err();
+        let e2 = fresh(&set, "loop").unwrap_err();
+        assert!(e1.contains("nested reference name: l"), "{e1}");
+        assert_eq!(e1, e2);
+        // A definition added later replaces the one the kept include sites point to.
+        set.add("u", r#"{{ define "d" }}2{{ end }}"#).unwrap();
+        assert_eq!(fresh(&set, "t").unwrap(), "2");
+    }
 
     #[test]
     fn parse_cache_reuses_refreshes_and_never_keeps_errors() {

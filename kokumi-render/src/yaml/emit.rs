@@ -29,9 +29,6 @@
 //! ```
 
 use std::fmt;
-use std::sync::LazyLock;
-
-use regex::Regex;
 
 use crate::value::{Value, format_go_float};
 
@@ -285,10 +282,82 @@ fn analyze_chars<C: Copy + Into<char>>(chars: &[C], v3: bool, indicators: bool) 
 
 // --- go-yaml v2's resolve(): would this plain text read back as a non-string? ------------
 
-static YAML_FLOAT: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$").ok());
-static BASE60: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$").ok());
+// go-yaml's two patterns are matched by hand: compiling them as regexes cost a process a
+// quarter of a million instructions on its first `toYaml`.
+
+/// The number of ASCII digits (or, with `underscore`, digits and `_`) `b` starts with.
+fn digits(b: &[u8], underscore: bool) -> usize {
+    b.iter()
+        .take_while(|c| c.is_ascii_digit() || (underscore && **c == b'_'))
+        .count()
+}
+
+/// go-yaml's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+fn is_yaml_style_float(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let n = digits(&b[i..], false);
+        if n == 0 {
+            return false;
+        }
+        i += n;
+    } else {
+        let n = digits(&b[i..], false);
+        if n == 0 {
+            return false;
+        }
+        i += n;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            i += digits(&b[i..], false);
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        i += usize::from(matches!(b.get(i), Some(b'-' | b'+')));
+        let n = digits(&b[i..], false);
+        if n == 0 {
+            return false;
+        }
+        i += n;
+    }
+    i == b.len()
+}
+
+/// go-yaml v2's base 60 float:
+/// `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`.
+fn is_base60_syntax(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
+    if !b.get(i).is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    i += digits(&b[i..], true);
+    let mut groups = 0;
+    while b.get(i) == Some(&b':') {
+        i += 1;
+        // One digit, or two with the first 0-5; a third digit matches neither way.
+        match (b.get(i), b.get(i + 1)) {
+            (Some(b'0'..=b'5'), Some(d)) if d.is_ascii_digit() => i += 2,
+            (Some(d), _) if d.is_ascii_digit() => i += 1,
+            _ => return false,
+        }
+        if b.get(i).is_some_and(u8::is_ascii_digit) {
+            return false;
+        }
+        groups += 1;
+    }
+    if groups == 0 {
+        return false;
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        i += digits(&b[i..], true);
+    }
+    i == b.len()
+}
 
 fn in_resolve_map(s: &str) -> bool {
     matches!(
@@ -357,13 +426,15 @@ pub(crate) fn resolves_to_non_string(s: &str) -> bool {
             if is_timestamp(s) {
                 return true;
             }
-            let plain = s.replace('_', "");
+            let plain = if s.contains('_') {
+                std::borrow::Cow::Owned(s.replace('_', ""))
+            } else {
+                std::borrow::Cow::Borrowed(s)
+            };
             if crate::funcs::parse_int_go(&plain, 0).is_ok() || parse_uint_base0(&plain) {
                 return true;
             }
-            if YAML_FLOAT.as_ref().is_some_and(|r| r.is_match(&plain))
-                && crate::funcs::parse_float_go(&plain).is_some()
-            {
+            if is_yaml_style_float(&plain) && crate::funcs::parse_float_go(&plain).is_some() {
                 return true;
             }
             if let Some(b) = plain.strip_prefix("0b") {
@@ -381,19 +452,19 @@ fn parse_uint_base0(s: &str) -> bool {
     if s.starts_with(['+', '-']) {
         return false;
     }
-    let lower = s.to_ascii_lowercase();
-    let (radix, digits) = if let Some(d) = lower.strip_prefix("0x") {
-        (16, d.to_string())
-    } else if let Some(d) = lower.strip_prefix("0b") {
-        (2, d.to_string())
-    } else if let Some(d) = lower.strip_prefix("0o") {
-        (8, d.to_string())
-    } else if lower.len() > 1 && lower.starts_with('0') {
-        (8, lower[1..].to_string())
+    let b = s.as_bytes();
+    // `from_str_radix` reads hex digits in either case: only the prefix needs folding.
+    let (radix, digits) = if b.len() > 1 && b[0] == b'0' {
+        match b[1].to_ascii_lowercase() {
+            b'x' => (16, &s[2..]),
+            b'b' => (2, &s[2..]),
+            b'o' => (8, &s[2..]),
+            _ => (8, &s[1..]),
+        }
     } else {
-        (10, lower)
+        (10, s)
     };
-    !digits.is_empty() && u64::from_str_radix(&digits, radix).is_ok()
+    !digits.is_empty() && u64::from_str_radix(digits, radix).is_ok()
 }
 
 fn is_base60_float(s: &str) -> bool {
@@ -403,7 +474,7 @@ fn is_base60_float(s: &str) -> bool {
     if !(c == b'+' || c == b'-' || c.is_ascii_digit()) || !s.contains(':') {
         return false;
     }
-    BASE60.as_ref().is_some_and(|r| r.is_match(s))
+    is_base60_syntax(s)
 }
 
 /// go-yaml's `parseTimestamp`: `YYYY-M-D`, optionally followed by `T`/`t`/space and
@@ -1315,6 +1386,42 @@ mod tests {
         assert!(is_timestamp("2001-12-14t21:59:43.10-05:00"));
         assert!(is_timestamp("2001-12-14 21:59:43.10"));
         assert!(!is_timestamp("2001-02-30"));
+    }
+
+    #[test]
+    fn hand_matchers_accept_what_go_yamls_patterns_accept() {
+        let float =
+            regex::Regex::new(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$").unwrap();
+        let base60 =
+            regex::Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$").unwrap();
+        let alphabet = ['0', '5', '6', '_', ':', '.', 'e', 'E', '+', '-', 'x'];
+        let mut texts = vec![String::new()];
+        let mut start = 0;
+        for _ in 0..5 {
+            let end = texts.len();
+            for i in start..end {
+                for c in alphabet {
+                    let mut t = texts[i].clone();
+                    t.push(c);
+                    texts.push(t);
+                }
+            }
+            start = end;
+        }
+        for t in &texts {
+            assert_eq!(is_yaml_style_float(t), float.is_match(t), "{t:?}");
+            assert_eq!(is_base60_syntax(t), base60.is_match(t), "{t:?}");
+        }
+        for t in [
+            "190:20:30.15",
+            "1_0:59",
+            "-1:60",
+            "1:5",
+            "1:05.",
+            "+12:34:56._",
+        ] {
+            assert_eq!(is_base60_syntax(t), base60.is_match(t), "{t:?}");
+        }
     }
     /// The emitter's state after writing `s` at `column` with `write`, for comparing the
     /// verbatim fast paths with the character loops.
