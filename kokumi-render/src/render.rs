@@ -307,7 +307,7 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
             None => {
                 let mut out = String::with_capacity(job.capacity);
                 set.render_into(&job.name, &job.data, &mut out)?;
-                if pristine && set.has_mutations() && set.keep_if_reaching(live_maps()) {
+                if pristine && set.keep_if_reaching(live_maps) {
                     pristine = false;
                     shared_mutation = Some(k);
                     ahead.stop();

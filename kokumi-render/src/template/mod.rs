@@ -425,28 +425,22 @@ impl TemplateSet {
             .0 = m.0;
     }
 
-    /// Whether the mutations recorded so far reach a map in `live`; if they do not, they are
-    /// forgotten (no later template could see them), so that the next check only looks at new
-    /// ones.
-    pub(crate) fn keep_if_reaching(&self, live: &LiveMaps) -> bool {
+    /// Whether the mutations recorded so far reach a map in `live` (asked for only when there
+    /// are any); if they do not, they are forgotten (no later template could see them), so
+    /// that the next check only looks at new ones.
+    pub(crate) fn keep_if_reaching<'l>(&self, live: impl FnOnce() -> &'l LiveMaps) -> bool {
         let mut forward = self
             .forward
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if forward.0.reaches(&live.0) {
+        if forward.0.is_empty() {
+            return false;
+        }
+        if forward.0.reaches(&live().0) {
             return true;
         }
         forward.0 = exec::Forward::default();
         false
-    }
-
-    /// Whether any map mutation is recorded.
-    pub(crate) fn has_mutations(&self) -> bool {
-        let forward = self
-            .forward
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        !forward.0.is_empty()
     }
 
     /// Executes template `name` with `data` as dot, Helm's `<no value>` removal applied.
