@@ -49,10 +49,9 @@ pub(crate) fn parse_source(name: &str, source: &Arc<str>) -> Result<Vec<Tree>, E
     let lex_error = lex_into(text, false, &mut stacks.tokens);
     let mut p = Parser {
         src: text,
-        tokens: stacks.tokens,
+        stacks,
         lex_error,
         idx: 0,
-        vars: stacks.vars,
         var_base: 0,
         range_depth: 0,
         action_pos: None,
@@ -61,12 +60,6 @@ pub(crate) fn parse_source(name: &str, source: &Arc<str>) -> Result<Vec<Tree>, E
         source: source.clone(),
         defined: Vec::new(),
         last_pos: 0,
-        nodes: stacks.nodes,
-        spans: stacks.spans,
-        args: stacks.args,
-        strs: stacks.strs,
-        funcs: stacks.funcs,
-        literals: stacks.literals,
         next_literal: 0,
     };
     let root = p.parse_top();
@@ -88,43 +81,11 @@ pub(crate) fn parse_source(name: &str, source: &Arc<str>) -> Result<Vec<Tree>, E
 /// size the largest file needs once, instead of being allocated (and grown) for every file.
 #[derive(Default)]
 struct Stacks {
+    /// The file's tokens.
     tokens: Vec<Token>,
-    vars: Vec<Token>,
-    nodes: Vec<Node>,
-    spans: Vec<CmdSpan>,
-    args: Vec<Arg>,
-    strs: Vec<SrcStr>,
-    funcs: Vec<(Token, FuncRef)>,
-    literals: Vec<(Token, Value)>,
-}
-
-/// How many recent string literals a file's parse remembers (see [`Parser::literals`]).
-const LITERALS: usize = 8;
-
-thread_local! {
-    static STACKS: Cell<Stacks> = Cell::new(Stacks::default());
-}
-
-struct Parser<'a> {
-    /// The text being parsed.
-    src: &'a str,
-    tokens: Vec<Token>,
-    /// The message of the lexer's `Error` token, if it ended with one.
-    lex_error: String,
-    idx: usize,
     /// Variables in scope besides `$` (which every template has): those of the template being
-    /// parsed are `vars[var_base..]`.
+    /// parsed are `vars[Parser::var_base..]`.
     vars: Vec<Token>,
-    var_base: usize,
-    range_depth: usize,
-    /// Where the action being parsed opened.
-    action_pos: Option<usize>,
-    depth: usize,
-    parse_name: Arc<str>,
-    source: Arc<str>,
-    defined: Vec<Tree>,
-    /// Position of the last token taken, for error lines.
-    last_pos: usize,
     // Scratch stacks: a list under construction keeps its finished items on top of its
     // stack (nested lists push and take theirs above), and leaves as one exact-size slice.
     nodes: Vec<Node>,
@@ -137,7 +98,49 @@ struct Parser<'a> {
     /// The last [`LITERALS`] distinct string literals and their values: a literal repeated
     /// nearby (`"context" $`, an `include`d name) shares the value instead of a new copy.
     literals: Vec<(Token, Value)>,
-    /// Where the next literal goes in `literals` once it is full.
+}
+
+impl Stacks {
+    /// Empties every list, keeping its capacity (an error can leave items on them).
+    fn clear(&mut self) {
+        self.tokens.clear();
+        self.vars.clear();
+        self.nodes.clear();
+        self.spans.clear();
+        self.args.clear();
+        self.strs.clear();
+        self.funcs.clear();
+        self.literals.clear();
+    }
+}
+
+/// How many recent string literals a file's parse remembers (see [`Stacks::literals`]).
+const LITERALS: usize = 8;
+
+thread_local! {
+    static STACKS: Cell<Stacks> = Cell::new(Stacks::default());
+}
+
+struct Parser<'a> {
+    /// The text being parsed.
+    src: &'a str,
+    /// Its tokens and the working lists (see [`Stacks`]).
+    stacks: Stacks,
+    /// The message of the lexer's `Error` token, if it ended with one.
+    lex_error: String,
+    idx: usize,
+    /// Where the variables of the template being parsed start in `stacks.vars`.
+    var_base: usize,
+    range_depth: usize,
+    /// Where the action being parsed opened.
+    action_pos: Option<usize>,
+    depth: usize,
+    parse_name: Arc<str>,
+    source: Arc<str>,
+    defined: Vec<Tree>,
+    /// Position of the last token taken, for error lines.
+    last_pos: usize,
+    /// Where the next literal goes in `stacks.literals` once it is full.
     next_literal: usize,
 }
 
@@ -156,30 +159,14 @@ impl<'a> Parser<'a> {
     /// Empties the working lists (an error can leave items on them) and keeps them for the
     /// thread's next file.
     fn recycle(self) {
-        let mut stacks = Stacks {
-            tokens: self.tokens,
-            vars: self.vars,
-            nodes: self.nodes,
-            spans: self.spans,
-            args: self.args,
-            strs: self.strs,
-            funcs: self.funcs,
-            literals: self.literals,
-        };
-        stacks.tokens.clear();
-        stacks.vars.clear();
-        stacks.nodes.clear();
-        stacks.spans.clear();
-        stacks.args.clear();
-        stacks.strs.clear();
-        stacks.funcs.clear();
-        stacks.literals.clear();
+        let mut stacks = self.stacks;
+        stacks.clear();
         STACKS.with(|s| s.set(stacks));
     }
 
     fn next(&mut self) -> Token {
         // Past the end, the last token (`Eof` or `Error`) again.
-        let t = match self.tokens.get(self.idx) {
+        let t = match self.stacks.tokens.get(self.idx) {
             Some(&t) => {
                 self.idx += 1;
                 t
@@ -192,7 +179,7 @@ impl<'a> Parser<'a> {
 
     fn last_token(&self) -> &Token {
         const EOF: Token = Token::eof(0);
-        self.tokens.last().unwrap_or(&EOF)
+        self.stacks.tokens.last().unwrap_or(&EOF)
     }
 
     /// The token's text as a piece of the shared source (not for `Error` tokens).
@@ -206,7 +193,7 @@ impl<'a> Parser<'a> {
     }
 
     fn peek(&self) -> &Token {
-        match self.tokens.get(self.idx) {
+        match self.stacks.tokens.get(self.idx) {
             Some(t) => t,
             None => self.last_token(),
         }
@@ -289,7 +276,7 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_top(&mut self) -> PResult<Box<[Node]>> {
-        let start = self.nodes.len();
+        let start = self.stacks.nodes.len();
         while self.peek().kind != Tok::Eof {
             if self.peek().kind == Tok::LeftDelim {
                 let save = self.idx;
@@ -308,14 +295,14 @@ impl<'a> Parser<'a> {
                 Item::Else => return Err(self.errorf("unexpected {{else}}")),
             }
         }
-        Ok(take_from(&mut self.nodes, start))
+        Ok(take_from(&mut self.stacks.nodes, start))
     }
 
     /// Parses a body with a fresh variable scope (only `$`), as `define` and `block` do.
     fn item_list_new_scope(&mut self) -> PResult<(Box<[Node]>, Item)> {
-        let saved_base = std::mem::replace(&mut self.var_base, self.vars.len());
+        let saved_base = std::mem::replace(&mut self.var_base, self.stacks.vars.len());
         let r = self.item_list();
-        self.vars.truncate(self.var_base);
+        self.stacks.vars.truncate(self.var_base);
         self.var_base = saved_base;
         r
     }
@@ -360,7 +347,7 @@ impl<'a> Parser<'a> {
     }
 
     fn item_list(&mut self) -> PResult<(Box<[Node]>, Item)> {
-        let start = self.nodes.len();
+        let start = self.stacks.nodes.len();
         loop {
             let t = *self.peek();
             if t.kind == Tok::Eof {
@@ -370,7 +357,7 @@ impl<'a> Parser<'a> {
             // `text_or_action` takes `t` first, which sets `last_pos` as a peek would.
             match self.text_or_action()? {
                 Item::Node => {}
-                other => return Ok((take_from(&mut self.nodes, start), other)),
+                other => return Ok((take_from(&mut self.stacks.nodes, start), other)),
             }
         }
     }
@@ -381,7 +368,7 @@ impl<'a> Parser<'a> {
         match t.kind {
             Tok::Text => {
                 let text = Node::Text(self.span(&t));
-                self.nodes.push(text);
+                self.stacks.nodes.push(text);
                 Ok(Item::Node)
             }
             Tok::LeftDelim => {
@@ -391,7 +378,7 @@ impl<'a> Parser<'a> {
                 r
             }
             Tok::Comment => {
-                self.nodes.push(Node::Comment);
+                self.stacks.nodes.push(Node::Comment);
                 Ok(Item::Node)
             }
             _ => Err(self.unexpected(&t, "input")),
@@ -418,7 +405,7 @@ impl<'a> Parser<'a> {
                 Node::Action(self.pipeline("command", Tok::RightDelim)?)
             }
         };
-        self.nodes.push(node);
+        self.stacks.nodes.push(node);
         Ok(Item::Node)
     }
 
@@ -449,9 +436,9 @@ impl<'a> Parser<'a> {
     /// `{{if}}`, `{{range}}` or `{{with}}` (the keyword's kind, compared instead of its name).
     fn control(&mut self, kind: Tok) -> PResult<Branch> {
         self.enter()?;
-        let nvars = self.vars.len();
+        let nvars = self.stacks.vars.len();
         let r = stacker::maybe_grow(RED_ZONE, STACK_GROWTH, || self.control_inner(kind));
-        self.vars.truncate(nvars);
+        self.stacks.vars.truncate(nvars);
         self.leave();
         r
     }
@@ -550,7 +537,7 @@ impl<'a> Parser<'a> {
         // Plain peeks: the next token taken is this one, and sets `last_pos` the same.
         let first = *self.peek();
         let mut is_assign = false;
-        let decl_start = self.strs.len();
+        let decl_start = self.stacks.strs.len();
         'decls: loop {
             let v = *self.peek();
             if v.kind != Tok::Variable {
@@ -563,14 +550,14 @@ impl<'a> Parser<'a> {
                 Tok::Assign | Tok::Declare => {
                     is_assign = next.kind == Tok::Assign;
                     self.next_non_space();
-                    self.strs.push(self.span(&v));
-                    self.vars.push(v);
+                    self.stacks.strs.push(self.span(&v));
+                    self.stacks.vars.push(v);
                 }
                 Tok::Char if self.text(&next) == "," => {
                     self.next_non_space();
-                    self.strs.push(self.span(&v));
-                    self.vars.push(v);
-                    if context == "range" && self.strs.len() - decl_start < 2 {
+                    self.stacks.strs.push(self.span(&v));
+                    self.stacks.vars.push(v);
+                    if context == "range" && self.stacks.strs.len() - decl_start < 2 {
                         match self.peek_non_space().kind {
                             Tok::Variable | Tok::RightDelim | Tok::RightParen => continue 'decls,
                             _ => {
@@ -584,24 +571,24 @@ impl<'a> Parser<'a> {
             }
             break;
         }
-        let decl = take_from(&mut self.strs, decl_start);
-        let args_start = self.args.len();
-        let spans_start = self.spans.len();
+        let decl = take_from(&mut self.stacks.strs, decl_start);
+        let args_start = self.stacks.args.len();
+        let spans_start = self.stacks.spans.len();
         loop {
             let t = self.next_non_space();
             if t.kind == end {
-                let Some(&first_cmd) = self.spans.get(spans_start) else {
+                let Some(&first_cmd) = self.stacks.spans.get(spans_start) else {
                     return Err(self.errorf(format!("missing value for {context}")));
                 };
                 let pipe = Pipe {
                     pos: first.pos(),
                     is_assign,
                     decl,
-                    args: take_from(&mut self.args, args_start),
+                    args: take_from(&mut self.stacks.args, args_start),
                     first: first_cmd,
-                    more: take_from(&mut self.spans, spans_start + 1),
+                    more: take_from(&mut self.stacks.spans, spans_start + 1),
                 };
-                self.spans.truncate(spans_start);
+                self.stacks.spans.truncate(spans_start);
                 self.check_pipeline(&pipe)?;
                 return Ok(pipe);
             }
@@ -619,8 +606,8 @@ impl<'a> Parser<'a> {
                 | Tok::LeftParen => {
                     self.backup();
                     let pos = self.command()?;
-                    let end = self.args.len() - args_start;
-                    self.spans.push(CmdSpan { pos, end });
+                    let end = self.stacks.args.len() - args_start;
+                    self.stacks.spans.push(CmdSpan { pos, end });
                 }
                 _ => return Err(self.unexpected(&t, context)),
             }
@@ -649,7 +636,7 @@ impl<'a> Parser<'a> {
     fn command(&mut self) -> PResult<usize> {
         // A plain peek: `term` takes this token first, which sets `last_pos` the same.
         let pos = self.peek().pos();
-        let start = self.args.len();
+        let start = self.stacks.args.len();
         loop {
             let got = self.operand()?;
             let t = self.next();
@@ -665,7 +652,7 @@ impl<'a> Parser<'a> {
             }
             break;
         }
-        if self.args.len() == start {
+        if self.stacks.args.len() == start {
             return Err(self.errorf("empty command"));
         }
         Ok(pos)
@@ -713,7 +700,7 @@ impl<'a> Parser<'a> {
         }
         let chain_pos = self.peek().pos();
         let fields = self.chain_fields(chain_pos, chain_pos);
-        let Some(node) = self.args.last_mut() else {
+        let Some(node) = self.stacks.args.last_mut() else {
             return Ok(false);
         };
         match node {
@@ -729,10 +716,10 @@ impl<'a> Parser<'a> {
                 return Err(self.errorf(format!("unexpected . after term {text}")));
             }
             _ => {
-                let Some(term) = self.args.pop() else {
+                let Some(term) = self.stacks.args.pop() else {
                     return Ok(false);
                 };
-                self.args.push(Arg::Chain {
+                self.stacks.args.push(Arg::Chain {
                     pos: chain_pos,
                     node: Box::new(term),
                     fields,
@@ -746,11 +733,11 @@ impl<'a> Parser<'a> {
     fn func(&mut self, t: Token) -> Option<FuncRef> {
         let name = self.text(&t);
         let src = self.src;
-        if let Some((_, f)) = self.funcs.iter().find(|(n, _)| n.is(src, name)) {
+        if let Some((_, f)) = self.stacks.funcs.iter().find(|(n, _)| n.is(src, name)) {
             return Some(*f);
         }
         let f = resolve_func(name)?;
-        self.funcs.push((t, f));
+        self.stacks.funcs.push((t, f));
         Some(f)
     }
 
@@ -777,7 +764,11 @@ impl<'a> Parser<'a> {
             Tok::Variable => {
                 let name = self.text(&t);
                 let src = self.src;
-                if name != "$" && !self.vars[self.var_base..].iter().any(|v| v.is(src, name)) {
+                if name != "$"
+                    && !self.stacks.vars[self.var_base..]
+                        .iter()
+                        .any(|v| v.is(src, name))
+                {
                     return Err(
                         self.errorf(format!("undefined variable {}", super::lex::go_quote(name)))
                     );
@@ -812,7 +803,7 @@ impl<'a> Parser<'a> {
                 return Ok(false);
             }
         };
-        self.args.push(arg);
+        self.stacks.args.push(arg);
         Ok(true)
     }
 
@@ -820,15 +811,15 @@ impl<'a> Parser<'a> {
     fn literal(&mut self, t: Token) -> PResult<Value> {
         let quoted = self.text(&t);
         let src = self.src;
-        if let Some((_, v)) = self.literals.iter().find(|(l, _)| l.is(src, quoted)) {
+        if let Some((_, v)) = self.stacks.literals.iter().find(|(l, _)| l.is(src, quoted)) {
             return Ok(v.clone());
         }
         let s = unquote_cow(quoted).ok_or_else(|| self.errorf("invalid syntax"))?;
         let value = Value::String(Arc::from(&*s));
-        if self.literals.len() < LITERALS {
-            self.literals.push((t, value.clone()));
+        if self.stacks.literals.len() < LITERALS {
+            self.stacks.literals.push((t, value.clone()));
         } else {
-            self.literals[self.next_literal % LITERALS] = (t, value.clone());
+            self.stacks.literals[self.next_literal % LITERALS] = (t, value.clone());
             self.next_literal += 1;
         }
         Ok(value)
