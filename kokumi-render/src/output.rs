@@ -404,15 +404,6 @@ impl Seen {
     }
 }
 
-/// Helm's removal of `<no value>` from a template's output.
-pub(crate) fn without_no_value(out: String) -> String {
-    if memchr::memmem::find(out.as_bytes(), b"<no value>").is_some() {
-        out.replace("<no value>", "")
-    } else {
-        out
-    }
-}
-
 /// A rendered file on its way to [`read_heads`], with what the head cache knows of it.
 pub(crate) struct RenderedFile {
     path: String,
@@ -459,7 +450,7 @@ pub(crate) fn read_heads(file: RenderedFile) -> FileHeads {
         content,
         seen: Seen { docs: seen, cached },
     } = file;
-    let mut content = without_no_value(content);
+    let mut content = crate::template::without_no_value(content);
     let base = path.rsplit('/').next().unwrap_or(&path);
     if base.starts_with('_') || content.trim().is_empty() {
         return FileHeads {

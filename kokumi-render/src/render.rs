@@ -313,7 +313,7 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
                     ahead.stop();
                 }
                 if job.notes {
-                    ExecOutput::Notes(output::without_no_value(out))
+                    ExecOutput::Notes(crate::template::without_no_value(out))
                 } else {
                     // Heads known from the last render cost a comparison of the bytes.
                     let work = if job.seen.known() {
@@ -569,7 +569,7 @@ impl AheadShared {
         let mut out = String::with_capacity(job.capacity);
         let mutations = self.set.render_fresh(&job.name, &job.data, &mut out)?;
         let output = if job.notes {
-            ExecOutput::Notes(output::without_no_value(out))
+            ExecOutput::Notes(crate::template::without_no_value(out))
         } else {
             ExecOutput::File(output::read_heads(job.file(out)))
         };

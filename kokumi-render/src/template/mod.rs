@@ -202,6 +202,15 @@ impl ParseCache {
     }
 }
 
+/// Helm's removal of `<no value>` from a template's output.
+pub(crate) fn without_no_value(out: String) -> String {
+    if memchr::memmem::find(out.as_bytes(), b"<no value>").is_some() {
+        out.replace("<no value>", "")
+    } else {
+        out
+    }
+}
+
 /// Whether a cached file's text is `text`: at once when it is the very text the trees were
 /// parsed from (a chart loaded once and rendered again shares it), else byte for byte.
 fn same_text(source: &Arc<str>, text: &str) -> bool {
@@ -447,10 +456,7 @@ impl TemplateSet {
     pub fn render(&self, name: &str, data: &Value) -> Result<String, Error> {
         let mut out = String::new();
         self.render_into(name, data, &mut out)?;
-        if out.contains("<no value>") {
-            out = out.replace("<no value>", "");
-        }
-        Ok(out)
+        Ok(without_no_value(out))
     }
 
     /// Like [`render`](Self::render) but appends the raw output (with `<no value>` left in)
