@@ -18,7 +18,7 @@ use sha2::Digest as _;
 
 use crate::value::{FuncError, Map, Object, Value};
 
-use super::{arity, as_slice, int_arg, ok_str, str_arg};
+use super::{arity, as_slice, int_arg, ok_str, rsa_keygen, str_arg};
 
 type R = Result<Value, FuncError>;
 
@@ -542,24 +542,17 @@ fn sign_rsa_fast(key: &rsa::RsaPrivateKey, msg: &[u8]) -> Option<Vec<u8>> {
     Some(sig)
 }
 
-/// Generates an RSA key (public exponent 65537, like Go) with aws-lc, whose prime search is
-/// an order of magnitude faster than the pure-Rust `rsa` crate's; the key is handed over as
-/// PKCS#8 DER so PEM encoding and signing stay on the `rsa` crate.
-fn new_rsa(size: aws_lc_rs::rsa::KeySize) -> Result<Key, FuncError> {
-    use aws_lc_rs::encoding::{AsDer as _, Pkcs8V1Der};
-    use rsa::pkcs8::DecodePrivateKey as _;
-    let fail = |e: &dyn fmt::Display| FuncError::new(format!("error generating rsa key: {e}"));
-    let pair = aws_lc_rs::rsa::KeyPair::generate(size).map_err(|e| fail(&e))?;
-    let der: Pkcs8V1Der<'static> = pair.as_der().map_err(|e| fail(&e))?;
-    rsa::RsaPrivateKey::from_pkcs8_der(der.as_ref())
+/// Generates an RSA key (public exponent 65537, like Go) of `bits` bits; see [`rsa_keygen`].
+fn new_rsa(bits: usize) -> Result<Key, FuncError> {
+    rsa_keygen::generate(bits)
         .map(|k| Key::Rsa(Box::new(k)))
-        .map_err(|e| fail(&e))
+        .map_err(|e| FuncError::new(format!("error generating rsa key: {e}")))
 }
 
 pub(crate) fn gen_private_key(args: &[Value]) -> R {
     arity(args, 1, "genPrivateKey")?;
     let key = match str_arg(&args[0])? {
-        "" | "rsa" => new_rsa(aws_lc_rs::rsa::KeySize::Rsa4096)?,
+        "" | "rsa" => new_rsa(4096)?,
         "ecdsa" => Key::Ec(p256::SecretKey::random(&mut OsRng)),
         "ed25519" => Key::Ed(ed25519_dalek::SigningKey::generate(&mut OsRng)),
         "dsa" => {
@@ -958,7 +951,7 @@ pub(crate) fn gen_ca(args: &[Value]) -> R {
     arity(args, 2, "genCA")?;
     let cn = str_arg(&args[0])?;
     let days = days_arg(&args[1])?;
-    ca_internal(cn, days, &new_rsa(aws_lc_rs::rsa::KeySize::Rsa2048)?)
+    ca_internal(cn, days, &new_rsa(2048)?)
 }
 
 pub(crate) fn gen_ca_with_key(args: &[Value]) -> R {
@@ -978,7 +971,7 @@ fn self_signed_internal(args: &[Value], key: &Key) -> R {
 
 pub(crate) fn gen_self_signed_cert(args: &[Value]) -> R {
     arity(args, 4, "genSelfSignedCert")?;
-    self_signed_internal(args, &new_rsa(aws_lc_rs::rsa::KeySize::Rsa2048)?)
+    self_signed_internal(args, &new_rsa(2048)?)
 }
 
 pub(crate) fn gen_self_signed_cert_with_key(args: &[Value]) -> R {
@@ -1023,7 +1016,7 @@ fn signed_internal(args: &[Value], key: &Key) -> R {
 
 pub(crate) fn gen_signed_cert(args: &[Value]) -> R {
     arity(args, 5, "genSignedCert")?;
-    signed_internal(args, &new_rsa(aws_lc_rs::rsa::KeySize::Rsa2048)?)
+    signed_internal(args, &new_rsa(2048)?)
 }
 
 pub(crate) fn gen_signed_cert_with_key(args: &[Value]) -> R {
@@ -1118,7 +1111,7 @@ mod tests {
 
     #[test]
     fn aws_lc_signatures_are_the_rsa_crates_bytes() {
-        let Key::Rsa(key) = new_rsa(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap() else {
+        let Key::Rsa(key) = new_rsa(2048).unwrap() else {
             panic!("not an RSA key");
         };
         let msg = b"to be signed";
