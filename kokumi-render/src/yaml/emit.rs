@@ -431,14 +431,17 @@ pub(crate) fn resolves_to_non_string(s: &str) -> bool {
             } else {
                 std::borrow::Cow::Borrowed(s)
             };
-            if crate::funcs::parse_int_go(&plain, 0).is_ok() || parse_uint_base0(&plain) {
+            if crate::funcs::parse_int_go(&plain, 0).is_ok()
+                || super::parse::go_parse_uint(&plain).is_some()
+            {
                 return true;
             }
             if is_yaml_style_float(&plain) && crate::funcs::parse_float_go(&plain).is_some() {
                 return true;
             }
+            // go-yaml's own `0b` case: `ParseInt(rest, 2, 64)`, which takes a sign (`0b-1`).
             if let Some(b) = plain.strip_prefix("0b") {
-                return u64::from_str_radix(b, 2).is_ok();
+                return i64::from_str_radix(b, 2).is_ok();
             }
             if let Some(b) = plain.strip_prefix("-0b") {
                 return i64::from_str_radix(&format!("-{b}"), 2).is_ok();
@@ -446,25 +449,6 @@ pub(crate) fn resolves_to_non_string(s: &str) -> bool {
             false
         }
     }
-}
-
-fn parse_uint_base0(s: &str) -> bool {
-    if s.starts_with(['+', '-']) {
-        return false;
-    }
-    let b = s.as_bytes();
-    // `from_str_radix` reads hex digits in either case: only the prefix needs folding.
-    let (radix, digits) = if b.len() > 1 && b[0] == b'0' {
-        match b[1].to_ascii_lowercase() {
-            b'x' => (16, &s[2..]),
-            b'b' => (2, &s[2..]),
-            b'o' => (8, &s[2..]),
-            _ => (8, &s[1..]),
-        }
-    } else {
-        (10, s)
-    };
-    !digits.is_empty() && u64::from_str_radix(digits, radix).is_ok()
 }
 
 fn is_base60_float(s: &str) -> bool {

@@ -252,9 +252,10 @@ fn resolve_plain(text: &str) -> Scalar {
                     return Scalar::Int(i);
                 }
             } else if let Some(bin) = plain.strip_prefix("-0b")
-                && let Ok(i) = i64::from_str_radix(bin, 2)
+                // go-yaml: `ParseInt("-" + rest, 2, 64)`, so `-0b+1` stays a string.
+                && let Ok(i) = i64::from_str_radix(&format!("-{bin}"), 2)
             {
-                return Scalar::Int(-i);
+                return Scalar::Int(i);
             }
         }
         _ => {}
@@ -322,7 +323,7 @@ fn go_parse_int(s: &str) -> Option<i64> {
 }
 
 /// Go's `strconv.ParseUint(s, 0, 64)` (no sign allowed).
-fn go_parse_uint(s: &str) -> Option<u64> {
+pub(super) fn go_parse_uint(s: &str) -> Option<u64> {
     go_parse_uint_body(s)
 }
 

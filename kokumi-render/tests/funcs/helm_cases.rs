@@ -370,6 +370,22 @@ z:
     ),
     (r#"toYaml (list)"#, r#"[]"#),
     (
+        r#"toYaml (list "0b-1" "0x+5" "0b+1" "-0b+1" "-0b1" "0o+7" "+0x5" "0b_1" "0x_5" "-0b-1" "0b1_0" "0x-5" "+0b1")"#,
+        r#"- "0b-1"
+- 0x+5
+- "0b+1"
+- -0b+1
+- "-0b1"
+- 0o+7
+- "+0x5"
+- "0b_1"
+- "0x_5"
+- -0b-1
+- "0b1_0"
+- 0x-5
+- "+0b1""#,
+    ),
+    (
         r#"fromYaml "a: 1\nb: [x, y]\nc: yes""#,
         r#"map[a:1 b:[x true] c:true]"#,
     ),
@@ -381,6 +397,10 @@ z:
     (
         r#"fromYamlArray "a: 1""#,
         r#"[error unmarshaling JSON: while decoding JSON: json: cannot unmarshal object into Go value of type []interface {}]"#,
+    ),
+    (
+        r#"fromYaml "a: 0b-1\nb: 0x+5\nc: 0o+7\nd: 0b+1\ne: -0b1\nf: +0b1\ng: -0b+1\nh: 0b1_0\ni: +0x1F\nj: -0o17\nk: 0x_1F\nl: -0b-1" | toJson"#,
+        r#"{"a":-1,"b":"0x+5","c":"0o+7","d":1,"e":-1,"f":1,"g":"-0b+1","h":2,"i":31,"j":-15,"k":31,"l":"-0b-1"}"#,
     ),
     (
         r#"toYamlPretty (dict "a" (list 1 2) "b" 1.5 "c" (dict "d" "yes"))"#,
@@ -533,6 +553,14 @@ b = [1, 2]
     (
         r#"fromToml "a = 1\nb = [1.5, \"x\"]\n[c]\nd = true""#,
         r#"map[a:1 b:[1.5 x] c:map[d:true]]"#,
+    ),
+    (
+        r#"derivePassword 1 "long" "password" "user" "example.com""#,
+        r#"ZedaFaxcZaso9*"#,
+    ),
+    (
+        r#"derivePassword 2 "pin" "password" "user" "example.com""#,
+        r#"3882"#,
     ),
     (
         r#"derivePassword 1 "bogus" "p" "u" "s""#,
