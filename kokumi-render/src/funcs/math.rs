@@ -31,23 +31,23 @@ pub(crate) fn parse_go_int(s: &str, base: u32) -> Result<i64, (bool, i64)> {
     if body.is_empty() {
         return Err((false, 0));
     }
-    let (radix, digits, prefixed) = if base == 0 {
+    let (radix, digits) = if base == 0 {
         let lower = body.to_ascii_lowercase();
         if lower.starts_with("0x") {
-            (16, &body[2..], true)
+            (16, &body[2..])
         } else if lower.starts_with("0b") {
-            (2, &body[2..], true)
+            (2, &body[2..])
         } else if lower.starts_with("0o") {
-            (8, &body[2..], true)
+            (8, &body[2..])
         } else if body.len() > 1 && body.starts_with('0') {
-            (8, &body[1..], true)
+            (8, &body[1..])
         } else {
-            (10, body, false)
+            (10, body)
         }
     } else {
-        (base, body, false)
+        (base, body)
     };
-    if base == 0 && !underscore_ok(digits, prefixed) {
+    if base == 0 && s.contains('_') && !underscores_ok(s) {
         return Err((false, 0));
     }
     let mut n: u128 = 0;
@@ -81,24 +81,42 @@ pub(crate) fn parse_go_int(s: &str, base: u32) -> Result<i64, (bool, i64)> {
     }
 }
 
-fn underscore_ok(digits: &str, prefixed: bool) -> bool {
-    if !digits.contains('_') {
-        return true;
+/// Go's rule for `_` in a number literal (`strconv`'s base-0 integers and every float): each
+/// one sits between two digits, or between a base prefix (`0x`, `0o`, `0b`) and a digit.
+fn underscores_ok(s: &str) -> bool {
+    #[derive(PartialEq)]
+    enum Last {
+        Start,
+        Digit,
+        Underscore,
+        Other,
     }
-    let b = digits.as_bytes();
-    // An underscore must sit between digits, or right after a base prefix.
-    let mut prev_underscore = !prefixed;
-    for (i, &c) in b.iter().enumerate() {
-        if c == b'_' {
-            if prev_underscore && !(prefixed && i == 0) {
+    let b = s.strip_prefix(['+', '-']).unwrap_or(s).as_bytes();
+    let prefix = match b {
+        [b'0', p, ..] if matches!(p.to_ascii_lowercase(), b'x' | b'o' | b'b') => {
+            Some(p.to_ascii_lowercase())
+        }
+        _ => None,
+    };
+    let (mut last, rest) = match prefix {
+        Some(_) => (Last::Digit, &b[2..]),
+        None => (Last::Start, b),
+    };
+    for &c in rest {
+        last = if c.is_ascii_digit() || (prefix == Some(b'x') && c.is_ascii_hexdigit()) {
+            Last::Digit
+        } else if c == b'_' {
+            if last != Last::Digit {
                 return false;
             }
-            prev_underscore = true;
+            Last::Underscore
+        } else if last == Last::Underscore {
+            return false;
         } else {
-            prev_underscore = false;
-        }
+            Last::Other
+        };
     }
-    !prev_underscore
+    last != Last::Underscore
 }
 
 /// Go's `strconv.ParseFloat(s, 64)`: `None` on a syntax or range error.
@@ -118,8 +136,14 @@ pub(crate) fn parse_go_float(s: &str) -> Option<f64> {
     if lower.starts_with("0x") {
         return parse_hex_float(s);
     }
-    if s.contains('_')
-        || s.is_empty()
+    if s.contains('_') {
+        return if underscores_ok(s) {
+            parse_go_float(&s.replace('_', ""))
+        } else {
+            None
+        };
+    }
+    if s.is_empty()
         || !s
             .bytes()
             .all(|c| c.is_ascii_digit() || b"+-.eE".contains(&c))

@@ -292,40 +292,6 @@ fn digits(b: &[u8], underscore: bool) -> usize {
         .count()
 }
 
-/// go-yaml's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
-fn is_yaml_style_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = usize::from(matches!(b.first(), Some(b'-' | b'+')));
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let n = digits(&b[i..], false);
-        if n == 0 {
-            return false;
-        }
-        i += n;
-    } else {
-        let n = digits(&b[i..], false);
-        if n == 0 {
-            return false;
-        }
-        i += n;
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            i += digits(&b[i..], false);
-        }
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        i += usize::from(matches!(b.get(i), Some(b'-' | b'+')));
-        let n = digits(&b[i..], false);
-        if n == 0 {
-            return false;
-        }
-        i += n;
-    }
-    i == b.len()
-}
-
 /// go-yaml v2's base 60 float:
 /// `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`.
 fn is_base60_syntax(s: &str) -> bool {
@@ -436,7 +402,9 @@ pub(crate) fn resolves_to_non_string(s: &str) -> bool {
             {
                 return true;
             }
-            if is_yaml_style_float(&plain) && crate::funcs::parse_float_go(&plain).is_some() {
+            if super::parse::is_yaml_style_float(&plain)
+                && crate::funcs::parse_float_go(&plain).is_some()
+            {
                 return true;
             }
             // go-yaml's own `0b` case: `ParseInt(rest, 2, 64)`, which takes a sign (`0b-1`).
@@ -1393,7 +1361,11 @@ mod tests {
             start = end;
         }
         for t in &texts {
-            assert_eq!(is_yaml_style_float(t), float.is_match(t), "{t:?}");
+            assert_eq!(
+                super::super::parse::is_yaml_style_float(t),
+                float.is_match(t),
+                "{t:?}"
+            );
             assert_eq!(is_base60_syntax(t), base60.is_match(t), "{t:?}");
         }
         for t in [

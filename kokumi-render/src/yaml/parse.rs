@@ -230,7 +230,7 @@ fn resolve_plain(text: &str) -> Scalar {
     let first = text.as_bytes()[0];
     match first {
         b'.' => {
-            if let Some(f) = go_parse_float(text) {
+            if let Some(f) = crate::funcs::parse_float_go(text) {
                 return Scalar::Float(f);
             }
         }
@@ -243,7 +243,7 @@ fn resolve_plain(text: &str) -> Scalar {
                 return Scalar::Uint(u);
             }
             if is_yaml_style_float(&plain)
-                && let Ok(f) = plain.parse::<f64>()
+                && let Some(f) = crate::funcs::parse_float_go(&plain)
             {
                 return Scalar::Float(f);
             }
@@ -263,8 +263,8 @@ fn resolve_plain(text: &str) -> Scalar {
     Scalar::Str(text.into())
 }
 
-/// `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`
-fn is_yaml_style_float(s: &str) -> bool {
+/// go-yaml's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
+pub(super) fn is_yaml_style_float(s: &str) -> bool {
     let b = s.as_bytes();
     let mut i = 0;
     if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
@@ -346,14 +346,6 @@ fn go_parse_uint_body(s: &str) -> Option<u64> {
         return None;
     }
     u64::from_str_radix(digits, radix).ok()
-}
-
-/// Go's `strconv.ParseFloat(s, 64)` for the forms a `.`-leading YAML scalar can take.
-fn go_parse_float(s: &str) -> Option<f64> {
-    if s.contains('_') || s.contains("inf") || s.contains("nan") {
-        return None;
-    }
-    s.parse::<f64>().ok()
 }
 
 /// Formats a float key the way go-yaml does (`strconv.FormatFloat(f, 'g', -1, 32)`).

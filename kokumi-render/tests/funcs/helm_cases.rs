@@ -398,6 +398,24 @@ z:
         r#"fromYamlArray "a: 1""#,
         r#"[error unmarshaling JSON: while decoding JSON: json: cannot unmarshal object into Go value of type []interface {}]"#,
     ),
+    (r#"float64 "1_000.5""#, r#"1000.5"#),
+    (r#"float64 "0_1.5""#, r#"1.5"#),
+    (r#"float64 "1_e5""#, r#"0"#),
+    (r#"float64 "1._5""#, r#"0"#),
+    (r#"float64 "0x1_0p0""#, r#"16"#),
+    (
+        r#"fromYaml "a: .7_6\nb: 1e1_0\nc: 1_e5\nd: _1\ne: 1e999\nf: .5e999\ng: -1e400" | toJson"#,
+        r#"{"a":0.76,"b":10000000000,"c":100000,"d":"_1","e":"1e999","f":".5e999","g":"-1e400"}"#,
+    ),
+    (
+        r#"toYaml (list ".7_6" "1._5" "1e1_0" "0x1_0p0" "1e999" ".5e999")"#,
+        r#"- ".7_6"
+- "1._5"
+- "1e1_0"
+- 0x1_0p0
+- 1e999
+- .5e999"#,
+    ),
     (
         r#"fromYaml "a: 0b-1\nb: 0x+5\nc: 0o+7\nd: 0b+1\ne: -0b1\nf: +0b1\ng: -0b+1\nh: 0b1_0\ni: +0x1F\nj: -0o17\nk: 0x_1F\nl: -0b-1" | toJson"#,
         r#"{"a":-1,"b":"0x+5","c":"0o+7","d":1,"e":-1,"f":1,"g":"-0b+1","h":2,"i":31,"j":-15,"k":31,"l":"-0b-1"}"#,
