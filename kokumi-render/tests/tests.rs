@@ -13,6 +13,7 @@ mod template_fuzz;
 mod template_helm;
 mod yaml_emit;
 mod yaml_head;
+mod yaml_scalars;
 
 /// Writes a chart `name` (version 0.1.0) whose one template `templates/<file>` is `text`, under a
 /// fresh temporary directory named after `tag`, and returns that directory.

@@ -76,10 +76,10 @@ fn fast_heads_agree_with_full_parses_on_the_corpus() {
 }
 
 /// A small deterministic generator (xorshift), so a failure names a reproducible document.
-struct Gen(u64);
+pub(crate) struct Gen(pub(crate) u64);
 
 impl Gen {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -90,7 +90,7 @@ impl Gen {
         self.next().is_multiple_of(n)
     }
 
-    fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+    pub(crate) fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
         from[(self.next() % from.len() as u64) as usize]
     }
 }
