@@ -737,6 +737,23 @@ const CASES: &[Case] = &[
         "--set-string a",
         "failed parsing --set-string data: key \"a\" has no value",
     ),
+    // toYaml reads the JSON it wrote back with go-yaml, whose reader refuses U+007F, and a key
+    // holding a NEL (U+0085, left raw in JSON) is a key over two lines to it.
+    case(
+        "to-yaml-control-character",
+        &[(T, "a: {{ mustToYaml (dict \"k\" (b64dec \"YX9i\")) }}")],
+        "",
+        "template: to-yaml-control-character/templates/t.yaml:1:6: executing \"to-yaml-control-character/templates/t.yaml\" at <mustToYaml (dict \"k\" (b64dec \"YX9i\"))>: error calling mustToYaml: yaml: control characters are not allowed",
+    ),
+    case(
+        "to-yaml-nel-key",
+        &[(
+            T,
+            "a: {{ mustToYaml (dict \"a\" (b64dec \"eMKFecKFeg==\") \"b\" (dict (b64dec \"a8KF\") 1)) }}",
+        )],
+        "",
+        "template: to-yaml-nel-key/templates/t.yaml:1:6: executing \"to-yaml-nel-key/templates/t.yaml\" at <mustToYaml (dict \"a\" (b64dec \"eMKFecKFeg==\") \"b\" (dict (b64dec \"a8KF\") 1))>: error calling mustToYaml: yaml: line 3: did not find expected ',' or '}'",
+    ),
 ];
 
 /// Cases where our message deliberately differs from helm's: (case, our message, why).

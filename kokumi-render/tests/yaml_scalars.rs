@@ -3,7 +3,10 @@
 //! strings that would read back as something else; Go's `strconv` rules (signs, base prefixes,
 //! underscores, range errors) sit underneath. Four thousand strings from a seeded generator over
 //! the characters and words that matter are written with `toYaml` and read back with `fromYaml`,
-//! and every line must be helm's byte for byte. Needs a real helm (see `differential`).
+//! and every line must be helm's byte for byte. A second test does the same for arbitrary
+//! strings (controls, breaks, quotes, indicators, non-ASCII, long lines) as `toYaml` keys,
+//! values and list items, `toJson`, `quote`, `squote` and `%q`. Needs a real helm (see
+//! `differential`).
 
 use std::process::Command;
 
@@ -157,6 +160,76 @@ fn generated_scalars_read_and_write_like_helm() {
             let v = v.and_then(|i| values.get(i)).map_or(key, String::as_str);
             wrong.push(format!("fromYaml {v:?}: ours {o:?}, helm {t:?}"));
         }
+    }
+    assert_eq!(ours.lines().count(), theirs.lines().count(), "line counts");
+    assert!(
+        wrong.is_empty(),
+        "{} differences:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
+/// Pieces of arbitrary strings: what YAML and JSON escape, quote, fold or refuse.
+const CHARS: &[&str] = &[
+    "a", "b", "c", "X", "Y", "Z", "0", "1", "9", " ", "a", "b", "0", " ", " ", "\t", "\n", "\r",
+    ":", "#", "-", "?", ",", "[", "]", "{", "}", "&", "*", "!", "|", ">", "'", "\"", "%", "@", "`",
+    "\\", "/", "=", "~", ".", "+", "_", "é", "中", "😀", "\u{2028}", "\0", "\u{7}", "\u{7f}",
+    "\u{85}", "\u{feff}", "\u{a0}", " \n", " #", "- ", ": ", "\n\n", "  ", "yes", "null", "1.5",
+    "0x1F", "---", "...", "<<", "\ta", "a\t",
+];
+
+#[test]
+fn generated_strings_write_like_helm() {
+    use base64::Engine as _;
+    let Some(helm) = helm_binary() else {
+        return;
+    };
+    let mut g = Gen(0x5eed_1234_abcd_0002);
+    let values: Vec<String> = (0..1500)
+        .map(|_| {
+            let len = g.next() % 31;
+            (0..len).map(|_| g.pick(CHARS)).collect()
+        })
+        .collect();
+    let b64 = |v: &String| base64::engine::general_purpose::STANDARD.encode(v);
+    let list: Vec<String> = values
+        .iter()
+        .map(|v| format!("(b64dec {:?})", b64(v)))
+        .collect();
+    let text = format!(
+        "{{{{- $l := list {} }}}}\n\
+         {{{{- range $i, $v := $l }}}}\n\
+         y{{{{ $i }}}}: {{{{ toYaml (dict \"k\" $v \"l\" (list $v) $v 1) | b64enc }}}}\n\
+         j{{{{ $i }}}}: {{{{ toJson (list $v) | b64enc }}}}\n\
+         q{{{{ $i }}}}: {{{{ printf \"%q %v %s\" $v (quote $v) (squote $v) | b64enc }}}}\n\
+         {{{{- end }}}}\n",
+        list.join(" ")
+    );
+    let base = crate::one_template_chart("strings", "strings", "t.yaml", &text);
+    let ours = render_cmd(&base, &parse_cmd("helm template rel strings")).expect("renders");
+    let theirs = Command::new(&helm)
+        .args(["template", "rel", "strings"])
+        .current_dir(&base)
+        .output()
+        .expect("run helm");
+    let _ = std::fs::remove_dir_all(&base);
+    assert!(
+        theirs.status.success(),
+        "helm failed: {}",
+        String::from_utf8_lossy(&theirs.stderr)
+    );
+    let theirs = String::from_utf8_lossy(&theirs.stdout);
+    let mut wrong = Vec::new();
+    for (o, t) in ours.lines().zip(theirs.lines()).filter(|(o, t)| o != t) {
+        let key = t.split_once(": ").map_or("", |(k, _)| k);
+        let v = key.get(1..).and_then(|i| i.parse::<usize>().ok());
+        let v = v.and_then(|i| values.get(i)).map_or(key, String::as_str);
+        wrong.push(format!(
+            "{key} {v:?}: ours {:?}, helm {:?}",
+            decode(o),
+            decode(t)
+        ));
     }
     assert_eq!(ours.lines().count(), theirs.lines().count(), "line counts");
     assert!(

@@ -602,7 +602,7 @@ pub fn mutates_first_arg(name: &str) -> bool {
     )
 }
 
-pub(crate) use json::json_float;
+pub(crate) use json::{JsonOpts, json_float, to_json};
 pub(crate) use math::{parse_go_float as parse_float_go, parse_go_int as parse_int_go};
 pub(crate) use strings::{indent_fits, indented_len, write_indented};
 

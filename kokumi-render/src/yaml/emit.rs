@@ -13,7 +13,11 @@
 //!   multi-line strings become `|` literal blocks (with `-`/`+` chomping and an indentation
 //!   indicator when they start with a space or break);
 //! - lists are not indented under their key; empty collections print as `[]`/`{}`;
-//! - plain and quoted scalars are folded at spaces past column 80, as go-yaml v2 does.
+//! - plain and quoted scalars are folded at spaces past column 80, as go-yaml v2 does;
+//! - what JSON leaves raw, go-yaml reads: a NEL (U+0085) in a string is a line break it folds,
+//!   in a key it is an error (a key over two lines), and U+007F or a C1 control is refused;
+//! - a string that starts with a BOM has every character escaped (go-yaml's BOM test looks at
+//!   the scalar's first bytes, not the current character).
 //!
 //! The emitter below follows go-yaml v2's `emitterc.go` state for just the events such a
 //! document has (block mappings and sequences, empty flow collections, scalars).
@@ -32,18 +36,29 @@ use std::fmt;
 
 use crate::value::{Value, format_go_float};
 
-/// Why a value cannot be marshalled (what `encoding/json` refuses).
+/// Why a value cannot be marshalled (what `encoding/json` refuses, or go-yaml reading its JSON).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EmitError {
     /// A float that JSON cannot represent: `json: unsupported value: NaN`.
     UnsupportedValue(String),
+    /// A string holding a character JSON leaves raw and go-yaml's reader refuses (U+007F, the
+    /// C1 controls but U+0085, U+FFFE, U+FFFF), met reading the JSON back.
+    ControlCharacters,
+    /// A map key holding U+0085 (NEL), which go-yaml reads back as a line break: a key over two
+    /// lines ends the JSON's flow mapping. The number is the line go-yaml names, the count of
+    /// breaks before the `:` after the key.
+    MultilineKey(usize),
 }
 
 impl fmt::Display for EmitError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             EmitError::UnsupportedValue(v) => write!(f, "json: unsupported value: {v}"),
+            EmitError::ControlCharacters => f.write_str("yaml: control characters are not allowed"),
+            EmitError::MultilineKey(line) => {
+                write!(f, "yaml: line {line}: did not find expected ',' or '}}'")
+            }
         }
     }
 }
@@ -54,9 +69,80 @@ impl std::error::Error for EmitError {}
 pub fn to_yaml(v: &Value) -> Result<String, EmitError> {
     let mut e = Emitter::new(false);
     e.node(v, Ctx::ROOT)?;
+    if e.unusual_chars {
+        let opts = crate::funcs::JsonOpts {
+            escape_html: true,
+            pretty: false,
+        };
+        read_back(&crate::funcs::to_json(v, opts)?)?;
+    }
     // Document end: a line break unless at the start of a line.
     e.write_indent_root();
     Ok(e.out)
+}
+
+/// Whether `s` may hold a character the JSON round trip treats specially: U+007F, U+0080 to
+/// U+009F (NEL among them) or U+FFFE/U+FFFF. A quick byte test; [`read_back`] tells.
+fn has_unusual_chars(s: &str) -> bool {
+    memchr::memchr3(0x7F, 0xC2, 0xEF, s.as_bytes()).is_some()
+}
+
+/// What go-yaml meets reading back `json`, the text `json.Marshal` wrote: a character its reader
+/// refuses, or a key holding a NEL, which it reads as a line break (every other break is escaped
+/// in JSON), and a key over two lines ends the flow mapping. Its reader checks characters one
+/// raw chunk of 512 bytes at a time, so a refused character later in the text may still be met
+/// first, while the parser reaches the key.
+fn read_back(json: &str) -> Result<(), EmitError> {
+    let refused = json
+        .char_indices()
+        .find(|&(_, c)| matches!(c, '\u{7F}'..='\u{84}' | '\u{86}'..='\u{9F}' | '\u{FFFE}' | '\u{FFFF}'))
+        .map(|(i, _)| i);
+    // The first key holding a NEL: where its `:` is, and the breaks before it.
+    let (mut breaks, mut in_string, mut escaped, mut nel) = (0, false, false, false);
+    let mut key = None;
+    for (i, c) in json.char_indices() {
+        if !in_string {
+            in_string = c == '"';
+            nel = false;
+        } else if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == '\u{85}' {
+            breaks += 1;
+            nel = true;
+        } else if c == '"' {
+            in_string = false;
+            if nel && json[i + 1..].starts_with(':') {
+                key = Some((i + 1, breaks));
+                break;
+            }
+        }
+    }
+    match (refused, key) {
+        (Some(at), Some((colon, line))) if at >= decoded_before(json, colon) => {
+            Err(EmitError::MultilineKey(line))
+        }
+        (Some(_), _) => Err(EmitError::ControlCharacters),
+        (None, Some((_, line))) => Err(EmitError::MultilineKey(line)),
+        (None, None) => Ok(()),
+    }
+}
+
+/// How far go-yaml's reader has decoded `text` once its scanner has looked at the few
+/// characters after byte `at`: it fills a raw buffer of 512 bytes, decodes every whole
+/// character in it and keeps a split one for the next fill.
+fn decoded_before(text: &str, at: usize) -> usize {
+    let need = (at + 4).min(text.len());
+    let mut end = 0;
+    while end < need {
+        let mut next = (end + 512).min(text.len());
+        while !text.is_char_boundary(next) {
+            next -= 1;
+        }
+        end = next;
+    }
+    end
 }
 
 /// Helm's `toYamlPretty` (go-yaml v3's encoder with a 2-space indent, no JSON round trip):
@@ -120,6 +206,8 @@ struct Emitter {
     best_indent: i64,
     /// go-yaml v3 flavour (`toYamlPretty`).
     pretty: bool,
+    /// A string or key may hold a character the JSON round trip of `toYaml` refuses or folds.
+    unusual_chars: bool,
 }
 
 /// The result of go-yaml's `analyze_scalar`.
@@ -654,7 +742,8 @@ fn key_less_in<C: KeyChar>(ar: &[C], br: &[C]) -> bool {
 }
 
 /// Sorts keys with go-yaml's order (a merge sort: the order need not be total).
-pub(crate) fn sort_keys(keys: &mut Vec<&str>) {
+#[cfg(test)]
+fn sort_keys(keys: &mut Vec<&str>) {
     let mut scratch = Vec::with_capacity(keys.len() / 2 + 1);
     merge_sort_by_key(keys, |k: &&str| *k, &mut scratch);
 }
@@ -790,6 +879,7 @@ impl Emitter {
             indention: true,
             best_width: if pretty { usize::MAX } else { 80 },
             best_indent: 2,
+            unusual_chars: false,
         }
     }
 
@@ -904,6 +994,7 @@ impl Emitter {
                 self.scalar(&s, Style::Plain, ctx)
             }
             Value::String(s) if !self.pretty => {
+                self.unusual_chars |= has_unusual_chars(s);
                 let s = fold_nel(s);
                 self.scalar(&s, string_style(&s), ctx)
             }
@@ -939,9 +1030,10 @@ impl Emitter {
                     return Ok(());
                 }
                 self.increase_indent(false, false);
-                if !self.pretty && map.keys().any(|k| k.contains('\u{85}')) {
-                    self.folded_entries(map)?;
-                } else if keys_in_order(map) {
+                if !self.pretty && !self.unusual_chars {
+                    self.unusual_chars = map.keys().any(|k| has_unusual_chars(k));
+                }
+                if keys_in_order(map) {
                     for (k, v) in map.iter() {
                         self.map_entry(k, v)?;
                     }
@@ -979,23 +1071,6 @@ impl Emitter {
             self.write_indicator(":", true, false, true);
         }
         self.node(val, Ctx::MAP_VALUE)
-    }
-
-    /// The entries of a map some of whose keys hold U+0085, which the JSON round trip folds:
-    /// two keys may fold to one, which then appears twice with the last value, as go-yaml
-    /// reads such JSON back.
-    fn folded_entries(&mut self, map: &crate::value::Map) -> Result<(), EmitError> {
-        let folded: Vec<(std::borrow::Cow<'_, str>, &Value)> =
-            map.iter().map(|(k, v)| (fold_nel(k), v)).collect();
-        let mut keys: Vec<&str> = folded.iter().map(|(k, _)| k.as_ref()).collect();
-        sort_keys(&mut keys);
-        let by_key: std::collections::BTreeMap<&str, &Value> =
-            folded.iter().map(|(k, v)| (k.as_ref(), *v)).collect();
-        for k in keys {
-            let val = by_key.get(k).copied().unwrap_or(&Value::Nil);
-            self.map_entry(k, val)?;
-        }
-        Ok(())
     }
 
     fn empty_flow(&mut self, open: &str, close: &str) {
@@ -1184,9 +1259,18 @@ impl Emitter {
         let chars: Vec<char> = s.chars().collect();
         let n = chars.len();
         let mut spaces = false;
+        // go-yaml's BOM test looks at the scalar's first bytes wherever it is asked about, so
+        // a scalar that starts with U+FEFF has every character escaped (`"\uFEFF\x61"`).
+        let escape_all = s.starts_with('\u{FEFF}');
         for i in 0..n {
             let c = chars[i];
-            if !is_printable(c) || c == '\u{FEFF}' || is_break(c) || c == '"' || c == '\\' {
+            if escape_all
+                || !is_printable(c)
+                || c == '\u{FEFF}'
+                || is_break(c)
+                || c == '"'
+                || c == '\\'
+            {
                 self.put('\\');
                 match c {
                     '\0' => self.put('0'),

@@ -416,6 +416,18 @@ z:
 - 1e999
 - .5e999"#,
     ),
+    (r#"toYaml (dict "k" (b64dec "YX9i"))"#, r#""#),
+    (r#"toYaml (dict "k" (b64dec "YWLChWM="))"#, r#"k: ab c"#),
+    (
+        r#"toYamlPretty (dict (b64dec "YWLChWM=") 1)"#,
+        r#"? "ab\Nc"
+: 1"#,
+    ),
+    (
+        r#"toYaml (dict (b64dec "77u/aw==") (b64dec "77u/YSA5") "m" (b64dec "Ye+7v2I="))"#,
+        r#""\uFEFF\x6B": "\uFEFF\x61\x20\x39"
+m: "a\uFEFFb""#,
+    ),
     (
         r#"fromYaml "a: 0b-1\nb: 0x+5\nc: 0o+7\nd: 0b+1\ne: -0b1\nf: +0b1\ng: -0b+1\nh: 0b1_0\ni: +0x1F\nj: -0o17\nk: 0x_1F\nl: -0b-1" | toJson"#,
         r#"{"a":-1,"b":"0x+5","c":"0o+7","d":1,"e":-1,"f":1,"g":"-0b+1","h":2,"i":31,"j":-15,"k":31,"l":"-0b-1"}"#,
