@@ -321,38 +321,51 @@ fn go_json_error(s: &str, e: &serde_json::Error) -> String {
     if e.is_eof() {
         return "unexpected end of JSON input".into();
     }
-    // The offending character, from serde's line/column.
-    let c = s
-        .lines()
-        .nth(e.line().saturating_sub(1))
-        .and_then(|l| l.chars().nth(e.column().saturating_sub(1)));
-    match c {
-        Some(c) => {
-            let what = if s.trim_start().starts_with(c) {
-                "looking for beginning of value"
-            } else if e.to_string().starts_with("trailing characters") {
-                "after top-level value"
-            } else if e.to_string().starts_with("key must be a string") {
-                "looking for beginning of object key string"
-            } else if e.to_string().starts_with("expected `:`") {
-                "after object key"
-            } else if e.to_string().starts_with("expected `,` or `}`") {
-                "after object key:value pair"
-            } else if e.to_string().starts_with("expected `,` or `]`") {
-                "after array element"
-            } else {
-                "looking for beginning of value"
-            };
-            format!("invalid character {} {what}", go_char_quote(c))
+    // The offending character, from serde's line/column, and what came before it.
+    let Some(line) = s.lines().nth(e.line().saturating_sub(1)) else {
+        return e.to_string();
+    };
+    let before: Vec<char> = line.chars().take(e.column().saturating_sub(1)).collect();
+    let Some(c) = line.chars().nth(e.column().saturating_sub(1)) else {
+        return e.to_string();
+    };
+    let first_line = e.line() <= 1 || s.lines().take(e.line() - 1).all(|l| l.trim().is_empty());
+    let at_start = first_line && before.iter().all(|c| c.is_whitespace());
+    let msg = e.to_string();
+    // A number cut short: after its sign, decimal point or exponent (`-x`, `1.x`, `1e-x`).
+    let digits_before = |i: usize| {
+        before[..i]
+            .iter()
+            .rev()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let in_number = match before.last() {
+        Some('-') => true,
+        Some('+') => before.len() >= 2 && matches!(before[before.len() - 2], 'e' | 'E'),
+        Some('.' | 'e' | 'E') => digits_before(before.len() - 1) > 0,
+        _ => false,
+    };
+    let what = match before.last() {
+        _ if at_start => "looking for beginning of value",
+        _ if in_number => "in numeric literal",
+        _ if msg.starts_with("trailing characters") => "after top-level value",
+        _ if msg.starts_with("key must be a string") => {
+            "looking for beginning of object key string"
         }
-        None => e.to_string(),
-    }
+        _ if msg.starts_with("expected `:`") => "after object key",
+        _ if msg.starts_with("expected `,` or `}`") => "after object key:value pair",
+        _ if msg.starts_with("expected `,` or `]`") => "after array element",
+        _ => "looking for beginning of value",
+    };
+    format!("invalid character {} {what}", go_char_quote(c))
 }
 
 fn go_char_quote(c: char) -> String {
     match c {
         '\'' => "'\\''".into(),
         '"' => "'\"'".into(),
+        '\\' => "'\\\\'".into(),
         c if crate::gofmt::is_print(c) => format!("'{c}'"),
         c => {
             let q = crate::gofmt::quote(&c.to_string());

@@ -79,20 +79,54 @@ fn go_lower(s: &str) -> String {
 
 /// Go maps one rune to one rune (`unicode.ToUpper`); Rust may expand (`ß` → `SS`), which Go
 /// does not, so a multi-char mapping keeps the rune.
+/// Go's `unicode.ToUpper`: Unicode's simple mapping, one character for one. Rust gives the full
+/// mapping; where that is longer, the simple one is the character itself but for the Greek
+/// letters with ypogegrammeni, which map to their titlecase forms.
 fn simple_upper(c: char) -> char {
     let mut it = c.to_uppercase();
     match (it.next(), it.next()) {
         (Some(u), None) => u,
-        _ => c,
+        _ => match c {
+            '\u{1F80}'..='\u{1F87}' | '\u{1F90}'..='\u{1F97}' | '\u{1FA0}'..='\u{1FA7}' => {
+                char::from_u32(c as u32 + 8).unwrap_or(c)
+            }
+            '\u{1FB3}' => '\u{1FBC}',
+            '\u{1FC3}' => '\u{1FCC}',
+            '\u{1FF3}' => '\u{1FFC}',
+            _ => c,
+        },
     }
 }
 
+/// Go's `unicode.ToLower`: the simple mapping (`İ` → `i`, where Rust's full one adds a dot).
 fn simple_lower(c: char) -> char {
     let mut it = c.to_lowercase();
     match (it.next(), it.next()) {
         (Some(u), None) => u,
+        _ if c == '\u{130}' => 'i',
         _ => c,
     }
+}
+
+/// Go's `unicode.ToTitle`, which `strings.Title` uses: the upper case but for the digraphs
+/// (`ǆ` → `ǅ`), the Greek letters with ypogegrammeni (their titlecase forms) and Georgian
+/// letters (which have no title case).
+fn simple_title(c: char) -> char {
+    match c {
+        '\u{1C4}'..='\u{1C6}' => '\u{1C5}',
+        '\u{1C7}'..='\u{1C9}' => '\u{1C8}',
+        '\u{1CA}'..='\u{1CC}' => '\u{1CB}',
+        '\u{1F1}'..='\u{1F3}' => '\u{1F2}',
+        '\u{10D0}'..='\u{10FA}' | '\u{10FD}'..='\u{10FF}' => c,
+        c if is_go_title(c) => c,
+        c => simple_upper(c),
+    }
+}
+
+/// Go's `unicode.IsTitle`: the titlecase letters (category Lt).
+fn is_go_title(c: char) -> bool {
+    matches!(c, '\u{1C5}' | '\u{1C8}' | '\u{1CB}' | '\u{1F2}' | '\u{1F88}'..='\u{1F8F}'
+        | '\u{1F98}'..='\u{1F9F}' | '\u{1FA8}'..='\u{1FAF}' | '\u{1FBC}' | '\u{1FCC}' | '\u{1FFC}')
 }
 
 /// Go's `strings.Title`: upper-cases the first letter of each word.
@@ -102,7 +136,7 @@ pub(crate) fn title(args: &[Value]) -> R {
     let mut prev = ' ';
     for c in s.chars() {
         if is_title_separator(prev) {
-            out.push(simple_upper(c));
+            out.push(simple_title(c));
         } else {
             out.push(c);
         }
@@ -140,17 +174,27 @@ pub(crate) fn untitle(args: &[Value]) -> R {
     ok_str(out)
 }
 
-/// goutils' `SwapCase`: upper and title case become lower case, lower case becomes upper.
+/// goutils' `SwapCase`: upper and title case become lower case; lower case becomes title case
+/// at the start of a word (which is upper case but for the digraphs: `ǆ` → `ǅ`), upper case
+/// elsewhere.
 pub(crate) fn swapcase(args: &[Value]) -> R {
     let s = one_str(args, "swapcase")?;
+    let mut word_start = true;
     let out: String = s
         .chars()
         .map(|c| {
-            if c.is_uppercase() {
+            if c.is_uppercase() || is_go_title(c) {
+                word_start = false;
                 simple_lower(c)
             } else if c.is_lowercase() {
-                simple_upper(c)
+                let title = std::mem::replace(&mut word_start, false);
+                if title {
+                    simple_title(c)
+                } else {
+                    simple_upper(c)
+                }
             } else {
+                word_start = is_go_space(c);
                 c
             }
         })
@@ -158,13 +202,16 @@ pub(crate) fn swapcase(args: &[Value]) -> R {
     ok_str(out)
 }
 
-/// goutils' `Initials`: the first character of each whitespace-separated word.
+/// goutils' `Initials`: the first character of each whitespace-separated word. goutils reads
+/// the string byte by byte and takes each byte as a character (`rune(str[i])`), so a word that
+/// starts with a multi-byte character gives its first byte as a Latin-1 one (`Σ` → `Î`), as helm
+/// prints.
 pub(crate) fn initials(args: &[Value]) -> R {
     let s = one_str(args, "initials")?;
     let mut out = String::new();
     let mut last_space = true;
-    for c in s.chars() {
-        if c.is_whitespace() {
+    for c in s.bytes().map(char::from) {
+        if is_go_space(c) {
             last_space = true;
         } else {
             if last_space {
@@ -176,11 +223,18 @@ pub(crate) fn initials(args: &[Value]) -> R {
     ok_str(out)
 }
 
+/// goutils' `DeleteWhiteSpace`, byte by byte like [`initials`]: when a byte is a space (U+0085
+/// and U+00A0 count, so a continuation byte can be one), the bytes left come out as Latin-1
+/// characters; when none is, the string comes back as it was.
 pub(crate) fn nospace(args: &[Value]) -> R {
+    let s = one_str(args, "nospace")?;
+    if !s.bytes().map(char::from).any(is_go_space) {
+        return Ok(args[0].clone());
+    }
     ok_str(
-        one_str(args, "nospace")?
-            .chars()
-            .filter(|c| !c.is_whitespace())
+        s.bytes()
+            .map(char::from)
+            .filter(|&c| !is_go_space(c))
             .collect::<String>(),
     )
 }
@@ -641,9 +695,9 @@ fn wrap_custom(s: &str, width: i64, newline: &str, wrap_long: bool) -> String {
             offset += 1;
             continue;
         }
+        // Go slices bytes: the window and the searches may cut a character.
         let window_end = (offset + width + 1).min(len);
-        let window = &s.get(offset..window_end).unwrap_or("");
-        let space = window.rfind(' ');
+        let space = b[offset..window_end].iter().rposition(|&c| c == b' ');
         match space {
             Some(sp) if sp > 0 => {
                 out.push_str(&bytes_to_string(&b[offset..offset + sp]));
@@ -656,7 +710,7 @@ fn wrap_custom(s: &str, width: i64, newline: &str, wrap_long: bool) -> String {
                     out.push_str(newline);
                     offset += width;
                 } else {
-                    match s[offset + width..].find(' ') {
+                    match memchr::memchr(b' ', &b[offset + width..]) {
                         Some(sp) => {
                             let at = offset + width + sp;
                             out.push_str(&bytes_to_string(&b[offset..at]));
@@ -685,7 +739,11 @@ pub(crate) fn wrap(args: &[Value]) -> R {
 pub(crate) fn wrap_with(args: &[Value]) -> R {
     arity(args, 3, "wrapWith")?;
     let w = int_arg(&args[0])?;
-    let sep = str_arg(&args[1])?;
+    // goutils wraps with "\n" when given no separator.
+    let sep = match str_arg(&args[1])? {
+        "" => "\n",
+        sep => sep,
+    };
     ok_str(wrap_custom(str_arg(&args[2])?, w, sep, true))
 }
 

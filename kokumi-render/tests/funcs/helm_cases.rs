@@ -416,6 +416,54 @@ z:
 - 1e999
 - .5e999"#,
     ),
+    (r#"nospace "ΣY~\t>@ à""#, r#"Î£Y~>@Ã"#),
+    (r#"nospace "Ǆ9中""#, r#"Ǆ9中"#),
+    (r#"initials "ΣX/ xàb Ǆ9""#, r#"ÎxbÇ"#),
+    (r#"title "ǆ9 dž ǳa ᾳb ა""#, r#"ǅ9 Dž ǲa ᾼb ა"#),
+    (
+        r#"swapcase "ǆ x ǆ 110ıéǆ\n\tǆ ǅA""#,
+        r#"ǅ X ǅ 110IÉǄ
+	ǅ ǆa"#,
+    ),
+    (r#"lower "İx ẞ""#, r#"ix ß"#),
+    (r#"untitle "İx Σc""#, r#"ix σc"#),
+    (
+        r#"wrap 3 "中中 中x 中中中 a""#,
+        r#"中中
+中x
+中中中
+a"#,
+    ),
+    (
+        r#"wrapWith 4 "" "abcdefgh ij""#,
+        r#"abcd
+efgh
+ij"#,
+    ),
+    (
+        r#"fromJson "-x""#,
+        r#"map[Error:invalid character 'x' in numeric literal]"#,
+    ),
+    (
+        r#"fromJson "{{""#,
+        r#"map[Error:invalid character '{' looking for beginning of object key string]"#,
+    ),
+    (
+        r#"fromJson "\\a""#,
+        r#"map[Error:invalid character '\\' looking for beginning of value]"#,
+    ),
+    (
+        r#"fromJson "1.x""#,
+        r#"map[Error:invalid character 'x' in numeric literal]"#,
+    ),
+    (
+        r#"fromJson "1ex""#,
+        r#"map[Error:invalid character 'x' in numeric literal]"#,
+    ),
+    (
+        r#"fromJson "1e-x""#,
+        r#"map[Error:invalid character 'x' in numeric literal]"#,
+    ),
     (r#"toYaml (dict "k" (b64dec "YX9i"))"#, r#""#),
     (r#"toYaml (dict "k" (b64dec "YWLChWM="))"#, r#"k: ab c"#),
     (
