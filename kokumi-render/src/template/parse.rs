@@ -1032,13 +1032,13 @@ fn unquote_cow(s: &str) -> Option<Cow<'_, str>> {
     let inner = &s[1..s.len() - 1];
     match q {
         b'`' => {
-            if inner.contains('`') {
-                return None;
+            // One pass of the memchr crate's search (raw strings can be whole rule files).
+            let bytes = inner.as_bytes();
+            match memchr::memchr2(b'`', b'\r', bytes) {
+                None => Some(Cow::Borrowed(inner)),
+                Some(i) if bytes[i] == b'`' || memchr::memchr(b'`', &bytes[i..]).is_some() => None,
+                Some(_) => Some(Cow::Owned(inner.replace('\r', ""))),
             }
-            if !inner.contains('\r') {
-                return Some(Cow::Borrowed(inner));
-            }
-            Some(Cow::Owned(inner.replace('\r', "")))
         }
         b'"' => {
             if memchr::memchr3(b'\\', b'"', b'\n', inner.as_bytes()).is_none() {
