@@ -1,8 +1,9 @@
 //! The syntax tree: Go's `text/template/parse` nodes, with byte positions and functions
 //! resolved at parse time.
 
+use std::cell::RefCell;
 use std::fmt::{self, Write as _};
-use std::ops::Deref;
+use std::ops::{Deref, Range};
 use std::sync::Arc;
 
 use crate::value::{Func, Value};
@@ -67,14 +68,68 @@ pub(crate) struct Tree {
     pub(crate) parse_name: Arc<str>,
     /// The whole text of that file, for turning positions into `line:col`.
     pub(crate) source: Arc<str>,
-    /// The body.
-    pub(crate) root: Box<[Node]>,
+    /// The lists and arguments of the file (shared by the trees it defines).
+    pub(crate) arena: Arc<Arena>,
+    /// The body, in `arena`.
+    pub(crate) root: Span,
+}
+
+/// Every node list and every pipeline's arguments of one file, each list (or pipeline's
+/// arguments) one stretch after the other: a [`Branch`] or [`Pipe`] names its stretch
+/// ([`Span`]) instead of owning an allocation of its own, so a file's lists and pipelines cost
+/// two allocations to build and two to free, not one each.
+#[derive(Debug, Default)]
+pub(crate) struct Arena {
+    pub(crate) args: Vec<Arg>,
+    pub(crate) nodes: Vec<Node>,
+}
+
+impl Arena {
+    /// The arguments in `span` (empty if out of bounds, which a tree never produces).
+    pub(crate) fn args(&self, span: Span) -> &[Arg] {
+        self.args.get(span.range()).unwrap_or_default()
+    }
+
+    /// The nodes in `span` (as for [`args`](Self::args)).
+    pub(crate) fn nodes(&self, span: Span) -> &[Node] {
+        self.nodes.get(span.range()).unwrap_or_default()
+    }
+}
+
+/// Where a list or a pipeline's arguments are in its file's [`Arena`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Span {
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+}
+
+impl Span {
+    fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+thread_local! {
+    /// The arena of the tree being executed on this thread, for printing its nodes in error
+    /// messages (`Display` has no other way to reach them).
+    static SHOWN: RefCell<Option<Arc<Arena>>> = const { RefCell::new(None) };
+}
+
+/// Makes `arena` the one nodes print from (see [`SHOWN`]); returns the previous one, to be
+/// put back with this again.
+pub(crate) fn show_arena(arena: Option<Arc<Arena>>) -> Option<Arc<Arena>> {
+    SHOWN.with(|s| s.replace(arena))
+}
+
+/// The arena nodes print from (an empty one when none is set).
+fn shown() -> Arc<Arena> {
+    SHOWN.with(|s| s.borrow().clone()).unwrap_or_default()
 }
 
 impl Tree {
     /// Go's `IsEmptyTree`: only whitespace text and comments.
     pub(crate) fn is_empty(&self) -> bool {
-        list_is_empty(&self.root)
+        list_is_empty(self.arena.nodes(self.root))
     }
 
     /// `name:line:col` of byte offset `pos`, as Go's `ErrorContext` prints it.
@@ -90,7 +145,7 @@ impl Tree {
     }
 }
 
-fn list_is_empty(list: &[Node]) -> bool {
+pub(crate) fn list_is_empty(list: &[Node]) -> bool {
     list.iter().all(|n| match n {
         Node::Text(t) => t.trim_ascii().is_empty(),
         Node::Comment => true,
@@ -135,10 +190,10 @@ pub(crate) struct Branch {
     pub(crate) pos: usize,
     /// The condition or collection.
     pub(crate) pipe: Pipe,
-    /// The body.
-    pub(crate) list: Box<[Node]>,
+    /// The body, in the file's [`Arena`].
+    pub(crate) list: Span,
     /// The `{{else}}` body.
-    pub(crate) else_list: Option<Box<[Node]>>,
+    pub(crate) else_list: Option<Span>,
 }
 
 /// A pipeline, with its optional variable declarations.
@@ -150,9 +205,9 @@ pub(crate) struct Pipe {
     pub(crate) is_assign: bool,
     /// Variables declared or assigned (`$x`, or `$i, $v` in range).
     pub(crate) decl: Box<[SrcStr]>,
-    /// The operands and arguments of every command, one after the other: one allocation
-    /// per pipeline, however many commands it has.
-    pub(crate) args: Box<[Arg]>,
+    /// The operands and arguments of every command, one after the other, in the file's
+    /// [`Arena`].
+    pub(crate) args: Span,
     /// The first command's extent in `args` (every pipeline has one).
     pub(crate) first: CmdSpan,
     /// The extents of the `|`-separated commands after it.
@@ -169,13 +224,14 @@ pub(crate) struct CmdSpan {
 }
 
 impl Pipe {
-    /// The commands, in order.
-    pub(crate) fn cmds(&self) -> impl Iterator<Item = Command<'_>> {
+    /// The commands, in order (`all` the file's arguments).
+    pub(crate) fn cmds<'a>(&'a self, all: &'a Arena) -> impl Iterator<Item = Command<'a>> {
         let mut start = 0;
+        let own = all.args(self.args);
         std::iter::once(&self.first)
             .chain(self.more.iter())
             .map(move |span| {
-                let args = self.args.get(start..span.end).unwrap_or_default();
+                let args = own.get(start..span.end).unwrap_or_default();
                 start = span.end;
                 Command {
                     pos: span.pos,
@@ -189,8 +245,8 @@ impl Pipe {
         1 + self.more.len()
     }
 
-    /// Its last command.
-    pub(crate) fn last_cmd(&self) -> Command<'_> {
+    /// Its last command (`all` the file's arguments).
+    pub(crate) fn last_cmd<'a>(&'a self, all: &'a Arena) -> Command<'a> {
         let (pos, start) = match self.more.len() {
             0 => (self.first.pos, 0),
             n => (
@@ -204,7 +260,7 @@ impl Pipe {
         };
         Command {
             pos,
-            args: self.args.get(start..).unwrap_or_default(),
+            args: all.args(self.args).get(start..).unwrap_or_default(),
         }
     }
 }
@@ -480,7 +536,9 @@ impl fmt::Display for Command<'_> {
 }
 
 impl fmt::Display for Pipe {
+    /// With the arguments of the arena [`show_arena`] set (none without one).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let all = shown();
         if !self.decl.is_empty() {
             for (i, d) in self.decl.iter().enumerate() {
                 if i > 0 {
@@ -490,7 +548,7 @@ impl fmt::Display for Pipe {
             }
             f.write_str(if self.is_assign { " = " } else { " := " })?;
         }
-        for (i, c) in self.cmds().enumerate() {
+        for (i, c) in self.cmds(&all).enumerate() {
             if i > 0 {
                 f.write_str(" | ")?;
             }
@@ -501,12 +559,14 @@ impl fmt::Display for Pipe {
 }
 
 /// Go's `BranchNode.String()`: `{{range pipe}}body{{else}}body{{end}}`.
+/// The lists come from the arena [`show_arena`] set.
 pub(crate) fn write_branch(f: &mut fmt::Formatter<'_>, name: &str, b: &Branch) -> fmt::Result {
     write!(f, "{{{{{name} {}}}}}", b.pipe)?;
-    write_list(f, &b.list)?;
-    if let Some(el) = &b.else_list {
+    let all = shown();
+    write_list(f, all.nodes(b.list))?;
+    if let Some(el) = b.else_list {
         f.write_str("{{else}}")?;
-        write_list(f, el)?;
+        write_list(f, all.nodes(el))?;
     }
     f.write_str("{{end}}")
 }

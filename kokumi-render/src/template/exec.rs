@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::value::{FuncError, Map, Value};
 
-use super::ast::{Arg, Branch, Command, FuncRef, Node, Number, Pipe, Tree};
+use super::ast::{Arena, Arg, Branch, Command, FuncRef, Node, Number, Pipe, Span, Tree};
 use super::builtins::{self, Builtin};
 use super::error::{Error, ExecError};
 use super::{Limits, Templates};
@@ -541,9 +541,12 @@ impl<'s> Exec<'s> {
         let mut vars = recycle(self.scratch.var_pool.pop().unwrap_or_default());
         vars.push((Cow::Borrowed("$"), dot.clone(), origin));
         let mut fr = Frame { tree, vars };
+        // Error messages print this tree's pipelines from its arguments.
+        let shown = super::ast::show_arena(Some(tree.arena.clone()));
         let r = stacker::maybe_grow(super::parse::RED_ZONE, super::parse::STACK_GROWTH, || {
-            self.walk_list(&mut fr, dot, origin, &tree.root, out)
+            self.walk_list(&mut fr, dot, origin, tree.root, out)
         });
+        super::ast::show_arena(shown);
         self.depth -= 1;
         self.scratch.var_pool.push(recycle(fr.vars));
         r.map(|_| ())
@@ -554,10 +557,11 @@ impl<'s> Exec<'s> {
         fr: &mut Frame<'t>,
         dot: &Value,
         origin: Origin,
-        list: &'t [Node],
+        list: Span,
         out: &mut String,
     ) -> R<Ctl> {
-        for node in list {
+        let tree = fr.tree;
+        for node in tree.arena.nodes(list) {
             match self.walk(fr, dot, origin, node, out)? {
                 Ctl::Normal => {}
                 other => return Ok(other),
@@ -629,7 +633,8 @@ impl<'s> Exec<'s> {
         out: &mut String,
     ) -> R<bool> {
         let n = pipe.cmd_count();
-        let last = pipe.last_cmd();
+        let tree = fr.tree;
+        let last = pipe.last_cmd(&tree.arena);
         let Some((spaces, newline)) = indent_call(&last).filter(|_| n >= 2) else {
             if n == 1 && include_call(&last, false) {
                 let start = out.len();
@@ -642,7 +647,7 @@ impl<'s> Exec<'s> {
         };
         let mut value = None;
         let mut included = None;
-        for (i, cmd) in pipe.cmds().take(n - 1).enumerate() {
+        for (i, cmd) in pipe.cmds(&tree.arena).take(n - 1).enumerate() {
             if i + 2 == n && include_call(&cmd, value.is_some()) {
                 let mut buf = self.scratch.spare.pop().unwrap_or_default();
                 if let Err(e) = self.include_into(fr, dot, origin, &cmd, value.take(), &mut buf) {
@@ -783,11 +788,11 @@ impl<'s> Exec<'s> {
         let (v, o) = self.eval_pipeline(fr, dot, origin, &b.pipe)?;
         let r = if v.is_truthy() {
             if is_with {
-                self.walk_list(fr, &v, o, &b.list, out)
+                self.walk_list(fr, &v, o, b.list, out)
             } else {
-                self.walk_list(fr, dot, origin, &b.list, out)
+                self.walk_list(fr, dot, origin, b.list, out)
             }
-        } else if let Some(el) = &b.else_list {
+        } else if let Some(el) = b.else_list {
             self.walk_list(fr, dot, origin, el, out)
         } else {
             Ok(Ctl::Normal)
@@ -834,7 +839,7 @@ impl<'s> Exec<'s> {
                     )?;
                 }
             }
-            let r = this.walk_list(fr, &elem, Origin::Iface, &b.list, out);
+            let r = this.walk_list(fr, &elem, Origin::Iface, b.list, out);
             fr.vars.truncate(m);
             match r? {
                 Ctl::Break => Ok(false),
@@ -861,7 +866,7 @@ impl<'s> Exec<'s> {
             Value::Int(n) => {
                 if decl.len() > 1 {
                     fr.vars.truncate(mark);
-                    let at = last_node(&b.pipe);
+                    let at = last_node(&b.pipe, &fr.tree.arena);
                     return Err(self.error(
                         fr,
                         at.pos(),
@@ -924,7 +929,7 @@ impl<'s> Exec<'s> {
                         r?;
                     }
                     _ => {
-                        let at = last_node(&b.pipe);
+                        let at = last_node(&b.pipe, &fr.tree.arena);
                         return Err(self.error(
                             fr,
                             at.pos(),
@@ -936,12 +941,12 @@ impl<'s> Exec<'s> {
             }
             other => {
                 let msg = format!("range can't iterate over {other}");
-                let at = last_node(&b.pipe);
+                let at = last_node(&b.pipe, &fr.tree.arena);
                 return Err(self.error(fr, at.pos(), at, msg));
             }
         }
         fr.vars.truncate(mark);
-        if !ran && let Some(el) = &b.else_list {
+        if !ran && let Some(el) = b.else_list {
             let r = self.walk_list(fr, dot, origin, el, out);
             fr.vars.truncate(mark);
             return r.map(|_| Ctl::Normal);
@@ -1012,7 +1017,8 @@ impl<'s> Exec<'s> {
         pipe: &Pipe,
     ) -> R<(Value, Origin)> {
         let mut value: Option<Value> = None;
-        for cmd in pipe.cmds() {
+        let tree = fr.tree;
+        for cmd in pipe.cmds(&tree.arena) {
             let v = self.eval_command(fr, dot, origin, &cmd, value.take())?;
             value = Some(v);
         }
@@ -1991,8 +1997,8 @@ fn fresh_copy(v: &Value) -> Value {
 }
 
 /// The node Go's executor last marked while evaluating `pipe` (its errors point there).
-fn last_node(pipe: &Pipe) -> &Arg {
-    let args = pipe.last_cmd().args;
+fn last_node<'a>(pipe: &'a Pipe, all: &'a Arena) -> &'a Arg {
+    let args = pipe.last_cmd(all).args;
     match args.first() {
         Some(Arg::Func { .. }) if pipe.cmd_count() == 1 => args.last().unwrap_or(&args[0]),
         Some(first) => {

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use crate::value::Value;
 
-use super::ast::{Arg, Branch, CmdSpan, Fields, FuncRef, Node, Number, Pipe, SrcStr, Tree};
+use super::ast::{
+    Arena, Arg, Branch, CmdSpan, Fields, FuncRef, Node, Number, Pipe, Span, SrcStr, Tree,
+};
 use super::builtins::Builtin;
 use super::error::Error;
 use super::lex::{Tok, Token, lex_into, line_at};
@@ -47,6 +49,12 @@ pub(crate) fn parse_source(name: &str, source: &Arc<str>) -> Result<Vec<Tree>, E
     let parse_name: Arc<str> = Arc::from(name);
     let mut stacks = STACKS.with(Cell::take);
     let lex_error = lex_into(text, false, &mut stacks.tokens);
+    // Most tokens are neither a node nor an argument (delimiters, keywords, `end`s): guesses
+    // that rarely grow.
+    let arena = Arena {
+        args: Vec::with_capacity(stacks.tokens.len() / 4),
+        nodes: Vec::with_capacity(stacks.tokens.len() / 4),
+    };
     let mut p = Parser {
         src: text,
         stacks,
@@ -59,21 +67,30 @@ pub(crate) fn parse_source(name: &str, source: &Arc<str>) -> Result<Vec<Tree>, E
         parse_name: parse_name.clone(),
         source: source.clone(),
         defined: Vec::new(),
+        arena,
         last_pos: 0,
         next_literal: 0,
     };
     let root = p.parse_top();
     let defined = std::mem::take(&mut p.defined);
+    let arena = Arc::new(std::mem::take(&mut p.arena));
     p.recycle();
     let root = root?;
     let mut trees = Vec::with_capacity(1 + defined.len());
     trees.push(Tree {
         name: parse_name.clone(),
-        parse_name,
+        parse_name: parse_name.clone(),
         source: source.clone(),
+        arena: arena.clone(),
         root,
     });
-    trees.extend(defined);
+    trees.extend(defined.into_iter().map(|(name, root)| Tree {
+        name,
+        parse_name: parse_name.clone(),
+        source: source.clone(),
+        arena: arena.clone(),
+        root,
+    }));
     Ok(trees)
 }
 
@@ -137,7 +154,10 @@ struct Parser<'a> {
     depth: usize,
     parse_name: Arc<str>,
     source: Arc<str>,
-    defined: Vec<Tree>,
+    /// The `define`d and `block` templates so far: name and body.
+    defined: Vec<(Arc<str>, Span)>,
+    /// The file's lists and arguments so far (see [`Arena`]).
+    arena: Arena,
     /// Position of the last token taken, for error lines.
     last_pos: usize,
     /// Where the next literal goes in `stacks.literals` once it is full.
@@ -151,6 +171,17 @@ fn take_from<T>(stack: &mut Vec<T>, start: usize) -> Box<[T]> {
     }
     // One exact-size allocation and one copy (`drain().collect()` moves item by item).
     stack.split_off(start).into_boxed_slice()
+}
+
+/// The items of `stack` from `start` on, moved to the end of `to`: their [`Span`] there.
+fn move_to<T>(stack: &mut Vec<T>, start: usize, to: &mut Vec<T>) -> Span {
+    let from = to.len();
+    to.extend(stack.drain(start..));
+    // Both fit: there are fewer nodes and arguments than bytes of text (at most `u32::MAX`).
+    Span {
+        start: from as u32,
+        end: to.len() as u32,
+    }
 }
 
 type PResult<T> = Result<T, Error>;
@@ -275,7 +306,7 @@ impl<'a> Parser<'a> {
         self.depth -= 1;
     }
 
-    fn parse_top(&mut self) -> PResult<Box<[Node]>> {
+    fn parse_top(&mut self) -> PResult<Span> {
         let start = self.stacks.nodes.len();
         while self.peek().kind != Tok::Eof {
             if self.peek().kind == Tok::LeftDelim {
@@ -295,11 +326,16 @@ impl<'a> Parser<'a> {
                 Item::Else => return Err(self.errorf("unexpected {{else}}")),
             }
         }
-        Ok(take_from(&mut self.stacks.nodes, start))
+        Ok(self.take_nodes(start))
+    }
+
+    /// The nodes from `start` on, moved off the node stack to the file's [`Arena`].
+    fn take_nodes(&mut self, start: usize) -> Span {
+        move_to(&mut self.stacks.nodes, start, &mut self.arena.nodes)
     }
 
     /// Parses a body with a fresh variable scope (only `$`), as `define` and `block` do.
-    fn item_list_new_scope(&mut self) -> PResult<(Box<[Node]>, Item)> {
+    fn item_list_new_scope(&mut self) -> PResult<(Span, Item)> {
         let saved_base = std::mem::replace(&mut self.var_base, self.stacks.vars.len());
         let r = self.item_list();
         self.stacks.vars.truncate(self.var_base);
@@ -324,17 +360,12 @@ impl<'a> Parser<'a> {
 
     /// Go's `Tree.add`: a second non-empty definition in one file is an error; an empty one
     /// never replaces a non-empty one.
-    fn add_tree(&mut self, name: &str, root: Box<[Node]>) -> PResult<()> {
-        let tree = Tree {
-            name: Arc::from(name),
-            parse_name: self.parse_name.clone(),
-            source: self.source.clone(),
-            root,
-        };
-        if let Some(i) = self.defined.iter().position(|t| *t.name == *name) {
-            if self.defined[i].is_empty() {
-                self.defined[i] = tree;
-            } else if !tree.is_empty() {
+    fn add_tree(&mut self, name: &str, root: Span) -> PResult<()> {
+        if let Some(i) = self.defined.iter().position(|t| *t.0 == *name) {
+            let empty = |list| super::ast::list_is_empty(self.arena.nodes(list));
+            if empty(self.defined[i].1) {
+                self.defined[i].1 = root;
+            } else if !empty(root) {
                 return Err(self.errorf(format!(
                     "template: multiple definition of template {}",
                     super::lex::go_quote(name)
@@ -342,11 +373,11 @@ impl<'a> Parser<'a> {
             }
             return Ok(());
         }
-        self.defined.push(tree);
+        self.defined.push((Arc::from(name), root));
         Ok(())
     }
 
-    fn item_list(&mut self) -> PResult<(Box<[Node]>, Item)> {
+    fn item_list(&mut self) -> PResult<(Span, Item)> {
         let start = self.stacks.nodes.len();
         loop {
             let t = *self.peek();
@@ -357,7 +388,7 @@ impl<'a> Parser<'a> {
             // `text_or_action` takes `t` first, which sets `last_pos` as a peek would.
             match self.text_or_action()? {
                 Item::Node => {}
-                other => return Ok((take_from(&mut self.stacks.nodes, start), other)),
+                other => return Ok((self.take_nodes(start), other)),
             }
         }
     }
@@ -466,11 +497,11 @@ impl<'a> Parser<'a> {
                 if kind == Tok::If && peek_kind == Tok::If {
                     self.next_non_space();
                     let inner = self.control(Tok::If)?;
-                    else_list = Some(Box::new([Node::If(inner)]) as Box<[Node]>);
+                    else_list = Some(self.one_node(Node::If(inner)));
                 } else if kind == Tok::With && peek_kind == Tok::With {
                     self.next_non_space();
                     let inner = self.control(Tok::With)?;
-                    else_list = Some(Box::new([Node::With(inner)]) as Box<[Node]>);
+                    else_list = Some(self.one_node(Node::With(inner)));
                 } else {
                     let (l, n) = self.item_list()?;
                     if !matches!(n, Item::End) {
@@ -487,6 +518,16 @@ impl<'a> Parser<'a> {
             list,
             else_list,
         })
+    }
+
+    /// A list of just `node` (`{{else if}}`'s), in the file's [`Arena`].
+    fn one_node(&mut self, node: Node) -> Span {
+        let start = self.arena.nodes.len() as u32;
+        self.arena.nodes.push(node);
+        Span {
+            start,
+            end: start + 1,
+        }
     }
 
     fn template_name(&mut self, t: &Token, context: &str) -> PResult<String> {
@@ -584,7 +625,7 @@ impl<'a> Parser<'a> {
                     pos: first.pos(),
                     is_assign,
                     decl,
-                    args: take_from(&mut self.stacks.args, args_start),
+                    args: self.take_args(args_start),
                     first: first_cmd,
                     more: take_from(&mut self.stacks.spans, spans_start + 1),
                 };
@@ -614,11 +655,16 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The arguments from `start` on, moved off the argument stack to the file's [`Arena`].
+    fn take_args(&mut self, start: usize) -> Span {
+        move_to(&mut self.stacks.args, start, &mut self.arena.args)
+    }
+
     fn check_pipeline(&self, pipe: &Pipe) -> PResult<()> {
         if pipe.more.is_empty() {
             return Ok(());
         }
-        for (i, c) in pipe.cmds().enumerate().skip(1) {
+        for (i, c) in pipe.cmds(&self.arena).enumerate().skip(1) {
             if matches!(
                 c.args[0],
                 Arg::Bool(..) | Arg::Dot(_) | Arg::Nil(_) | Arg::Number(..) | Arg::String { .. }
