@@ -50,9 +50,10 @@ pub(crate) fn parse_source(name: &str, source: &Arc<str>) -> Result<Vec<Tree>, E
     let mut stacks = STACKS.with(Cell::take);
     let lex_error = lex_into(text, false, &mut stacks.tokens);
     // Most tokens are neither a node nor an argument (delimiters, keywords, `end`s): guesses
-    // that rarely grow.
+    // that rarely grow (kube-prometheus-stack's files: 0.29 arguments and 0.19 nodes per
+    // token, at most 0.49 and 0.32; 16 and 15 of its 270 files go past these).
     let arena = Arena {
-        args: Vec::with_capacity(stacks.tokens.len() / 4),
+        args: Vec::with_capacity(stacks.tokens.len() * 3 / 8),
         nodes: Vec::with_capacity(stacks.tokens.len() / 4),
     };
     let mut p = Parser {
