@@ -110,8 +110,8 @@ impl Span {
 }
 
 thread_local! {
-    /// The arena of the tree being executed on this thread, for printing its nodes in error
-    /// messages (`Display` has no other way to reach them).
+    /// The arena of the nodes an error message is printing on this thread (set only while
+    /// it prints them: `Display` has no other way to reach their lists and arguments).
     static SHOWN: RefCell<Option<Arc<Arena>>> = const { RefCell::new(None) };
 }
 

@@ -374,8 +374,12 @@ impl<'s> Exec<'s> {
         self.templates.get(name).cloned()
     }
 
+    /// Every node an error names is printed here (`node` is of `fr`'s tree, whose arena the
+    /// printing reads its lists and arguments from).
     fn error(&self, fr: &Frame<'_>, pos: usize, node: &dyn fmt::Display, msg: String) -> Error {
+        let shown = super::ast::show_arena(Some(fr.tree.arena.clone()));
         let ctx = node.to_string();
+        super::ast::show_arena(shown);
         Error::Exec(Box::new(ExecError {
             location: fr.tree.location(pos),
             template: fr.tree.name.to_string(),
@@ -541,12 +545,9 @@ impl<'s> Exec<'s> {
         let mut vars = recycle(self.scratch.var_pool.pop().unwrap_or_default());
         vars.push((Cow::Borrowed("$"), dot.clone(), origin));
         let mut fr = Frame { tree, vars };
-        // Error messages print this tree's pipelines from its arguments.
-        let shown = super::ast::show_arena(Some(tree.arena.clone()));
         let r = stacker::maybe_grow(super::parse::RED_ZONE, super::parse::STACK_GROWTH, || {
             self.walk_list(&mut fr, dot, origin, tree.root, out)
         });
-        super::ast::show_arena(shown);
         self.depth -= 1;
         self.scratch.var_pool.push(recycle(fr.vars));
         r.map(|_| ())
