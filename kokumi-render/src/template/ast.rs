@@ -3,59 +3,48 @@
 
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
-use std::ops::{Deref, Range};
+use std::ops::Range;
 use std::sync::Arc;
 
 use crate::value::{Func, Value};
 
 use super::builtins::Builtin;
 
-/// A piece of a template file's text, sharing the file's one copy: text nodes, names and
-/// literals point into the source instead of each owning a copy. The offsets are 32-bit (the
-/// lexer takes no longer text), which keeps it at 24 bytes.
-#[derive(Clone)]
+/// A piece of a template file's text: text nodes, names and literals are byte ranges of
+/// the file's one copy (its tree's `source`) instead of each owning a copy or a count of it.
+/// The offsets are 32-bit (the lexer takes no longer text).
+#[derive(Clone, Copy, Default)]
 pub(crate) struct SrcStr {
-    src: Arc<str>,
     start: u32,
     end: u32,
 }
 
 impl SrcStr {
-    /// `src[start..end]`; both ends must be char boundaries of `src`. Offsets past 4 GiB
-    /// (never produced by the lexer) give an empty piece.
-    pub(crate) fn new(src: &Arc<str>, start: usize, end: usize) -> Self {
-        debug_assert!(src.is_char_boundary(start) && src.is_char_boundary(end) && start <= end);
+    /// `start..end`, which must be char boundaries of the source. Offsets past 4 GiB (never
+    /// produced by the lexer) give an empty piece.
+    pub(crate) fn new(start: usize, end: usize) -> Self {
         let (start, end) = match (u32::try_from(start), u32::try_from(end)) {
             (Ok(s), Ok(e)) => (s, e),
             _ => (0, 0),
         };
-        Self {
-            src: src.clone(),
-            start,
-            end,
-        }
+        Self { start, end }
     }
-}
 
-impl Deref for SrcStr {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        self.src
-            .get(self.start as usize..self.end as usize)
+    /// Its text in `src`, the source it was parsed from.
+    pub(crate) fn get<'a>(&self, src: &'a str) -> &'a str {
+        src.get(self.start as usize..self.end as usize)
             .unwrap_or_default()
+    }
+
+    /// Whether it is empty.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.end <= self.start
     }
 }
 
 impl fmt::Debug for SrcStr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl fmt::Display for SrcStr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self)
+        write!(f, "{}..{}", self.start, self.end)
     }
 }
 
@@ -82,12 +71,19 @@ pub(crate) struct Tree {
 pub(crate) struct Arena {
     pub(crate) args: Vec<Arg>,
     pub(crate) nodes: Vec<Node>,
+    /// The file's text, which the nodes' [`SrcStr`]s are pieces of.
+    pub(crate) source: Arc<str>,
 }
 
 impl Arena {
     /// The arguments in `span` (empty if out of bounds, which a tree never produces).
     pub(crate) fn args(&self, span: Span) -> &[Arg] {
         self.args.get(span.range()).unwrap_or_default()
+    }
+
+    /// The text of `piece`.
+    pub(crate) fn text(&self, piece: SrcStr) -> &str {
+        piece.get(&self.source)
     }
 
     /// The nodes in `span` (as for [`args`](Self::args)).
@@ -129,7 +125,7 @@ fn shown() -> Arc<Arena> {
 impl Tree {
     /// Go's `IsEmptyTree`: only whitespace text and comments.
     pub(crate) fn is_empty(&self) -> bool {
-        list_is_empty(self.arena.nodes(self.root))
+        list_is_empty(self.arena.nodes(self.root), &self.source)
     }
 
     /// `name:line:col` of byte offset `pos`, as Go's `ErrorContext` prints it.
@@ -145,9 +141,9 @@ impl Tree {
     }
 }
 
-pub(crate) fn list_is_empty(list: &[Node]) -> bool {
+pub(crate) fn list_is_empty(list: &[Node], src: &str) -> bool {
     list.iter().all(|n| match n {
-        Node::Text(t) => t.trim_ascii().is_empty(),
+        Node::Text(t) => t.get(src).trim_ascii().is_empty(),
         Node::Comment => true,
         _ => false,
     })
@@ -308,45 +304,36 @@ impl Fields {
         self
     }
 
-    /// The text, `.a.b.c`.
-    pub(crate) fn as_str(&self) -> &str {
-        self.text.as_deref().unwrap_or_default()
+    /// The text, `.a.b.c` (`src` the source it was parsed from).
+    pub(crate) fn as_str<'a>(&self, src: &'a str) -> &'a str {
+        self.text.map_or("", |t| t.get(src))
     }
 
     /// How many names.
-    pub(crate) fn len(&self) -> usize {
+    pub(crate) fn len(&self, src: &str) -> usize {
         if self.count == Self::SCAN {
-            return self.as_str().bytes().filter(|&b| b == b'.').count();
+            return self.as_str(src).bytes().filter(|&b| b == b'.').count();
         }
         usize::from(self.count)
     }
 
     /// Whether there are none.
     pub(crate) fn is_empty(&self) -> bool {
-        self.as_str().is_empty()
+        self.text.is_none_or(|t| t.is_empty())
     }
 
     /// The names, without their dots.
-    pub(crate) fn iter(&self) -> FieldNames<'_> {
+    pub(crate) fn iter<'a>(&'a self, src: &'a str) -> FieldNames<'a> {
         let ends: &[u8] = match self.count {
             Self::SCAN => &[],
             n => &self.ends[..usize::from(n)],
         };
         FieldNames {
-            text: self.as_str(),
+            text: self.as_str(src),
             ends,
             scan: self.count == Self::SCAN,
             start: 0,
         }
-    }
-}
-
-impl<'a> IntoIterator for &'a Fields {
-    type Item = &'a str;
-    type IntoIter = FieldNames<'a>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
     }
 }
 
@@ -493,28 +480,31 @@ impl Arg {
 // Go's `Node.String()` forms, used in error messages (`at <.Values.x>`).
 
 impl fmt::Display for Arg {
+    /// With the text of the arena [`show_arena`] set.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let all = shown();
+        let src: &str = &all.source;
         match self {
-            Arg::Field { idents, .. } => f.write_str(idents.as_str()),
+            Arg::Field { idents, .. } => f.write_str(idents.as_str(src)),
             Arg::Chain { node, fields, .. } => {
                 if let Arg::Pipe(p) = node.as_ref() {
                     write!(f, "({p})")?;
                 } else {
                     write!(f, "{node}")?;
                 }
-                f.write_str(fields.as_str())
+                f.write_str(fields.as_str(src))
             }
             Arg::Variable { name, fields, .. } => {
-                f.write_str(name)?;
-                f.write_str(fields.as_str())
+                f.write_str(name.get(src))?;
+                f.write_str(fields.as_str(src))
             }
             Arg::Dot(_) => f.write_str("."),
             Arg::Nil(_) => f.write_str("nil"),
             Arg::Bool(_, b) => write!(f, "{b}"),
-            Arg::Number(_, n) => f.write_str(&n.text),
-            Arg::String { quoted, .. } => f.write_str(quoted),
+            Arg::Number(_, n) => f.write_str(n.text.get(src)),
+            Arg::String { quoted, .. } => f.write_str(quoted.get(src)),
             Arg::Pipe(p) => write!(f, "{p}"),
-            Arg::Func { name, .. } => f.write_str(name),
+            Arg::Func { name, .. } => f.write_str(name.get(src)),
         }
     }
 }
@@ -544,7 +534,7 @@ impl fmt::Display for Pipe {
                 if i > 0 {
                     f.write_str(", ")?;
                 }
-                f.write_str(d)?;
+                f.write_str(all.text(*d))?;
             }
             f.write_str(if self.is_assign { " = " } else { " := " })?;
         }
@@ -581,7 +571,7 @@ fn write_list(f: &mut fmt::Formatter<'_>, list: &[Node]) -> fmt::Result {
 impl fmt::Display for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Node::Text(t) => f.write_str(t),
+            Node::Text(t) => f.write_str(shown().text(*t)),
             Node::Action(p) => write!(f, "{{{{{p}}}}}"),
             Node::If(b) => write_branch(f, "if", b),
             Node::With(b) => write_branch(f, "with", b),
@@ -605,7 +595,6 @@ mod tests {
     use super::*;
 
     fn fields(text: &str) -> Fields {
-        let src: Arc<str> = Arc::from(text);
         let mut f = Fields::default();
         for (i, b) in text.bytes().enumerate().skip(1) {
             if b == b'.' {
@@ -613,26 +602,32 @@ mod tests {
             }
         }
         f.record_end(text.len());
-        f.with_text(SrcStr::new(&src, 0, src.len()))
+        f.with_text(SrcStr::new(0, text.len()))
     }
 
     #[test]
     fn field_names_come_back_from_the_inline_ends_and_from_scanning() {
-        let short = fields(".Values.image.tag");
-        assert_eq!(short.len(), 3);
-        assert_eq!(short.iter().collect::<Vec<_>>(), ["Values", "image", "tag"]);
-        // More names than fit inline, and a name past byte 255: both are found by scanning.
-        let many = fields(".a.b.c.d.e.f.g.h.i");
-        assert_eq!(many.len(), 9);
+        let text = ".Values.image.tag";
+        let short = fields(text);
+        assert_eq!(short.len(text), 3);
         assert_eq!(
-            many.iter().collect::<Vec<_>>(),
+            short.iter(text).collect::<Vec<_>>(),
+            ["Values", "image", "tag"]
+        );
+        // More names than fit inline, and a name past byte 255: both are found by scanning.
+        let text = ".a.b.c.d.e.f.g.h.i";
+        let many = fields(text);
+        assert_eq!(many.len(text), 9);
+        assert_eq!(
+            many.iter(text).collect::<Vec<_>>(),
             ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
         );
         let long_name = "x".repeat(300);
-        let long = fields(&format!(".a.{long_name}.é"));
-        assert_eq!(long.len(), 3);
-        assert_eq!(long.iter().collect::<Vec<_>>(), ["a", &long_name, "é"]);
-        assert_eq!(Fields::default().iter().count(), 0);
+        let text = format!(".a.{long_name}.é");
+        let long = fields(&text);
+        assert_eq!(long.len(&text), 3);
+        assert_eq!(long.iter(&text).collect::<Vec<_>>(), ["a", &long_name, "é"]);
+        assert_eq!(Fields::default().iter("").count(), 0);
         assert!(Fields::default().is_empty());
     }
 }

@@ -377,9 +377,7 @@ impl<'s> Exec<'s> {
     /// Every node an error names is printed here (`node` is of `fr`'s tree, whose arena the
     /// printing reads its lists and arguments from).
     fn error(&self, fr: &Frame<'_>, pos: usize, node: &dyn fmt::Display, msg: String) -> Error {
-        let shown = super::ast::show_arena(Some(fr.tree.arena.clone()));
-        let ctx = node.to_string();
-        super::ast::show_arena(shown);
+        let ctx = shown(fr, node);
         Error::Exec(Box::new(ExecError {
             location: fr.tree.location(pos),
             template: fr.tree.name.to_string(),
@@ -581,7 +579,8 @@ impl<'s> Exec<'s> {
     ) -> R<Ctl> {
         match node {
             Node::Text(t) => {
-                self.write(fr, 0, out, t)?;
+                let tree = fr.tree;
+                self.write(fr, 0, out, tree.arena.text(*t))?;
             }
             Node::Action(pipe) => {
                 self.step(fr, pipe.pos, pipe)?;
@@ -727,6 +726,8 @@ impl<'s> Exec<'s> {
         let Some(Arg::Func { name, .. }) = cmd.args.first() else {
             return Ok(());
         };
+        let tree = fr.tree;
+        let name = tree.arena.text(*name);
         let rest = &cmd.args[1..];
         let tname = self.eval_arg_typed(fr, dot, origin, &rest[0], Param::String)?;
         let data = match final_ {
@@ -814,6 +815,8 @@ impl<'s> Exec<'s> {
         let mark = fr.vars.len();
         // Evaluate without declaring: range declares per iteration.
         let (v, _) = self.eval_pipeline_raw(fr, dot, origin, &b.pipe)?;
+        let tree = fr.tree;
+        let src: &'t str = &tree.source;
         let decl = &b.pipe.decl;
         let mut ran = false;
         let mut iterate = |this: &mut Self,
@@ -827,13 +830,14 @@ impl<'s> Exec<'s> {
             let m = fr.vars.len();
             if let Some(first) = decl.first() {
                 if decl.len() == 1 {
+                    let first = first.get(src);
                     this.set_or_push(fr, b.pipe.is_assign, first, elem.clone(), Origin::Iface, b)?;
                 } else {
-                    this.set_or_push(fr, b.pipe.is_assign, first, key, Origin::Typed, b)?;
+                    this.set_or_push(fr, b.pipe.is_assign, first.get(src), key, Origin::Typed, b)?;
                     this.set_or_push(
                         fr,
                         b.pipe.is_assign,
-                        &decl[1],
+                        decl[1].get(src),
                         elem.clone(),
                         Origin::Iface,
                         b,
@@ -1000,11 +1004,13 @@ impl<'s> Exec<'s> {
         pipe: &'t Pipe,
     ) -> R<(Value, Origin)> {
         let (v, o) = self.eval_pipeline_raw(fr, dot, origin, pipe)?;
+        let tree = fr.tree;
         for name in &pipe.decl {
+            let name = name.get(&tree.source);
             if pipe.is_assign {
                 self.set_var(fr, name, v.clone(), o, pipe.pos, pipe)?;
             } else {
-                fr.vars.push((Cow::Borrowed(&**name), v.clone(), o));
+                fr.vars.push((Cow::Borrowed(name), v.clone(), o));
             }
         }
         Ok((v, o))
@@ -1040,7 +1046,7 @@ impl<'s> Exec<'s> {
                 fr,
                 first.pos(),
                 first,
-                format!("can't give argument to non-function {first}"),
+                format!("can't give argument to non-function {}", shown(fr, first)),
             ));
         }
         Ok(())
@@ -1075,7 +1081,7 @@ impl<'s> Exec<'s> {
                         fr,
                         *pos,
                         first,
-                        format!("indirection through explicit nil in {first}"),
+                        format!("indirection through explicit nil in {}", shown(fr, first)),
                     ));
                 }
                 let (recv, o) = self.eval_arg_value(fr, dot, origin, node)?;
@@ -1093,7 +1099,8 @@ impl<'s> Exec<'s> {
                 )
             }
             Arg::Variable { pos, name, fields } => {
-                let (v, o) = self.var_value(fr, name, *pos, first)?;
+                let tree = fr.tree;
+                let (v, o) = self.var_value(fr, tree.arena.text(*name), *pos, first)?;
                 if fields.is_empty() {
                     self.not_a_function(fr, cmd, &final_)?;
                     return Ok(v);
@@ -1111,9 +1118,13 @@ impl<'s> Exec<'s> {
                     first,
                 )
             }
-            Arg::Func { pos, name, func } => self.eval_call(
-                fr, dot, origin, *func, name, *pos, cmd.pos, cmd, rest, final_,
-            ),
+            Arg::Func { pos, name, func } => {
+                let tree = fr.tree;
+                let name = tree.arena.text(*name);
+                self.eval_call(
+                    fr, dot, origin, *func, name, *pos, cmd.pos, cmd, rest, final_,
+                )
+            }
             Arg::Pipe(p) => {
                 self.not_a_function(fr, cmd, &final_)?;
                 self.enter_pipe(fr, dot, origin, p).map(|(v, _)| v)
@@ -1171,7 +1182,9 @@ impl<'s> Exec<'s> {
         let (v, o) = self.eval_pipeline_raw(fr, dot, origin, p)?;
         if !p.decl.is_empty() {
             // `($x := 1)`: Go declares the variable in the current scope.
+            let tree = fr.tree;
             for name in &p.decl {
+                let name = name.get(&tree.source);
                 if p.is_assign {
                     self.set_var(fr, name, v.clone(), o, p.pos, p)?;
                 } else {
@@ -1186,7 +1199,7 @@ impl<'s> Exec<'s> {
         if n.is_complex {
             return Err(self.error(fr, pos, node, "complex numbers are not supported".into()));
         }
-        let text = &n.text;
+        let text = n.text.get(&fr.tree.source);
         let is_hex = text.len() > 2
             && (text.starts_with("0x") || text.starts_with("0X"))
             && !text.contains(['p', 'P']);
@@ -1235,8 +1248,9 @@ impl<'s> Exec<'s> {
         // Brought up to date once: every field step returns an up-to-date value.
         let mut cur = self.forward.shallow(recv);
         let mut o = recv_origin;
-        let n = idents.len();
-        for (i, name) in idents.iter().enumerate() {
+        let tree = fr.tree;
+        let n = idents.len(&tree.source);
+        for (i, name) in idents.iter(&tree.source).enumerate() {
             let last = i + 1 == n;
             let (a, fin): (&[Arg], Option<&Value>) =
                 if last { (args, final_) } else { (&[], None) };
@@ -1371,7 +1385,8 @@ impl<'s> Exec<'s> {
             Arg::Field { pos, idents } => {
                 let mut cur = self.forward.shallow(dot.clone());
                 let mut o = origin;
-                for name in idents {
+                let tree = fr.tree;
+                for name in idents.iter(&tree.source) {
                     let (v, no) =
                         self.eval_field(fr, dot, origin, name, *pos, a, &[], None, &cur, o)?;
                     cur = v;
@@ -1380,8 +1395,9 @@ impl<'s> Exec<'s> {
                 Ok((cur, o))
             }
             Arg::Variable { pos, name, fields } => {
-                let (mut cur, mut o) = self.var_value(fr, name, *pos, a)?;
-                for f in fields {
+                let tree = fr.tree;
+                let (mut cur, mut o) = self.var_value(fr, tree.arena.text(*name), *pos, a)?;
+                for f in fields.iter(&tree.source) {
                     let (v, no) =
                         self.eval_field(fr, dot, origin, f, *pos, a, &[], None, &cur, o)?;
                     cur = v;
@@ -1393,6 +1409,8 @@ impl<'s> Exec<'s> {
             Arg::Func {
                 pos, name, func, ..
             } => {
+                let tree = fr.tree;
+                let name = tree.arena.text(*name);
                 let v = self.eval_call(fr, dot, origin, *func, name, *pos, *pos, a, &[], None)?;
                 Ok((v, Origin::Typed))
             }
@@ -1402,12 +1420,13 @@ impl<'s> Exec<'s> {
                         fr,
                         *pos,
                         a,
-                        format!("indirection through explicit nil in {a}"),
+                        format!("indirection through explicit nil in {}", shown(fr, a)),
                     ));
                 }
                 let (cur, mut o) = self.eval_arg_value(fr, dot, origin, node)?;
                 let mut cur = self.forward.shallow(cur);
-                for f in fields {
+                let tree = fr.tree;
+                for f in fields.iter(&tree.source) {
                     let (v, no) =
                         self.eval_field(fr, dot, origin, f, *pos, a, &[], None, &cur, o)?;
                     cur = v;
@@ -1440,19 +1459,20 @@ impl<'s> Exec<'s> {
                     Param::Float64 => n.float.filter(|_| !n.is_complex).map(Value::Float),
                     _ => None,
                 };
-                return converted
-                    .ok_or_else(|| self.error(fr, *pos, a, literal_mismatch(param, a)));
+                return converted.ok_or_else(|| {
+                    self.error(fr, *pos, a, literal_mismatch(param, &shown(fr, a)))
+                });
             }
             Arg::String { pos, value, .. } => {
                 return match param {
                     Param::Any | Param::String => Ok(value.clone()),
-                    _ => Err(self.error(fr, *pos, a, literal_mismatch(param, a))),
+                    _ => Err(self.error(fr, *pos, a, literal_mismatch(param, &shown(fr, a)))),
                 };
             }
             Arg::Bool(pos, b) => {
                 return match param {
                     Param::Any | Param::Bool => Ok(Value::Bool(*b)),
-                    _ => Err(self.error(fr, *pos, a, literal_mismatch(param, a))),
+                    _ => Err(self.error(fr, *pos, a, literal_mismatch(param, &shown(fr, a)))),
                 };
             }
             Arg::Nil(pos) => {
@@ -2023,8 +2043,19 @@ impl fmt::Display for Ident<'_> {
     }
 }
 
-/// Go's message for a literal that cannot be passed as a parameter of type `param`.
-fn literal_mismatch(param: crate::funcs::Param, a: &Arg) -> String {
+/// How `node`, of `fr`'s tree, prints (Go's `String()`): nodes print their text, lists and
+/// arguments from their tree's arena, which this points the printing at. Every node a message
+/// names is printed through here.
+fn shown(fr: &Frame<'_>, node: &dyn fmt::Display) -> String {
+    let before = super::ast::show_arena(Some(fr.tree.arena.clone()));
+    let text = node.to_string();
+    super::ast::show_arena(before);
+    text
+}
+
+/// Go's message for a literal (printed as `a`) that cannot be passed as a parameter of type
+/// `param`.
+fn literal_mismatch(param: crate::funcs::Param, a: &str) -> String {
     use crate::funcs::Param;
     let expected = match param {
         Param::Int => "integer",
@@ -2120,8 +2151,74 @@ b{{ end }}{{ define "dot" }}[{{ . }}]{{ end }}{{ define "bad" }}{{ fail "no" }}{
             .map_err(|e| e.to_string())
     }
 
+    /// The error of rendering `text`, with every field.
+    fn debug_error(text: &str) -> String {
+        let mut set = TemplateSet::with_limits(Limits::default());
+        if let Err(e) = set.add("c/templates/t.yaml", text) {
+            return format!("{e:?}");
+        }
+        let mut m = Map::new();
+        m.insert("m".into(), Value::map(Map::new()));
+        m.insert("s".into(), Value::from("x\ny"));
+        match set.render("c/templates/t.yaml", &Value::map(m)) {
+            Ok(out) => out,
+            Err(e) => format!("{e:?}"),
+        }
+    }
+
     fn ok(text: &str) -> String {
         render(text, Limits::default()).unwrap_or_else(|e| e)
+    }
+
+    #[test]
+    fn messages_name_nodes_as_go_prints_them() {
+        // Nodes print their text, lists and arguments from their file's arena; these are the
+        // contexts and messages the trees gave when each node owned its pieces.
+        for (text, wanted) in [
+            (
+                "{{ (print 1) 2 }}",
+                r#"context: "print 1", message: "can't give argument to non-function print 1""#,
+            ),
+            (
+                r#"{{ trunc "a" "b" }}"#,
+                r#"context: "\"a\"", message: "expected integer; found \"a\"""#,
+            ),
+            (
+                r#"{{ include "nope" (dict "a" .b.c) }}"#,
+                r#"context: ".b.c""#,
+            ),
+            (
+                r#"{{ include "nope" (dict "a" 1 "b" .m) }}"#,
+                r#"context: "include \"nope\" (dict \"a\" 1 \"b\" .m)""#,
+            ),
+            (
+                "{{ range $i, $v := 3 }}{{ end }}",
+                r#"context: "3", message: "can't use 3 to iterate over more than one variable""#,
+            ),
+            (
+                r#"{{ template "nope" (list 1 2) }}"#,
+                r#"context: "{{template \"nope\" (list 1 2)}}""#,
+            ),
+            (
+                r#"{{ range $i, $v := (list 1) }}{{ $v.x }}{{ end }}"#,
+                r#"context: "$v.x""#,
+            ),
+            (
+                r#"{{ $x := 1 }}{{ $x = (fail "f") }}"#,
+                r#"context: "fail \"f\"""#,
+            ),
+            (
+                r#"{{ if (print .m.a) }}x{{ else if .s }}{{ .s.x.y }}{{ end }}"#,
+                "x",
+            ),
+            (
+                r#"{{ "a".b }}"#,
+                r#"message: "unexpected . after term \"\\\"a\\\"\"""#,
+            ),
+        ] {
+            let got = debug_error(text);
+            assert!(got.contains(wanted), "{text}: {got}");
+        }
     }
 
     #[test]

@@ -55,6 +55,7 @@ pub(crate) fn parse_source(name: &str, source: &Arc<str>) -> Result<Vec<Tree>, E
     let arena = Arena {
         args: Vec::with_capacity(stacks.tokens.len() * 3 / 8),
         nodes: Vec::with_capacity(stacks.tokens.len() / 4),
+        source: source.clone(),
     };
     let mut p = Parser {
         src: text,
@@ -216,7 +217,7 @@ impl<'a> Parser<'a> {
 
     /// The token's text as a piece of the shared source (not for `Error` tokens).
     fn span(&self, t: &Token) -> SrcStr {
-        SrcStr::new(&self.source, t.pos(), t.end())
+        SrcStr::new(t.pos(), t.end())
     }
 
     /// The token's text.
@@ -363,7 +364,7 @@ impl<'a> Parser<'a> {
     /// never replaces a non-empty one.
     fn add_tree(&mut self, name: &str, root: Span) -> PResult<()> {
         if let Some(i) = self.defined.iter().position(|t| *t.0 == *name) {
-            let empty = |list| super::ast::list_is_empty(self.arena.nodes(list));
+            let empty = |list| super::ast::list_is_empty(self.arena.nodes(list), self.src);
             if empty(self.defined[i].1) {
                 self.defined[i].1 = root;
             } else if !empty(root) {
@@ -720,7 +721,7 @@ impl<'a> Parser<'a> {
         if end == from {
             return Fields::default();
         }
-        fields.with_text(SrcStr::new(&self.source, from, end))
+        fields.with_text(SrcStr::new(from, end))
     }
 
     /// A field chain starting with `first`: Go gives it the position of the chain after the
@@ -759,7 +760,13 @@ impl<'a> Parser<'a> {
                 *own = fields;
             }
             Arg::Bool(..) | Arg::String { .. } | Arg::Number(..) | Arg::Nil(_) | Arg::Dot(_) => {
+                // The term prints from the file's text (a literal has no lists or arguments).
+                let before = super::ast::show_arena(Some(Arc::new(Arena {
+                    source: self.source.clone(),
+                    ..Arena::default()
+                })));
                 let text = super::lex::go_quote(&node.to_string());
+                super::ast::show_arena(before);
                 return Err(self.errorf(format!("unexpected . after term {text}")));
             }
             _ => {
