@@ -71,6 +71,9 @@ pub(crate) struct Tree {
 pub(crate) struct Arena {
     pub(crate) args: Vec<Arg>,
     pub(crate) nodes: Vec<Node>,
+    /// The variables pipelines declare, and the commands after their first.
+    pub(crate) decls: Vec<SrcStr>,
+    pub(crate) cmds: Vec<CmdSpan>,
     /// The file's text, which the nodes' [`SrcStr`]s are pieces of.
     pub(crate) source: Arc<str>,
 }
@@ -79,6 +82,11 @@ impl Arena {
     /// The arguments in `span` (empty if out of bounds, which a tree never produces).
     pub(crate) fn args(&self, span: Span) -> &[Arg] {
         self.args.get(span.range()).unwrap_or_default()
+    }
+
+    /// The variables in `span`.
+    pub(crate) fn decls(&self, span: Span) -> &[SrcStr] {
+        self.decls.get(span.range()).unwrap_or_default()
     }
 
     /// The text of `piece`.
@@ -102,6 +110,16 @@ pub(crate) struct Span {
 impl Span {
     fn range(self) -> Range<usize> {
         self.start as usize..self.end as usize
+    }
+
+    /// How many items it spans.
+    pub(crate) fn len(self) -> usize {
+        self.end.saturating_sub(self.start) as usize
+    }
+
+    /// Whether it spans none.
+    pub(crate) fn is_empty(self) -> bool {
+        self.end <= self.start
     }
 }
 
@@ -200,14 +218,14 @@ pub(crate) struct Pipe {
     /// `=` rather than `:=`.
     pub(crate) is_assign: bool,
     /// Variables declared or assigned (`$x`, or `$i, $v` in range).
-    pub(crate) decl: Box<[SrcStr]>,
+    pub(crate) decl: Span,
     /// The operands and arguments of every command, one after the other, in the file's
     /// [`Arena`].
     pub(crate) args: Span,
     /// The first command's extent in `args` (every pipeline has one).
     pub(crate) first: CmdSpan,
     /// The extents of the `|`-separated commands after it.
-    pub(crate) more: Box<[CmdSpan]>,
+    pub(crate) more: Span,
 }
 
 /// Where a command starts in the source and where its arguments end in [`Pipe::args`].
@@ -225,7 +243,7 @@ impl Pipe {
         let mut start = 0;
         let own = all.args(self.args);
         std::iter::once(&self.first)
-            .chain(self.more.iter())
+            .chain(all.cmds.get(self.more.range()).unwrap_or_default())
             .map(move |span| {
                 let args = own.get(start..span.end).unwrap_or_default();
                 start = span.end;
@@ -243,14 +261,14 @@ impl Pipe {
 
     /// Its last command (`all` the file's arguments).
     pub(crate) fn last_cmd<'a>(&'a self, all: &'a Arena) -> Command<'a> {
-        let (pos, start) = match self.more.len() {
-            0 => (self.first.pos, 0),
-            n => (
-                self.more[n - 1].pos,
-                if n == 1 {
-                    self.first.end
-                } else {
-                    self.more[n - 2].end
+        let more = all.cmds.get(self.more.range()).unwrap_or_default();
+        let (pos, start) = match more {
+            [] => (self.first.pos, 0),
+            [.., last] => (
+                last.pos,
+                match more.len() {
+                    1 => self.first.end,
+                    n => more[n - 2].end,
                 },
             ),
         };
@@ -530,7 +548,7 @@ impl fmt::Display for Pipe {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let all = shown();
         if !self.decl.is_empty() {
-            for (i, d) in self.decl.iter().enumerate() {
+            for (i, d) in all.decls(self.decl).iter().enumerate() {
                 if i > 0 {
                     f.write_str(", ")?;
                 }

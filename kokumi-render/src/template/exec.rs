@@ -817,7 +817,7 @@ impl<'s> Exec<'s> {
         let (v, _) = self.eval_pipeline_raw(fr, dot, origin, &b.pipe)?;
         let tree = fr.tree;
         let src: &'t str = &tree.source;
-        let decl = &b.pipe.decl;
+        let decl = tree.arena.decls(b.pipe.decl);
         let mut ran = false;
         let mut iterate = |this: &mut Self,
                            fr: &mut Frame<'t>,
@@ -1005,7 +1005,7 @@ impl<'s> Exec<'s> {
     ) -> R<(Value, Origin)> {
         let (v, o) = self.eval_pipeline_raw(fr, dot, origin, pipe)?;
         let tree = fr.tree;
-        for name in &pipe.decl {
+        for name in tree.arena.decls(pipe.decl) {
             let name = name.get(&tree.source);
             if pipe.is_assign {
                 self.set_var(fr, name, v.clone(), o, pipe.pos, pipe)?;
@@ -1183,7 +1183,7 @@ impl<'s> Exec<'s> {
         if !p.decl.is_empty() {
             // `($x := 1)`: Go declares the variable in the current scope.
             let tree = fr.tree;
-            for name in &p.decl {
+            for name in tree.arena.decls(p.decl) {
                 let name = name.get(&tree.source);
                 if p.is_assign {
                     self.set_var(fr, name, v.clone(), o, p.pos, p)?;

@@ -55,6 +55,8 @@ pub(crate) fn parse_source(name: &str, source: &Arc<str>) -> Result<Vec<Tree>, E
     let arena = Arena {
         args: Vec::with_capacity(stacks.tokens.len() * 3 / 8),
         nodes: Vec::with_capacity(stacks.tokens.len() / 4),
+        decls: Vec::new(),
+        cmds: Vec::new(),
         source: source.clone(),
     };
     let mut p = Parser {
@@ -164,15 +166,6 @@ struct Parser<'a> {
     last_pos: usize,
     /// Where the next literal goes in `stacks.literals` once it is full.
     next_literal: usize,
-}
-
-/// The items of `stack` from `start` on, taken off it as an exact-size slice.
-fn take_from<T>(stack: &mut Vec<T>, start: usize) -> Box<[T]> {
-    if start == stack.len() {
-        return Box::default();
-    }
-    // One exact-size allocation and one copy (`drain().collect()` moves item by item).
-    stack.split_off(start).into_boxed_slice()
 }
 
 /// The items of `stack` from `start` on, moved to the end of `to`: their [`Span`] there.
@@ -614,7 +607,7 @@ impl<'a> Parser<'a> {
             }
             break;
         }
-        let decl = take_from(&mut self.stacks.strs, decl_start);
+        let decl = move_to(&mut self.stacks.strs, decl_start, &mut self.arena.decls);
         let args_start = self.stacks.args.len();
         let spans_start = self.stacks.spans.len();
         loop {
@@ -629,7 +622,11 @@ impl<'a> Parser<'a> {
                     decl,
                     args: self.take_args(args_start),
                     first: first_cmd,
-                    more: take_from(&mut self.stacks.spans, spans_start + 1),
+                    more: move_to(
+                        &mut self.stacks.spans,
+                        spans_start + 1,
+                        &mut self.arena.cmds,
+                    ),
                 };
                 self.stacks.spans.truncate(spans_start);
                 self.check_pipeline(&pipe)?;
