@@ -74,6 +74,8 @@ pub(crate) struct Arena {
     /// The variables pipelines declare, and the commands after their first.
     pub(crate) decls: Vec<SrcStr>,
     pub(crate) cmds: Vec<CmdSpan>,
+    /// The parenthesised pipelines.
+    pub(crate) pipes: Vec<Pipe>,
     /// The file's text, which the nodes' [`SrcStr`]s are pieces of.
     pub(crate) source: Arc<str>,
 }
@@ -82,6 +84,20 @@ impl Arena {
     /// The arguments in `span` (empty if out of bounds, which a tree never produces).
     pub(crate) fn args(&self, span: Span) -> &[Arg] {
         self.args.get(span.range()).unwrap_or_default()
+    }
+
+    /// Parenthesised pipeline `at` (an empty one if out of bounds, which a tree never
+    /// produces).
+    pub(crate) fn pipe(&self, at: u32) -> &Pipe {
+        static NONE: Pipe = Pipe {
+            pos: 0,
+            is_assign: false,
+            decl: Span { start: 0, end: 0 },
+            args: Span { start: 0, end: 0 },
+            first: CmdSpan { pos: 0, end: 0 },
+            more: Span { start: 0, end: 0 },
+        };
+        self.pipes.get(at as usize).unwrap_or(&NONE)
     }
 
     /// The variables in `span`.
@@ -464,8 +480,13 @@ pub(crate) enum Arg {
         /// The string value.
         value: Value,
     },
-    /// A parenthesised pipeline.
-    Pipe(Box<Pipe>),
+    /// A parenthesised pipeline, in the file's [`Arena`].
+    Pipe {
+        /// Its position (the pipeline's).
+        pos: usize,
+        /// Where it is in [`Arena::pipes`].
+        at: u32,
+    },
     /// A function name.
     Func {
         /// Position.
@@ -490,7 +511,7 @@ impl Arg {
             | Arg::Number(pos, _)
             | Arg::String { pos, .. }
             | Arg::Func { pos, .. } => *pos,
-            Arg::Pipe(p) => p.pos,
+            Arg::Pipe { pos, .. } => *pos,
         }
     }
 }
@@ -505,8 +526,8 @@ impl fmt::Display for Arg {
         match self {
             Arg::Field { idents, .. } => f.write_str(idents.as_str(src)),
             Arg::Chain { node, fields, .. } => {
-                if let Arg::Pipe(p) = node.as_ref() {
-                    write!(f, "({p})")?;
+                if let Arg::Pipe { at, .. } = node.as_ref() {
+                    write!(f, "({})", all.pipe(*at))?;
                 } else {
                     write!(f, "{node}")?;
                 }
@@ -521,7 +542,7 @@ impl fmt::Display for Arg {
             Arg::Bool(_, b) => write!(f, "{b}"),
             Arg::Number(_, n) => f.write_str(n.text.get(src)),
             Arg::String { quoted, .. } => f.write_str(quoted.get(src)),
-            Arg::Pipe(p) => write!(f, "{p}"),
+            Arg::Pipe { at, .. } => write!(f, "{}", all.pipe(*at)),
             Arg::Func { name, .. } => f.write_str(name.get(src)),
         }
     }
@@ -533,8 +554,8 @@ impl fmt::Display for Command<'_> {
             if i > 0 {
                 f.write_char(' ')?;
             }
-            if let Arg::Pipe(p) = a {
-                write!(f, "({p})")?;
+            if let Arg::Pipe { at, .. } = a {
+                write!(f, "({})", shown().pipe(*at))?;
             } else {
                 write!(f, "{a}")?;
             }

@@ -1125,9 +1125,11 @@ impl<'s> Exec<'s> {
                     fr, dot, origin, *func, name, *pos, cmd.pos, cmd, rest, final_,
                 )
             }
-            Arg::Pipe(p) => {
+            Arg::Pipe { at, .. } => {
                 self.not_a_function(fr, cmd, &final_)?;
-                self.enter_pipe(fr, dot, origin, p).map(|(v, _)| v)
+                let tree = fr.tree;
+                self.enter_pipe(fr, dot, origin, tree.arena.pipe(*at))
+                    .map(|(v, _)| v)
             }
             Arg::Bool(_, b) => {
                 self.not_a_function(fr, cmd, &final_)?;
@@ -1405,7 +1407,10 @@ impl<'s> Exec<'s> {
                 }
                 Ok((cur, o))
             }
-            Arg::Pipe(p) => self.enter_pipe(fr, dot, origin, p),
+            Arg::Pipe { at, .. } => {
+                let tree = fr.tree;
+                self.enter_pipe(fr, dot, origin, tree.arena.pipe(*at))
+            }
             Arg::Func {
                 pos, name, func, ..
             } => {

@@ -57,6 +57,7 @@ pub(crate) fn parse_source(name: &str, source: &Arc<str>) -> Result<Vec<Tree>, E
         nodes: Vec::with_capacity(stacks.tokens.len() / 4),
         decls: Vec::new(),
         cmds: Vec::new(),
+        pipes: Vec::new(),
         source: source.clone(),
     };
     let mut p = Parser {
@@ -842,7 +843,12 @@ impl<'a> Parser<'a> {
                     self.pipeline("parenthesized pipeline", Tok::RightParen)
                 });
                 self.leave();
-                Arg::Pipe(Box::new(p?))
+                let p = p?;
+                let pos = p.pos;
+                // Fewer pipelines than bytes of text (at most `u32::MAX`).
+                let at = self.arena.pipes.len() as u32;
+                self.arena.pipes.push(p);
+                Arg::Pipe { pos, at }
             }
             Tok::String | Tok::RawString => Arg::String {
                 pos: t.pos(),
