@@ -172,7 +172,13 @@ struct Parser<'a> {
 /// The items of `stack` from `start` on, moved to the end of `to`: their [`Span`] there.
 fn move_to<T>(stack: &mut Vec<T>, start: usize, to: &mut Vec<T>) -> Span {
     let from = to.len();
-    to.extend(stack.drain(start..));
+    if start == 0 {
+        // The whole stack (a pipeline not inside another, a file's top level): one copy,
+        // where draining moves the items one by one.
+        to.append(stack);
+    } else {
+        to.extend(stack.drain(start..));
+    }
     // Both fit: there are fewer nodes and arguments than bytes of text (at most `u32::MAX`).
     Span {
         start: from as u32,
