@@ -1,60 +1,50 @@
 //! The syntax tree: Go's `text/template/parse` nodes, with byte positions and functions
 //! resolved at parse time.
 
+use std::cell::RefCell;
 use std::fmt::{self, Write as _};
-use std::ops::Deref;
+use std::ops::Range;
 use std::sync::Arc;
 
 use crate::value::{Func, Value};
 
 use super::builtins::Builtin;
 
-/// A piece of a template file's text, sharing the file's one copy: text nodes, names and
-/// literals point into the source instead of each owning a copy. The offsets are 32-bit (the
-/// lexer takes no longer text), which keeps it at 24 bytes.
-#[derive(Clone)]
+/// A piece of a template file's text: text nodes, names and literals are byte ranges of
+/// the file's one copy (its tree's `source`) instead of each owning a copy or a count of it.
+/// The offsets are 32-bit (the lexer takes no longer text).
+#[derive(Clone, Copy, Default)]
 pub(crate) struct SrcStr {
-    src: Arc<str>,
     start: u32,
     end: u32,
 }
 
 impl SrcStr {
-    /// `src[start..end]`; both ends must be char boundaries of `src`. Offsets past 4 GiB
-    /// (never produced by the lexer) give an empty piece.
-    pub(crate) fn new(src: &Arc<str>, start: usize, end: usize) -> Self {
-        debug_assert!(src.is_char_boundary(start) && src.is_char_boundary(end) && start <= end);
+    /// `start..end`, which must be char boundaries of the source. Offsets past 4 GiB (never
+    /// produced by the lexer) give an empty piece.
+    pub(crate) fn new(start: usize, end: usize) -> Self {
         let (start, end) = match (u32::try_from(start), u32::try_from(end)) {
             (Ok(s), Ok(e)) => (s, e),
             _ => (0, 0),
         };
-        Self {
-            src: src.clone(),
-            start,
-            end,
-        }
+        Self { start, end }
     }
-}
 
-impl Deref for SrcStr {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        self.src
-            .get(self.start as usize..self.end as usize)
+    /// Its text in `src`, the source it was parsed from.
+    pub(crate) fn get<'a>(&self, src: &'a str) -> &'a str {
+        src.get(self.start as usize..self.end as usize)
             .unwrap_or_default()
+    }
+
+    /// Whether it is empty.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.end <= self.start
     }
 }
 
 impl fmt::Debug for SrcStr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl fmt::Display for SrcStr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self)
+        write!(f, "{}..{}", self.start, self.end)
     }
 }
 
@@ -67,14 +57,109 @@ pub(crate) struct Tree {
     pub(crate) parse_name: Arc<str>,
     /// The whole text of that file, for turning positions into `line:col`.
     pub(crate) source: Arc<str>,
-    /// The body.
-    pub(crate) root: Box<[Node]>,
+    /// The lists and arguments of the file (shared by the trees it defines).
+    pub(crate) arena: Arc<Arena>,
+    /// The body, in `arena`.
+    pub(crate) root: Span,
+}
+
+/// Every node list and every pipeline's arguments of one file, each list (or pipeline's
+/// arguments) one stretch after the other: a [`Branch`] or [`Pipe`] names its stretch
+/// ([`Span`]) instead of owning an allocation of its own, so a file's lists and pipelines cost
+/// two allocations to build and two to free, not one each.
+#[derive(Debug, Default)]
+pub(crate) struct Arena {
+    pub(crate) args: Vec<Arg>,
+    pub(crate) nodes: Vec<Node>,
+    /// The variables pipelines declare, and the commands after their first.
+    pub(crate) decls: Vec<SrcStr>,
+    pub(crate) cmds: Vec<CmdSpan>,
+    /// The parenthesised pipelines.
+    pub(crate) pipes: Vec<Pipe>,
+    /// The file's text, which the nodes' [`SrcStr`]s are pieces of.
+    pub(crate) source: Arc<str>,
+}
+
+impl Arena {
+    /// The arguments in `span` (empty if out of bounds, which a tree never produces).
+    pub(crate) fn args(&self, span: Span) -> &[Arg] {
+        self.args.get(span.range()).unwrap_or_default()
+    }
+
+    /// Parenthesised pipeline `at` (an empty one if out of bounds, which a tree never
+    /// produces).
+    pub(crate) fn pipe(&self, at: u32) -> &Pipe {
+        static NONE: Pipe = Pipe {
+            pos: 0,
+            is_assign: false,
+            decl: Span { start: 0, end: 0 },
+            args: Span { start: 0, end: 0 },
+            first: CmdSpan { pos: 0, end: 0 },
+            more: Span { start: 0, end: 0 },
+        };
+        self.pipes.get(at as usize).unwrap_or(&NONE)
+    }
+
+    /// The variables in `span`.
+    pub(crate) fn decls(&self, span: Span) -> &[SrcStr] {
+        self.decls.get(span.range()).unwrap_or_default()
+    }
+
+    /// The text of `piece`.
+    pub(crate) fn text(&self, piece: SrcStr) -> &str {
+        piece.get(&self.source)
+    }
+
+    /// The nodes in `span` (as for [`args`](Self::args)).
+    pub(crate) fn nodes(&self, span: Span) -> &[Node] {
+        self.nodes.get(span.range()).unwrap_or_default()
+    }
+}
+
+/// Where a list or a pipeline's arguments are in its file's [`Arena`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Span {
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+}
+
+impl Span {
+    fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+
+    /// How many items it spans.
+    pub(crate) fn len(self) -> usize {
+        self.end.saturating_sub(self.start) as usize
+    }
+
+    /// Whether it spans none.
+    pub(crate) fn is_empty(self) -> bool {
+        self.end <= self.start
+    }
+}
+
+thread_local! {
+    /// The arena of the nodes an error message is printing on this thread (set only while
+    /// it prints them: `Display` has no other way to reach their lists and arguments).
+    static SHOWN: RefCell<Option<Arc<Arena>>> = const { RefCell::new(None) };
+}
+
+/// Makes `arena` the one nodes print from (see [`SHOWN`]); returns the previous one, to be
+/// put back with this again.
+pub(crate) fn show_arena(arena: Option<Arc<Arena>>) -> Option<Arc<Arena>> {
+    SHOWN.with(|s| s.replace(arena))
+}
+
+/// The arena nodes print from (an empty one when none is set).
+fn shown() -> Arc<Arena> {
+    SHOWN.with(|s| s.borrow().clone()).unwrap_or_default()
 }
 
 impl Tree {
     /// Go's `IsEmptyTree`: only whitespace text and comments.
     pub(crate) fn is_empty(&self) -> bool {
-        list_is_empty(&self.root)
+        list_is_empty(self.arena.nodes(self.root), &self.source)
     }
 
     /// `name:line:col` of byte offset `pos`, as Go's `ErrorContext` prints it.
@@ -90,9 +175,9 @@ impl Tree {
     }
 }
 
-fn list_is_empty(list: &[Node]) -> bool {
+pub(crate) fn list_is_empty(list: &[Node], src: &str) -> bool {
     list.iter().all(|n| match n {
-        Node::Text(t) => t.trim_ascii().is_empty(),
+        Node::Text(t) => t.get(src).trim_ascii().is_empty(),
         Node::Comment => true,
         _ => false,
     })
@@ -135,10 +220,10 @@ pub(crate) struct Branch {
     pub(crate) pos: usize,
     /// The condition or collection.
     pub(crate) pipe: Pipe,
-    /// The body.
-    pub(crate) list: Box<[Node]>,
+    /// The body, in the file's [`Arena`].
+    pub(crate) list: Span,
     /// The `{{else}}` body.
-    pub(crate) else_list: Option<Box<[Node]>>,
+    pub(crate) else_list: Option<Span>,
 }
 
 /// A pipeline, with its optional variable declarations.
@@ -149,14 +234,14 @@ pub(crate) struct Pipe {
     /// `=` rather than `:=`.
     pub(crate) is_assign: bool,
     /// Variables declared or assigned (`$x`, or `$i, $v` in range).
-    pub(crate) decl: Box<[SrcStr]>,
-    /// The operands and arguments of every command, one after the other: one allocation
-    /// per pipeline, however many commands it has.
-    pub(crate) args: Box<[Arg]>,
+    pub(crate) decl: Span,
+    /// The operands and arguments of every command, one after the other, in the file's
+    /// [`Arena`].
+    pub(crate) args: Span,
     /// The first command's extent in `args` (every pipeline has one).
     pub(crate) first: CmdSpan,
     /// The extents of the `|`-separated commands after it.
-    pub(crate) more: Box<[CmdSpan]>,
+    pub(crate) more: Span,
 }
 
 /// Where a command starts in the source and where its arguments end in [`Pipe::args`].
@@ -169,13 +254,14 @@ pub(crate) struct CmdSpan {
 }
 
 impl Pipe {
-    /// The commands, in order.
-    pub(crate) fn cmds(&self) -> impl Iterator<Item = Command<'_>> {
+    /// The commands, in order (`all` the file's arguments).
+    pub(crate) fn cmds<'a>(&'a self, all: &'a Arena) -> impl Iterator<Item = Command<'a>> {
         let mut start = 0;
+        let own = all.args(self.args);
         std::iter::once(&self.first)
-            .chain(self.more.iter())
+            .chain(all.cmds.get(self.more.range()).unwrap_or_default())
             .map(move |span| {
-                let args = self.args.get(start..span.end).unwrap_or_default();
+                let args = own.get(start..span.end).unwrap_or_default();
                 start = span.end;
                 Command {
                     pos: span.pos,
@@ -189,22 +275,22 @@ impl Pipe {
         1 + self.more.len()
     }
 
-    /// Its last command.
-    pub(crate) fn last_cmd(&self) -> Command<'_> {
-        let (pos, start) = match self.more.len() {
-            0 => (self.first.pos, 0),
-            n => (
-                self.more[n - 1].pos,
-                if n == 1 {
-                    self.first.end
-                } else {
-                    self.more[n - 2].end
+    /// Its last command (`all` the file's arguments).
+    pub(crate) fn last_cmd<'a>(&'a self, all: &'a Arena) -> Command<'a> {
+        let more = all.cmds.get(self.more.range()).unwrap_or_default();
+        let (pos, start) = match more {
+            [] => (self.first.pos, 0),
+            [.., last] => (
+                last.pos,
+                match more.len() {
+                    1 => self.first.end,
+                    n => more[n - 2].end,
                 },
             ),
         };
         Command {
             pos,
-            args: self.args.get(start..).unwrap_or_default(),
+            args: all.args(self.args).get(start..).unwrap_or_default(),
         }
     }
 }
@@ -252,45 +338,36 @@ impl Fields {
         self
     }
 
-    /// The text, `.a.b.c`.
-    pub(crate) fn as_str(&self) -> &str {
-        self.text.as_deref().unwrap_or_default()
+    /// The text, `.a.b.c` (`src` the source it was parsed from).
+    pub(crate) fn as_str<'a>(&self, src: &'a str) -> &'a str {
+        self.text.map_or("", |t| t.get(src))
     }
 
     /// How many names.
-    pub(crate) fn len(&self) -> usize {
+    pub(crate) fn len(&self, src: &str) -> usize {
         if self.count == Self::SCAN {
-            return self.as_str().bytes().filter(|&b| b == b'.').count();
+            return self.as_str(src).bytes().filter(|&b| b == b'.').count();
         }
         usize::from(self.count)
     }
 
     /// Whether there are none.
     pub(crate) fn is_empty(&self) -> bool {
-        self.as_str().is_empty()
+        self.text.is_none_or(|t| t.is_empty())
     }
 
     /// The names, without their dots.
-    pub(crate) fn iter(&self) -> FieldNames<'_> {
+    pub(crate) fn iter<'a>(&'a self, src: &'a str) -> FieldNames<'a> {
         let ends: &[u8] = match self.count {
             Self::SCAN => &[],
             n => &self.ends[..usize::from(n)],
         };
         FieldNames {
-            text: self.as_str(),
+            text: self.as_str(src),
             ends,
             scan: self.count == Self::SCAN,
             start: 0,
         }
-    }
-}
-
-impl<'a> IntoIterator for &'a Fields {
-    type Item = &'a str;
-    type IntoIter = FieldNames<'a>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
     }
 }
 
@@ -403,8 +480,13 @@ pub(crate) enum Arg {
         /// The string value.
         value: Value,
     },
-    /// A parenthesised pipeline.
-    Pipe(Box<Pipe>),
+    /// A parenthesised pipeline, in the file's [`Arena`].
+    Pipe {
+        /// Its position (the pipeline's).
+        pos: usize,
+        /// Where it is in [`Arena::pipes`].
+        at: u32,
+    },
     /// A function name.
     Func {
         /// Position.
@@ -429,7 +511,7 @@ impl Arg {
             | Arg::Number(pos, _)
             | Arg::String { pos, .. }
             | Arg::Func { pos, .. } => *pos,
-            Arg::Pipe(p) => p.pos,
+            Arg::Pipe { pos, .. } => *pos,
         }
     }
 }
@@ -437,28 +519,31 @@ impl Arg {
 // Go's `Node.String()` forms, used in error messages (`at <.Values.x>`).
 
 impl fmt::Display for Arg {
+    /// With the text of the arena [`show_arena`] set.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let all = shown();
+        let src: &str = &all.source;
         match self {
-            Arg::Field { idents, .. } => f.write_str(idents.as_str()),
+            Arg::Field { idents, .. } => f.write_str(idents.as_str(src)),
             Arg::Chain { node, fields, .. } => {
-                if let Arg::Pipe(p) = node.as_ref() {
-                    write!(f, "({p})")?;
+                if let Arg::Pipe { at, .. } = node.as_ref() {
+                    write!(f, "({})", all.pipe(*at))?;
                 } else {
                     write!(f, "{node}")?;
                 }
-                f.write_str(fields.as_str())
+                f.write_str(fields.as_str(src))
             }
             Arg::Variable { name, fields, .. } => {
-                f.write_str(name)?;
-                f.write_str(fields.as_str())
+                f.write_str(name.get(src))?;
+                f.write_str(fields.as_str(src))
             }
             Arg::Dot(_) => f.write_str("."),
             Arg::Nil(_) => f.write_str("nil"),
             Arg::Bool(_, b) => write!(f, "{b}"),
-            Arg::Number(_, n) => f.write_str(&n.text),
-            Arg::String { quoted, .. } => f.write_str(quoted),
-            Arg::Pipe(p) => write!(f, "{p}"),
-            Arg::Func { name, .. } => f.write_str(name),
+            Arg::Number(_, n) => f.write_str(n.text.get(src)),
+            Arg::String { quoted, .. } => f.write_str(quoted.get(src)),
+            Arg::Pipe { at, .. } => write!(f, "{}", all.pipe(*at)),
+            Arg::Func { name, .. } => f.write_str(name.get(src)),
         }
     }
 }
@@ -469,8 +554,8 @@ impl fmt::Display for Command<'_> {
             if i > 0 {
                 f.write_char(' ')?;
             }
-            if let Arg::Pipe(p) = a {
-                write!(f, "({p})")?;
+            if let Arg::Pipe { at, .. } = a {
+                write!(f, "({})", shown().pipe(*at))?;
             } else {
                 write!(f, "{a}")?;
             }
@@ -480,17 +565,19 @@ impl fmt::Display for Command<'_> {
 }
 
 impl fmt::Display for Pipe {
+    /// With the arguments of the arena [`show_arena`] set (none without one).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let all = shown();
         if !self.decl.is_empty() {
-            for (i, d) in self.decl.iter().enumerate() {
+            for (i, d) in all.decls(self.decl).iter().enumerate() {
                 if i > 0 {
                     f.write_str(", ")?;
                 }
-                f.write_str(d)?;
+                f.write_str(all.text(*d))?;
             }
             f.write_str(if self.is_assign { " = " } else { " := " })?;
         }
-        for (i, c) in self.cmds().enumerate() {
+        for (i, c) in self.cmds(&all).enumerate() {
             if i > 0 {
                 f.write_str(" | ")?;
             }
@@ -501,12 +588,14 @@ impl fmt::Display for Pipe {
 }
 
 /// Go's `BranchNode.String()`: `{{range pipe}}body{{else}}body{{end}}`.
+/// The lists come from the arena [`show_arena`] set.
 pub(crate) fn write_branch(f: &mut fmt::Formatter<'_>, name: &str, b: &Branch) -> fmt::Result {
     write!(f, "{{{{{name} {}}}}}", b.pipe)?;
-    write_list(f, &b.list)?;
-    if let Some(el) = &b.else_list {
+    let all = shown();
+    write_list(f, all.nodes(b.list))?;
+    if let Some(el) = b.else_list {
         f.write_str("{{else}}")?;
-        write_list(f, el)?;
+        write_list(f, all.nodes(el))?;
     }
     f.write_str("{{end}}")
 }
@@ -521,7 +610,7 @@ fn write_list(f: &mut fmt::Formatter<'_>, list: &[Node]) -> fmt::Result {
 impl fmt::Display for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Node::Text(t) => f.write_str(t),
+            Node::Text(t) => f.write_str(shown().text(*t)),
             Node::Action(p) => write!(f, "{{{{{p}}}}}"),
             Node::If(b) => write_branch(f, "if", b),
             Node::With(b) => write_branch(f, "with", b),
@@ -545,7 +634,6 @@ mod tests {
     use super::*;
 
     fn fields(text: &str) -> Fields {
-        let src: Arc<str> = Arc::from(text);
         let mut f = Fields::default();
         for (i, b) in text.bytes().enumerate().skip(1) {
             if b == b'.' {
@@ -553,26 +641,32 @@ mod tests {
             }
         }
         f.record_end(text.len());
-        f.with_text(SrcStr::new(&src, 0, src.len()))
+        f.with_text(SrcStr::new(0, text.len()))
     }
 
     #[test]
     fn field_names_come_back_from_the_inline_ends_and_from_scanning() {
-        let short = fields(".Values.image.tag");
-        assert_eq!(short.len(), 3);
-        assert_eq!(short.iter().collect::<Vec<_>>(), ["Values", "image", "tag"]);
-        // More names than fit inline, and a name past byte 255: both are found by scanning.
-        let many = fields(".a.b.c.d.e.f.g.h.i");
-        assert_eq!(many.len(), 9);
+        let text = ".Values.image.tag";
+        let short = fields(text);
+        assert_eq!(short.len(text), 3);
         assert_eq!(
-            many.iter().collect::<Vec<_>>(),
+            short.iter(text).collect::<Vec<_>>(),
+            ["Values", "image", "tag"]
+        );
+        // More names than fit inline, and a name past byte 255: both are found by scanning.
+        let text = ".a.b.c.d.e.f.g.h.i";
+        let many = fields(text);
+        assert_eq!(many.len(text), 9);
+        assert_eq!(
+            many.iter(text).collect::<Vec<_>>(),
             ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
         );
         let long_name = "x".repeat(300);
-        let long = fields(&format!(".a.{long_name}.é"));
-        assert_eq!(long.len(), 3);
-        assert_eq!(long.iter().collect::<Vec<_>>(), ["a", &long_name, "é"]);
-        assert_eq!(Fields::default().iter().count(), 0);
+        let text = format!(".a.{long_name}.é");
+        let long = fields(&text);
+        assert_eq!(long.len(&text), 3);
+        assert_eq!(long.iter(&text).collect::<Vec<_>>(), ["a", &long_name, "é"]);
+        assert_eq!(Fields::default().iter("").count(), 0);
         assert!(Fields::default().is_empty());
     }
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::value::{FuncError, Map, Value};
 
-use super::ast::{Arg, Branch, Command, FuncRef, Node, Number, Pipe, Tree};
+use super::ast::{Arena, Arg, Branch, Command, FuncRef, Node, Number, Pipe, Span, Tree};
 use super::builtins::{self, Builtin};
 use super::error::{Error, ExecError};
 use super::{Limits, Templates};
@@ -374,8 +374,10 @@ impl<'s> Exec<'s> {
         self.templates.get(name).cloned()
     }
 
+    /// Every node an error names is printed here (`node` is of `fr`'s tree, whose arena the
+    /// printing reads its lists and arguments from).
     fn error(&self, fr: &Frame<'_>, pos: usize, node: &dyn fmt::Display, msg: String) -> Error {
-        let ctx = node.to_string();
+        let ctx = shown(fr, node);
         Error::Exec(Box::new(ExecError {
             location: fr.tree.location(pos),
             template: fr.tree.name.to_string(),
@@ -542,7 +544,7 @@ impl<'s> Exec<'s> {
         vars.push((Cow::Borrowed("$"), dot.clone(), origin));
         let mut fr = Frame { tree, vars };
         let r = stacker::maybe_grow(super::parse::RED_ZONE, super::parse::STACK_GROWTH, || {
-            self.walk_list(&mut fr, dot, origin, &tree.root, out)
+            self.walk_list(&mut fr, dot, origin, tree.root, out)
         });
         self.depth -= 1;
         self.scratch.var_pool.push(recycle(fr.vars));
@@ -554,10 +556,11 @@ impl<'s> Exec<'s> {
         fr: &mut Frame<'t>,
         dot: &Value,
         origin: Origin,
-        list: &'t [Node],
+        list: Span,
         out: &mut String,
     ) -> R<Ctl> {
-        for node in list {
+        let tree = fr.tree;
+        for node in tree.arena.nodes(list) {
             match self.walk(fr, dot, origin, node, out)? {
                 Ctl::Normal => {}
                 other => return Ok(other),
@@ -576,7 +579,8 @@ impl<'s> Exec<'s> {
     ) -> R<Ctl> {
         match node {
             Node::Text(t) => {
-                self.write(fr, 0, out, t)?;
+                let tree = fr.tree;
+                self.write(fr, 0, out, tree.arena.text(*t))?;
             }
             Node::Action(pipe) => {
                 self.step(fr, pipe.pos, pipe)?;
@@ -629,7 +633,8 @@ impl<'s> Exec<'s> {
         out: &mut String,
     ) -> R<bool> {
         let n = pipe.cmd_count();
-        let last = pipe.last_cmd();
+        let tree = fr.tree;
+        let last = pipe.last_cmd(&tree.arena);
         let Some((spaces, newline)) = indent_call(&last).filter(|_| n >= 2) else {
             if n == 1 && include_call(&last, false) {
                 let start = out.len();
@@ -642,7 +647,7 @@ impl<'s> Exec<'s> {
         };
         let mut value = None;
         let mut included = None;
-        for (i, cmd) in pipe.cmds().take(n - 1).enumerate() {
+        for (i, cmd) in pipe.cmds(&tree.arena).take(n - 1).enumerate() {
             if i + 2 == n && include_call(&cmd, value.is_some()) {
                 let mut buf = self.scratch.spare.pop().unwrap_or_default();
                 if let Err(e) = self.include_into(fr, dot, origin, &cmd, value.take(), &mut buf) {
@@ -721,6 +726,8 @@ impl<'s> Exec<'s> {
         let Some(Arg::Func { name, .. }) = cmd.args.first() else {
             return Ok(());
         };
+        let tree = fr.tree;
+        let name = tree.arena.text(*name);
         let rest = &cmd.args[1..];
         let tname = self.eval_arg_typed(fr, dot, origin, &rest[0], Param::String)?;
         let data = match final_ {
@@ -783,11 +790,11 @@ impl<'s> Exec<'s> {
         let (v, o) = self.eval_pipeline(fr, dot, origin, &b.pipe)?;
         let r = if v.is_truthy() {
             if is_with {
-                self.walk_list(fr, &v, o, &b.list, out)
+                self.walk_list(fr, &v, o, b.list, out)
             } else {
-                self.walk_list(fr, dot, origin, &b.list, out)
+                self.walk_list(fr, dot, origin, b.list, out)
             }
-        } else if let Some(el) = &b.else_list {
+        } else if let Some(el) = b.else_list {
             self.walk_list(fr, dot, origin, el, out)
         } else {
             Ok(Ctl::Normal)
@@ -808,7 +815,9 @@ impl<'s> Exec<'s> {
         let mark = fr.vars.len();
         // Evaluate without declaring: range declares per iteration.
         let (v, _) = self.eval_pipeline_raw(fr, dot, origin, &b.pipe)?;
-        let decl = &b.pipe.decl;
+        let tree = fr.tree;
+        let src: &'t str = &tree.source;
+        let decl = tree.arena.decls(b.pipe.decl);
         let mut ran = false;
         let mut iterate = |this: &mut Self,
                            fr: &mut Frame<'t>,
@@ -821,20 +830,21 @@ impl<'s> Exec<'s> {
             let m = fr.vars.len();
             if let Some(first) = decl.first() {
                 if decl.len() == 1 {
+                    let first = first.get(src);
                     this.set_or_push(fr, b.pipe.is_assign, first, elem.clone(), Origin::Iface, b)?;
                 } else {
-                    this.set_or_push(fr, b.pipe.is_assign, first, key, Origin::Typed, b)?;
+                    this.set_or_push(fr, b.pipe.is_assign, first.get(src), key, Origin::Typed, b)?;
                     this.set_or_push(
                         fr,
                         b.pipe.is_assign,
-                        &decl[1],
+                        decl[1].get(src),
                         elem.clone(),
                         Origin::Iface,
                         b,
                     )?;
                 }
             }
-            let r = this.walk_list(fr, &elem, Origin::Iface, &b.list, out);
+            let r = this.walk_list(fr, &elem, Origin::Iface, b.list, out);
             fr.vars.truncate(m);
             match r? {
                 Ctl::Break => Ok(false),
@@ -861,7 +871,7 @@ impl<'s> Exec<'s> {
             Value::Int(n) => {
                 if decl.len() > 1 {
                     fr.vars.truncate(mark);
-                    let at = last_node(&b.pipe);
+                    let at = last_node(&b.pipe, &fr.tree.arena);
                     return Err(self.error(
                         fr,
                         at.pos(),
@@ -924,7 +934,7 @@ impl<'s> Exec<'s> {
                         r?;
                     }
                     _ => {
-                        let at = last_node(&b.pipe);
+                        let at = last_node(&b.pipe, &fr.tree.arena);
                         return Err(self.error(
                             fr,
                             at.pos(),
@@ -936,12 +946,12 @@ impl<'s> Exec<'s> {
             }
             other => {
                 let msg = format!("range can't iterate over {other}");
-                let at = last_node(&b.pipe);
+                let at = last_node(&b.pipe, &fr.tree.arena);
                 return Err(self.error(fr, at.pos(), at, msg));
             }
         }
         fr.vars.truncate(mark);
-        if !ran && let Some(el) = &b.else_list {
+        if !ran && let Some(el) = b.else_list {
             let r = self.walk_list(fr, dot, origin, el, out);
             fr.vars.truncate(mark);
             return r.map(|_| Ctl::Normal);
@@ -994,11 +1004,13 @@ impl<'s> Exec<'s> {
         pipe: &'t Pipe,
     ) -> R<(Value, Origin)> {
         let (v, o) = self.eval_pipeline_raw(fr, dot, origin, pipe)?;
-        for name in &pipe.decl {
+        let tree = fr.tree;
+        for name in tree.arena.decls(pipe.decl) {
+            let name = name.get(&tree.source);
             if pipe.is_assign {
                 self.set_var(fr, name, v.clone(), o, pipe.pos, pipe)?;
             } else {
-                fr.vars.push((Cow::Borrowed(&**name), v.clone(), o));
+                fr.vars.push((Cow::Borrowed(name), v.clone(), o));
             }
         }
         Ok((v, o))
@@ -1012,7 +1024,8 @@ impl<'s> Exec<'s> {
         pipe: &Pipe,
     ) -> R<(Value, Origin)> {
         let mut value: Option<Value> = None;
-        for cmd in pipe.cmds() {
+        let tree = fr.tree;
+        for cmd in pipe.cmds(&tree.arena) {
             let v = self.eval_command(fr, dot, origin, &cmd, value.take())?;
             value = Some(v);
         }
@@ -1033,7 +1046,7 @@ impl<'s> Exec<'s> {
                 fr,
                 first.pos(),
                 first,
-                format!("can't give argument to non-function {first}"),
+                format!("can't give argument to non-function {}", shown(fr, first)),
             ));
         }
         Ok(())
@@ -1068,7 +1081,7 @@ impl<'s> Exec<'s> {
                         fr,
                         *pos,
                         first,
-                        format!("indirection through explicit nil in {first}"),
+                        format!("indirection through explicit nil in {}", shown(fr, first)),
                     ));
                 }
                 let (recv, o) = self.eval_arg_value(fr, dot, origin, node)?;
@@ -1086,7 +1099,8 @@ impl<'s> Exec<'s> {
                 )
             }
             Arg::Variable { pos, name, fields } => {
-                let (v, o) = self.var_value(fr, name, *pos, first)?;
+                let tree = fr.tree;
+                let (v, o) = self.var_value(fr, tree.arena.text(*name), *pos, first)?;
                 if fields.is_empty() {
                     self.not_a_function(fr, cmd, &final_)?;
                     return Ok(v);
@@ -1104,12 +1118,18 @@ impl<'s> Exec<'s> {
                     first,
                 )
             }
-            Arg::Func { pos, name, func } => self.eval_call(
-                fr, dot, origin, *func, name, *pos, cmd.pos, cmd, rest, final_,
-            ),
-            Arg::Pipe(p) => {
+            Arg::Func { pos, name, func } => {
+                let tree = fr.tree;
+                let name = tree.arena.text(*name);
+                self.eval_call(
+                    fr, dot, origin, *func, name, *pos, cmd.pos, cmd, rest, final_,
+                )
+            }
+            Arg::Pipe { at, .. } => {
                 self.not_a_function(fr, cmd, &final_)?;
-                self.enter_pipe(fr, dot, origin, p).map(|(v, _)| v)
+                let tree = fr.tree;
+                self.enter_pipe(fr, dot, origin, tree.arena.pipe(*at))
+                    .map(|(v, _)| v)
             }
             Arg::Bool(_, b) => {
                 self.not_a_function(fr, cmd, &final_)?;
@@ -1164,7 +1184,9 @@ impl<'s> Exec<'s> {
         let (v, o) = self.eval_pipeline_raw(fr, dot, origin, p)?;
         if !p.decl.is_empty() {
             // `($x := 1)`: Go declares the variable in the current scope.
-            for name in &p.decl {
+            let tree = fr.tree;
+            for name in tree.arena.decls(p.decl) {
+                let name = name.get(&tree.source);
                 if p.is_assign {
                     self.set_var(fr, name, v.clone(), o, p.pos, p)?;
                 } else {
@@ -1179,7 +1201,7 @@ impl<'s> Exec<'s> {
         if n.is_complex {
             return Err(self.error(fr, pos, node, "complex numbers are not supported".into()));
         }
-        let text = &n.text;
+        let text = n.text.get(&fr.tree.source);
         let is_hex = text.len() > 2
             && (text.starts_with("0x") || text.starts_with("0X"))
             && !text.contains(['p', 'P']);
@@ -1228,8 +1250,9 @@ impl<'s> Exec<'s> {
         // Brought up to date once: every field step returns an up-to-date value.
         let mut cur = self.forward.shallow(recv);
         let mut o = recv_origin;
-        let n = idents.len();
-        for (i, name) in idents.iter().enumerate() {
+        let tree = fr.tree;
+        let n = idents.len(&tree.source);
+        for (i, name) in idents.iter(&tree.source).enumerate() {
             let last = i + 1 == n;
             let (a, fin): (&[Arg], Option<&Value>) =
                 if last { (args, final_) } else { (&[], None) };
@@ -1364,7 +1387,8 @@ impl<'s> Exec<'s> {
             Arg::Field { pos, idents } => {
                 let mut cur = self.forward.shallow(dot.clone());
                 let mut o = origin;
-                for name in idents {
+                let tree = fr.tree;
+                for name in idents.iter(&tree.source) {
                     let (v, no) =
                         self.eval_field(fr, dot, origin, name, *pos, a, &[], None, &cur, o)?;
                     cur = v;
@@ -1373,8 +1397,9 @@ impl<'s> Exec<'s> {
                 Ok((cur, o))
             }
             Arg::Variable { pos, name, fields } => {
-                let (mut cur, mut o) = self.var_value(fr, name, *pos, a)?;
-                for f in fields {
+                let tree = fr.tree;
+                let (mut cur, mut o) = self.var_value(fr, tree.arena.text(*name), *pos, a)?;
+                for f in fields.iter(&tree.source) {
                     let (v, no) =
                         self.eval_field(fr, dot, origin, f, *pos, a, &[], None, &cur, o)?;
                     cur = v;
@@ -1382,10 +1407,15 @@ impl<'s> Exec<'s> {
                 }
                 Ok((cur, o))
             }
-            Arg::Pipe(p) => self.enter_pipe(fr, dot, origin, p),
+            Arg::Pipe { at, .. } => {
+                let tree = fr.tree;
+                self.enter_pipe(fr, dot, origin, tree.arena.pipe(*at))
+            }
             Arg::Func {
                 pos, name, func, ..
             } => {
+                let tree = fr.tree;
+                let name = tree.arena.text(*name);
                 let v = self.eval_call(fr, dot, origin, *func, name, *pos, *pos, a, &[], None)?;
                 Ok((v, Origin::Typed))
             }
@@ -1395,12 +1425,13 @@ impl<'s> Exec<'s> {
                         fr,
                         *pos,
                         a,
-                        format!("indirection through explicit nil in {a}"),
+                        format!("indirection through explicit nil in {}", shown(fr, a)),
                     ));
                 }
                 let (cur, mut o) = self.eval_arg_value(fr, dot, origin, node)?;
                 let mut cur = self.forward.shallow(cur);
-                for f in fields {
+                let tree = fr.tree;
+                for f in fields.iter(&tree.source) {
                     let (v, no) =
                         self.eval_field(fr, dot, origin, f, *pos, a, &[], None, &cur, o)?;
                     cur = v;
@@ -1433,19 +1464,20 @@ impl<'s> Exec<'s> {
                     Param::Float64 => n.float.filter(|_| !n.is_complex).map(Value::Float),
                     _ => None,
                 };
-                return converted
-                    .ok_or_else(|| self.error(fr, *pos, a, literal_mismatch(param, a)));
+                return converted.ok_or_else(|| {
+                    self.error(fr, *pos, a, literal_mismatch(param, &shown(fr, a)))
+                });
             }
             Arg::String { pos, value, .. } => {
                 return match param {
                     Param::Any | Param::String => Ok(value.clone()),
-                    _ => Err(self.error(fr, *pos, a, literal_mismatch(param, a))),
+                    _ => Err(self.error(fr, *pos, a, literal_mismatch(param, &shown(fr, a)))),
                 };
             }
             Arg::Bool(pos, b) => {
                 return match param {
                     Param::Any | Param::Bool => Ok(Value::Bool(*b)),
-                    _ => Err(self.error(fr, *pos, a, literal_mismatch(param, a))),
+                    _ => Err(self.error(fr, *pos, a, literal_mismatch(param, &shown(fr, a)))),
                 };
             }
             Arg::Nil(pos) => {
@@ -1991,8 +2023,8 @@ fn fresh_copy(v: &Value) -> Value {
 }
 
 /// The node Go's executor last marked while evaluating `pipe` (its errors point there).
-fn last_node(pipe: &Pipe) -> &Arg {
-    let args = pipe.last_cmd().args;
+fn last_node<'a>(pipe: &'a Pipe, all: &'a Arena) -> &'a Arg {
+    let args = pipe.last_cmd(all).args;
     match args.first() {
         Some(Arg::Func { .. }) if pipe.cmd_count() == 1 => args.last().unwrap_or(&args[0]),
         Some(first) => {
@@ -2016,8 +2048,19 @@ impl fmt::Display for Ident<'_> {
     }
 }
 
-/// Go's message for a literal that cannot be passed as a parameter of type `param`.
-fn literal_mismatch(param: crate::funcs::Param, a: &Arg) -> String {
+/// How `node`, of `fr`'s tree, prints (Go's `String()`): nodes print their text, lists and
+/// arguments from their tree's arena, which this points the printing at. Every node a message
+/// names is printed through here.
+fn shown(fr: &Frame<'_>, node: &dyn fmt::Display) -> String {
+    let before = super::ast::show_arena(Some(fr.tree.arena.clone()));
+    let text = node.to_string();
+    super::ast::show_arena(before);
+    text
+}
+
+/// Go's message for a literal (printed as `a`) that cannot be passed as a parameter of type
+/// `param`.
+fn literal_mismatch(param: crate::funcs::Param, a: &str) -> String {
     use crate::funcs::Param;
     let expected = match param {
         Param::Int => "integer",
@@ -2113,8 +2156,74 @@ b{{ end }}{{ define "dot" }}[{{ . }}]{{ end }}{{ define "bad" }}{{ fail "no" }}{
             .map_err(|e| e.to_string())
     }
 
+    /// The error of rendering `text`, with every field.
+    fn debug_error(text: &str) -> String {
+        let mut set = TemplateSet::with_limits(Limits::default());
+        if let Err(e) = set.add("c/templates/t.yaml", text) {
+            return format!("{e:?}");
+        }
+        let mut m = Map::new();
+        m.insert("m".into(), Value::map(Map::new()));
+        m.insert("s".into(), Value::from("x\ny"));
+        match set.render("c/templates/t.yaml", &Value::map(m)) {
+            Ok(out) => out,
+            Err(e) => format!("{e:?}"),
+        }
+    }
+
     fn ok(text: &str) -> String {
         render(text, Limits::default()).unwrap_or_else(|e| e)
+    }
+
+    #[test]
+    fn messages_name_nodes_as_go_prints_them() {
+        // Nodes print their text, lists and arguments from their file's arena; these are the
+        // contexts and messages the trees gave when each node owned its pieces.
+        for (text, wanted) in [
+            (
+                "{{ (print 1) 2 }}",
+                r#"context: "print 1", message: "can't give argument to non-function print 1""#,
+            ),
+            (
+                r#"{{ trunc "a" "b" }}"#,
+                r#"context: "\"a\"", message: "expected integer; found \"a\"""#,
+            ),
+            (
+                r#"{{ include "nope" (dict "a" .b.c) }}"#,
+                r#"context: ".b.c""#,
+            ),
+            (
+                r#"{{ include "nope" (dict "a" 1 "b" .m) }}"#,
+                r#"context: "include \"nope\" (dict \"a\" 1 \"b\" .m)""#,
+            ),
+            (
+                "{{ range $i, $v := 3 }}{{ end }}",
+                r#"context: "3", message: "can't use 3 to iterate over more than one variable""#,
+            ),
+            (
+                r#"{{ template "nope" (list 1 2) }}"#,
+                r#"context: "{{template \"nope\" (list 1 2)}}""#,
+            ),
+            (
+                r#"{{ range $i, $v := (list 1) }}{{ $v.x }}{{ end }}"#,
+                r#"context: "$v.x""#,
+            ),
+            (
+                r#"{{ $x := 1 }}{{ $x = (fail "f") }}"#,
+                r#"context: "fail \"f\"""#,
+            ),
+            (
+                r#"{{ if (print .m.a) }}x{{ else if .s }}{{ .s.x.y }}{{ end }}"#,
+                "x",
+            ),
+            (
+                r#"{{ "a".b }}"#,
+                r#"message: "unexpected . after term \"\\\"a\\\"\"""#,
+            ),
+        ] {
+            let got = debug_error(text);
+            assert!(got.contains(wanted), "{text}: {got}");
+        }
     }
 
     #[test]

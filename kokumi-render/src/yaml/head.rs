@@ -872,14 +872,26 @@ pub fn head_value(reduced: &str) -> Option<Value> {
     let mut keys: Vec<String> = Vec::new();
     // A key with nothing after it on its line: null, or the mapping on the lines below.
     let mut pending: Option<(usize, String)> = None;
+    // The indentation of a key whose value was an empty `{}` or `[]` on the line below it
+    // (`annotations:\n    {}`, as `toYaml` of an empty map indented under its key leaves it):
+    // nothing may follow deeper.
+    let mut flow_under: Option<usize> = None;
     for line in reduced.split('\n') {
         let indent = indent_of(line.as_bytes());
         let rest = &line[indent..];
         if rest.is_empty() || rest.starts_with('#') {
             continue;
         }
+        if flow_under.take().is_some_and(|at| indent > at) {
+            return None;
+        }
         if let Some((at, key)) = pending.take() {
             if indent > at {
+                if let Some(v) = empty_flow(rest) {
+                    open.last_mut()?.1.insert(key, v);
+                    flow_under = Some(at);
+                    continue;
+                }
                 keys.push(key);
                 open.push((indent, Map::new()));
             } else {
@@ -920,6 +932,17 @@ pub fn head_value(reduced: &str) -> Option<Value> {
         open.last_mut()?.1.insert(keys.pop()?, Value::map(map));
     }
     Some(open.pop().map_or(Value::Nil, |(_, map)| Value::map(map)))
+}
+
+/// `{}` or `[]` alone (but for a comment), as a value.
+fn empty_flow(rest: &str) -> Option<Value> {
+    let b = rest.as_bytes();
+    let v = match b.get(..2)? {
+        b"{}" => Value::map(Map::new()),
+        b"[]" => Value::list(Vec::new()),
+        _ => return None,
+    };
+    trailing_ok(&b[2..]).then_some(v)
 }
 
 /// A value that starts after its key on the same line and, in a reduced head that
@@ -1260,9 +1283,33 @@ mod tests {
             "kind: P\nk:",
             "kind: P\nk: ",
             "kind: P\n-",
+            "kind: P\nmetadata:\n  annotations:\n    {}\n  labels:\n    a: b\n",
+            "kind: P\nmetadata:\n  annotations:\n    [] # c\n  name: x\n",
+            "kind: P\nmetadata:\n  annotations:\n    {}#c\n",
+            "kind: P\nmetadata:\n  annotations:\n    {}\n    x: 1\n",
+            "kind: P\nmetadata:\n  annotations:\n    {}\n      x: 1\n",
+            "kind: P\nmetadata:\n  annotations:\n  {}\n",
+            "kind: P\nmetadata:\n  annotations:\n    {a: b}\n",
+            "kind: P\nmetadata:\n  annotations:\n\n    {}\n\n  name: x\n",
         ] {
             agrees_with_the_parser(doc);
         }
+        // An empty map below its key (Grafana dashboards' `annotations:\n    {}`) is read
+        // without the full parser; anything deeper after it is not.
+        let head = |doc: &str| reduce(doc).and_then(|r| head_value(&r));
+        let v = head("kind: P\nmetadata:\n  annotations:\n    {}\n  labels:\n    a: b\n");
+        let want = crate::yaml::parse::parse(
+            "kind: P\nmetadata:\n  annotations: {}\n  labels:\n    a: b\n",
+        );
+        assert_eq!(v, want.ok());
+        assert_eq!(
+            head("kind: P\nmetadata:\n  annotations:\n    {}\n    x: 1\n"),
+            None
+        );
+        assert_eq!(
+            head("kind: P\nmetadata:\n  annotations:\n    {}\n      x: 1\n"),
+            None
+        );
     }
 
     /// The corpus documents and, for each, copies with one piece of [`PIECES`] put in at
