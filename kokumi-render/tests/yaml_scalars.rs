@@ -115,6 +115,25 @@ fn template(values: &[String]) -> String {
     )
 }
 
+/// A chart `name` with the one template `text`, rendered by us and by helm.
+fn ours_and_helms(helm: &std::path::Path, name: &str, text: &str) -> (String, String) {
+    let base = crate::one_template_chart(name, name, "t.yaml", text);
+    let ours =
+        render_cmd(&base, &parse_cmd(&format!("helm template rel {name}"))).expect("renders");
+    let theirs = Command::new(helm)
+        .args(["template", "rel", name])
+        .current_dir(&base)
+        .output()
+        .expect("run helm");
+    let _ = std::fs::remove_dir_all(&base);
+    assert!(
+        theirs.status.success(),
+        "helm failed: {}",
+        String::from_utf8_lossy(&theirs.stderr)
+    );
+    (ours, String::from_utf8_lossy(&theirs.stdout).into_owned())
+}
+
 fn decode(line: &str) -> String {
     use base64::Engine as _;
     let b64 = line.split_once(": ").map_or("", |(_, v)| v);
@@ -130,20 +149,7 @@ fn generated_scalars_read_and_write_like_helm() {
         return;
     };
     let values = scalars(0x5eed_1234_abcd_0001, 4000);
-    let base = crate::one_template_chart("scalars", "scalars", "t.yaml", &template(&values));
-    let ours = render_cmd(&base, &parse_cmd("helm template rel scalars")).expect("renders");
-    let theirs = Command::new(&helm)
-        .args(["template", "rel", "scalars"])
-        .current_dir(&base)
-        .output()
-        .expect("run helm");
-    let _ = std::fs::remove_dir_all(&base);
-    assert!(
-        theirs.status.success(),
-        "helm failed: {}",
-        String::from_utf8_lossy(&theirs.stderr)
-    );
-    let theirs = String::from_utf8_lossy(&theirs.stdout);
+    let (ours, theirs) = ours_and_helms(&helm, "scalars", &template(&values));
     let mut wrong = Vec::new();
     for (o, t) in ours.lines().zip(theirs.lines()).filter(|(o, t)| o != t) {
         let key = t.split_once(": ").map_or("", |(k, _)| k);
@@ -206,20 +212,7 @@ fn generated_strings_write_like_helm() {
          {{{{- end }}}}\n",
         list.join(" ")
     );
-    let base = crate::one_template_chart("strings", "strings", "t.yaml", &text);
-    let ours = render_cmd(&base, &parse_cmd("helm template rel strings")).expect("renders");
-    let theirs = Command::new(&helm)
-        .args(["template", "rel", "strings"])
-        .current_dir(&base)
-        .output()
-        .expect("run helm");
-    let _ = std::fs::remove_dir_all(&base);
-    assert!(
-        theirs.status.success(),
-        "helm failed: {}",
-        String::from_utf8_lossy(&theirs.stderr)
-    );
-    let theirs = String::from_utf8_lossy(&theirs.stdout);
+    let (ours, theirs) = ours_and_helms(&helm, "strings", &text);
     let mut wrong = Vec::new();
     for (o, t) in ours.lines().zip(theirs.lines()).filter(|(o, t)| o != t) {
         let key = t.split_once(": ").map_or("", |(k, _)| k);
