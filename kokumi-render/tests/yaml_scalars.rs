@@ -134,6 +134,16 @@ fn ours_and_helms(helm: &std::path::Path, name: &str, text: &str) -> (String, St
     (ours, String::from_utf8_lossy(&theirs.stdout).into_owned())
 }
 
+fn assert_no_differences(ours: &str, theirs: &str, wrong: &[String]) {
+    assert_eq!(ours.lines().count(), theirs.lines().count(), "line counts");
+    assert!(
+        wrong.is_empty(),
+        "{} differences:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
 fn decode(line: &str) -> String {
     use base64::Engine as _;
     let b64 = line.split_once(": ").map_or("", |(_, v)| v);
@@ -167,13 +177,7 @@ fn generated_scalars_read_and_write_like_helm() {
             wrong.push(format!("fromYaml {v:?}: ours {o:?}, helm {t:?}"));
         }
     }
-    assert_eq!(ours.lines().count(), theirs.lines().count(), "line counts");
-    assert!(
-        wrong.is_empty(),
-        "{} differences:\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
+    assert_no_differences(&ours, &theirs, &wrong);
 }
 
 /// Pieces of arbitrary strings: what YAML and JSON escape, quote, fold or refuse.
@@ -224,11 +228,5 @@ fn generated_strings_write_like_helm() {
             decode(t)
         ));
     }
-    assert_eq!(ours.lines().count(), theirs.lines().count(), "line counts");
-    assert!(
-        wrong.is_empty(),
-        "{} differences:\n{}",
-        wrong.len(),
-        wrong.join("\n")
-    );
+    assert_no_differences(&ours, &theirs, &wrong);
 }
