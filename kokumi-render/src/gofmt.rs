@@ -18,6 +18,7 @@
 //! assert_eq!(out, "a-003.1|7   |\"x\"");
 //! ```
 
+use crate::gounicode::is_print;
 use std::fmt::Write as _;
 
 use crate::value::{Value, format_go_float};
@@ -206,23 +207,6 @@ fn escape_char(out: &mut String, c: char, quote: char, ascii: bool) {
             let _ = write!(out, "\\U{:08x}", c as u32);
         }
     }
-}
-
-/// Go's `strconv.IsPrint`, approximated from Rust's character classes: letters, marks, numbers,
-/// punctuation, symbols and the ASCII space are printable; controls, other spaces, format
-/// characters and private-use characters are not.
-pub fn is_print(c: char) -> bool {
-    let u = c as u32;
-    if u < 0x80 {
-        return (0x20..0x7f).contains(&u);
-    }
-    if c.is_control() || c.is_whitespace() {
-        return false;
-    }
-    !matches!(u,
-        0xAD | 0x600..=0x605 | 0x61C | 0x6DD | 0x70F | 0x180E | 0x200B..=0x200F
-        | 0x202A..=0x202E | 0x2060..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB
-        | 0xE000..=0xF8FF | 0xF0000..=0x10FFFF | 0xFFFE | 0xFFFF)
 }
 
 /// Whether Go's `strconv.CanBackquote` holds: the string fits in a raw `` `...` `` literal.

@@ -44,6 +44,7 @@ pub mod chart;
 pub mod error;
 pub mod funcs;
 pub mod gofmt;
+mod gounicode;
 pub mod objects;
 pub mod output;
 pub mod render;

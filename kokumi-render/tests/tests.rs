@@ -8,6 +8,7 @@ mod funcs;
 mod go_semantics;
 mod helm_errors;
 mod manifest_heads;
+mod string_funcs;
 mod template_corpus;
 mod template_fuzz;
 mod template_helm;

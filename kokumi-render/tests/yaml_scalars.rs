@@ -116,7 +116,7 @@ fn template(values: &[String]) -> String {
 }
 
 /// A chart `name` with the one template `text`, rendered by us and by helm.
-fn ours_and_helms(helm: &std::path::Path, name: &str, text: &str) -> (String, String) {
+pub(crate) fn ours_and_helms(helm: &std::path::Path, name: &str, text: &str) -> (String, String) {
     let base = crate::one_template_chart(name, name, "t.yaml", text);
     let ours =
         render_cmd(&base, &parse_cmd(&format!("helm template rel {name}"))).expect("renders");
@@ -134,7 +134,7 @@ fn ours_and_helms(helm: &std::path::Path, name: &str, text: &str) -> (String, St
     (ours, String::from_utf8_lossy(&theirs.stdout).into_owned())
 }
 
-fn assert_no_differences(ours: &str, theirs: &str, wrong: &[String]) {
+pub(crate) fn assert_no_differences(ours: &str, theirs: &str, wrong: &[String]) {
     assert_eq!(ours.lines().count(), theirs.lines().count(), "line counts");
     assert!(
         wrong.is_empty(),
@@ -144,7 +144,7 @@ fn assert_no_differences(ours: &str, theirs: &str, wrong: &[String]) {
     );
 }
 
-fn decode(line: &str) -> String {
+pub(crate) fn decode(line: &str) -> String {
     use base64::Engine as _;
     let b64 = line.split_once(": ").map_or("", |(_, v)| v);
     base64::engine::general_purpose::STANDARD

@@ -366,7 +366,7 @@ fn go_char_quote(c: char) -> String {
         '\'' => "'\\''".into(),
         '"' => "'\"'".into(),
         '\\' => "'\\\\'".into(),
-        c if crate::gofmt::is_print(c) => format!("'{c}'"),
+        c if crate::gounicode::is_print(c) => format!("'{c}'"),
         c => {
             let q = crate::gofmt::quote(&c.to_string());
             format!("'{}'", &q[1..q.len() - 1])

@@ -47,6 +47,7 @@ mod rsa_keygen;
 pub mod semver;
 mod strings;
 mod toml;
+mod xstrings;
 
 /// A Go parameter type of a template function, for Go's argument check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,7 +263,7 @@ static TABLE: &[(&str, Func, Signature)] = &[
     ("bcrypt", crypto::bcrypt, sig(&[S])),
     ("biggest", math::max, var(&[A], A)),
     ("buildCustomCert", crypto::build_custom_cert, sig(&[S, S])),
-    ("camelcase", strings::camelcase, sig(&[S])),
+    ("camelcase", xstrings::camelcase, sig(&[S])),
     ("cat", strings::cat, var(&[], A)),
     ("ceil", math::ceil, sig(&[A])),
     ("chunk", lists::chunk, sig(&[I, A])),
@@ -369,7 +370,7 @@ static TABLE: &[(&str, Func, Signature)] = &[
     ("int64", math::int64, sig(&[A])),
     ("isAbs", paths::is_abs, sig(&[S])),
     ("join", strings::join, sig(&[S, A])),
-    ("kebabcase", strings::kebabcase, sig(&[S])),
+    ("kebabcase", xstrings::kebabcase, sig(&[S])),
     ("keys", dicts::keys, var(&[], M)),
     ("kindIs", defaults::kind_is, sig(&[S, A])),
     ("kindOf", defaults::kind_of, sig(&[A])),
@@ -480,7 +481,7 @@ static TABLE: &[(&str, Func, Signature)] = &[
     ("sha512sum", encoding::sha512sum, sig(&[B_OR_S])),
     ("shuffle", crypto::shuffle, sig(&[S])),
     ("slice", lists::slice, var(&[A], A)),
-    ("snakecase", strings::snakecase, sig(&[S])),
+    ("snakecase", xstrings::snakecase, sig(&[S])),
     ("sortAlpha", lists::sort_alpha, sig(&[A])),
     ("split", strings::split, sig(&[S, S])),
     ("splitList", strings::split_list, sig(&[S, S])),

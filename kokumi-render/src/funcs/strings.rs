@@ -1,6 +1,7 @@
 //! Sprig's string functions.
 
 use crate::gofmt;
+use crate::gounicode::{self, is_space, is_title};
 use crate::value::{FuncError, Map, Value};
 
 use super::{arity, as_slice, bytes_to_string, int_arg, map_arg, ok_str, str_arg, strval};
@@ -12,7 +13,7 @@ pub(crate) fn hello(args: &[Value]) -> R {
     ok_str("Hello!")
 }
 
-fn one_str<'a>(args: &'a [Value], name: &str) -> Result<&'a str, FuncError> {
+pub(super) fn one_str<'a>(args: &'a [Value], name: &str) -> Result<&'a str, FuncError> {
     arity(args, 1, name)?;
     str_arg(&args[0])
 }
@@ -24,7 +25,7 @@ fn two_str<'a>(args: &'a [Value], name: &str) -> Result<(&'a str, &'a str), Func
 
 pub(crate) fn trim(args: &[Value]) -> R {
     let s = one_str(args, "trim")?;
-    part_of(&args[0], s, s.trim_matches(is_go_space))
+    part_of(&args[0], s, s.trim_matches(is_space))
 }
 
 /// `part`, a slice of argument `arg` (whose text is `whole`): the argument itself when it is
@@ -35,14 +36,6 @@ fn part_of(arg: &Value, whole: &str, part: &str) -> R {
     } else {
         ok_str(part)
     }
-}
-
-/// Go's `unicode.IsSpace`.
-pub(crate) fn is_go_space(c: char) -> bool {
-    matches!(
-        c,
-        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{85}' | '\u{a0}'
-    ) || (c as u32 > 0xff && c.is_whitespace())
 }
 
 pub(crate) fn upper(args: &[Value]) -> R {
@@ -82,7 +75,7 @@ fn go_lower(s: &str) -> String {
 /// Go's `unicode.ToUpper`: Unicode's simple mapping, one character for one. Rust gives the full
 /// mapping; where that is longer, the simple one is the character itself but for the Greek
 /// letters with ypogegrammeni, which map to their titlecase forms.
-fn simple_upper(c: char) -> char {
+pub(super) fn simple_upper(c: char) -> char {
     let mut it = c.to_uppercase();
     match (it.next(), it.next()) {
         (Some(u), None) => u,
@@ -99,7 +92,7 @@ fn simple_upper(c: char) -> char {
 }
 
 /// Go's `unicode.ToLower`: the simple mapping (`İ` → `i`, where Rust's full one adds a dot).
-fn simple_lower(c: char) -> char {
+pub(super) fn simple_lower(c: char) -> char {
     let mut it = c.to_lowercase();
     match (it.next(), it.next()) {
         (Some(u), None) => u,
@@ -118,15 +111,9 @@ fn simple_title(c: char) -> char {
         '\u{1CA}'..='\u{1CC}' => '\u{1CB}',
         '\u{1F1}'..='\u{1F3}' => '\u{1F2}',
         '\u{10D0}'..='\u{10FA}' | '\u{10FD}'..='\u{10FF}' => c,
-        c if is_go_title(c) => c,
+        c if is_title(c) => c,
         c => simple_upper(c),
     }
-}
-
-/// Go's `unicode.IsTitle`: the titlecase letters (category Lt).
-fn is_go_title(c: char) -> bool {
-    matches!(c, '\u{1C5}' | '\u{1C8}' | '\u{1CB}' | '\u{1F2}' | '\u{1F88}'..='\u{1F8F}'
-        | '\u{1F98}'..='\u{1F9F}' | '\u{1FA8}'..='\u{1FAF}' | '\u{1FBC}' | '\u{1FCC}' | '\u{1FFC}')
 }
 
 /// Go's `strings.Title`: upper-cases the first letter of each word.
@@ -183,10 +170,10 @@ pub(crate) fn swapcase(args: &[Value]) -> R {
     let out: String = s
         .chars()
         .map(|c| {
-            if c.is_uppercase() || is_go_title(c) {
+            if gounicode::is_upper(c) || is_title(c) {
                 word_start = false;
                 simple_lower(c)
-            } else if c.is_lowercase() {
+            } else if gounicode::is_lower(c) {
                 let title = std::mem::replace(&mut word_start, false);
                 if title {
                     simple_title(c)
@@ -194,7 +181,7 @@ pub(crate) fn swapcase(args: &[Value]) -> R {
                     simple_upper(c)
                 }
             } else {
-                word_start = is_go_space(c);
+                word_start = is_space(c);
                 c
             }
         })
@@ -211,7 +198,7 @@ pub(crate) fn initials(args: &[Value]) -> R {
     let mut out = String::new();
     let mut last_space = true;
     for c in s.bytes().map(char::from) {
-        if is_go_space(c) {
+        if is_space(c) {
             last_space = true;
         } else {
             if last_space {
@@ -228,13 +215,13 @@ pub(crate) fn initials(args: &[Value]) -> R {
 /// characters; when none is, the string comes back as it was.
 pub(crate) fn nospace(args: &[Value]) -> R {
     let s = one_str(args, "nospace")?;
-    if !s.bytes().map(char::from).any(is_go_space) {
+    if !s.bytes().map(char::from).any(is_space) {
         return Ok(args[0].clone());
     }
     ok_str(
         s.bytes()
             .map(char::from)
-            .filter(|&c| !is_go_space(c))
+            .filter(|&c| !is_space(c))
             .collect::<String>(),
     )
 }
@@ -612,77 +599,6 @@ pub(crate) fn get_host_by_name(args: &[Value]) -> R {
     ok_str("")
 }
 
-// --- case conversion (huandu/xstrings 1.5) ---------------------------------------------------
-
-/// Splits into words the way xstrings does for snake/kebab case: a boundary before an upper
-/// case letter that follows a lower case letter or digit, or that starts `Xy` after an upper
-/// run; separators are anything that is not a letter or digit.
-fn words(s: &str) -> Vec<String> {
-    let chars: Vec<char> = s.chars().collect();
-    let mut words: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    for (i, &c) in chars.iter().enumerate() {
-        if !c.is_alphanumeric() {
-            if !cur.is_empty() {
-                words.push(std::mem::take(&mut cur));
-            }
-            continue;
-        }
-        if c.is_uppercase() && !cur.is_empty() {
-            let prev = chars[i - 1];
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
-            if prev.is_lowercase() || (prev.is_uppercase() && next_lower) {
-                words.push(std::mem::take(&mut cur));
-            }
-        }
-        cur.push(c);
-    }
-    if !cur.is_empty() {
-        words.push(cur);
-    }
-    words
-}
-
-fn delimited(s: &str, sep: char) -> String {
-    let ws = words(s);
-    let mut out = String::with_capacity(s.len() + ws.len());
-    for (i, w) in ws.iter().enumerate() {
-        if i > 0 {
-            out.push(sep);
-        }
-        out.push_str(&go_lower(w));
-    }
-    out
-}
-
-pub(crate) fn snakecase(args: &[Value]) -> R {
-    ok_str(delimited(one_str(args, "snakecase")?, '_'))
-}
-
-pub(crate) fn kebabcase(args: &[Value]) -> R {
-    ok_str(delimited(one_str(args, "kebabcase")?, '-'))
-}
-
-/// xstrings' `ToPascalCase`: words split on `_`, `-`, spaces and `.`, each capitalised.
-pub(crate) fn camelcase(args: &[Value]) -> R {
-    let s = one_str(args, "camelcase")?;
-    let mut out = String::with_capacity(s.len());
-    let mut upper_next = true;
-    for c in s.chars() {
-        if c == '_' || c == '-' || c == ' ' || c == '.' {
-            upper_next = true;
-            continue;
-        }
-        if upper_next {
-            out.push(simple_upper(c));
-            upper_next = false;
-        } else {
-            out.push(c);
-        }
-    }
-    ok_str(out)
-}
-
 /// goutils' `WrapCustom(str, width, newline, wrapLongWords)`.
 fn wrap_custom(s: &str, width: i64, newline: &str, wrap_long: bool) -> String {
     let width = if width < 1 { 1 } else { width as usize };
@@ -941,13 +857,6 @@ mod tests {
         assert_eq!(go_split("abc", "", -1), vec!["a", "b", "c"]);
         assert_eq!(go_split("a/b/c", "/", 2), vec!["a", "b/c"]);
         assert!(go_split("a", "/", 0).is_empty());
-    }
-
-    #[test]
-    fn words_split_like_xstrings() {
-        assert_eq!(delimited("FirstName", '_'), "first_name");
-        assert_eq!(delimited("HTTPServer", '-'), "http-server");
-        assert_eq!(delimited("some-thing else", '_'), "some_thing_else");
     }
 
     #[test]

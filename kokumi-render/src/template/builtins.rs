@@ -331,7 +331,8 @@ pub(crate) fn html(args: &[Value]) -> Value {
     Value::string(out)
 }
 
-/// `js`: Go's `JSEscapeString`.
+/// `js`: Go's `JSEscapeString`: ASCII controls as `\u00XX`, DEL as it is, other characters
+/// Go would not print (`unicode.IsPrint`) as `\uXXXX`.
 pub(crate) fn js(args: &[Value]) -> Value {
     let s = eval_args(args);
     let mut out = String::with_capacity(s.len());
@@ -344,8 +345,9 @@ pub(crate) fn js(args: &[Value]) -> Value {
             '>' => out.push_str("\\u003E"),
             '&' => out.push_str("\\u0026"),
             '=' => out.push_str("\\u003D"),
-            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04X}", c as u32)),
-            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c if (c as u32) < 0x20 || !(c.is_ascii() || crate::gounicode::is_print(c)) => {
+                out.push_str(&format!("\\u{:04X}", c as u32));
+            }
             c => out.push(c),
         }
     }

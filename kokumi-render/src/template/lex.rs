@@ -264,8 +264,9 @@ fn ascii_word_len(s: &[u8]) -> usize {
         .unwrap_or(s.len() - n)
 }
 
+/// text/template's `isAlphaNumeric`: `_`, a letter or a decimal digit (`²` and `Ⅰ` are not).
 fn is_alnum(c: char) -> bool {
-    c == '_' || c.is_alphabetic() || c.is_numeric()
+    c == '_' || crate::gounicode::is_letter(c) || crate::gounicode::is_digit(c)
 }
 
 struct Lexer<'a> {
