@@ -4,3 +4,4 @@
 pub mod emit;
 pub mod head;
 pub mod parse;
+mod resolve;

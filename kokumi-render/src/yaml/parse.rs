@@ -25,6 +25,7 @@ use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 
+use super::resolve::Plain;
 use crate::value::{Map, Value};
 
 /// A YAML document that Helm's decoder would refuse; prints like sigs.k8s.io/yaml's error
@@ -211,141 +212,17 @@ fn resolve(text: &str, style: ScalarStyle, tag: Option<&str>) -> Scalar {
 }
 
 fn resolve_plain(text: &str) -> Scalar {
-    match text {
-        "y" | "Y" | "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return Scalar::Bool(true);
-        }
-        "n" | "N" | "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return Scalar::Bool(false);
-        }
-        "" | "~" | "null" | "Null" | "NULL" => return Scalar::Null,
-        ".nan" | ".NaN" | ".NAN" => return Scalar::Float(f64::NAN),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Scalar::Float(f64::INFINITY);
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return Scalar::Float(f64::NEG_INFINITY),
-        "<<" => return Scalar::Merge,
-        _ => {}
+    match super::resolve::resolve(text) {
+        Plain::Null => Scalar::Null,
+        Plain::Bool(b) => Scalar::Bool(b),
+        Plain::Int(i) => Scalar::Int(i),
+        Plain::Uint(u) => Scalar::Uint(u),
+        Plain::Float(f) => Scalar::Float(f),
+        // A plain `<<` key merges; go-yaml tells it by its text, not by resolving it.
+        Plain::Str if text == "<<" => Scalar::Merge,
+        // go-yaml decodes a timestamp into an interface as the text it is.
+        Plain::Str | Plain::Timestamp => Scalar::Str(text.into()),
     }
-    let first = text.as_bytes()[0];
-    match first {
-        b'.' => {
-            if let Some(f) = crate::funcs::parse_float_go(text) {
-                return Scalar::Float(f);
-            }
-        }
-        b'+' | b'-' | b'0'..=b'9' => {
-            let plain: String = text.chars().filter(|&c| c != '_').collect();
-            if let Some(i) = go_parse_int(&plain) {
-                return Scalar::Int(i);
-            }
-            if let Some(u) = go_parse_uint(&plain) {
-                return Scalar::Uint(u);
-            }
-            if is_yaml_style_float(&plain)
-                && let Some(f) = crate::funcs::parse_float_go(&plain)
-            {
-                return Scalar::Float(f);
-            }
-            if let Some(bin) = plain.strip_prefix("0b") {
-                if let Ok(i) = i64::from_str_radix(bin, 2) {
-                    return Scalar::Int(i);
-                }
-            } else if let Some(bin) = plain.strip_prefix("-0b")
-                // go-yaml: `ParseInt("-" + rest, 2, 64)`, so `-0b+1` stays a string.
-                && let Ok(i) = i64::from_str_radix(&format!("-{bin}"), 2)
-            {
-                return Scalar::Int(i);
-            }
-        }
-        _ => {}
-    }
-    Scalar::Str(text.into())
-}
-
-/// go-yaml's `yamlStyleFloat`: `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
-pub(super) fn is_yaml_style_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-        i += 1;
-    }
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - start
-    };
-    if i < b.len() && b[i] == b'.' {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if i < b.len() && b[i] == b'.' {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
-        i += 1;
-        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
-}
-
-/// Go's `strconv.ParseInt(s, 0, 64)`: sign, then `0x`/`0o`/`0b`/leading-`0` octal or decimal.
-fn go_parse_int(s: &str) -> Option<i64> {
-    let (neg, body) = match s.as_bytes().first()? {
-        b'-' => (true, &s[1..]),
-        b'+' => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let magnitude = go_parse_uint_body(body)?;
-    if neg {
-        if magnitude <= (i64::MAX as u64) + 1 {
-            Some((magnitude as i64).wrapping_neg())
-        } else {
-            None
-        }
-    } else {
-        i64::try_from(magnitude).ok()
-    }
-}
-
-/// Go's `strconv.ParseUint(s, 0, 64)` (no sign allowed).
-pub(super) fn go_parse_uint(s: &str) -> Option<u64> {
-    go_parse_uint_body(s)
-}
-
-fn go_parse_uint_body(s: &str) -> Option<u64> {
-    if s.is_empty() {
-        return None;
-    }
-    let (radix, digits) = if let Some(r) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        (16, r)
-    } else if let Some(r) = s.strip_prefix("0o").or_else(|| s.strip_prefix("0O")) {
-        (8, r)
-    } else if let Some(r) = s.strip_prefix("0b").or_else(|| s.strip_prefix("0B")) {
-        (2, r)
-    } else if s.len() > 1 && s.starts_with('0') {
-        (8, &s[1..])
-    } else {
-        (10, s)
-    };
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    u64::from_str_radix(digits, radix).ok()
 }
 
 /// Formats a float key the way go-yaml does (`strconv.FormatFloat(f, 'g', -1, 32)`).
