@@ -139,7 +139,7 @@ pub fn json_name_matches(key: &str, field: &str) -> bool {
 pub fn yaml_scalar_text(v: &Value) -> Option<String> {
     Some(match v {
         Value::Bool(b) => b.to_string(),
-        Value::Int(i) => i.to_string(),
+        Value::Int(i) | Value::Int64(i) => i.to_string(),
         Value::Float(f) if f.fract() == 0.0 && f.abs() < 9.2e18 => format!("{}", *f as i64),
         Value::Float(f) if !f.is_finite() => {
             let mut out = String::new();
@@ -234,20 +234,21 @@ struct Printer {
     out: String,
 }
 
-fn parse_num(b: &[u8], mut i: usize) -> (Option<usize>, usize) {
-    let start = i;
-    let mut n: usize = 0;
-    while i < b.len() && b[i].is_ascii_digit() {
-        n = n
-            .saturating_mul(10)
-            .saturating_add(usize::from(b[i] - b'0'));
+/// Go's `parsenum`: the decimal number at `b[start..end]`, whether there was one, and where it
+/// ends; an absurdly long one (past 10^6 before its last digit) is none, and takes the rest.
+fn parse_num(b: &[u8], start: usize, end: usize) -> (usize, bool, usize) {
+    if start >= end {
+        return (0, false, end);
+    }
+    let (mut n, mut i) = (0usize, start);
+    while i < end && b[i].is_ascii_digit() {
         if n > 1_000_000 {
-            // Go reports absurd widths as BADWIDTH; cap to stay bounded.
-            return (None, i + 1);
+            return (0, false, end);
         }
+        n = n * 10 + usize::from(b[i] - b'0');
         i += 1;
     }
-    if i == start { (None, i) } else { (Some(n), i) }
+    (n, i > start, i)
 }
 
 impl Printer {
@@ -282,63 +283,59 @@ impl Printer {
                 }
                 i += 1;
             }
-            let mut after_index = false;
-            // argument index
+            // Go's doPrintf: an argument index, a width (or `*`), a precision (or `.*`), each
+            // perhaps after an index; a bad index spoils only this verb.
+            let mut good_arg_num = true;
+            let mut after_index;
             (arg_num, i, after_index) =
-                arg_index(b, i, arg_num, args.len(), &mut reordered, after_index);
-            let mut good_arg_num = arg_num <= args.len() && !(after_index && arg_num == usize::MAX);
-            // width
+                arg_number(b, i, arg_num, args.len(), &mut reordered, &mut good_arg_num);
             if i < end && b[i] == b'*' {
                 i += 1;
-                match int_from_arg(args, &mut arg_num) {
-                    Some(w) => {
-                        if w < 0 {
-                            f.minus = true;
-                            f.width = Some(w.unsigned_abs() as usize);
-                        } else {
-                            f.width = Some(w as usize);
-                        }
-                        if f.width.is_some_and(|w| w > 1_000_000) {
-                            self.out.push_str("%!(BADWIDTH)");
-                            f.width = None;
-                        }
-                    }
-                    None => self.out.push_str("%!(BADWIDTH)"),
+                let (w, ok, next) = int_from_arg(args, arg_num);
+                arg_num = next;
+                if !ok {
+                    self.out.push_str("%!(BADWIDTH)");
                 }
+                if w < 0 {
+                    f.minus = true;
+                }
+                f.width = ok.then_some(w.unsigned_abs() as usize);
                 after_index = false;
             } else {
-                let (w, ni) = parse_num(b, i);
-                if after_index && w.is_some() {
+                let (w, ok, next) = parse_num(b, i, end);
+                i = next;
+                f.width = ok.then_some(w);
+                if after_index && ok {
                     good_arg_num = false;
                 }
-                f.width = w;
-                i = ni;
             }
-            // precision
-            if i < end && b[i] == b'.' {
+            if i + 1 < end && b[i] == b'.' {
                 i += 1;
                 if after_index {
                     good_arg_num = false;
                 }
                 (arg_num, i, after_index) =
-                    arg_index(b, i, arg_num, args.len(), &mut reordered, after_index);
+                    arg_number(b, i, arg_num, args.len(), &mut reordered, &mut good_arg_num);
                 if i < end && b[i] == b'*' {
                     i += 1;
-                    match int_from_arg(args, &mut arg_num) {
-                        Some(p) if p >= 0 => f.prec = Some(p as usize),
-                        Some(_) => f.prec = None,
-                        None => self.out.push_str("%!(BADPREC)"),
+                    let (p, ok, next) = int_from_arg(args, arg_num);
+                    arg_num = next;
+                    // A negative precision is no precision, and reported.
+                    let ok = ok && p >= 0;
+                    if !ok {
+                        self.out.push_str("%!(BADPREC)");
                     }
+                    f.prec = ok.then_some(p as usize);
                     after_index = false;
                 } else {
-                    let (p, ni) = parse_num(b, i);
-                    f.prec = Some(p.unwrap_or(0));
-                    i = ni;
+                    let (p, ok, next) = parse_num(b, i, end);
+                    i = next;
+                    f.prec = Some(if ok { p } else { 0 });
                 }
             }
             if !after_index {
-                (arg_num, i, after_index) =
-                    arg_index(b, i, arg_num, args.len(), &mut reordered, after_index);
+                (arg_num, i, _) =
+                    arg_number(b, i, arg_num, args.len(), &mut reordered, &mut good_arg_num);
             }
             if i >= end {
                 self.out.push_str("%!(NOVERB)");
@@ -353,7 +350,7 @@ impl Printer {
                 self.out.push('%');
                 continue;
             }
-            if !good_arg_num || arg_num == usize::MAX {
+            if !good_arg_num {
                 self.bad_arg_num(verb, "BADINDEX");
                 continue;
             }
@@ -374,7 +371,6 @@ impl Printer {
                     f.plus_v = true;
                 }
             }
-            let _ = after_index;
             self.print_arg(&args[arg_num], verb, &f, true);
             arg_num += 1;
         }
@@ -489,9 +485,12 @@ impl Printer {
         }
         match v {
             Value::Nil => {
+                // A nil inside a list or map is written bare, whatever the verb and width.
                 if f.sharp_v && !top {
-                    self.pad("interface {}(nil)", f);
-                } else if verb == 'v' || !top {
+                    self.out.push_str("interface {}(nil)");
+                } else if !top {
+                    self.out.push_str("<nil>");
+                } else if verb == 'v' {
                     self.pad("<nil>", f);
                 } else {
                     self.bad_verb(verb, v, f);
@@ -501,11 +500,16 @@ impl Printer {
                 't' | 'v' => self.pad(if *b { "true" } else { "false" }, f),
                 _ => self.bad_verb(verb, v, f),
             },
-            Value::Int(i) => self.fmt_int(*i, verb, f, v),
+            Value::Int(i) | Value::Int64(i) => self.fmt_int(*i, verb, f, v),
             Value::Float(x) => self.fmt_float(*x, verb, f, v),
             Value::String(s) => self.fmt_string(s, verb, f, v),
             Value::Bytes(bytes) => match verb {
-                's' | 'q' | 'x' | 'X' => {
+                'x' | 'X' => {
+                    let b = &bytes[..f.prec.map_or(bytes.len(), |p| p.min(bytes.len()))];
+                    let h = hex_bytes(b, verb == 'X', f);
+                    self.pad(&h, f);
+                }
+                's' | 'q' => {
                     let s = String::from_utf8_lossy(bytes);
                     self.fmt_string(&s, verb, f, v);
                 }
@@ -588,8 +592,16 @@ impl Printer {
     }
 
     fn fmt_string(&mut self, s: &str, verb: char, f: &Flags, v: &Value) {
+        if matches!(verb, 'x' | 'X') {
+            // The precision counts bytes here (Go's fmtSbx), characters elsewhere.
+            let b = s.as_bytes();
+            let b = &b[..f.prec.map_or(b.len(), |p| p.min(b.len()))];
+            let h = hex_bytes(b, verb == 'X', f);
+            self.pad(&h, f);
+            return;
+        }
         let s = match f.prec {
-            Some(p) if matches!(verb, 'v' | 's' | 'q' | 'x' | 'X') => truncate_chars(s, p),
+            Some(p) if matches!(verb, 'v' | 's' | 'q') => truncate_chars(s, p),
             _ => s,
         };
         match verb {
@@ -611,10 +623,6 @@ impl Printer {
                     quote(s)
                 };
                 self.pad(&q, f);
-            }
-            'x' | 'X' => {
-                let h = hex_bytes(s.as_bytes(), verb == 'X', f);
-                self.pad(&h, f);
             }
             _ => self.bad_verb(verb, v, f),
         }
@@ -704,17 +712,21 @@ impl Printer {
                     }
                     Some(p) => format_g(x, p.max(1), f.sharp),
                 };
-                if verb == 'G' { s.to_uppercase() } else { s }
+                upper_if(s, verb == 'G' && x.is_finite())
             }
             'e' | 'E' => {
                 let s = format_e(x, f.prec.unwrap_or(6), f.sharp);
-                if verb == 'E' { s.to_uppercase() } else { s }
+                upper_if(s, verb == 'E' && x.is_finite())
             }
             'f' | 'F' => format_f(x, f.prec.unwrap_or(6), f.sharp),
             'b' => format_b(x),
             'x' | 'X' => {
-                let s = format_x(x, f.prec);
-                if verb == 'X' { s.to_uppercase() } else { s }
+                let mut s = format_x(x, f.prec);
+                if f.sharp && x.is_finite() {
+                    // Go pads `%#x` to the precision, but `%#X` only keeps the point.
+                    s = sharp_x(&s, if verb == 'x' { f.prec.unwrap_or(6) } else { 0 });
+                }
+                upper_if(s, verb == 'X' && x.is_finite())
             }
             _ => {
                 self.bad_verb(verb, v, f);
@@ -744,43 +756,50 @@ impl Printer {
     }
 }
 
-fn arg_index(
+/// Go's `argNumber`: an explicit `[n]` at `b[i..]` gives argument `n − 1`; a malformed or
+/// out-of-range one leaves `arg_num` and spoils the verb (`good`). Returns the argument, where
+/// the format goes on, and whether an index was read.
+fn arg_number(
     b: &[u8],
     i: usize,
     arg_num: usize,
     num_args: usize,
     reordered: &mut bool,
-    after: bool,
+    good: &mut bool,
 ) -> (usize, usize, bool) {
     if i >= b.len() || b[i] != b'[' {
-        return (arg_num, i, after);
+        return (arg_num, i, false);
     }
     *reordered = true;
-    // find the closing bracket
-    let mut j = i + 1;
-    while j < b.len() && b[j] != b']' {
-        j += 1;
-    }
-    if j >= b.len() {
-        return (usize::MAX, i + 1, true);
-    }
-    let inner = &b[i + 1..j];
-    let parsed = std::str::from_utf8(inner)
-        .ok()
-        .filter(|s| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()))
-        .and_then(|s| s.parse::<usize>().ok());
-    match parsed {
-        Some(n) if n >= 1 && n <= num_args => (n - 1, j + 1, true),
-        _ => (usize::MAX, j + 1, true),
+    let f = &b[i..];
+    // Go's parseArgNumber: at least `[n]`, the number running up to the first `]`.
+    let (index, width, ok) = match f.iter().position(|&c| c == b']') {
+        Some(close) if f.len() >= 3 => match parse_num(f, 1, close) {
+            (n, true, next) if next == close => (n.checked_sub(1), close + 1, true),
+            _ => (None, close + 1, false),
+        },
+        _ => (None, 1, false),
+    };
+    match index {
+        Some(index) if ok && index < num_args => (index, i + width, true),
+        _ => {
+            *good = false;
+            (arg_num, i + width, ok)
+        }
     }
 }
 
-fn int_from_arg(args: &[Value], arg_num: &mut usize) -> Option<i64> {
-    let v = args.get(*arg_num)?;
-    *arg_num += 1;
+/// Go's `intFromArg`: the `*` width or precision from argument `arg_num` (an integer within
+/// ±10^6), whether there was one, and the next argument.
+fn int_from_arg(args: &[Value], arg_num: usize) -> (i64, bool, usize) {
+    let Some(v) = args.get(arg_num) else {
+        return (0, false, arg_num);
+    };
     match v {
-        Value::Int(i) => Some(*i),
-        _ => None,
+        Value::Int(n) | Value::Int64(n) if (-1_000_000..=1_000_000).contains(n) => {
+            (*n, true, arg_num + 1)
+        }
+        _ => (0, false, arg_num + 1),
     }
 }
 
@@ -961,6 +980,37 @@ fn sharp_g(s: &str, _prec: Option<usize>) -> String {
         mant.push('0');
     }
     format!("{mant}{exp}")
+}
+
+/// `%X`, `%E`, `%G` upper-case a number; `NaN` and `±Inf` stay as they are.
+fn upper_if(s: String, upper: bool) -> String {
+    if upper { s.to_uppercase() } else { s }
+}
+
+/// `%#x` for a float: Go's `fmtFloat` keeps a point and pads with zeros to `digits` digits,
+/// counting from the first non-zero character after the sign, the `x` included (`%#x` of 3 is
+/// `0x1.8000p+01`).
+fn sharp_x(s: &str, digits: usize) -> String {
+    let body = s.strip_prefix('-').unwrap_or(s);
+    let sign = &s[..s.len() - body.len()];
+    let (num, tail) = body.split_at(body.find(['p', 'P']).unwrap_or(body.len()));
+    let mut digits = digits as i64;
+    let mut seen_nonzero = false;
+    for c in num.chars().filter(|&c| c != '.') {
+        seen_nonzero |= c != '0';
+        if seen_nonzero {
+            digits -= 1;
+        }
+    }
+    let mut out = format!("{sign}{num}");
+    if !num.contains('.') {
+        out.push('.');
+    }
+    for _ in 0..digits.max(0) {
+        out.push('0');
+    }
+    out.push_str(tail);
+    out
 }
 
 fn special(x: f64) -> String {

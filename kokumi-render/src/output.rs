@@ -132,7 +132,7 @@ pub fn split_manifests(big: &str) -> Vec<&str> {
 fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::String(_) => "string",
-        Value::Float(_) | Value::Int(_) => "number",
+        Value::Float(_) | Value::Int(_) | Value::Int64(_) => "number",
         Value::Bool(_) => "bool",
         Value::List(_) => "array",
         Value::Map(_) => "object",

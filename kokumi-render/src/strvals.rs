@@ -2,7 +2,7 @@
 //! `a={x,y}`, `a\.b=c` escapes, comma-separated pairs, `null` to delete a default.
 //!
 //! With `--set`, `true`/`false` (any case) become booleans, `null` becomes nil, and decimal
-//! integers without a leading zero become `int64` ([`Value::Int`], unlike values files, whose
+//! integers without a leading zero become `int64` ([`Value::Int64`], unlike values files, whose
 //! numbers are `float64`). `--set-string` keeps every value a string.
 
 use std::sync::Arc;
@@ -62,7 +62,7 @@ fn typed_val(v: &str, strings: bool) -> Value {
         return Value::Nil;
     }
     if v == "0" {
-        return Value::Int(0);
+        return Value::Int64(0);
     }
     if !v.is_empty() && !v.starts_with('0') {
         let digits = v.strip_prefix(['+', '-']).unwrap_or(v);
@@ -70,7 +70,7 @@ fn typed_val(v: &str, strings: bool) -> Value {
             && digits.bytes().all(|b| b.is_ascii_digit())
             && let Ok(i) = v.parse::<i64>()
         {
-            return Value::Int(i);
+            return Value::Int64(i);
         }
     }
     Value::string(v)

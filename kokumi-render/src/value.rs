@@ -24,8 +24,13 @@ pub enum Value {
     Nil,
     /// `bool`.
     Bool(bool),
-    /// A Go integer (`int`, `int64`); template integer literals and `--set` integers.
+    /// Go's `int`: template integer literals, `len`, `atoi`, `int`, range indexes.
     Int(i64),
+    /// Go's `int64`: what Sprig's arithmetic (`add`, `sub`, `max`, `int64`, `toDecimal`...),
+    /// `--set` integers and `fromToml` give. It prints and compares as `int` does, but Go's
+    /// reflection tells the two apart: `typeOf`, `kindIs "int"`, `has`/`uniq` (deep equality),
+    /// and a function parameter of type `int` refuses it.
+    Int64(i64),
     /// `float64`: every number decoded from a values file or JSON.
     Float(f64),
     /// `string`.
@@ -111,7 +116,7 @@ impl Value {
         match self {
             Value::Nil => false,
             Value::Bool(b) => *b,
-            Value::Int(i) => *i != 0,
+            Value::Int(i) | Value::Int64(i) => *i != 0,
             Value::Float(f) => *f != 0.0,
             Value::String(s) => !s.is_empty(),
             Value::Bytes(b) => !b.is_empty(),
@@ -151,6 +156,7 @@ impl Value {
             Value::Nil => "<nil>",
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
+            Value::Int64(_) => "int64",
             Value::Float(_) => "float64",
             Value::String(_) => "string",
             Value::Bytes(_) => "[]uint8",
@@ -166,6 +172,7 @@ impl Value {
             Value::Nil => "invalid",
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
+            Value::Int64(_) => "int64",
             Value::Float(_) => "float64",
             Value::String(_) => "string",
             Value::Bytes(_) | Value::List(_) => "slice",
@@ -260,7 +267,7 @@ impl fmt::Display for Value {
         match self {
             Value::Nil => f.write_str("<nil>"),
             Value::Bool(b) => write!(f, "{b}"),
-            Value::Int(i) => write!(f, "{i}"),
+            Value::Int(i) | Value::Int64(i) => write!(f, "{i}"),
             Value::Float(x) => format_go_float(f, *x),
             Value::String(s) => f.write_str(s),
             Value::Bytes(b) => {
@@ -314,7 +321,8 @@ impl PartialEq for Value {
         match (self, other) {
             (Value::Nil, Value::Nil) => true,
             (Value::Bool(a), Value::Bool(b)) => a == b,
-            (Value::Int(a), Value::Int(b)) => a == b,
+            // `int` and `int64` are different types to reflect.DeepEqual.
+            (Value::Int(a), Value::Int(b)) | (Value::Int64(a), Value::Int64(b)) => a == b,
             (Value::Float(a), Value::Float(b)) => a == b,
             (Value::String(a), Value::String(b)) => a == b,
             (Value::Bytes(a), Value::Bytes(b)) => a == b,

@@ -754,6 +754,33 @@ const CASES: &[Case] = &[
         "",
         "template: to-yaml-nel-key/templates/t.yaml:1:6: executing \"to-yaml-nel-key/templates/t.yaml\" at <mustToYaml (dict \"a\" (b64dec \"eMKFecKFeg==\") \"b\" (dict (b64dec \"a8KF\") 1))>: error calling mustToYaml: yaml: line 3: did not find expected ',' or '}'",
     ),
+    // Sprig's arithmetic and `--set` give int64, which a function's `int` parameter refuses;
+    // Go reports a value's type error where its engine last stood: the last argument evaluated
+    // inside a parenthesised pipeline.
+    case(
+        "int64-to-int-param",
+        &[(T, "a: {{ trunc (add 1 2) \"abcdef\" }}")],
+        "",
+        "int64-to-int-param/templates/t.yaml:1:19\n  executing \"int64-to-int-param/templates/t.yaml\" at <2>:\n    wrong type for value; expected int; got int64",
+    ),
+    case(
+        "set-int-is-int64",
+        &[(T, "a: {{ indent .Values.p \"x\" }}")],
+        "--set p=2",
+        "set-int-is-int64/templates/t.yaml:1:20\n  executing \"set-int-is-int64/templates/t.yaml\" at <.Values.p>:\n    wrong type for value; expected int; got int64",
+    ),
+    case(
+        "int64-float-compare",
+        &[(T, "a: {{ lt (add 1 1) 3.5 }}")],
+        "",
+        "template: int64-float-compare/templates/t.yaml:1:6: executing \"int64-float-compare/templates/t.yaml\" at <lt (add 1 1) 3.5>: error calling lt: incompatible types for comparison: int64 and float64",
+    ),
+    case(
+        "range-error-at-last-evaluated",
+        &[(T, "a: {{ range $i, $v := add 1 (add 2 3) }}{{ end }}")],
+        "",
+        "range-error-at-last-evaluated/templates/t.yaml:1:35\n  executing \"range-error-at-last-evaluated/templates/t.yaml\" at <3>:\n    can't use 6 to iterate over more than one variable",
+    ),
 ];
 
 /// Cases where our message deliberately differs from helm's: (case, our message, why).

@@ -362,7 +362,7 @@ pub(crate) fn json_type(v: &Value) -> &'static str {
     match v {
         Value::List(_) => "array",
         Value::String(_) => "string",
-        Value::Float(_) | Value::Int(_) => "number",
+        Value::Float(_) | Value::Int(_) | Value::Int64(_) => "number",
         Value::Bool(_) => "bool",
         _ => "value",
     }

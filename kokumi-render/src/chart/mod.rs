@@ -168,7 +168,7 @@ fn field<'a>(map: &'a Map, name: &str) -> Option<(&'a str, &'a Value)> {
 fn type_word(v: &Value) -> &'static str {
     match v {
         Value::Bool(_) => "bool",
-        Value::Float(_) | Value::Int(_) => "number",
+        Value::Float(_) | Value::Int(_) | Value::Int64(_) => "number",
         Value::String(_) => "string",
         Value::List(_) => "array",
         Value::Map(_) => "object",

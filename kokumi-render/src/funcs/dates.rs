@@ -122,9 +122,9 @@ impl Object for TimeObject {
                     )));
                 }
             },
-            "Unix" => Value::Int(t.at.timestamp()),
-            "UnixNano" => Value::Int(t.at.timestamp_nanos_opt().unwrap_or(i64::MIN)),
-            "UnixMilli" => Value::Int(t.at.timestamp_millis()),
+            "Unix" => Value::Int64(t.at.timestamp()),
+            "UnixNano" => Value::Int64(t.at.timestamp_nanos_opt().unwrap_or(i64::MIN)),
+            "UnixMilli" => Value::Int64(t.at.timestamp_millis()),
             "Year" => Value::Int(i64::from(t.at.year())),
             "Month" => Value::from(MONTHS[t.at.month0() as usize]),
             "Day" => Value::Int(i64::from(t.at.day())),
@@ -199,7 +199,7 @@ fn date_of(v: &Value) -> DateTime<Utc> {
         return t.at.with_timezone(&Utc);
     }
     match v {
-        Value::Int(secs) => Utc
+        Value::Int(secs) | Value::Int64(secs) => Utc
             .timestamp_opt(*secs, 0)
             .single()
             .unwrap_or_else(Utc::now),
@@ -269,7 +269,7 @@ pub(crate) fn ago(args: &[Value]) -> R {
     arity(args, 1, "ago")?;
     let t = match &args[0] {
         v if time_arg(v).is_some() => date_of(v),
-        Value::Int(secs) => Utc
+        Value::Int(secs) | Value::Int64(secs) => Utc
             .timestamp_opt(*secs, 0)
             .single()
             .unwrap_or_else(Utc::now),
@@ -1004,8 +1004,8 @@ impl Object for DurationObject {
             "Seconds" => Value::Float(seconds(d)),
             "Minutes" => Value::Float(seconds(d) / 60.0),
             "Hours" => Value::Float(seconds(d) / 3600.0),
-            "Milliseconds" => Value::Int(d / MS),
-            "Nanoseconds" => Value::Int(d),
+            "Milliseconds" => Value::Int64(d / MS),
+            "Nanoseconds" => Value::Int64(d),
             _ => return None,
         }))
     }
@@ -1013,7 +1013,7 @@ impl Object for DurationObject {
         duration_string(self.0)
     }
     fn to_plain(&self) -> Value {
-        Value::Int(self.0)
+        Value::Int64(self.0)
     }
 }
 
@@ -1051,7 +1051,7 @@ fn from_seconds_float(f: f64) -> Result<i64, String> {
 fn as_duration(v: &Value) -> Result<i64, String> {
     match v {
         Value::Object(o) if o.type_name() == "time.Duration" => match o.to_plain() {
-            Value::Int(n) => Ok(n),
+            Value::Int64(n) => Ok(n),
             _ => Err("invalid duration".into()),
         },
         Value::String(s) => {
@@ -1071,7 +1071,7 @@ fn as_duration(v: &Value) -> Result<i64, String> {
             ))
         }
         Value::Nil => Err("invalid duration".into()),
-        Value::Int(i) => {
+        Value::Int(i) | Value::Int64(i) => {
             if *i > i64::MAX / SEC || *i < i64::MIN / SEC {
                 return Err(format!("duration seconds overflow: {i}"));
             }
@@ -1099,15 +1099,19 @@ pub(crate) fn duration_seconds(args: &[Value]) -> R {
 }
 
 pub(crate) fn duration_milliseconds(args: &[Value]) -> R {
-    Ok(Value::Int(dur_or_zero(args, "durationMilliseconds")? / MS))
+    Ok(Value::Int64(
+        dur_or_zero(args, "durationMilliseconds")? / MS,
+    ))
 }
 
 pub(crate) fn duration_microseconds(args: &[Value]) -> R {
-    Ok(Value::Int(dur_or_zero(args, "durationMicroseconds")? / US))
+    Ok(Value::Int64(
+        dur_or_zero(args, "durationMicroseconds")? / US,
+    ))
 }
 
 pub(crate) fn duration_nanoseconds(args: &[Value]) -> R {
-    Ok(Value::Int(dur_or_zero(args, "durationNanoseconds")?))
+    Ok(Value::Int64(dur_or_zero(args, "durationNanoseconds")?))
 }
 
 /// Go's `Duration.Minutes()`.

@@ -203,7 +203,7 @@ pub(crate) fn to_int64(v: &Value) -> i64 {
     match v {
         Value::Nil => 0,
         Value::Bool(b) => i64::from(*b),
-        Value::Int(i) => *i,
+        Value::Int(i) | Value::Int64(i) => *i,
         Value::Float(f) => f64_to_i64(*f),
         Value::String(s) => parse_go_int(trim_zero_decimal(s), 0).unwrap_or(0),
         _ => 0,
@@ -215,7 +215,7 @@ pub(crate) fn to_float64(v: &Value) -> f64 {
     match v {
         Value::Nil => 0.0,
         Value::Bool(b) => f64::from(u8::from(*b)),
-        Value::Int(i) => *i as f64,
+        Value::Int(i) | Value::Int64(i) => *i as f64,
         Value::Float(f) => *f,
         Value::String(s) => parse_go_float(s).unwrap_or(0.0),
         _ => 0.0,
@@ -229,7 +229,7 @@ pub(crate) fn int(args: &[Value]) -> R {
 
 pub(crate) fn int64(args: &[Value]) -> R {
     arity(args, 1, "int64")?;
-    Ok(Value::Int(to_int64(&args[0])))
+    Ok(Value::Int64(to_int64(&args[0])))
 }
 
 pub(crate) fn float64(args: &[Value]) -> R {
@@ -249,25 +249,25 @@ pub(crate) fn atoi(args: &[Value]) -> R {
 
 pub(crate) fn to_decimal(args: &[Value]) -> R {
     arity(args, 1, "toDecimal")?;
-    Ok(Value::Int(
+    Ok(Value::Int64(
         parse_go_int(&args[0].to_string(), 8).unwrap_or(0),
     ))
 }
 
 pub(crate) fn add1(args: &[Value]) -> R {
     arity(args, 1, "add1")?;
-    Ok(Value::Int(to_int64(&args[0]).wrapping_add(1)))
+    Ok(Value::Int64(to_int64(&args[0]).wrapping_add(1)))
 }
 
 pub(crate) fn add(args: &[Value]) -> R {
-    Ok(Value::Int(
+    Ok(Value::Int64(
         args.iter().fold(0i64, |a, b| a.wrapping_add(to_int64(b))),
     ))
 }
 
 pub(crate) fn sub(args: &[Value]) -> R {
     arity(args, 2, "sub")?;
-    Ok(Value::Int(
+    Ok(Value::Int64(
         to_int64(&args[0]).wrapping_sub(to_int64(&args[1])),
     ))
 }
@@ -280,7 +280,7 @@ pub(crate) fn div(args: &[Value]) -> R {
     if b == 0 {
         return Err(FuncError::new(DIV_ZERO));
     }
-    Ok(Value::Int(to_int64(&args[0]).wrapping_div(b)))
+    Ok(Value::Int64(to_int64(&args[0]).wrapping_div(b)))
 }
 
 pub(crate) fn modulo(args: &[Value]) -> R {
@@ -289,12 +289,12 @@ pub(crate) fn modulo(args: &[Value]) -> R {
     if b == 0 {
         return Err(FuncError::new(DIV_ZERO));
     }
-    Ok(Value::Int(to_int64(&args[0]).wrapping_rem(b)))
+    Ok(Value::Int64(to_int64(&args[0]).wrapping_rem(b)))
 }
 
 pub(crate) fn mul(args: &[Value]) -> R {
     arity_min(args, 1, "mul")?;
-    Ok(Value::Int(
+    Ok(Value::Int64(
         args[1..]
             .iter()
             .fold(to_int64(&args[0]), |a, b| a.wrapping_mul(to_int64(b))),
@@ -303,7 +303,7 @@ pub(crate) fn mul(args: &[Value]) -> R {
 
 pub(crate) fn max(args: &[Value]) -> R {
     arity_min(args, 1, "max")?;
-    Ok(Value::Int(
+    Ok(Value::Int64(
         args[1..]
             .iter()
             .map(to_int64)
@@ -313,7 +313,7 @@ pub(crate) fn max(args: &[Value]) -> R {
 
 pub(crate) fn min(args: &[Value]) -> R {
     arity_min(args, 1, "min")?;
-    Ok(Value::Int(
+    Ok(Value::Int64(
         args[1..]
             .iter()
             .map(to_int64)

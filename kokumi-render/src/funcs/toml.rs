@@ -119,7 +119,7 @@ impl Enc {
         match v {
             Value::Nil => return Err(TomlError("toml: cannot encode array with nil element")),
             Value::Bool(b) => self.write(if *b { "true" } else { "false" }),
-            Value::Int(i) => self.write(&i.to_string()),
+            Value::Int(i) | Value::Int64(i) => self.write(&i.to_string()),
             Value::Float(f) => {
                 if f.is_nan() {
                     self.write(if f.is_sign_negative() { "-nan" } else { "nan" });
@@ -278,7 +278,7 @@ pub(crate) fn must_to_toml(args: &[Value]) -> R {
 fn from_toml_value(v: ::toml::Value) -> Value {
     match v {
         ::toml::Value::String(s) => Value::from(s),
-        ::toml::Value::Integer(i) => Value::Int(i),
+        ::toml::Value::Integer(i) => Value::Int64(i),
         ::toml::Value::Float(f) => Value::Float(f),
         ::toml::Value::Boolean(b) => Value::Bool(b),
         ::toml::Value::Datetime(d) => Value::from(d.to_string()),

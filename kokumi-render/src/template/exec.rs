@@ -761,7 +761,7 @@ impl<'s> Exec<'s> {
             Value::Nil => self.write(fr, pipe.pos, out, "<no value>"),
             Value::String(s) => self.write(fr, pipe.pos, out, s),
             Value::Bool(b) => self.write(fr, pipe.pos, out, if *b { "true" } else { "false" }),
-            Value::Int(_) | Value::Float(_) => {
+            Value::Int(_) | Value::Int64(_) | Value::Float(_) => {
                 // Written in place, then counted (an error ends the render and its output).
                 let start = out.len();
                 let _ = write!(out, "{v}");
@@ -868,7 +868,7 @@ impl<'s> Exec<'s> {
                     }
                 }
             }
-            Value::Int(n) => {
+            Value::Int(n) | Value::Int64(n) => {
                 if decl.len() > 1 {
                     fr.vars.truncate(mark);
                     let at = last_node(&b.pipe, &fr.tree.arena);
@@ -879,8 +879,14 @@ impl<'s> Exec<'s> {
                         format!("can't use {n} to iterate over more than one variable"),
                     ));
                 }
+                // The values have the integer's own type (Go ranges with `Value.Seq`).
+                let typed = if matches!(v, Value::Int64(_)) {
+                    Value::Int64
+                } else {
+                    Value::Int
+                };
                 for i in 0..(*n).max(0) {
-                    if !iterate(self, fr, Value::Int(i), Value::Int(i), out)? {
+                    if !iterate(self, fr, typed(i), typed(i), out)? {
                         break;
                     }
                 }
@@ -1494,7 +1500,8 @@ impl<'s> Exec<'s> {
             _ => {}
         }
         let (v, o) = self.eval_arg_value(fr, dot, origin, a)?;
-        self.validate(fr, a.pos(), a, v, o, param)
+        let at = last_evaluated(a, &fr.tree.arena);
+        self.validate(fr, at.pos(), at, v, o, param)
     }
 
     /// Go's `validateType` for a value against a parameter type.
@@ -2023,18 +2030,24 @@ fn fresh_copy(v: &Value) -> Value {
 }
 
 /// The node Go's executor last marked while evaluating `pipe` (its errors point there).
+/// The node Go's engine last stood at (`state.at`) once `pipe` is evaluated, where it reports
+/// what is wrong with the pipeline's value: its last command's last argument (looked into in
+/// turn when that is a parenthesised pipeline) or, without arguments, its function or operand.
+/// So `range $i, $v := add 1 (add 2 3)` fails at `<3>` and `trunc (add 1 2) "x"` at `<2>`, as
+/// helm says.
 fn last_node<'a>(pipe: &'a Pipe, all: &'a Arena) -> &'a Arg {
-    let args = pipe.last_cmd(all).args;
-    match args.first() {
-        Some(Arg::Func { .. }) if pipe.cmd_count() == 1 => args.last().unwrap_or(&args[0]),
-        Some(first) => {
-            if matches!(first, Arg::Func { .. }) {
-                first
-            } else {
-                args.last().unwrap_or(first)
-            }
-        }
-        None => &NIL_ARG,
+    match pipe.last_cmd(all).args {
+        [Arg::Func { .. }, .., last] | [last @ Arg::Pipe { .. }] => last_evaluated(last, all),
+        [first, ..] => first,
+        [] => &NIL_ARG,
+    }
+}
+
+/// [`last_node`] of a parenthesised pipeline argument; any other argument is itself.
+fn last_evaluated<'a>(a: &'a Arg, all: &'a Arena) -> &'a Arg {
+    match a {
+        Arg::Pipe { at, .. } => crate::value::grow(|| last_node(all.pipe(*at), all)),
+        _ => a,
     }
 }
 

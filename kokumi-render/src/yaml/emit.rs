@@ -712,7 +712,7 @@ impl Emitter {
         match v {
             Value::Nil => self.scalar("null", Style::Plain, ctx),
             Value::Bool(b) => self.scalar(if *b { "true" } else { "false" }, Style::Plain, ctx),
-            Value::Int(i) => self.scalar(&i.to_string(), Style::Plain, ctx),
+            Value::Int(i) | Value::Int64(i) => self.scalar(&i.to_string(), Style::Plain, ctx),
             Value::Float(f) if self.pretty => {
                 let s = if f.is_nan() {
                     ".nan".to_string()
