@@ -781,6 +781,37 @@ const CASES: &[Case] = &[
         "",
         "range-error-at-last-evaluated/templates/t.yaml:1:35\n  executing \"range-error-at-last-evaluated/templates/t.yaml\" at <3>:\n    can't use 6 to iterate over more than one variable",
     ),
+    // net/url's refusals, Masterminds semver v3's and Sprig's slice (reflect) wording.
+    case(
+        "url-cut-escape",
+        &[(T, "a: {{ urlParse \"%2éh\" }}")],
+        "",
+        "template: url-cut-escape/templates/t.yaml:1:6: executing \"url-cut-escape/templates/t.yaml\" at <urlParse \"%2éh\">: error calling urlParse: unable to parse url: parse \"%2éh\": invalid URL escape \"%2\\xc3\"",
+    ),
+    case(
+        "url-ip-literal",
+        &[(T, "a: {{ urlParse \"//[1.2.3.4]\" }}")],
+        "",
+        "template: url-ip-literal/templates/t.yaml:1:6: executing \"url-ip-literal/templates/t.yaml\" at <urlParse \"//[1.2.3.4]\">: error calling urlParse: unable to parse url: parse \"//[1.2.3.4]\": invalid IP-literal",
+    ),
+    case(
+        "url-bad-host",
+        &[(T, "a: {{ urlParse \"//[zz]\" }}")],
+        "",
+        "template: url-bad-host/templates/t.yaml:1:6: executing \"url-bad-host/templates/t.yaml\" at <urlParse \"//[zz]\">: error calling urlParse: unable to parse url: parse \"//[zz]\": invalid host: ParseAddr(\"zz\"): unable to parse IP",
+    ),
+    case(
+        "semver-invalid",
+        &[(T, "a: {{ semver \"x\" }}")],
+        "",
+        "template: semver-invalid/templates/t.yaml:1:6: executing \"semver-invalid/templates/t.yaml\" at <semver \"x\">: error calling semver: invalid semantic version",
+    ),
+    case(
+        "slice-out-of-bounds",
+        &[(T, "a: {{ slice (list 1 2 3) 1 5 }}")],
+        "",
+        "template: slice-out-of-bounds/templates/t.yaml:1:6: executing \"slice-out-of-bounds/templates/t.yaml\" at <slice (list 1 2 3) 1 5>: error calling slice: reflect.Value.Slice: slice index out of bounds",
+    ),
 ];
 
 /// Cases where our message deliberately differs from helm's: (case, our message, why).

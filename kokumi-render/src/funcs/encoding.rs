@@ -154,45 +154,55 @@ fn b32_encode(data: &[u8]) -> String {
 }
 
 /// Go's `base32.StdEncoding.DecodeString`; the error is Go's `illegal base32 data at input
-/// byte N`.
+/// byte N`, N counted after line breaks are dropped. Go decodes quantum by quantum: a bad
+/// character fails where it stands, before any length check, and padding ends the input
+/// (what follows a complete padding run is ignored).
 fn b32_decode(s: &str) -> Result<Vec<u8>, usize> {
-    let b: Vec<u8> = s.bytes().filter(|c| *c != b'\r' && *c != b'\n').collect();
-    if !b.len().is_multiple_of(8) {
-        return Err(b.len() - b.len() % 8);
-    }
-    let mut out = Vec::with_capacity(b.len() / 8 * 5);
-    for (q, quantum) in b.chunks(8).enumerate() {
-        let mut n: u64 = 0;
-        let mut data_len = 8;
-        for (i, &c) in quantum.iter().enumerate() {
-            if c == b'=' {
-                if data_len == 8 {
-                    data_len = i;
+    let src: Vec<u8> = s.bytes().filter(|c| *c != b'\r' && *c != b'\n').collect();
+    let olen = src.len();
+    let mut at = 0;
+    let mut out = Vec::with_capacity(olen / 8 * 5);
+    let mut end = false;
+    while at < olen && !end {
+        let mut quantum = [0u8; 8];
+        let mut len = 8;
+        let mut j = 0;
+        while j < 8 {
+            let Some(&c) = src.get(at) else {
+                // The input ends inside a quantum: padding is missing.
+                return Err(at - j);
+            };
+            at += 1;
+            let left = olen - at;
+            if c == b'=' && j >= 2 && left < 8 {
+                if left + j < 7 {
+                    return Err(olen);
                 }
-                continue;
-            }
-            if data_len != 8 {
-                return Err(q * 8 + i);
+                if let Some(k) = (0..7 - j).find(|&k| k < left && src[at + k] != b'=') {
+                    return Err(at + k - 1);
+                }
+                if matches!(j, 1 | 3 | 6) {
+                    return Err(at - 1);
+                }
+                len = j;
+                end = true;
+                break;
             }
             let Some(v) = B32.iter().position(|x| *x == c) else {
-                return Err(q * 8 + i);
+                return Err(at - 1);
             };
-            n |= (v as u64) << (35 - 5 * i);
+            quantum[j] = v as u8;
+            j += 1;
         }
-        let bytes = match data_len {
+        let n = quantum.iter().fold(0u64, |n, &v| (n << 5) | u64::from(v));
+        let bytes = match len {
             8 => 5,
             7 => 4,
             5 => 3,
             4 => 2,
-            2 => 1,
-            _ => return Err(q * 8 + data_len),
+            _ => 1,
         };
-        if data_len != 8 && q != b.len() / 8 - 1 {
-            return Err(q * 8 + data_len);
-        }
-        for i in 0..bytes {
-            out.push(((n >> (32 - 8 * i)) & 0xff) as u8);
-        }
+        out.extend((0..bytes).map(|i| (n >> (32 - 8 * i)) as u8));
     }
     Ok(out)
 }

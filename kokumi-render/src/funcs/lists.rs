@@ -249,7 +249,9 @@ pub(crate) fn slice(args: &[Value]) -> R {
         index_of(&args[2])
     };
     if start < 0 || end < start || end > len {
-        return Err(FuncError::new("reflect: slice index out of range"));
+        return Err(FuncError::new(
+            "reflect.Value.Slice: slice index out of bounds",
+        ));
     }
     Ok(Value::list(items[start as usize..end as usize].to_vec()))
 }

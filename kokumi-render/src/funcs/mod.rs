@@ -47,6 +47,7 @@ mod rsa_keygen;
 pub mod semver;
 mod strings;
 mod toml;
+mod url;
 mod xstrings;
 
 /// A Go parameter type of a template function, for Go's argument check.
@@ -521,7 +522,7 @@ static TABLE: &[(&str, Func, Signature)] = &[
     ("untitle", strings::untitle, sig(&[S])),
     ("upper", strings::upper, sig(&[S])),
     ("urlJoin", strings::url_join, sig(&[M])),
-    ("urlParse", strings::url_parse, sig(&[S])),
+    ("urlParse", url::url_parse, sig(&[S])),
     ("uuidv4", crypto::uuidv4, sig(&[])),
     ("values", dicts::values, sig(&[M])),
     ("without", lists::without, var(&[A], A)),

@@ -109,7 +109,7 @@ impl Version {
     /// Masterminds' `NewVersion` (coercing: `1`, `1.2`, `v1.2.3`, leading zeros allowed).
     pub fn parse(v: &str) -> Result<Version, String> {
         let Some(p) = VersionParts::split(v) else {
-            return Err("Invalid Semantic Version".into());
+            return Err("invalid semantic version".into());
         };
         let seg = |s: Option<&str>| -> Result<u64, String> {
             match s {

@@ -716,4 +716,41 @@ b = [1, 2]
         r#"printf "%08b|%-8q|%6.2v|%10s|" (list nil 1) (dict "k" nil) (list (dict "k" nil)) (list nil)"#,
         r#"[<nil> 00000001]|map["k"     :<nil>]|[map[     k:<nil>]]|[<nil>]|"#,
     ),
+    (
+        r#"b32dec "a: 1\nb: [x]""#,
+        r#"illegal base32 data at input byte 0"#,
+    ),
+    (
+        r#"b32dec "NBSWY3D""#,
+        r#"illegal base32 data at input byte 0"#,
+    ),
+    (r#"b32dec "NB======NB""#, r#"h"#),
+    (
+        r#"b32dec "N=======""#,
+        r#"illegal base32 data at input byte 1"#,
+    ),
+    (
+        r#"b32dec "NBSWY3DPE=======""#,
+        r#"illegal base32 data at input byte 9"#,
+    ),
+    (
+        r#"urlParse "http://u%41!:p@w@h:8/p%20q?x=1#f%21" | toJson"#,
+        r#"{"fragment":"f!","host":"h:8","hostname":"h","opaque":"","path":"/p q","query":"x=1","scheme":"http","userinfo":"uA%21:p%40w"}"#,
+    ),
+    (
+        r#"urlParse "///a/b" | toJson"#,
+        r#"{"fragment":"","host":"","hostname":"","opaque":"","path":"///a/b","query":"","scheme":"","userinfo":""}"#,
+    ),
+    (
+        r#"urlParse "//[fe80::1%25en0]:80/x" | toJson"#,
+        r#"{"fragment":"","host":"[fe80::1%en0]:80","hostname":"fe80::1%en0","opaque":"","path":"/x","query":"","scheme":"","userinfo":""}"#,
+    ),
+    (
+        r#"urlParse "mailto:a@b?s" | toJson"#,
+        r#"{"fragment":"","host":"","hostname":"","opaque":"a@b","path":"","query":"s","scheme":"mailto","userinfo":""}"#,
+    ),
+    (
+        r#"urlParse "*" | toJson"#,
+        r#"{"fragment":"","host":"","hostname":"","opaque":"","path":"*","query":"","scheme":"","userinfo":""}"#,
+    ),
 ];
