@@ -812,6 +812,25 @@ const CASES: &[Case] = &[
         "",
         "template: slice-out-of-bounds/templates/t.yaml:1:6: executing \"slice-out-of-bounds/templates/t.yaml\" at <slice (list 1 2 3) 1 5>: error calling slice: reflect.Value.Slice: slice index out of bounds",
     ),
+    // Go's regexp/syntax refusals, which Rust's regex words otherwise or does not make.
+    case(
+        "regex-nested-repeat",
+        &[(T, "a: {{ mustRegexMatch \"a**\" \"x\" }}")],
+        "",
+        "template: regex-nested-repeat/templates/t.yaml:1:6: executing \"regex-nested-repeat/templates/t.yaml\" at <mustRegexMatch \"a**\" \"x\">: error calling mustRegexMatch: error parsing regexp: invalid nested repetition operator: `**`",
+    ),
+    case(
+        "regex-missing-paren",
+        &[(T, "a: {{ mustRegexMatch \"((a)\" \"x\" }}")],
+        "",
+        "template: regex-missing-paren/templates/t.yaml:1:6: executing \"regex-missing-paren/templates/t.yaml\" at <mustRegexMatch \"((a)\" \"x\">: error calling mustRegexMatch: error parsing regexp: missing closing ): `((a)`",
+    ),
+    case(
+        "regex-bad-class",
+        &[(T, "a: {{ mustRegexMatch \"a[z-b]\" \"x\" }}")],
+        "",
+        "template: regex-bad-class/templates/t.yaml:1:6: executing \"regex-bad-class/templates/t.yaml\" at <mustRegexMatch \"a[z-b]\" \"x\">: error calling mustRegexMatch: error parsing regexp: invalid character class range: `z-b`",
+    ),
 ];
 
 /// Cases where our message deliberately differs from helm's: (case, our message, why).

@@ -43,6 +43,7 @@ mod lists;
 mod math;
 mod paths;
 mod regex;
+mod regex_syntax;
 mod rsa_keygen;
 pub mod semver;
 mod strings;

@@ -25,6 +25,9 @@ fn compile(expr: &str) -> Result<Arc<Regex>, FuncError> {
     {
         return Ok(re.clone());
     }
+    if let Some(msg) = super::regex_syntax::go_syntax_error(expr) {
+        return Err(FuncError::new(format!("error parsing regexp: {msg}")));
+    }
     let re = regex::RegexBuilder::new(&go_to_rust(expr))
         .size_limit(1 << 22)
         .build()
