@@ -79,6 +79,23 @@ pub(crate) fn go_to_rust(expr: &str) -> String {
                 prev_single = false;
                 continue;
             }
+            if matches!(e, 'p' | 'P') && c.get(i + 2) == Some(&'{') {
+                // `\p{Name}` as it is (the `{` is no repetition); Go's names are Rust's too.
+                let end = (i + 3..c.len())
+                    .find(|&j| c[j] == '}')
+                    .unwrap_or(c.len() - 1);
+                if c.get(i + 3) == Some(&'^') {
+                    // Go's `\p{^Greek}` is Rust's `\P{Greek}`.
+                    out.push_str(if e == 'p' { "\\P{" } else { "\\p{" });
+                    out.extend(&c[i + 4..=end]);
+                } else {
+                    out.extend(&c[i..=end]);
+                }
+                i = end + 1;
+                prev_single = false;
+                class_start = false;
+                continue;
+            }
             let class_escape = match (e, in_class) {
                 ('w', false) => Some(format!("[{W}]")),
                 ('W', false) => Some(format!("[^{W}]")),
