@@ -831,6 +831,23 @@ const CASES: &[Case] = &[
         "",
         "template: regex-bad-class/templates/t.yaml:1:6: executing \"regex-bad-class/templates/t.yaml\" at <mustRegexMatch \"a[z-b]\" \"x\">: error calling mustRegexMatch: error parsing regexp: invalid character class range: `z-b`",
     ),
+    // A time.Time parameter is checked before the call, like any typed one.
+    case(
+        "time-param-literal",
+        &[(T, "a: {{ unixEpoch 1700000000 }}")],
+        "",
+        "time-param-literal/templates/t.yaml:1:16
+  executing \"time-param-literal/templates/t.yaml\" at <1700000000>:
+    can't handle 1700000000 for arg of type time.Time",
+    ),
+    case(
+        "time-param-value",
+        &[(T, "a: {{ dateModify \"1h\" (int64 5) }}")],
+        "",
+        "time-param-value/templates/t.yaml:1:29
+  executing \"time-param-value/templates/t.yaml\" at <5>:
+    wrong type for value; expected time.Time; got int64",
+    ),
 ];
 
 /// Cases where our message deliberately differs from helm's: (case, our message, why).

@@ -67,6 +67,8 @@ pub enum Param {
     Bool,
     /// `map[string]interface{}`.
     Map,
+    /// `time.Time` (`dateModify`, `unixEpoch`): refused before the call unless a time.
+    Time,
 }
 
 impl Param {
@@ -79,6 +81,7 @@ impl Param {
             Param::Float64 => "float64",
             Param::Bool => "bool",
             Param::Map => "map[string]interface {}",
+            Param::Time => "time.Time",
         }
     }
 }
@@ -236,7 +239,7 @@ pub(crate) fn expands_arguments(name: &str) -> bool {
     )
 }
 
-use Param::{Any as A, Bool as B, Float64 as F, Int as I, Map as M, String as S};
+use Param::{Any as A, Bool as B, Float64 as F, Int as I, Map as M, String as S, Time as T};
 
 /// For functions over a string's bytes (`b64enc`, `sha256sum`, ...): a Go string that holds
 /// binary data (`.Files.Get` of a non-UTF-8 file) arrives as [`Value::Bytes`], so these accept
@@ -276,7 +279,7 @@ static TABLE: &[(&str, Func, Signature)] = &[
     ("contains", strings::contains, sig(&[S, S])),
     ("date", dates::date, sig(&[S, A])),
     ("dateInZone", dates::date_in_zone, sig(&[S, A, S])),
-    ("dateModify", dates::date_modify, sig(&[S, A])),
+    ("dateModify", dates::date_modify, sig(&[S, T])),
     ("date_in_zone", dates::date_in_zone, sig(&[S, A, S])),
     ("date_modify", dates::date_modify, sig(&[S, A])),
     ("decryptAES", crypto::decrypt_aes, sig(&[S, S])),
@@ -391,7 +394,7 @@ static TABLE: &[(&str, Func, Signature)] = &[
     ("mustAppend", lists::must_push, sig(&[A, A])),
     ("mustChunk", lists::must_chunk, sig(&[I, A])),
     ("mustCompact", lists::must_compact, sig(&[A])),
-    ("mustDateModify", dates::must_date_modify, sig(&[S, A])),
+    ("mustDateModify", dates::must_date_modify, sig(&[S, T])),
     ("mustDeepCopy", defaults::must_deep_copy, sig(&[A])),
     ("mustFirst", lists::must_first, sig(&[A])),
     ("mustFromJson", encoding::must_from_json, sig(&[S])),
@@ -516,7 +519,7 @@ static TABLE: &[(&str, Func, Signature)] = &[
     ("typeIsLike", defaults::type_is_like, sig(&[S, A])),
     ("typeOf", defaults::type_of, sig(&[A])),
     ("uniq", lists::uniq, sig(&[A])),
-    ("unixEpoch", dates::unix_epoch, sig(&[A])),
+    ("unixEpoch", dates::unix_epoch, sig(&[T])),
     ("unset", dicts::unset, sig(&[M, S])),
     ("until", math::until, sig(&[I])),
     ("untilStep", math::until_step, sig(&[I, I, I])),

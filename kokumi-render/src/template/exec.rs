@@ -1542,6 +1542,7 @@ impl<'s> Exec<'s> {
             (Value::Float(_), Param::Float64) => true,
             (Value::Bool(_), Param::Bool) => true,
             (Value::Map(_), Param::Map) => true,
+            (Value::Object(o), Param::Time) => o.type_name() == "time.Time",
             _ => false,
         };
         if ok {

@@ -753,4 +753,23 @@ b = [1, 2]
         r#"urlParse "*" | toJson"#,
         r#"{"fragment":"","host":"","hostname":"","opaque":"","path":"*","query":"","scheme":"","userinfo":""}"#,
     ),
+    (
+        r#"semverCompare ">=1.2.3, <2" "v1.30.2-eks-abc""#,
+        r#"false"#,
+    ),
+    (r#"semverCompare "1.2.3 || >3" "1.2.3-alpha""#, r#"false"#),
+    (r#"semverCompare "~> 1.2" "1.2.9""#, r#"true"#),
+    (
+        r#"semverCompare "<1.2.3-beta.2" "1.2.3-beta.1+b""#,
+        r#"true"#,
+    ),
+    (
+        r#"dateInZone "Jan 2, 2006 at 3:04pm (MST)" (toDate "2006-01-02T15:04:05Z07:00" "2021-03-04T05:06:07+02:00") "Asia/Kolkata""#,
+        r#"Mar 4, 2021 at 8:36am (IST)"#,
+    ),
+    (
+        r#"date "060102 15:04:05.999999999 __2 .000 PM" (toDate "2006-01-02 15:04" "2020-12-31 23:59")"#,
+        r#"201231 23:59:00 366 .000 PM"#,
+    ),
+    (r#"durationRound "27h10m""#, r#"1d"#),
 ];
