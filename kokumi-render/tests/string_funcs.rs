@@ -10,7 +10,7 @@
 
 use crate::differential::helm_binary;
 use crate::yaml_head::Gen;
-use crate::yaml_scalars::{assert_no_differences, decode, ours_and_helms};
+use crate::yaml_scalars::{assert_no_differences, decode, generated_list, ours_and_helms};
 
 /// Letters of each case (and title case, and letters with none), digits and other numbers,
 /// xstrings' connectors, punctuation and symbols (ASCII and not), spaces Go counts or does not,
@@ -51,32 +51,15 @@ const FUNCS: &[&str] = &[
 
 #[test]
 fn generated_strings_through_string_functions_like_helm() {
-    use base64::Engine as _;
     let Some(helm) = helm_binary() else {
         return;
     };
-    let mut g = Gen(0x5eed_1234_abcd_0003);
-    let values: Vec<String> = (0..1200)
-        .map(|_| {
-            let len = g.next() % 17;
-            (0..len).map(|_| g.pick(CHARS)).collect()
-        })
-        .collect();
-    let list: Vec<String> = values
-        .iter()
-        .map(|v| {
-            let b64 = base64::engine::general_purpose::STANDARD.encode(v);
-            format!("(b64dec {b64:?})")
-        })
-        .collect();
+    let (values, bind) = generated_list(0x5eed_1234_abcd_0003, 1200, 17, CHARS);
     let calls: String = FUNCS
         .iter()
         .map(|f| format!("{f}{{{{ $i }}}}: {{{{ {f} $v | toString | b64enc }}}}\n"))
         .collect();
-    let text = format!(
-        "{{{{- $l := list {} }}}}\n{{{{- range $i, $v := $l }}}}\n{calls}{{{{- end }}}}\n",
-        list.join(" ")
-    );
+    let text = format!("{bind}{{{{- range $i, $v := $l }}}}\n{calls}{{{{- end }}}}\n");
     let (ours, theirs) = ours_and_helms(&helm, "strfuncs", &text);
     let mut wrong = Vec::new();
     for (o, t) in ours.lines().zip(theirs.lines()).filter(|(o, t)| o != t) {

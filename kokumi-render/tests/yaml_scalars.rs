@@ -191,30 +191,17 @@ const CHARS: &[&str] = &[
 
 #[test]
 fn generated_strings_write_like_helm() {
-    use base64::Engine as _;
     let Some(helm) = helm_binary() else {
         return;
     };
-    let mut g = Gen(0x5eed_1234_abcd_0002);
-    let values: Vec<String> = (0..1500)
-        .map(|_| {
-            let len = g.next() % 31;
-            (0..len).map(|_| g.pick(CHARS)).collect()
-        })
-        .collect();
-    let b64 = |v: &String| base64::engine::general_purpose::STANDARD.encode(v);
-    let list: Vec<String> = values
-        .iter()
-        .map(|v| format!("(b64dec {:?})", b64(v)))
-        .collect();
+    let (values, bind) = generated_list(0x5eed_1234_abcd_0002, 1500, 31, CHARS);
     let text = format!(
-        "{{{{- $l := list {} }}}}\n\
+        "{bind}\
          {{{{- range $i, $v := $l }}}}\n\
          y{{{{ $i }}}}: {{{{ toYaml (dict \"k\" $v \"l\" (list $v) $v 1) | b64enc }}}}\n\
          j{{{{ $i }}}}: {{{{ toJson (list $v) | b64enc }}}}\n\
          q{{{{ $i }}}}: {{{{ printf \"%q %v %s\" $v (quote $v) (squote $v) | b64enc }}}}\n\
-         {{{{- end }}}}\n",
-        list.join(" ")
+         {{{{- end }}}}\n"
     );
     let (ours, theirs) = ours_and_helms(&helm, "strings", &text);
     let mut wrong = Vec::new();
@@ -229,4 +216,32 @@ fn generated_strings_write_like_helm() {
         ));
     }
     assert_no_differences(&ours, &theirs, &wrong);
+}
+
+/// `count` strings of fewer than `max_pieces` pieces each, drawn from `pieces` by a generator
+/// seeded with `seed`, and the template line that binds them to `$l` (each written as `b64dec`
+/// of its base64, so any character survives the string literal).
+pub(crate) fn generated_list(
+    seed: u64,
+    count: usize,
+    max_pieces: u64,
+    pieces: &[&str],
+) -> (Vec<String>, String) {
+    use base64::Engine as _;
+    let mut g = Gen(seed);
+    let values: Vec<String> = (0..count)
+        .map(|_| {
+            let len = g.next() % max_pieces;
+            (0..len).map(|_| g.pick(pieces)).collect()
+        })
+        .collect();
+    let list: Vec<String> = values
+        .iter()
+        .map(|v| {
+            let b64 = base64::engine::general_purpose::STANDARD.encode(v);
+            format!("(b64dec {b64:?})")
+        })
+        .collect();
+    let bind = format!("{{{{- $l := list {} }}}}\n", list.join(" "));
+    (values, bind)
 }
