@@ -2030,7 +2030,6 @@ fn fresh_copy(v: &Value) -> Value {
     })
 }
 
-/// The node Go's executor last marked while evaluating `pipe` (its errors point there).
 /// The node Go's engine last stood at (`state.at`) once `pipe` is evaluated, where it reports
 /// what is wrong with the pipeline's value: its last command's last argument (looked into in
 /// turn when that is a parenthesised pipeline) or, without arguments, its function or operand.
