@@ -279,15 +279,15 @@ fn unescape(s: &str, mode: Mode) -> Result<String, String> {
                 let (Some(hi), Some(lo)) = (hex(i + 1), hex(i + 2)) else {
                     // Go quotes the three bytes, which may cut a character (`"%2\xc3"`).
                     let end = (i + 3).min(b.len());
-                    return Err(format!("invalid URL escape {}", quote_bytes(&b[i..end])));
+                    return Err(escape_error(&b[i..end]));
                 };
                 let escaped = &s[i..i + 3];
                 if mode == Mode::Host && hi < 8 && escaped != "%25" {
-                    return Err(escape_error(escaped));
+                    return Err(escape_error(escaped.as_bytes()));
                 }
                 let byte = (hi * 16 + lo) as u8;
                 if mode == Mode::Zone && byte < 0x80 && escaped != "%25" && host_must_escape(byte) {
-                    return Err(escape_error(escaped));
+                    return Err(escape_error(escaped.as_bytes()));
                 }
                 out.push(byte);
                 i += 3;
@@ -307,8 +307,9 @@ fn unescape(s: &str, mode: Mode) -> Result<String, String> {
     Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
-fn escape_error(s: &str) -> String {
-    format!("invalid URL escape {}", quote(s))
+/// `url.EscapeError`: the bytes quoted as Go quotes them.
+fn escape_error(escape: &[u8]) -> String {
+    format!("invalid URL escape {}", quote_bytes(escape))
 }
 
 /// `strconv.Quote` of bytes that may not be UTF-8: invalid bytes as `\xNN`.
