@@ -148,38 +148,6 @@ struct Head {
     annotations: Option<BTreeMap<String, String>>,
 }
 
-/// A document as libyaml reads it (serde_norway), for the few layouts that go-yaml (a libyaml
-/// port) accepts but saphyr rejects, such as a flow sequence whose closing `]` sits at the
-/// indentation of its key. Only used to find a document's kind, name and annotations.
-fn libyaml_value(doc: &str) -> Option<Value> {
-    fn convert(v: serde_norway::Value) -> Value {
-        match v {
-            serde_norway::Value::Null => Value::Nil,
-            serde_norway::Value::Bool(b) => Value::Bool(b),
-            serde_norway::Value::Number(n) => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
-            serde_norway::Value::String(s) => Value::string(s),
-            serde_norway::Value::Sequence(items) => {
-                Value::list(items.into_iter().map(convert).collect())
-            }
-            serde_norway::Value::Mapping(m) => Value::map(
-                m.into_iter()
-                    .map(|(k, v)| {
-                        let key = match convert(k) {
-                            Value::String(s) => s.to_string(),
-                            other => other.to_string(),
-                        };
-                        (key, convert(v))
-                    })
-                    .collect(),
-            ),
-            serde_norway::Value::Tagged(t) => convert(t.value),
-        }
-    }
-    serde_norway::from_str::<serde_norway::Value>(doc)
-        .ok()
-        .map(convert)
-}
-
 fn head(doc: &str) -> std::result::Result<Head, String> {
     // Most documents are plain block YAML: check that without building a tree and read only
     // the entries the head reads (see `yaml::head`), directly when they are one-line entries;
@@ -188,10 +156,7 @@ fn head(doc: &str) -> std::result::Result<Head, String> {
         .and_then(|r| crate::yaml::head::head_value(&r).or_else(|| parse::parse(&r).ok()));
     let v = match fast {
         Some(v) => v,
-        None => match parse::parse(doc) {
-            Ok(v) => v,
-            Err(e) => libyaml_value(doc).ok_or_else(|| e.to_string())?,
-        },
+        None => parse::parse(doc).map_err(|e| e.to_string())?,
     };
     decode_head(&v)
 }

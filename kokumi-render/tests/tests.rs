@@ -13,6 +13,7 @@ mod template_corpus;
 mod template_fuzz;
 mod template_helm;
 mod yaml_emit;
+mod yaml_errors;
 mod yaml_head;
 mod yaml_scalars;
 

@@ -18,6 +18,12 @@
 //! over an explicit stack), and leaves scalar resolution to us, which is exactly the part where
 //! YAML 1.1 and YAML 1.2 disagree. `serde_yaml` style crates resolve YAML 1.2 scalars themselves
 //! (`yes` would be a string), which is the wrong answer for Helm.
+//!
+//! Text saphyr refuses is read again from the events of `libyaml-safer`, a safe port of libyaml,
+//! which go-yaml v2 ports too: it reads some layouts saphyr refuses, and its errors are the ones
+//! helm prints (`yaml: line 3: could not find expected ':'`), problem and line. It is the slower
+//! of the two, so it runs only then, and to find a syntax error that go-yaml, which parses a
+//! whole document before decoding it, would report before a decoding error.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -38,6 +44,8 @@ pub struct YamlError {
     pub message: String,
     /// Whether this is a JSON conversion error (printed without `yaml: line N:`).
     json: bool,
+    /// Whether the parser refused the text (a syntax error), rather than the decoding.
+    syntax: bool,
 }
 
 impl YamlError {
@@ -46,6 +54,7 @@ impl YamlError {
             line,
             message: message.into(),
             json: false,
+            syntax: false,
         }
     }
 
@@ -54,6 +63,7 @@ impl YamlError {
             line: 0,
             message: message.into(),
             json: true,
+            syntax: false,
         }
     }
 }
@@ -75,71 +85,6 @@ impl fmt::Display for YamlError {
 }
 
 impl std::error::Error for YamlError {}
-
-/// A saphyr error as go-yaml v2 words it. go-yaml prints only the problem (not libyaml's
-/// "while parsing ..." / "while scanning ..." context), and the line of a *parser* error as its
-/// 0-based mark (so one less than the 1-based line, and no line at all on the first), while a
-/// scanner error's line is 1-based and that of the problem, not of the context. saphyr reports
-/// both kinds alike; its parser's messages are told apart by text.
-fn go_error(text: &str, mark: &saphyr_parser::Marker, info: &str) -> YamlError {
-    const PARSER: &[(&str, &str)] = &[
-        (
-            "while parsing a node, did not find expected node content",
-            "did not find expected node content",
-        ),
-        (
-            "while parsing a block mapping, did not find expected key",
-            "did not find expected key",
-        ),
-        (
-            "while parsing a flow mapping, did not find expected ',' or '}'",
-            "did not find expected ',' or '}'",
-        ),
-        (
-            "while parsing a flow sequence, expected ',' or ']'",
-            "did not find expected ',' or ']'",
-        ),
-        (
-            "while parsing a block collection, did not find expected '-' indicator",
-            "did not find expected '-' indicator",
-        ),
-        (
-            "did not find expected <document start>",
-            "did not find expected <document start>",
-        ),
-    ];
-    if let Some((_, go)) = PARSER.iter().find(|(ours, _)| *ours == info) {
-        return YamlError::yaml(mark.line().saturating_sub(1), *go);
-    }
-    if info == "while parsing node, found unknown anchor" {
-        // go-yaml names the alias and gives no line.
-        let name: String = text
-            .chars()
-            .skip(mark.index())
-            .skip_while(|c| *c == '*')
-            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
-            .collect();
-        return YamlError::yaml(0, format!("unknown anchor '{name}' referenced"));
-    }
-    let problem = match info.strip_prefix("while scanning ") {
-        Some(rest) => rest.split_once(", ").map_or(rest, |(_, p)| p),
-        None => info,
-    };
-    let (line, problem) = match problem {
-        // The problem is at the end of the text.
-        "found unexpected end of stream" => (text.matches('\n').count() + 1, problem),
-        "tabs disallowed within this context (block indentation)" => {
-            (mark.line(), "found character that cannot start any token")
-        }
-        p if p.starts_with("unexpected character: `") => {
-            (mark.line(), "found character that cannot start any token")
-        }
-        _ => (mark.line(), problem),
-    };
-    // go-yaml adds one to a scanner error's 0-based line only when it is not 0: a problem on
-    // the first line has no line at all.
-    YamlError::yaml(if line == 1 { 0 } else { line }, problem)
-}
 
 /// Parses the first YAML document of `text` the way `sigs.k8s.io/yaml.Unmarshal` into an
 /// `interface{}` does. An empty document (or one holding only comments) gives [`Value::Nil`].
@@ -364,12 +309,43 @@ impl<'a> Builder<'a> {
     }
 
     fn run(mut self) -> Result<Vec<Value>, YamlError> {
-        let mut parser = Parser::new_from_str(self.text);
+        let (text, first_only) = (self.text, self.first_only);
         let mut docs = Vec::new();
+        let mut parser = Parser::new_from_str(text);
+        let saphyr = std::iter::from_fn(|| parser.next_event()).map(|next| {
+            next.map_err(|_| YamlError {
+                syntax: true,
+                ..YamlError::yaml(0, "refused by saphyr")
+            })
+        });
+        let result = match self.build(saphyr, &mut docs) {
+            // saphyr refuses some text libyaml (which go-yaml ports) reads, such as a quoted
+            // scalar continued left of its key, and words its errors its own way: the text is
+            // read again from libyaml's events, by the same rules.
+            Err(e) if e.syntax => {
+                docs.clear();
+                Builder::new(text, first_only).build(libyaml_events(text), &mut docs)
+            }
+            other => other,
+        };
+        match result {
+            Ok(()) => Ok(docs),
+            Err(e) if e.syntax => Err(e),
+            // go-yaml parses a whole document before decoding it, so a syntax error anywhere in
+            // it comes before a decoding error (a null key, say).
+            Err(e) => Err(libyaml_syntax_error(text, docs.len() + 1).unwrap_or(e)),
+        }
+    }
+
+    fn build<'e>(
+        &mut self,
+        events: impl Iterator<Item = Result<(Event<'e>, Span), YamlError>>,
+        docs: &mut Vec<Value>,
+    ) -> Result<(), YamlError> {
         let mut stack: Vec<Frame> = Vec::new();
         let mut current: Option<Value> = None;
-        while let Some(next) = parser.next_event() {
-            let (event, span) = next.map_err(|e| go_error(self.text, e.marker(), e.info()))?;
+        for next in events {
+            let (event, span) = next?;
             let line = line_of(&span);
             // A finished node (scalar, alias, or closed collection) to hand to its parent.
             let finished: Option<(Value, Option<Scalar>)> = match event {
@@ -499,11 +475,11 @@ impl<'a> Builder<'a> {
                                 Value::String(s) => Key::Plain(s.to_string()),
                                 Value::Bool(b) => Key::Plain(b.to_string()),
                                 Value::Float(f) => Key::Plain(float_key(*f)),
-                                _ => {
-                                    return Err(YamlError::yaml(
-                                        line,
-                                        "invalid map key: a map or list cannot be a key",
-                                    ));
+                                // sigs.k8s.io/yaml's JSON conversion refuses it, with no line.
+                                other => {
+                                    let mut text = String::from("invalid map key: ");
+                                    go_sharp_v(other, &mut text);
+                                    return Err(YamlError::yaml(0, text));
                                 }
                             },
                         };
@@ -519,7 +495,189 @@ impl<'a> Builder<'a> {
         if let Some(v) = current.take() {
             docs.push(v);
         }
-        Ok(docs)
+        Ok(())
+    }
+}
+
+/// A decoded go-yaml value as Go's `%#v` prints it (`map[interface {}]interface {}{"a":1}`),
+/// which is how sigs.k8s.io/yaml names a map or list used as a key.
+fn go_sharp_v(v: &Value, out: &mut String) {
+    match v {
+        Value::Nil => out.push_str("interface {}(nil)"),
+        Value::String(s) => out.push_str(&crate::gofmt::quote(s)),
+        Value::List(items) => {
+            out.push_str("[]interface {}{");
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                go_sharp_v(item, out);
+            }
+            out.push('}');
+        }
+        Value::Map(map) => {
+            out.push_str("map[interface {}]interface {}{");
+            for (i, (k, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&crate::gofmt::quote(k));
+                out.push(':');
+                go_sharp_v(item, out);
+            }
+            out.push('}');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// libyaml's events for `text` as saphyr's, for [`Builder::build`]: anchors numbered in order
+/// of definition (an alias takes the latest of its name), tags in their resolved form, lines
+/// 1-based, errors as go-yaml reports them.
+fn libyaml_events(text: &str) -> impl Iterator<Item = Result<(Event<'static>, Span), YamlError>> {
+    use libyaml_safer::EventData;
+    use std::borrow::Cow;
+    let mut parser = libyaml_safer::Parser::new();
+    parser.set_input(text.as_bytes());
+    // Anchor names to saphyr's numbers (from 1; 0 is none), for the current document.
+    let mut anchors: BTreeMap<String, usize> = BTreeMap::new();
+    let mut defined = 0;
+    let tag = |t: Option<String>| {
+        t.map(|suffix| {
+            Cow::Owned(saphyr_parser::Tag {
+                handle: String::new(),
+                suffix,
+            })
+        })
+    };
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let event = match parser.parse() {
+            Ok(event) => event,
+            Err(e) => {
+                done = true;
+                return Some(Err(go_yaml_error(&e)));
+            }
+        };
+        let mark = |m: libyaml_safer::Mark| {
+            saphyr_parser::Marker::new(m.index as usize, m.line as usize + 1, m.column as usize)
+        };
+        let span = Span::new(mark(event.start_mark), mark(event.end_mark));
+        let mut anchor = |name: Option<String>| {
+            name.map_or(0, |name| {
+                defined += 1;
+                anchors.insert(name, defined);
+                defined
+            })
+        };
+        let ours = match event.data {
+            EventData::StreamStart { .. } => Event::StreamStart,
+            EventData::StreamEnd => {
+                done = true;
+                Event::StreamEnd
+            }
+            EventData::DocumentStart { implicit, .. } => Event::DocumentStart(!implicit),
+            EventData::DocumentEnd { .. } => {
+                anchors.clear();
+                Event::DocumentEnd
+            }
+            EventData::Alias { anchor: name } => match anchors.get(&name) {
+                Some(&id) => Event::Alias(id),
+                None => {
+                    done = true;
+                    return Some(Err(unknown_anchor(&name)));
+                }
+            },
+            EventData::Scalar {
+                anchor: a,
+                tag: t,
+                value,
+                style,
+                ..
+            } => {
+                let style = match style {
+                    libyaml_safer::ScalarStyle::SingleQuoted => ScalarStyle::SingleQuoted,
+                    libyaml_safer::ScalarStyle::DoubleQuoted => ScalarStyle::DoubleQuoted,
+                    libyaml_safer::ScalarStyle::Literal => ScalarStyle::Literal,
+                    libyaml_safer::ScalarStyle::Folded => ScalarStyle::Folded,
+                    _ => ScalarStyle::Plain,
+                };
+                Event::Scalar(Cow::Owned(value), style, anchor(a), tag(t))
+            }
+            EventData::SequenceStart {
+                anchor: a, tag: t, ..
+            } => Event::SequenceStart(anchor(a), tag(t)),
+            EventData::SequenceEnd => Event::SequenceEnd,
+            EventData::MappingStart {
+                anchor: a, tag: t, ..
+            } => Event::MappingStart(anchor(a), tag(t)),
+            EventData::MappingEnd => Event::MappingEnd,
+        };
+        Some(Ok((ours, span)))
+    })
+}
+
+/// The first syntax error libyaml (which go-yaml v2 ports) finds in the first `documents`
+/// documents of `text`, as go-yaml reports it.
+fn libyaml_syntax_error(text: &str, documents: usize) -> Option<YamlError> {
+    use libyaml_safer::EventData;
+    let mut parser = libyaml_safer::Parser::new();
+    parser.set_input(text.as_bytes());
+    let mut ended = 0;
+    // An alias to an unknown anchor comes before any later syntax error.
+    let mut anchors = std::collections::BTreeSet::new();
+    loop {
+        match parser.parse() {
+            Ok(event) => match event.data {
+                EventData::StreamEnd => return None,
+                EventData::DocumentEnd { .. } => {
+                    ended += 1;
+                    if ended >= documents {
+                        return None;
+                    }
+                    anchors.clear();
+                }
+                EventData::Scalar { anchor, .. }
+                | EventData::SequenceStart { anchor, .. }
+                | EventData::MappingStart { anchor, .. } => {
+                    anchors.extend(anchor);
+                }
+                EventData::Alias { anchor } if !anchors.contains(&anchor) => {
+                    return Some(unknown_anchor(&anchor));
+                }
+                _ => {}
+            },
+            Err(e) => return Some(go_yaml_error(&e)),
+        }
+    }
+}
+
+/// A libyaml error as go-yaml v2 reports it: only the problem, at the problem's line — which
+/// for a parser error is its 0-based line, one less than the 1-based one of a scanner error —
+/// else the context's 0-based line, and no line when that is 0.
+fn go_yaml_error(e: &libyaml_safer::Error) -> YamlError {
+    let scanner = e.kind() == libyaml_safer::ErrorKind::Scanner;
+    let problem = e.problem_mark().map_or(0, |m| m.line as usize);
+    let context = e.context_mark().map_or(0, |m| m.line as usize);
+    let line = match (problem, context) {
+        (0, c) => c,
+        (p, _) => p + usize::from(scanner),
+    };
+    YamlError {
+        syntax: true,
+        ..YamlError::yaml(line, e.problem())
+    }
+}
+
+/// go-yaml's own parser refuses an alias to an anchor its document has not opened yet, by name
+/// and with no line, as the alias comes.
+fn unknown_anchor(name: &str) -> YamlError {
+    YamlError {
+        syntax: true,
+        ..YamlError::yaml(0, format!("unknown anchor '{name}' referenced"))
     }
 }
 
