@@ -890,6 +890,13 @@ const CASES: &[Case] = &[
         "",
         "YAML parse error on yaml-map-as-key/templates/t.yaml: error converting YAML to JSON: yaml: invalid map key: map[interface {}]interface {}{\"a\":[]interface {}{\"x\", interface {}(nil)}, \"b\":1}",
     ),
+    // A definition is parsed as a tree of its own: no enclosing action for a lexer error.
+    case(
+        "define-header-lex-error",
+        &[(T, "{{ define \"x\"\n \"y }}{{ end }}")],
+        "",
+        "parse error at (define-header-lex-error/templates/t.yaml:2): unterminated quoted string",
+    ),
     case(
         "time-param-value",
         &[(T, "a: {{ dateModify \"1h\" (int64 5) }}")],

@@ -313,11 +313,10 @@ impl<'a> Parser<'a> {
         while self.peek().kind != Tok::Eof {
             if self.peek().kind == Tok::LeftDelim {
                 let save = self.idx;
-                let delim = self.next();
+                self.next();
                 if self.next_non_space().kind == Tok::Define {
-                    self.action_pos = Some(delim.pos());
+                    // Go parses a definition as a new tree, whose action line starts unset.
                     self.parse_definition()?;
-                    self.action_pos = None;
                     continue;
                 }
                 self.idx = save;
