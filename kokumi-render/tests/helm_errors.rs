@@ -890,12 +890,40 @@ const CASES: &[Case] = &[
         "",
         "YAML parse error on yaml-map-as-key/templates/t.yaml: error converting YAML to JSON: yaml: invalid map key: map[interface {}]interface {}{\"a\":[]interface {}{\"x\", interface {}(nil)}, \"b\":1}",
     ),
+    // Go's len: a nil read by a field chain is a nil interface, any other nil no value.
+    case(
+        "len-nil-field",
+        &[(T, "a: {{ len .Values.missing }}")],
+        "",
+        "template: len-nil-field/templates/t.yaml:1:6: executing \"len-nil-field/templates/t.yaml\" at <len .Values.missing>: error calling len: len of nil pointer",
+    ),
+    case(
+        "len-nil-pipeline",
+        &[(T, "a: {{ len (.Values.missing) }}")],
+        "",
+        "template: len-nil-pipeline/templates/t.yaml:1:6: executing \"len-nil-pipeline/templates/t.yaml\" at <len (.Values.missing)>: error calling len: reflect: call of reflect.Value.Type on zero Value",
+    ),
+    case(
+        "len-nil-variable",
+        &[(T, "{{ $x := .Values.missing }}a: {{ len $x }}")],
+        "",
+        "template: len-nil-variable/templates/t.yaml:1:33: executing \"len-nil-variable/templates/t.yaml\" at <len $x>: error calling len: reflect: call of reflect.Value.Type on zero Value",
+    ),
     // A definition is parsed as a tree of its own: no enclosing action for a lexer error.
     case(
         "define-header-lex-error",
         &[(T, "{{ define \"x\"\n \"y }}{{ end }}")],
         "",
         "parse error at (define-header-lex-error/templates/t.yaml:2): unterminated quoted string",
+    ),
+    // Ranging over an integer gives typed ints, not interfaces.
+    case(
+        "range-int-field",
+        &[(T, "a: {{ range 2 }}{{ .Values.x }}{{ end }}")],
+        "",
+        "range-int-field/templates/t.yaml:1:26
+  executing \"range-int-field/templates/t.yaml\" at <.Values.x>:
+    can't evaluate field Values in type int",
     ),
     case(
         "time-param-value",

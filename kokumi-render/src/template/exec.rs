@@ -823,6 +823,9 @@ impl<'s> Exec<'s> {
                            fr: &mut Frame<'t>,
                            key: Value,
                            elem: Value,
+                           // An element of a list or map is an `interface {}`; an integer's
+                           // values are typed.
+                           elem_origin: Origin,
                            out: &mut String|
          -> R<bool> {
             this.step(fr, b.pos, &b.pipe)?;
@@ -831,7 +834,7 @@ impl<'s> Exec<'s> {
             if let Some(first) = decl.first() {
                 if decl.len() == 1 {
                     let first = first.get(src);
-                    this.set_or_push(fr, b.pipe.is_assign, first, elem.clone(), Origin::Iface, b)?;
+                    this.set_or_push(fr, b.pipe.is_assign, first, elem.clone(), elem_origin, b)?;
                 } else {
                     this.set_or_push(fr, b.pipe.is_assign, first.get(src), key, Origin::Typed, b)?;
                     this.set_or_push(
@@ -839,12 +842,12 @@ impl<'s> Exec<'s> {
                         b.pipe.is_assign,
                         decl[1].get(src),
                         elem.clone(),
-                        Origin::Iface,
+                        elem_origin,
                         b,
                     )?;
                 }
             }
-            let r = this.walk_list(fr, &elem, Origin::Iface, b.list, out);
+            let r = this.walk_list(fr, &elem, elem_origin, b.list, out);
             fr.vars.truncate(m);
             match r? {
                 Ctl::Break => Ok(false),
@@ -855,7 +858,7 @@ impl<'s> Exec<'s> {
             Value::List(l) => {
                 for (i, e) in l.iter().enumerate() {
                     let e = self.forward.shallow(e.clone());
-                    if !iterate(self, fr, Value::Int(i as i64), e, out)? {
+                    if !iterate(self, fr, Value::Int(i as i64), e, Origin::Iface, out)? {
                         break;
                     }
                 }
@@ -863,7 +866,7 @@ impl<'s> Exec<'s> {
             Value::Map(m) => {
                 for (k, e) in m.iter() {
                     let e = self.forward.shallow(e.clone());
-                    if !iterate(self, fr, Value::string(k.as_str()), e, out)? {
+                    if !iterate(self, fr, Value::string(k.as_str()), e, Origin::Iface, out)? {
                         break;
                     }
                 }
@@ -886,7 +889,7 @@ impl<'s> Exec<'s> {
                     Value::Int
                 };
                 for i in 0..(*n).max(0) {
-                    if !iterate(self, fr, typed(i), typed(i), out)? {
+                    if !iterate(self, fr, typed(i), typed(i), Origin::Typed, out)? {
                         break;
                     }
                 }
@@ -898,6 +901,7 @@ impl<'s> Exec<'s> {
                         fr,
                         Value::Int(i as i64),
                         Value::Int(i64::from(*e)),
+                        Origin::Iface,
                         out,
                     )? {
                         break;
@@ -915,7 +919,10 @@ impl<'s> Exec<'s> {
                         let r = match &p {
                             Value::List(l) => {
                                 for (i, e) in l.iter().enumerate() {
-                                    if !iterate(self, fr, Value::Int(i as i64), e.clone(), out)? {
+                                    // A VersionSet's strings, typed.
+                                    let t = Origin::Typed;
+                                    if !iterate(self, fr, Value::Int(i as i64), e.clone(), t, out)?
+                                    {
                                         break;
                                     }
                                 }
@@ -928,6 +935,7 @@ impl<'s> Exec<'s> {
                                         fr,
                                         Value::string(k.as_str()),
                                         e.clone(),
+                                        Origin::Typed,
                                         out,
                                     )? {
                                         break;
@@ -1742,6 +1750,27 @@ impl<'s> Exec<'s> {
                         | Builtin::Urlquery
                 );
                 self.check_expansion(fr, cmd_pos, cmd, name, expands, argv)?;
+                if b == Builtin::Len && matches!(argv.first(), Some(Value::Nil)) {
+                    // Go's len sees a nil map element read by a field chain as a nil
+                    // interface; any other nil (a pipeline's, a variable's) as no value at
+                    // all, whose type it then asks for.
+                    let from_field = match args.first() {
+                        Some(Arg::Field { .. }) => true,
+                        Some(Arg::Variable { fields, .. }) => !fields.is_empty(),
+                        Some(Arg::Dot(_)) => origin == Origin::Iface,
+                        _ => false,
+                    };
+                    if !from_field {
+                        return Err(self.error(
+                            fr,
+                            cmd_pos,
+                            cmd,
+                            format!(
+                                "error calling {name}: reflect: call of reflect.Value.Type on zero Value"
+                            ),
+                        ));
+                    }
+                }
                 let v = self.call_builtin(fr, b, name, cmd_pos, cmd, argv)?;
                 self.charge(fr, cmd_pos, cmd, &v)?;
                 Ok(v)
