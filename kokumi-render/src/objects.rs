@@ -92,7 +92,13 @@ impl Object for Files {
         "map"
     }
     fn field(&self, name: &str) -> Option<Value> {
-        self.files.get(name).map(|d| Value::Bytes(d.clone()))
+        // A map lookup: a missing file is Go's zero []byte, which prints as `[]`.
+        Some(Value::Bytes(
+            self.files
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| Arc::from([])),
+        ))
     }
     fn has_method(&self, name: &str) -> bool {
         matches!(
@@ -336,6 +342,18 @@ mod tests {
             ChartFile::new("files/sub/b.json", b"x\ny\n".to_vec()),
             ChartFile::new("README.md", b"hi".to_vec()),
         ])
+    }
+
+    /// `.Files` is a map to Go: `.Files.x` of a file it does not hold is the zero `[]byte`
+    /// (helm prints `[]`, its type `[]uint8`), not an error.
+    #[test]
+    fn a_missing_file_as_a_field_is_empty_bytes() {
+        let f = files();
+        assert_eq!(f.field("nope").unwrap(), Value::Bytes(Arc::from([])));
+        assert_eq!(
+            f.field("README.md").unwrap(),
+            Value::Bytes(Arc::from(&b"hi"[..]))
+        );
     }
 
     fn names(f: &Files) -> Vec<String> {

@@ -925,6 +925,32 @@ const CASES: &[Case] = &[
   executing \"range-int-field/templates/t.yaml\" at <.Values.x>:
     can't evaluate field Values in type int",
     ),
+    // A struct reached through a map is an `interface {}` to Go's error.
+    case(
+        "object-field-from-map",
+        &[(T, "a: {{ .Capabilities.Foo }}")],
+        "",
+        "object-field-from-map/templates/t.yaml:1:19
+  executing \"object-field-from-map/templates/t.yaml\" at <.Capabilities.Foo>:
+    can't evaluate field Foo in type interface {}",
+    ),
+    // Functions over a string's bytes check their argument before the call.
+    case(
+        "b64enc-list",
+        &[(T, "a: {{ b64enc (list 1) }}")],
+        "",
+        "b64enc-list/templates/t.yaml:1:19
+  executing \"b64enc-list/templates/t.yaml\" at <1>:
+    wrong type for value; expected string; got []interface {}",
+    ),
+    case(
+        "b64enc-char-literal",
+        &[(T, "a: {{ b64enc 'a' }}")],
+        "",
+        "b64enc-char-literal/templates/t.yaml:1:13
+  executing \"b64enc-char-literal/templates/t.yaml\" at <'a'>:
+    expected string; found 'a'",
+    ),
     case(
         "time-param-value",
         &[(T, "a: {{ dateModify \"1h\" (int64 5) }}")],

@@ -69,6 +69,10 @@ pub enum Param {
     Map,
     /// `time.Time` (`dateModify`, `unixEpoch`): refused before the call unless a time.
     Time,
+    /// `string` for functions over a string's bytes (`b64enc`, `sha256sum`, ...): a Go string
+    /// that holds binary data (`.Files.Get` of a non-UTF-8 file) arrives as [`Value::Bytes`],
+    /// so bytes pass too.
+    Text,
 }
 
 impl Param {
@@ -76,7 +80,7 @@ impl Param {
     pub fn go_name(self) -> &'static str {
         match self {
             Param::Any => "interface {}",
-            Param::String => "string",
+            Param::String | Param::Text => "string",
             Param::Int => "int",
             Param::Float64 => "float64",
             Param::Bool => "bool",
@@ -241,10 +245,9 @@ pub(crate) fn expands_arguments(name: &str) -> bool {
 
 use Param::{Any as A, Bool as B, Float64 as F, Int as I, Map as M, String as S, Time as T};
 
-/// For functions over a string's bytes (`b64enc`, `sha256sum`, ...): a Go string that holds
-/// binary data (`.Files.Get` of a non-UTF-8 file) arrives as [`Value::Bytes`], so these accept
-/// bytes too and check the type themselves.
-const B_OR_S: Param = Param::Any;
+/// For functions over a string's bytes (`b64enc`, `sha256sum`, ...), checked before the call
+/// as Go checks a `string` parameter.
+const B_OR_S: Param = Param::Text;
 
 /// The function table, sorted by name (a test checks it).
 static TABLE: &[(&str, Func, Signature)] = &[

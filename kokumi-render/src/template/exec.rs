@@ -1319,6 +1319,14 @@ impl<'s> Exec<'s> {
                 Ok((self.forward.shallow(v), Origin::Iface))
             }
             Value::Object(obj) => {
+                // Go names the static type: an element of a map or list is an `interface {}`.
+                let ty = || {
+                    if recv_origin == Origin::Iface {
+                        "interface {}"
+                    } else {
+                        obj.type_name()
+                    }
+                };
                 if obj.has_method(name) {
                     let mut argv = Vec::with_capacity(args.len() + 1);
                     for a in args {
@@ -1335,7 +1343,7 @@ impl<'s> Exec<'s> {
                             fr,
                             pos,
                             node,
-                            format!("can't evaluate field {name} in type {}", obj.type_name()),
+                            format!("can't evaluate field {name} in type {}", ty()),
                         )),
                     };
                 }
@@ -1355,7 +1363,7 @@ impl<'s> Exec<'s> {
                         fr,
                         pos,
                         node,
-                        format!("can't evaluate field {name} in type {}", obj.type_name()),
+                        format!("can't evaluate field {name} in type {}", ty()),
                     )),
                 }
             }
@@ -1484,7 +1492,7 @@ impl<'s> Exec<'s> {
             }
             Arg::String { pos, value, .. } => {
                 return match param {
-                    Param::Any | Param::String => Ok(value.clone()),
+                    Param::Any | Param::String | Param::Text => Ok(value.clone()),
                     _ => Err(self.error(fr, *pos, a, literal_mismatch(param, &shown(fr, a)))),
                 };
             }
@@ -1545,7 +1553,8 @@ impl<'s> Exec<'s> {
                     format!("invalid value; expected {}", param.go_name()),
                 ));
             }
-            (Value::String(_), Param::String) => true,
+            (Value::String(_), Param::String | Param::Text) => true,
+            (Value::Bytes(_), Param::Text) => true,
             (Value::Int(_), Param::Int) => true,
             (Value::Float(_), Param::Float64) => true,
             (Value::Bool(_), Param::Bool) => true,
@@ -2107,7 +2116,7 @@ fn literal_mismatch(param: crate::funcs::Param, a: &str) -> String {
     let expected = match param {
         Param::Int => "integer",
         Param::Float64 => "float",
-        Param::String => "string",
+        Param::String | Param::Text => "string",
         Param::Bool => "bool",
         _ => return format!("can't handle {a} for arg of type {}", param.go_name()),
     };
