@@ -18,7 +18,7 @@ use crate::template::{
     Error as TemplateError, Limits, LiveMaps, Mutations, ParseCache, Parsed, TemplateSet,
     parse_shared,
 };
-use crate::value::{Map, Value};
+use crate::value::{Map, MapRef, Value};
 use crate::values::{self, Warnings};
 use crate::worker::Queue;
 
@@ -281,7 +281,7 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
         live.get_or_init(|| {
             let mut maps = LiveMaps::default();
             for t in &templates {
-                maps.add(&Value::Map(t.context.clone()));
+                maps.add(&Value::Map(t.context.clone().into()));
             }
             maps
         })
@@ -392,10 +392,11 @@ impl ExecJob {
         let mut tpl = Map::new();
         tpl.insert("Name".into(), Value::string(t.name.as_str()));
         tpl.insert("BasePath".into(), Value::string(t.base_path.as_str()));
-        data.insert("Template".into(), Value::map(tpl));
+        // Both are Helm's `common.Values`, as the render context is.
+        data.insert("Template".into(), Value::Map(MapRef::values(Arc::new(tpl))));
         Self {
             name: t.name.clone(),
-            data: Value::map(data),
+            data: Value::Map(MapRef::values(Arc::new(data))),
             text_len: t.text.len(),
             capacity: t.text.len() + t.text.len() / 2,
             notes: t.name.ends_with("NOTES.txt"),
@@ -676,6 +677,11 @@ fn collect_templates(
     );
     ctx.insert("Release".into(), shared.release.clone());
     ctx.insert("Capabilities".into(), shared.capabilities.clone());
+    // `.Values` is a `common.Values` (helm's `Values.Table`), the context a plain map.
+    let values = match values {
+        Value::Map(m) => Value::Map(MapRef::values(m.arc().clone())),
+        other => other,
+    };
     ctx.insert("Values".into(), values);
     ctx.insert("Subcharts".into(), Value::map(subcharts));
     let ctx = Arc::new(ctx);
@@ -694,7 +700,7 @@ fn collect_templates(
             context: ctx.clone(),
         });
     }
-    Value::Map(ctx)
+    Value::Map(ctx.into())
 }
 
 /// Values as JSON for schema validation (integral floats as integers, like Go's decoder sees

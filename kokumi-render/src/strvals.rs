@@ -5,7 +5,6 @@
 //! integers without a leading zero become `int64` ([`Value::Int64`], unlike values files, whose
 //! numbers are `float64`). `--set-string` keeps every value a string.
 
-use std::sync::Arc;
 
 use crate::value::{Map, Value};
 
@@ -214,7 +213,7 @@ impl Parser {
                     return Err(Stop::Err(format!("key map {k:?} has no value")));
                 }
                 if !inner.is_empty() {
-                    set(data, &k, Value::Map(Arc::new(inner)));
+                    set(data, &k, Value::map(inner));
                 }
                 e
             }

@@ -39,10 +39,70 @@ pub enum Value {
     Bytes(Arc<[u8]>),
     /// `[]interface{}`.
     List(Arc<Vec<Value>>),
-    /// `map[string]interface{}`.
-    Map(Arc<Map>),
+    /// `map[string]interface{}`, or Helm's named map type `common.Values` (see [`MapRef`]).
+    Map(MapRef),
     /// A Go struct or other typed value with fields and methods.
     Object(Arc<dyn Object>),
+}
+
+/// A shared map and its Go type: `map[string]interface {}`, or Helm's `common.Values`, the type
+/// of the render context (`$`), of `.Values` and of `.Template`. The two print, range and index
+/// alike; Go's reflection names them apart (`typeOf`, `%T`, every "wrong type" error: a helper
+/// handed `.` where a string belongs fails with `got common.Values`).
+#[derive(Clone, Debug)]
+pub struct MapRef {
+    map: Arc<Map>,
+    values: bool,
+}
+
+impl MapRef {
+    /// The map as Helm's `common.Values`.
+    pub fn values(map: Arc<Map>) -> Self {
+        MapRef { map, values: true }
+    }
+
+    /// Whether this is a `common.Values`.
+    pub fn is_values(&self) -> bool {
+        self.values
+    }
+}
+
+impl From<Arc<Map>> for MapRef {
+    fn from(map: Arc<Map>) -> Self {
+        MapRef { map, values: false }
+    }
+}
+
+impl MapRef {
+    /// The shared map.
+    pub fn arc(&self) -> &Arc<Map> {
+        &self.map
+    }
+
+    /// The shared map, to mutate in place (copied first if shared).
+    pub fn arc_mut(&mut self) -> &mut Arc<Map> {
+        &mut self.map
+    }
+
+    /// `map` with this one's type.
+    pub fn like(&self, map: Arc<Map>) -> Self {
+        MapRef {
+            map,
+            values: self.values,
+        }
+    }
+
+    /// The map, without a copy when this was its last reference.
+    pub fn into_map(self) -> Map {
+        Arc::unwrap_or_clone(self.map)
+    }
+}
+
+impl std::ops::Deref for MapRef {
+    type Target = Map;
+    fn deref(&self) -> &Map {
+        &self.map
+    }
 }
 
 /// A Go value with fields and methods, such as `.Files` or `.Capabilities`.
@@ -107,7 +167,7 @@ impl Value {
 
     /// A map value.
     pub fn map(map: Map) -> Self {
-        Value::Map(Arc::new(map))
+        Value::Map(Arc::new(map).into())
     }
 
     /// Go's truth for `if`, `with`, `and`, `or`, `not`: false for nil, false, 0, "", and empty
@@ -161,6 +221,7 @@ impl Value {
             Value::String(_) => "string",
             Value::Bytes(_) => "[]uint8",
             Value::List(_) => "[]interface {}",
+            Value::Map(m) if m.values => "common.Values",
             Value::Map(_) => "map[string]interface {}",
             Value::Object(o) => o.type_name(),
         }
@@ -327,7 +388,8 @@ impl PartialEq for Value {
             (Value::String(a), Value::String(b)) => a == b,
             (Value::Bytes(a), Value::Bytes(b)) => a == b,
             (Value::List(a), Value::List(b)) => a == b,
-            (Value::Map(a), Value::Map(b)) => a == b,
+            // `common.Values` and `map[string]interface {}` are different types to DeepEqual.
+            (Value::Map(a), Value::Map(b)) => a.values == b.values && a.map == b.map,
             (Value::Object(a), Value::Object(b)) => a.to_plain() == b.to_plain(),
             _ => false,
         }

@@ -31,7 +31,7 @@ fn is_table(v: &Value) -> bool {
 
 fn table_mut(v: &mut Value) -> Option<&mut Map> {
     match v {
-        Value::Map(m) => Some(Arc::make_mut(m)),
+        Value::Map(m) => Some(Arc::make_mut(m.arc_mut())),
         _ => None,
     }
 }
@@ -170,7 +170,7 @@ fn coalesce_chart_values(ch: &Chart, v: &mut Map, prefix: &str, merge: bool, w: 
                     if let Value::Map(m) = &mut val
                         && has_nil(m)
                     {
-                        clean_nil_values(Arc::make_mut(m));
+                        clean_nil_values(Arc::make_mut(m.arc_mut()));
                     }
                 }
                 v.insert(key.clone(), val);
@@ -242,7 +242,7 @@ fn clean_nil_values(m: &mut Map) {
         if let Value::Map(sub) = v
             && has_nil(sub)
         {
-            crate::value::grow(|| clean_nil_values(Arc::make_mut(sub)));
+            crate::value::grow(|| clean_nil_values(Arc::make_mut(sub.arc_mut())));
         }
     }
 }
@@ -511,7 +511,7 @@ mod tests {
                 v = &v.as_map().unwrap()[*k];
             }
             match v {
-                Value::Map(a) => Arc::as_ptr(a),
+                Value::Map(a) => Arc::as_ptr(a.arc()),
                 _ => std::ptr::null(),
             }
         };

@@ -951,6 +951,15 @@ const CASES: &[Case] = &[
   executing \"b64enc-char-literal/templates/t.yaml\" at <'a'>:
     expected string; found 'a'",
     ),
+    // A helper handed the render context where a string belongs: helm names its type.
+    case(
+        "string-param-context",
+        &[(T, "a: {{ upper . }}")],
+        "",
+        "string-param-context/templates/t.yaml:1:12
+  executing \"string-param-context/templates/t.yaml\" at <.>:
+    wrong type for value; expected string; got common.Values",
+    ),
     case(
         "time-param-value",
         &[(T, "a: {{ dateModify \"1h\" (int64 5) }}")],

@@ -31,6 +31,22 @@ fn include_renders_with_the_given_dot_and_keeps_the_callers_template() {
     );
 }
 
+/// Helm's render context, `.Values` and `.Template` are its named map type `common.Values`;
+/// the other maps are plain. Reflection tells them apart, in helm and here.
+#[test]
+fn the_render_context_and_values_are_common_values() {
+    let Some(helm) = crate::differential::helm_binary() else {
+        return;
+    };
+    let text = r#"a: {{ typeOf $ }} {{ typeOf .Values }} {{ typeOf .Template }} {{ typeOf .Subcharts }} {{ printf "%T" (dict) }} {{ kindOf . }}
+b: {{ typeOf (deepCopy .Values) }} {{ typeOf (merge (dict) .Values) }} {{ typeOf (index $ "Values") }} {{ has .Values (list .Values) }} {{ has (dict) (list .Values) }}
+c: {{ $_ := set .Values "k" 1 }}{{ typeOf .Values }} {{ .Values.k }}
+"#;
+    let (ours, theirs) = crate::yaml_scalars::ours_and_helms(&helm, "values-type", text);
+    assert_eq!(ours, theirs);
+    assert!(ours.contains("a: common.Values common.Values common.Values map[string]interface {}"));
+}
+
 #[test]
 fn include_keeps_no_value_but_tpl_removes_it() {
     assert_eq!(

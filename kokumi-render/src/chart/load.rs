@@ -345,7 +345,7 @@ pub fn load_values(text: &str) -> std::result::Result<Map, String> {
         match doc {
             Value::Nil => {}
             // The first (usually only) document is the values as they are.
-            Value::Map(m) if values.is_empty() => values = std::sync::Arc::unwrap_or_clone(m),
+            Value::Map(m) if values.is_empty() => values = m.into_map(),
             Value::Map(m) => values = merge_maps(values, &m),
             other => {
                 return Err(format!(

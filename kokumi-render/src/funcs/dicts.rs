@@ -34,7 +34,7 @@ pub(crate) fn get(args: &[Value]) -> R {
 /// The map to modify: the argument's own map when nobody else holds it, else a copy.
 fn owned_map(v: &Value) -> Result<Map, FuncError> {
     match v {
-        Value::Map(m) => Ok(Arc::unwrap_or_clone(m.clone())),
+        Value::Map(m) => Ok(m.clone().into_map()),
         other => Ok(map_arg(other)?.into_owned()),
     }
 }
@@ -134,7 +134,7 @@ pub(crate) fn merge_into(dst: &mut Map, src: &Map, overwrite: bool) {
         if let Value::Map(sm) = sv
             && let Some(Value::Map(dm)) = dst.get_mut(k)
         {
-            let inner = Arc::make_mut(dm);
+            let inner = Arc::make_mut(dm.arc_mut());
             merge_into(inner, sm, overwrite);
             if !inner.is_empty() {
                 continue;

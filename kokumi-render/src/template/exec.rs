@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
-use crate::value::{FuncError, Map, Value};
+use crate::value::{FuncError, Map, MapRef, Value};
 
 use super::ast::{Arena, Arg, Branch, Command, FuncRef, Node, Number, Pipe, Span, Tree};
 use super::builtins::{self, Builtin};
@@ -63,7 +63,9 @@ impl Forward {
     #[inline]
     fn shallow(&self, v: Value) -> Value {
         match &v {
-            Value::Map(m) if !self.map.is_empty() && self.may_hold(m) => self.shallow_chain(v),
+            Value::Map(m) if !self.map.is_empty() && self.may_hold(m.arc()) => {
+                self.shallow_chain(v)
+            }
             _ => v,
         }
     }
@@ -73,8 +75,8 @@ impl Forward {
         let mut v = v;
         for _ in 0..100_000 {
             let next = match &v {
-                Value::Map(m) if !self.may_hold(m) => return v,
-                Value::Map(m) => match self.map.get(&Self::key(m)) {
+                Value::Map(m) if !self.may_hold(m.arc()) => return v,
+                Value::Map(m) => match self.map.get(&Self::key(m.arc())) {
                     Some((_, new)) => new.clone(),
                     None => return v,
                 },
@@ -118,7 +120,7 @@ impl Forward {
                 }
                 match changed {
                     Some(nm) => {
-                        let nv = Value::map(nm);
+                        let nv = Value::Map(m.like(Arc::new(nm)));
                         self.record(&m, nv.clone());
                         nv
                     }
@@ -145,16 +147,17 @@ impl Forward {
         }
     }
 
-    fn record(&mut self, old: &Arc<Map>, new: Value) {
-        if let Value::Map(n) = &new
-            && Arc::ptr_eq(n, old)
-        {
-            return;
-        }
-        let key = Self::key(old);
+    fn record(&mut self, old: &MapRef, new: Value) {
+        let new = match new {
+            Value::Map(n) if Arc::ptr_eq(n.arc(), old.arc()) => return,
+            // The map keeps its Go type through the mutation (`set .Values ...`).
+            Value::Map(n) => Value::Map(old.like(n.arc().clone())),
+            other => other,
+        };
+        let key = Self::key(old.arc());
         let (w, b) = Self::bit(key);
         self.seen[w] |= b;
-        self.map.insert(key, (old.clone(), new));
+        self.map.insert(key, (old.arc().clone(), new));
     }
 }
 
@@ -178,7 +181,7 @@ impl Forward {
 
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::Map(x), Value::Map(y)) => Arc::ptr_eq(x, y),
+        (Value::Map(x), Value::Map(y)) => Arc::ptr_eq(x.arc(), y.arc()),
         (Value::List(x), Value::List(y)) => Arc::ptr_eq(x, y),
         _ => false,
     }
@@ -1315,7 +1318,7 @@ impl<'s> Exec<'s> {
                         format!("{name} is not a method but has arguments"),
                     ));
                 }
-                let v = self.scratch.fields.get(m, name);
+                let v = self.scratch.fields.get(m.arc(), name);
                 Ok((self.forward.shallow(v), Origin::Iface))
             }
             Value::Object(obj) => {
@@ -2062,7 +2065,10 @@ fn deep_args<'v>(forward: &mut Forward, v: &'v [Value]) -> Cow<'v, [Value]> {
 /// A copy of `v` in which every map and list is a new allocation.
 fn fresh_copy(v: &Value) -> Value {
     crate::value::grow(|| match v {
-        Value::Map(m) => Value::map(m.iter().map(|(k, x)| (k.clone(), fresh_copy(x))).collect()),
+        // copystructure keeps each map's type (a `common.Values` stays one).
+        Value::Map(m) => Value::Map(m.like(Arc::new(
+            m.iter().map(|(k, x)| (k.clone(), fresh_copy(x))).collect(),
+        ))),
         Value::List(l) => Value::list(l.iter().map(fresh_copy).collect()),
         other => other.clone(),
     })

@@ -254,7 +254,7 @@ impl LiveMaps {
         let mut todo = vec![v.clone()];
         while let Some(v) = todo.pop() {
             match v {
-                Value::Map(m) if self.0.insert(exec::Forward::identity(&m)) => {
+                Value::Map(m) if self.0.insert(exec::Forward::identity(m.arc())) => {
                     todo.extend(m.values().filter(|c| is_container(c)).cloned());
                 }
                 Value::List(items) => {

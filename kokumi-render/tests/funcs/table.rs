@@ -40,7 +40,7 @@ fn certificates_chain_and_parse() {
     // (genCA/genSignedCert) are covered by the unit tests in funcs::crypto.
     let mut dot = data();
     if let kokumi_render::value::Value::Map(m) = &mut dot {
-        std::sync::Arc::make_mut(m).insert(
+        std::sync::Arc::make_mut(m.arc_mut()).insert(
             "rsa".into(),
             include_str!("../fixtures/funcs/rsa2048.pem").into(),
         );
