@@ -169,6 +169,9 @@ impl Object for KubeVersion {
             _ => None,
         }
     }
+    fn field_string(&self) -> Option<String> {
+        Some(self.normalized.clone())
+    }
     fn go_format(&self) -> String {
         format!(
             "{{{} {} {} {}}}",

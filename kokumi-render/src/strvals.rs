@@ -5,7 +5,6 @@
 //! integers without a leading zero become `int64` ([`Value::Int64`], unlike values files, whose
 //! numbers are `float64`). `--set-string` keeps every value a string.
 
-
 use crate::value::{Map, Value};
 
 const MAX_INDEX: usize = 65536;

@@ -127,6 +127,12 @@ pub trait Object: Send + Sync + fmt::Debug {
     }
     /// How `fmt.Sprint` prints it (`{v1.37.0 v1.37.0 1 37}` for a `KubeVersion`).
     fn go_format(&self) -> String;
+    /// What an action prints for it when it is read as a struct field, if its pointer type has
+    /// a `String` method: Go's `printableValue` takes the field's address for it
+    /// (`{{ .Capabilities.KubeVersion }}` is `v1.37.0`; handed to `print`, a copy, it is not).
+    fn field_string(&self) -> Option<String> {
+        None
+    }
     /// The value `encoding/json` would produce for it (used by `toYaml`, `toJson`, `deepCopy`).
     fn to_plain(&self) -> Value;
 }

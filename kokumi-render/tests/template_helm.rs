@@ -47,6 +47,20 @@ c: {{ $_ := set .Values "k" 1 }}{{ typeOf .Values }} {{ .Values.k }}
     assert!(ours.contains("a: common.Values common.Values common.Values map[string]interface {}"));
 }
 
+/// An action prints a struct field through its pointer type's `String` method, a copy handed
+/// to a function without it: `.Capabilities.KubeVersion` is `v1.37.0`, its `print` the struct.
+#[test]
+fn a_kube_version_field_prints_through_its_string_method() {
+    let Some(helm) = crate::differential::helm_binary() else {
+        return;
+    };
+    let text = r#"a: "{{ .Capabilities.KubeVersion }} {{ $k := .Capabilities.KubeVersion }}{{ $k }} {{ .Capabilities.KubeVersion | print }}"
+"#;
+    let (ours, theirs) = crate::yaml_scalars::ours_and_helms(&helm, "kube-version-print", text);
+    assert_eq!(ours, theirs);
+    assert!(ours.contains(r#"a: "v1.37.0 v1.37.0 {v1.37.0 v1.37.0 1 37}""#));
+}
+
 #[test]
 fn include_keeps_no_value_but_tpl_removes_it() {
     assert_eq!(

@@ -770,6 +770,12 @@ impl<'s> Exec<'s> {
                 let _ = write!(out, "{v}");
                 self.count_output(fr, pipe.pos, out.len() - start)
             }
+            Value::Object(o)
+                if reads_a_field(pipe, &fr.tree.arena) && o.field_string().is_some() =>
+            {
+                let s = o.field_string().unwrap_or_default();
+                self.write(fr, pipe.pos, out, &s)
+            }
             _ => {
                 self.check_expansion(fr, pipe.pos, pipe, "print", true, std::slice::from_ref(&v))?;
                 let v = self.forward.deep(v);
@@ -2072,6 +2078,17 @@ fn fresh_copy(v: &Value) -> Value {
         Value::List(l) => Value::list(l.iter().map(fresh_copy).collect()),
         other => other.clone(),
     })
+}
+
+/// Whether `pipe` is nothing but a field read or a variable (`.a.b`, `$x.a`, `(x).a`, `$x`),
+/// whose value Go's engine holds as it was read, addressable if a field of a struct behind a
+/// pointer (a variable keeps the `reflect.Value`; a function gets a copy).
+fn reads_a_field(pipe: &Pipe, all: &Arena) -> bool {
+    pipe.cmds(all).count() == 1
+        && matches!(
+            pipe.last_cmd(all).args,
+            [Arg::Field { .. } | Arg::Chain { .. } | Arg::Variable { .. }]
+        )
 }
 
 /// The node Go's engine last stood at (`state.at`) once `pipe` is evaluated, where it reports
