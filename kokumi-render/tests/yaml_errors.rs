@@ -8,7 +8,7 @@
 
 use crate::differential::helm_binary;
 use crate::yaml_head::Gen;
-use crate::yaml_scalars::{assert_no_differences, decode, ours_and_helms};
+use crate::yaml_scalars::{assert_no_differences, bind_list, decode, ours_and_helms};
 
 const BASE: &str = r#"apiVersion: apps/v1
 kind: Deployment
@@ -98,22 +98,14 @@ const KNOWN: &[(usize, &str)] = &[
 
 #[test]
 fn broken_yaml_errors_like_helm() {
-    use base64::Engine as _;
     let Some(helm) = helm_binary() else {
         return;
     };
     let docs = broken_documents(0x5eed_1234_abcd_0005, 2000);
-    let list: Vec<String> = docs
-        .iter()
-        .map(|d| {
-            let b64 = base64::engine::general_purpose::STANDARD.encode(d);
-            format!("(b64dec {b64:?})")
-        })
-        .collect();
     let text = format!(
-        "{{{{- $l := list {} }}}}\n{{{{- range $i, $d := $l }}}}\n\
+        "{}{{{{- range $i, $d := $l }}}}\n\
          e{{{{ $i }}}}: {{{{ fromYaml $d | toJson | b64enc }}}}\n{{{{- end }}}}\n",
-        list.join(" ")
+        bind_list(&docs)
     );
     let (ours, theirs) = ours_and_helms(&helm, "yamlerrors", &text);
     let errors = theirs.matches(": eyJFcnJvciI6").count();

@@ -227,7 +227,6 @@ pub(crate) fn generated_list(
     max_pieces: u64,
     pieces: &[&str],
 ) -> (Vec<String>, String) {
-    use base64::Engine as _;
     let mut g = Gen(seed);
     let values: Vec<String> = (0..count)
         .map(|_| {
@@ -235,6 +234,14 @@ pub(crate) fn generated_list(
             (0..len).map(|_| g.pick(pieces)).collect()
         })
         .collect();
+    let bind = bind_list(&values);
+    (values, bind)
+}
+
+/// The template line that binds `values` to `$l`, each written as `b64dec` of its base64 so
+/// any text survives the template's own quoting.
+pub(crate) fn bind_list(values: &[String]) -> String {
+    use base64::Engine as _;
     let list: Vec<String> = values
         .iter()
         .map(|v| {
@@ -242,6 +249,5 @@ pub(crate) fn generated_list(
             format!("(b64dec {b64:?})")
         })
         .collect();
-    let bind = format!("{{{{- $l := list {} }}}}\n", list.join(" "));
-    (values, bind)
+    format!("{{{{- $l := list {} }}}}\n", list.join(" "))
 }
