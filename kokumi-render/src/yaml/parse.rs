@@ -684,11 +684,19 @@ fn libyaml_can_read(text: &str) -> bool {
             _ => {}
         }
     }
+    // What ends a tag in a flow collection; a tag longer than the window counts as unsafe too
+    // (so the scan stays linear however many `!` a text holds).
+    const WINDOW: usize = 1024;
     !memchr::memchr_iter(b'!', bytes).any(|at| {
-        bytes[at + 1..]
+        let rest = &bytes[at + 1..];
+        match rest
             .iter()
-            .find(|b| b.is_ascii_whitespace() || matches!(b, b',' | b'[' | b']' | b'{' | b'}'))
-            == Some(&b',')
+            .take(WINDOW)
+            .position(|b| b.is_ascii_whitespace() || matches!(b, b',' | b'[' | b']' | b'{' | b'}'))
+        {
+            Some(end) => rest[end] == b',',
+            None => rest.len() > WINDOW,
+        }
     })
 }
 
