@@ -60,11 +60,6 @@ impl MapRef {
     pub fn values(map: Arc<Map>) -> Self {
         MapRef { map, values: true }
     }
-
-    /// Whether this is a `common.Values`.
-    pub fn is_values(&self) -> bool {
-        self.values
-    }
 }
 
 impl From<Arc<Map>> for MapRef {

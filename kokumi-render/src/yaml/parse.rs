@@ -86,6 +86,72 @@ impl fmt::Display for YamlError {
 
 impl std::error::Error for YamlError {}
 
+/// A saphyr error as go-yaml v2 words it, for text libyaml cannot be asked about
+/// ([`libyaml_can_read`]). go-yaml prints only the problem (not libyaml's
+/// "while parsing ..." / "while scanning ..." context), and the line of a *parser* error as its
+/// 0-based mark (so one less than the 1-based line, and no line at all on the first), while a
+/// scanner error's line is 1-based and that of the problem, not of the context. saphyr reports
+/// both kinds alike; its parser's messages are told apart by text.
+fn go_error(text: &str, mark: &saphyr_parser::Marker, info: &str) -> YamlError {
+    const PARSER: &[(&str, &str)] = &[
+        (
+            "while parsing a node, did not find expected node content",
+            "did not find expected node content",
+        ),
+        (
+            "while parsing a block mapping, did not find expected key",
+            "did not find expected key",
+        ),
+        (
+            "while parsing a flow mapping, did not find expected ',' or '}'",
+            "did not find expected ',' or '}'",
+        ),
+        (
+            "while parsing a flow sequence, expected ',' or ']'",
+            "did not find expected ',' or ']'",
+        ),
+        (
+            "while parsing a block collection, did not find expected '-' indicator",
+            "did not find expected '-' indicator",
+        ),
+        (
+            "did not find expected <document start>",
+            "did not find expected <document start>",
+        ),
+    ];
+    if let Some((_, go)) = PARSER.iter().find(|(ours, _)| *ours == info) {
+        return YamlError::yaml(mark.line().saturating_sub(1), *go);
+    }
+    if info == "while parsing node, found unknown anchor" {
+        // go-yaml names the alias and gives no line.
+        let name: String = text
+            .chars()
+            .skip(mark.index())
+            .skip_while(|c| *c == '*')
+            .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+            .collect();
+        return YamlError::yaml(0, format!("unknown anchor '{name}' referenced"));
+    }
+    let problem = match info.strip_prefix("while scanning ") {
+        Some(rest) => rest.split_once(", ").map_or(rest, |(_, p)| p),
+        None => info,
+    };
+    let (line, problem) = match problem {
+        // The problem is at the end of the text.
+        "found unexpected end of stream" => (text.matches('\n').count() + 1, problem),
+        "tabs disallowed within this context (block indentation)" => {
+            (mark.line(), "found character that cannot start any token")
+        }
+        p if p.starts_with("unexpected character: `") => {
+            (mark.line(), "found character that cannot start any token")
+        }
+        _ => (mark.line(), problem),
+    };
+    // go-yaml adds one to a scanner error's 0-based line only when it is not 0: a problem on
+    // the first line has no line at all.
+    YamlError::yaml(if line == 1 { 0 } else { line }, problem)
+}
+
 /// Parses the first YAML document of `text` the way `sigs.k8s.io/yaml.Unmarshal` into an
 /// `interface{}` does. An empty document (or one holding only comments) gives [`Value::Nil`].
 ///
@@ -313,10 +379,11 @@ impl<'a> Builder<'a> {
         let mut docs = Vec::new();
         let mut parser = Parser::new_from_str(text);
         let saphyr = std::iter::from_fn(|| parser.next_event()).map(|next| {
-            // saphyr's own words, kept only where libyaml cannot be asked (below).
+            // Its words, as close to go-yaml's as a table gets, are kept only where libyaml
+            // cannot be asked (below).
             next.map_err(|e| YamlError {
                 syntax: true,
-                ..YamlError::yaml(e.marker().line(), e.info())
+                ..go_error(text, e.marker(), e.info())
             })
         });
         let result = match self.build(saphyr, &mut docs) {
@@ -621,40 +688,25 @@ fn libyaml_events(text: &str) -> impl Iterator<Item = Result<(Event<'static>, Sp
 }
 
 /// The first syntax error libyaml (which go-yaml v2 ports) finds in the first `documents`
-/// documents of `text`, as go-yaml reports it.
+/// documents of `text`, as go-yaml reports it (an alias to an unknown anchor among them).
 fn libyaml_syntax_error(text: &str, documents: usize) -> Option<YamlError> {
-    use libyaml_safer::EventData;
     if !libyaml_can_read(text) {
         return None;
     }
-    let mut parser = libyaml_parser(text);
     let mut ended = 0;
-    // An alias to an unknown anchor comes before any later syntax error.
-    let mut anchors = std::collections::BTreeSet::new();
-    loop {
-        match parser.parse() {
-            Ok(event) => match event.data {
-                EventData::StreamEnd => return None,
-                EventData::DocumentEnd { .. } => {
-                    ended += 1;
-                    if ended >= documents {
-                        return None;
-                    }
-                    anchors.clear();
+    for next in libyaml_events(text) {
+        match next {
+            Err(e) => return Some(e),
+            Ok((Event::DocumentEnd, _)) => {
+                ended += 1;
+                if ended >= documents {
+                    return None;
                 }
-                EventData::Scalar { anchor, .. }
-                | EventData::SequenceStart { anchor, .. }
-                | EventData::MappingStart { anchor, .. } => {
-                    anchors.extend(anchor);
-                }
-                EventData::Alias { anchor } if !anchors.contains(&anchor) => {
-                    return Some(unknown_anchor(&anchor));
-                }
-                _ => {}
-            },
-            Err(e) => return Some(go_yaml_error(&e)),
+            }
+            Ok(_) => {}
         }
     }
+    None
 }
 
 /// Whether libyaml-safer 0.3 can be handed `text`, which is then left to saphyr and its
