@@ -226,6 +226,9 @@ impl Object for VersionSet {
     fn to_plain(&self) -> Value {
         Value::list(self.0.iter().map(|s| Value::string(s.as_str())).collect())
     }
+    fn elements(&self) -> Option<Value> {
+        Some(self.to_plain())
+    }
 }
 
 /// `.Capabilities.HelmVersion`: the helm build we imitate.

@@ -172,6 +172,17 @@ impl Object for Files {
         out.push(']');
         out
     }
+    fn elements(&self) -> Option<Value> {
+        Some(Value::map(
+            self.files
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::Bytes(v.clone())))
+                .collect(),
+        ))
+    }
+    fn zero_element(&self) -> Value {
+        Value::Bytes(Arc::from(&[][..]))
+    }
     fn to_plain(&self) -> Value {
         Value::map(
             self.files

@@ -130,6 +130,17 @@ pub trait Object: Send + Sync + fmt::Debug {
     }
     /// The value `encoding/json` would produce for it (used by `toYaml`, `toJson`, `deepCopy`).
     fn to_plain(&self) -> Value;
+    /// For a Go map or slice type (`helm.Files`, `common.VersionSet`), its elements as
+    /// reflection sees them, as a map or list value (a `Files` map's values are `[]byte`, not
+    /// the base64 text `to_plain` gives): what `range`, `len`, `index` and truth work on.
+    /// `None` for structs and pointers.
+    fn elements(&self) -> Option<Value> {
+        None
+    }
+    /// The zero value of an element, which `index` gives for a missing map key.
+    fn zero_element(&self) -> Value {
+        Value::Nil
+    }
 }
 
 /// The error a template function returns; the engine wraps it as
@@ -172,7 +183,8 @@ impl Value {
     }
 
     /// Go's truth for `if`, `with`, `and`, `or`, `not`: false for nil, false, 0, "", and empty
-    /// lists and maps; true otherwise (structs are always true).
+    /// lists and maps (helm's map and slice types, such as `.Files.Glob`'s result, included); true
+    /// otherwise (structs and pointers to them are always true).
     pub fn is_truthy(&self) -> bool {
         match self {
             Value::Nil => false,
@@ -183,7 +195,7 @@ impl Value {
             Value::Bytes(b) => !b.is_empty(),
             Value::List(l) => !l.is_empty(),
             Value::Map(m) => !m.is_empty(),
-            Value::Object(_) => true,
+            Value::Object(o) => o.elements().is_none_or(|e| e.is_truthy()),
         }
     }
 

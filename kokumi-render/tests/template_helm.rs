@@ -61,6 +61,28 @@ fn a_kube_version_field_prints_through_its_string_method() {
     assert!(ours.contains(r#"a: "v1.37.0 v1.37.0 {v1.37.0 v1.37.0 1 37}""#));
 }
 
+/// `.Files` (a `map[string][]byte`) and `.Capabilities.APIVersions` (a `[]string`) are Go maps
+/// and slices to the engine: an empty one is false, `len` and `index` work on them, and ranging
+/// gives a file's bytes, not the base64 text `toJson` would show.
+#[test]
+fn files_and_api_versions_are_a_map_and_a_slice() {
+    let Some(helm) = crate::differential::helm_binary() else {
+        return;
+    };
+    let text = r#"a: {{ if .Files.Glob "files/e/*" }}yes{{ else }}no{{ end }} {{ if .Files.Glob "files/d/*" }}yes{{ else }}no{{ end }}
+b: {{ len (.Files.Glob "files/d/*") }} {{ len .Capabilities.APIVersions | int | gt 5 }}
+c: {{ range $p, $c := .Files.Glob "files/d/*" }}{{ $p }}={{ toString $c }};{{ typeOf $c }};{{ end }}
+d: {{ index (.Files.Glob "files/d/*") "files/d/a.txt" | toString }} [{{ index (.Files.Glob "files/d/*") "nope" }}] {{ index .Capabilities.APIVersions 0 }}
+e: {{ empty (.Files.Glob "files/e/*") }} {{ empty (.Files.Glob "files/d/*") }} {{ default "dflt" (.Files.Glob "files/e/*") }}
+f: {{ with .Files.Glob "files/e/*" }}w{{ else }}nw{{ end }} {{ and (.Files.Glob "files/e/*") 1 }} {{ not (.Files.Glob "files/e/*") }}
+g: {{ range .Files.Glob "files/e/*" }}x{{ else }}empty{{ end }} {{ first .Capabilities.APIVersions }}
+"#;
+    let files = [("files/d/a.txt", "hello"), ("files/d/b.conf", "wor ld")];
+    let (ours, theirs) = crate::yaml_scalars::ours_and_helms_with(&helm, "files-map", text, &files);
+    assert_eq!(ours, theirs);
+    assert!(ours.contains("c: files/d/a.txt=hello;[]uint8;files/d/b.conf=wor ld;[]uint8;"));
+}
+
 #[test]
 fn include_keeps_no_value_but_tpl_removes_it() {
     assert_eq!(

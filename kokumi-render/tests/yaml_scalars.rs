@@ -117,7 +117,22 @@ fn template(values: &[String]) -> String {
 
 /// A chart `name` with the one template `text`, rendered by us and by helm.
 pub(crate) fn ours_and_helms(helm: &std::path::Path, name: &str, text: &str) -> (String, String) {
+    ours_and_helms_with(helm, name, text, &[])
+}
+
+/// [`ours_and_helms`] for a chart that also holds `files` (path in the chart, content).
+pub(crate) fn ours_and_helms_with(
+    helm: &std::path::Path,
+    name: &str,
+    text: &str,
+    files: &[(&str, &str)],
+) -> (String, String) {
     let base = crate::one_template_chart(name, name, "t.yaml", text);
+    for (path, content) in files {
+        let path = base.join(name).join(path);
+        std::fs::create_dir_all(path.parent().expect("a file in a folder")).expect("create dir");
+        std::fs::write(path, content).expect("write chart file");
+    }
     let ours =
         render_cmd(&base, &parse_cmd(&format!("helm template rel {name}"))).expect("renders");
     let theirs = Command::new(helm)

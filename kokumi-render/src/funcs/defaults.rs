@@ -7,26 +7,10 @@ use super::{arity, arity_min, bool_arg, str_arg};
 
 type R = Result<Value, FuncError>;
 
-/// Sprig's `empty`: nil, false, zero numbers, empty strings, lists and maps; never a struct.
+/// Sprig's `empty`: the opposite of Go's truth (nil, false, zero numbers, empty strings, lists
+/// and maps; never a struct).
 pub(crate) fn is_empty(v: &Value) -> bool {
-    match v {
-        Value::Nil => true,
-        Value::Bool(b) => !b,
-        Value::Int(i) | Value::Int64(i) => *i == 0,
-        Value::Float(f) => *f == 0.0,
-        Value::String(s) => s.is_empty(),
-        Value::Bytes(b) => b.is_empty(),
-        Value::List(l) => l.is_empty(),
-        Value::Map(m) => m.is_empty(),
-        Value::Object(o) => match o.kind() {
-            "map" | "slice" => match o.to_plain() {
-                Value::Map(m) => m.is_empty(),
-                Value::List(l) => l.is_empty(),
-                _ => false,
-            },
-            _ => false,
-        },
-    }
+    !v.is_truthy()
 }
 
 pub(crate) fn default(args: &[Value]) -> R {

@@ -740,8 +740,8 @@ pub(crate) fn as_slice(v: &Value) -> Option<Cow<'_, [Value]>> {
         Value::Bytes(b) => Some(Cow::Owned(
             b.iter().map(|x| Value::Int(i64::from(*x))).collect(),
         )),
-        Value::Object(o) if o.kind() == "slice" => match o.to_plain() {
-            Value::List(l) => Some(Cow::Owned((*l).clone())),
+        Value::Object(o) => match o.elements() {
+            Some(Value::List(l)) => Some(Cow::Owned((*l).clone())),
             _ => None,
         },
         _ => None,

@@ -188,6 +188,11 @@ pub(crate) fn compare(op: Builtin, a: &Value, b: &Value) -> Result<Value, String
 
 /// `len x`.
 pub(crate) fn len(v: &Value) -> Result<Value, String> {
+    if let Value::Object(o) = v
+        && let Some(e) = o.elements()
+    {
+        return len(&e);
+    }
     let n = match v {
         Value::Nil => return Err("len of nil pointer".into()),
         Value::String(s) => s.len(),
@@ -257,6 +262,13 @@ pub(crate) fn index(item: &Value, indexes: &[Value]) -> Result<Value, String> {
                         other.type_name()
                     ));
                 }
+            },
+            Value::Object(o) => match (o.elements(), i) {
+                (Some(Value::Map(m)), Value::String(k)) => {
+                    m.get(&**k).cloned().unwrap_or_else(|| o.zero_element())
+                }
+                (Some(e), _) => index(&e, std::slice::from_ref(i))?,
+                (None, _) => return Err(format!("can't index item of type {}", o.type_name())),
             },
             other => return Err(format!("can't index item of type {}", other.type_name())),
         };

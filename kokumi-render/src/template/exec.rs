@@ -919,12 +919,9 @@ impl<'s> Exec<'s> {
             }
             Value::Nil => {}
             Value::Object(o) => {
-                // Structs can't be ranged over; an object that is a map or list in disguise
-                // ranges over its plain form.
-                match o.to_plain() {
-                    p @ (Value::Map(_) | Value::List(_))
-                        if o.kind() != "struct" && o.kind() != "ptr" =>
-                    {
+                // Structs can't be ranged over; a map or slice type ranges over its elements.
+                match o.elements() {
+                    Some(p @ (Value::Map(_) | Value::List(_))) => {
                         let r = match &p {
                             Value::List(l) => {
                                 for (i, e) in l.iter().enumerate() {
