@@ -83,6 +83,21 @@ g: {{ range .Files.Glob "files/e/*" }}x{{ else }}empty{{ end }} {{ first .Capabi
     assert!(ours.contains("c: files/d/a.txt=hello;[]uint8;files/d/b.conf=wor ld;[]uint8;"));
 }
 
+/// `tpl` executes the text it was given even when that is empty inside another `tpl` (Go keeps
+/// the older non-empty `gotpl` only for lookups by name).
+#[test]
+fn an_empty_tpl_inside_a_tpl_renders_nothing() {
+    let Some(helm) = crate::differential::helm_binary() else {
+        return;
+    };
+    let text = r#"a: {{ tpl "a{{ tpl \"\" . }}b{{ tpl \"{{/* c */}}\" . }}c" . }}
+b: {{ tpl "{{ define \"x\" }}X{{ end }}e{{ tpl \"\" . }}f{{ include \"x\" . }}" . }}
+"#;
+    let (ours, theirs) = crate::yaml_scalars::ours_and_helms(&helm, "tpl-empty", text);
+    assert_eq!(ours, theirs);
+    assert!(ours.contains("a: abc\nb: efX"), "{ours}");
+}
+
 #[test]
 fn include_keeps_no_value_but_tpl_removes_it() {
     assert_eq!(

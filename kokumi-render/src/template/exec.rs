@@ -1995,7 +1995,10 @@ impl<'s> Exec<'s> {
         };
         let mut layer = Templates::new();
         let mut iter = trees.iter();
-        if let Some(main) = iter.next() {
+        // Go executes the template it just parsed, even an empty one; only lookups by name keep
+        // an older non-empty `gotpl` (text/template's `associate`).
+        let main = iter.next().cloned();
+        if let Some(main) = &main {
             let keep_old =
                 main.is_empty() && self.lookup(super::TPL_NAME).is_some_and(|t| !t.is_empty());
             if !keep_old {
@@ -2011,7 +2014,7 @@ impl<'s> Exec<'s> {
         }
         self.overlays.push(Arc::new(layer));
         let mut out = String::new();
-        let r = match self.lookup(super::TPL_NAME) {
+        let r = match main {
             Some(tree) => self.exec_tree(&tree, data, true, &mut out),
             None => Ok(()),
         };
