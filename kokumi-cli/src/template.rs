@@ -3,8 +3,10 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
+use std::sync::Arc;
 
 use clap::Args;
+use kokumi_pipeline::schema_fetch::HttpSchemaFetcher;
 use kokumi_render::chart::load::{LoadOptions, load_path};
 use kokumi_render::output::show_only;
 use kokumi_render::render::{RenderOptions, render_chart};
@@ -104,6 +106,7 @@ pub(crate) fn run(
         skip_tests: args.skip_tests,
         no_hooks: args.no_hooks,
         skip_schema_validation: args.skip_schema_validation,
+        schema_fetcher: Some(Arc::new(HttpSchemaFetcher::new())),
         ..RenderOptions::default()
     };
     let rendered = render_chart(&chart, &opts).map_err(|e| e.helm_message())?;

@@ -423,7 +423,7 @@ fn json_output_shapes() {
 }
 
 /// `helm` from `KOKUMI_HELM` or `PATH`, or `None` (see `require_tool`).
-fn helm() -> Option<PathBuf> {
+pub(crate) fn helm() -> Option<PathBuf> {
     kokumi_oci::testing::require_tool(
         "helm",
         Some("KOKUMI_HELM"),

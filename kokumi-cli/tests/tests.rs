@@ -10,4 +10,5 @@ mod lifecycle;
 mod oci;
 mod output;
 mod progress;
+mod schema_refs;
 mod support;

@@ -71,6 +71,7 @@ pub mod pipeline;
 pub mod policy;
 pub mod record;
 pub mod render;
+pub mod schema_fetch;
 pub mod source;
 pub mod source_cache;
 pub mod state;

@@ -8,11 +8,13 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use kokumi_core::digest::Digest;
+use kokumi_render::schema_refs::SchemaFetcher;
 use kokumi_render::template::ParseCache;
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::BoxError;
+use crate::schema_fetch::HttpSchemaFetcher;
 use crate::source::ChartInput;
 
 /// Helm options of one render: the Order's `render.helm` over the Recipe's `helm`.
@@ -74,10 +76,24 @@ pub trait Renderer: Send + Sync {
 }
 
 /// The native Helm engine of `kokumi-render`.
-#[derive(Debug, Clone, Default)]
+///
+/// Like helm, it fetches the `http`/`https` schemas a `values.schema.json` refers to
+/// ([`HttpSchemaFetcher`]); [`HelmRenderer::with_schema_fetcher`] replaces or refuses that.
+#[derive(Debug, Clone)]
 pub struct HelmRenderer {
     load: kokumi_render::chart::load::LoadOptions,
     parsed: Option<Arc<ParsedCharts>>,
+    schema_fetcher: Option<Arc<dyn SchemaFetcher>>,
+}
+
+impl Default for HelmRenderer {
+    fn default() -> Self {
+        Self {
+            load: Default::default(),
+            parsed: None,
+            schema_fetcher: Some(Arc::new(HttpSchemaFetcher::new())),
+        }
+    }
 }
 
 impl HelmRenderer {
@@ -101,6 +117,13 @@ impl HelmRenderer {
                 inner: Mutex::default(),
             })
         });
+        self
+    }
+
+    /// Where referenced `http`/`https` schemas come from; `None` fails a chart whose schema
+    /// needs one (an air-gapped site that wants no request leaving the renderer).
+    pub fn with_schema_fetcher(mut self, fetcher: Option<Arc<dyn SchemaFetcher>>) -> Self {
+        self.schema_fetcher = fetcher;
         self
     }
 
@@ -193,6 +216,7 @@ impl Renderer for HelmRenderer {
             include_crds: options.include_crds,
             skip_tests: options.skip_tests,
             no_hooks: options.no_hooks,
+            schema_fetcher: self.schema_fetcher.clone(),
             ..RenderOptions::default()
         };
         let rendered = match &cache {

@@ -48,6 +48,7 @@ mod gounicode;
 pub mod objects;
 pub mod output;
 pub mod render;
+pub mod schema_refs;
 mod schema_report;
 pub mod strvals;
 pub mod template;

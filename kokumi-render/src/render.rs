@@ -14,6 +14,7 @@ use crate::chart::{Chart, MetadataExt as _};
 use crate::error::{Error, Result};
 use crate::objects::Files;
 use crate::output::{self, Hook, Manifest, PrintOptions};
+use crate::schema_refs::SchemaFetcher;
 use crate::template::{
     Error as TemplateError, Limits, LiveMaps, Mutations, ParseCache, Parsed, TemplateSet,
     parse_shared,
@@ -48,6 +49,9 @@ pub struct RenderOptions {
     pub no_hooks: bool,
     /// `--skip-schema-validation`.
     pub skip_schema_validation: bool,
+    /// Where schemas named by `http`/`https` URL come from (helm fetches them); `None` fails
+    /// such a schema as an unreachable network does (see [`crate::schema_refs`]).
+    pub schema_fetcher: Option<Arc<dyn SchemaFetcher>>,
     /// Bounds on template execution.
     pub limits: Limits,
 }
@@ -66,6 +70,7 @@ impl Default for RenderOptions {
             skip_tests: false,
             no_hooks: false,
             skip_schema_validation: false,
+            schema_fetcher: None,
             limits: Limits::default(),
         }
     }
@@ -222,7 +227,8 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
         && let Some(vals) = vals.as_map()
     {
         let mut report = String::new();
-        validate_schemas(&chart, vals, &mut report);
+        let fetcher = opts.schema_fetcher.as_ref();
+        validate_schemas(&chart, vals, fetcher, &mut report, &mut warnings);
         if !report.is_empty() {
             return Err(Error::Schema(report));
         }
@@ -730,22 +736,22 @@ pub(crate) fn to_json(v: &Value) -> serde_json::Value {
 }
 
 /// Helm's `ValidateAgainstSchema`: each chart's schema against its scope of the values.
-fn validate_schemas(chart: &Chart, values: &Map, report: &mut String) {
+fn validate_schemas(
+    chart: &Chart,
+    values: &Map,
+    fetcher: Option<&Arc<dyn SchemaFetcher>>,
+    report: &mut String,
+    warnings: &mut Warnings,
+) {
     if let Some(schema) = &chart.schema {
         let mut errs = String::new();
-        match serde_json::from_slice::<serde_json::Value>(schema) {
-            // Go's decoder words a truncated document `unexpected EOF`.
-            Err(e) if e.classify() == serde_json::error::Category::Eof => {
-                errs.push_str("unexpected EOF\n");
+        match crate::schema_refs::compile(schema, fetcher, warnings) {
+            // Helm ends a schema it cannot use without a newline.
+            Err(e) => errs.push_str(&e),
+            Ok(validator) => {
+                let instance = to_json(&Value::map(values.clone()));
+                errs.push_str(&crate::schema_report::report(&validator, &instance));
             }
-            Err(e) => errs.push_str(&format!("invalid values.schema.json: {e}\n")),
-            Ok(schema) => match jsonschema::validator_for(&schema) {
-                Err(e) => errs.push_str(&format!("invalid values.schema.json: {e}\n")),
-                Ok(validator) => {
-                    let instance = to_json(&Value::map(values.clone()));
-                    errs.push_str(&crate::schema_report::report(&validator, &instance));
-                }
-            },
         }
         if !errs.is_empty() {
             report.push_str(&format!("{}:\n{errs}", chart.name()));
@@ -754,7 +760,7 @@ fn validate_schemas(chart: &Chart, values: &Map, report: &mut String) {
     for sub in &chart.dependencies {
         match values.get(sub.name()) {
             None | Some(Value::Nil) => {}
-            Some(Value::Map(m)) => validate_schemas(sub, m, report),
+            Some(Value::Map(m)) => validate_schemas(sub, m, fetcher, report, warnings),
             Some(other) => report.push_str(&format!(
                 "{}:\ninvalid type for values: expected object (map), got {}\n",
                 sub.name(),

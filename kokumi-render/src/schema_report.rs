@@ -143,7 +143,7 @@ fn applicator(spath: &[String], has_instance_child: bool) -> Option<Applicator> 
             }
         }
         "prefixItems" if rest >= 1 => child(2, rank_of(kw)),
-        "$ref" if rest >= 1 => Some(Applicator::Ref),
+        "$ref" | "$dynamicRef" if rest >= 1 => Some(Applicator::Ref),
         "allOf" if rest >= 1 => Some(Applicator::AllOf),
         _ => None,
     }

@@ -493,6 +493,39 @@ const CASES: &[Case] = &[
         "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-invalid-json:\nunexpected EOF",
     ),
     case(
+        "schema-after-value",
+        &[
+            ("values.schema.json", r#"{"type": "object"} x"#),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-after-value:\ninvalid character after top-level value",
+    ),
+    case(
+        "schema-metaschema",
+        &[
+            (
+                "values.schema.json",
+                r#"{"properties": {"a": {"minimum": "x", "required": 3}}}"#,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-metaschema:\n\"file:///values.schema.json#\" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'\n- at '': 'allOf' failed\n  - at '/properties/a': 'allOf' failed\n    - at '/properties/a': validation failed\n      - at '/properties/a/minimum': got string, want number\n      - at '/properties/a/required': got number, want array",
+    ),
+    case(
+        "schema-pointer",
+        &[
+            (
+                "values.schema.json",
+                r##"{"properties": {"a": {"$ref": "#/$defs/none"}}}"##,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-pointer:\njson-pointer in \"file:///values.schema.json#/$defs/none\" not found",
+    ),
+    case(
         "schema-string-keywords",
         &[
             (

@@ -327,7 +327,7 @@ fn decode_json(s: &str) -> Result<Value, String> {
     }
 }
 
-fn go_json_error(s: &str, e: &serde_json::Error) -> String {
+pub(crate) fn go_json_error(s: &str, e: &serde_json::Error) -> String {
     if e.is_eof() {
         return "unexpected end of JSON input".into();
     }
@@ -360,7 +360,9 @@ fn go_json_error(s: &str, e: &serde_json::Error) -> String {
         _ if at_start => "looking for beginning of value",
         _ if in_number => "in numeric literal",
         _ if msg.starts_with("trailing characters") => "after top-level value",
-        _ if msg.starts_with("key must be a string") => {
+        _ if msg.starts_with("key must be a string")
+            || (msg.starts_with("trailing comma") && c == '}') =>
+        {
             "looking for beginning of object key string"
         }
         _ if msg.starts_with("expected `:`") => "after object key",

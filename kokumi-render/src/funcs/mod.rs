@@ -37,7 +37,7 @@ mod crypto;
 mod dates;
 mod defaults;
 mod dicts;
-mod encoding;
+pub(crate) mod encoding;
 mod json;
 mod lists;
 mod math;
