@@ -15,6 +15,10 @@ use crate::pipeline::error_chain;
 /// Helm's timeout for one schema request.
 pub const SCHEMA_FETCH_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// The most a referenced schema may take, so that a wrong URL cannot fill the memory of a
+/// long-running renderer (helm sets no bound; real schemas are kilobytes).
+pub const MAX_SCHEMA_BYTES: usize = 16 << 20;
+
 /// Fetches referenced schemas over HTTP(S), with helm's timeout, proxy and status rules.
 ///
 /// The renderer is synchronous and may run on an async runtime's thread, so each fetch runs on
@@ -50,7 +54,7 @@ impl HttpSchemaFetcher {
             .user_agent(concat!("kokumi/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| failed(&error_chain(&e)))?;
-        let resp = client
+        let mut resp = client
             .get(url)
             .send()
             .await
@@ -63,8 +67,17 @@ impl HttpSchemaFetcher {
                 status.canonical_reason().unwrap_or("")
             ));
         }
-        let body = resp.bytes().await.map_err(|e| failed(&error_chain(&e)))?;
-        Ok(body.to_vec())
+        let mut body = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(|e| failed(&error_chain(&e)))? {
+            if body.len() + chunk.len() > MAX_SCHEMA_BYTES {
+                return Err(failed(&format!(
+                    "the schema is larger than {} MiB",
+                    MAX_SCHEMA_BYTES >> 20
+                )));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 }
 
