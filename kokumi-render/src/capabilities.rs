@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::funcs::Param;
 use crate::value::{FuncError, Map, Object, Value};
 
 /// The group/versions helm 4.3.1 reports without a cluster, in its order.
@@ -149,23 +150,13 @@ impl Object for KubeVersion {
             _ => None,
         }
     }
-    fn has_method(&self, name: &str) -> bool {
-        matches!(name, "String" | "GitVersion")
+    fn method(&self, name: &str) -> Option<&'static [Param]> {
+        matches!(name, "String" | "GitVersion").then_some(&[])
     }
-    fn call(&self, name: &str, args: &[Value]) -> Option<std::result::Result<Value, FuncError>> {
-        let check = |v: Value| {
-            if args.is_empty() {
-                Ok(v)
-            } else {
-                Err(FuncError::new(format!(
-                    "wrong number of args for {name}: want 0 got {}",
-                    args.len()
-                )))
-            }
-        };
+    fn call(&self, name: &str, _args: &[Value]) -> Option<std::result::Result<Value, FuncError>> {
         match name {
-            "String" => Some(check(Value::string(self.normalized.as_str()))),
-            "GitVersion" => Some(check(Value::string(self.version.as_str()))),
+            "String" => Some(Ok(Value::string(self.normalized.as_str()))),
+            "GitVersion" => Some(Ok(Value::string(self.version.as_str()))),
             _ => None,
         }
     }
@@ -201,24 +192,16 @@ impl Object for VersionSet {
     fn field(&self, _name: &str) -> Option<Value> {
         None
     }
-    fn has_method(&self, name: &str) -> bool {
-        name == "Has"
+    fn method(&self, name: &str) -> Option<&'static [Param]> {
+        (name == "Has").then_some(&[Param::String])
     }
     fn call(&self, name: &str, args: &[Value]) -> Option<std::result::Result<Value, FuncError>> {
-        if name != "Has" {
-            return None;
+        match (name, args) {
+            ("Has", [Value::String(s)]) => {
+                Some(Ok(Value::Bool(self.0.iter().any(|v| v.as_str() == &**s))))
+            }
+            _ => None,
         }
-        Some(match args {
-            [Value::String(s)] => Ok(Value::Bool(self.0.iter().any(|v| v.as_str() == &**s))),
-            [other] => Err(FuncError::new(format!(
-                "wrong type for value; expected string; got {}",
-                other.type_name()
-            ))),
-            _ => Err(FuncError::new(format!(
-                "wrong number of args for Has: want 1 got {}",
-                args.len()
-            ))),
-        })
     }
     fn go_format(&self) -> String {
         format!("[{}]", self.0.join(" "))

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use base64::Engine as _;
 
 use crate::chart::ChartFile;
-use crate::value::{FuncError, Map, Object, Value};
+use crate::funcs::Param;
+use crate::gofmt::quote;
+use crate::value::{FuncError, Map, MapRef, Object, Value};
 
 /// `.Files` (helm's `engine.files`, a `map[string][]byte`).
 #[derive(Debug, Clone, Default)]
@@ -100,62 +102,40 @@ impl Object for Files {
                 .unwrap_or_else(|| Arc::from([])),
         ))
     }
-    fn has_method(&self, name: &str) -> bool {
-        matches!(
-            name,
-            "Get" | "GetBytes" | "Glob" | "Lines" | "AsConfig" | "AsSecrets"
-        )
+    fn method(&self, name: &str) -> Option<&'static [Param]> {
+        match name {
+            "Get" | "GetBytes" | "Glob" | "Lines" => Some(&[Param::String]),
+            "AsConfig" | "AsSecrets" => Some(&[]),
+            _ => None,
+        }
     }
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
-        let want = |n: usize| -> Result<(), FuncError> {
-            if args.len() == n {
-                Ok(())
-            } else {
-                Err(FuncError::new(format!(
-                    "wrong number of args for {name}: want {n} got {}",
-                    args.len()
-                )))
-            }
-        };
-        let arg = || -> Result<String, FuncError> {
-            want(1)?;
-            match &args[0] {
-                Value::String(s) => Ok(s.to_string()),
-                other => Err(FuncError::new(format!(
-                    "wrong type for value; expected string; got {}",
-                    other.type_name()
-                ))),
-            }
+        let arg = || match args {
+            [Value::String(s)] => s.to_string(),
+            _ => String::new(),
         };
         Some(match name {
             // Go's string(bytes) keeps any bytes; ours must be UTF-8, so binary content is
             // handed on as bytes (b64enc and friends then see the exact data).
-            "Get" => arg().map(|n| {
-                let data = self.get_bytes(&n);
-                match std::str::from_utf8(&data) {
+            "Get" => {
+                let data = self.get_bytes(&arg());
+                Ok(match std::str::from_utf8(&data) {
                     Ok(text) => Value::string(text),
                     Err(_) => Value::Bytes(data),
-                }
-            }),
-            "GetBytes" => arg().map(|n| Value::Bytes(self.get_bytes(&n))),
-            "Glob" => arg().map(|p| Value::Object(Arc::new(self.glob(&p)))),
-            "Lines" => {
-                arg().map(|n| Value::list(self.lines(&n).into_iter().map(Value::from).collect()))
+                })
             }
-            "AsConfig" => want(0).and_then(|_| {
-                if self.files.is_empty() {
-                    return Ok(Value::string("{}"));
-                }
+            "GetBytes" => Ok(Value::Bytes(self.get_bytes(&arg()))),
+            "Glob" => Ok(Value::Object(Arc::new(self.glob(&arg())))),
+            "Lines" => Ok(Value::list(
+                self.lines(&arg()).into_iter().map(Value::from).collect(),
+            )),
+            "AsConfig" | "AsSecrets" if self.files.is_empty() => Ok(Value::string("{}")),
+            "AsConfig" => {
                 Self::to_yaml(self.basename_map(|d| String::from_utf8_lossy(d).into_owned()))
-            }),
-            "AsSecrets" => want(0).and_then(|_| {
-                if self.files.is_empty() {
-                    return Ok(Value::string("{}"));
-                }
-                Self::to_yaml(
-                    self.basename_map(|d| base64::engine::general_purpose::STANDARD.encode(d)),
-                )
-            }),
+            }
+            "AsSecrets" => Self::to_yaml(
+                self.basename_map(|d| base64::engine::general_purpose::STANDARD.encode(d)),
+            ),
             _ => return None,
         })
     }
@@ -340,6 +320,77 @@ mod glob {
                 m(&joined, s, budget)
             }),
         }
+    }
+}
+
+/// The parameter types of method `name` of Helm's `common.Values`, the type of the render
+/// context, `.Values` and `.Template`: a template reaches them as fields (`.Values.YAML`), and
+/// they hide any value of the same name, as in Go.
+pub(crate) fn values_method(name: &str) -> Option<&'static [Param]> {
+    match name {
+        "YAML" | "AsMap" => Some(&[]),
+        "Table" | "PathValue" => Some(&[Param::String]),
+        "Encode" => Some(&[Param::Object("io.Writer")]),
+        _ => None,
+    }
+}
+
+/// Calls method `name` of the `common.Values` `values` (up to date, nested maps included)
+/// with arguments checked against [`values_method`]'s types.
+pub(crate) fn call_values_method(
+    values: &Value,
+    name: &str,
+    args: &[Value],
+) -> Result<Value, FuncError> {
+    let Value::Map(map) = values else {
+        return Err(FuncError::new(format!(
+            "{name} of a value that is not a map"
+        )));
+    };
+    let path = match args {
+        [Value::String(s)] => s.as_ref(),
+        _ => "",
+    };
+    match name {
+        // `yaml.Marshal` keeps the final newline `toYaml` trims.
+        "YAML" => Files::to_yaml(values.clone()).map(|v| match v.as_str() {
+            Some(text) => Value::from(format!("{text}\n")),
+            None => v,
+        }),
+        "AsMap" => Ok(Value::Map(Arc::clone(map.arc()).into())),
+        "Table" => table(map, path).map(Value::Map),
+        "PathValue" => path_value(map, path),
+        // The only `io.Writer` a template can pass is nil, which Go's encoder writes to.
+        _ => Err(FuncError::new(
+            "runtime error: invalid memory address or nil pointer dereference",
+        )),
+    }
+}
+
+/// `Values.Table`: the table at a dotted path, every step a map.
+fn table(values: &MapRef, path: &str) -> Result<MapRef, FuncError> {
+    let mut table = values.clone();
+    for key in path.split('.') {
+        match table.get(key) {
+            Some(Value::Map(next)) => table = MapRef::values(Arc::clone(next.arc())),
+            _ => return Err(FuncError::new(format!("{} is not a table", quote(key)))),
+        }
+    }
+    Ok(table)
+}
+
+/// `Values.PathValue`: the value, not a table, at a dotted path.
+fn path_value(values: &MapRef, path: &str) -> Result<Value, FuncError> {
+    if path.is_empty() {
+        return Err(FuncError::new("YAML path cannot be empty"));
+    }
+    let (parent, key) = match path.rsplit_once('.') {
+        Some((parent, key)) => (table(values, parent).ok(), key),
+        None => (Some(values.clone()), path),
+    };
+    match parent.as_ref().and_then(|t| t.get(key)) {
+        Some(v) if !matches!(v, Value::Map(m) if !m.is_values()) => Ok(v.clone()),
+        _ => Err(FuncError::new(format!("{} is not a value", quote(key)))),
     }
 }
 

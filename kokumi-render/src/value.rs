@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+use crate::funcs::Param;
+
 /// A map as templates see it: Go's `map[string]interface{}`, iterated in sorted key order.
 pub type Map = BTreeMap<String, Value>;
 
@@ -69,6 +71,11 @@ impl From<Arc<Map>> for MapRef {
 }
 
 impl MapRef {
+    /// Whether the map is Helm's `common.Values`, which has methods (`YAML`, `Table`, ...).
+    pub fn is_values(&self) -> bool {
+        self.values
+    }
+
     /// The shared map.
     pub fn arc(&self) -> &Arc<Map> {
         &self.map
@@ -110,15 +117,19 @@ pub trait Object: Send + Sync + fmt::Debug {
     }
     /// The value of field `name` (`{{ .Chart.Name }}`), or `None` if the type has no such field.
     fn field(&self, name: &str) -> Option<Value>;
-    /// Calls method `name` (`{{ .Files.Get "x" }}`); `None` if the type has no such method.
+    /// The parameter types of method `name` (`{{ .Files.Get "x" }}`), or `None` if the type
+    /// has no such method. A method's name is a call even without arguments, and it wins over
+    /// a field of the same name; the engine checks the arguments against these types as Go
+    /// does before [`call`](Self::call) runs.
+    fn method(&self, name: &str) -> Option<&'static [Param]> {
+        let _ = name;
+        None
+    }
+    /// Calls method `name` with arguments that passed the check against
+    /// [`method`](Self::method)'s types; `None` if the type has no such method.
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
         let _ = (name, args);
         None
-    }
-    /// Whether this value is a method name (so `.Files.Get` without arguments is a call).
-    fn has_method(&self, name: &str) -> bool {
-        let _ = name;
-        false
     }
     /// How `fmt.Sprint` prints it (`{v1.37.0 v1.37.0 1 37}` for a `KubeVersion`).
     fn go_format(&self) -> String;

@@ -1001,6 +1001,98 @@ const CASES: &[Case] = &[
   executing \"time-param-value/templates/t.yaml\" at <5>:
     wrong type for value; expected time.Time; got int64",
     ),
+    // Methods of helm's objects and of `common.Values`: Go checks their arguments before
+    // the call, where it last stood, without `error calling`.
+    case(
+        "method-arity",
+        &[(T, r#"{{ .Files.Get }}"#)],
+        "",
+        "method-arity/templates/t.yaml:1:9\n  executing \"method-arity/templates/t.yaml\" at <.Files.Get>:\n    wrong number of args for Get: want 1 got 0",
+    ),
+    case(
+        "method-literal-type",
+        &[(T, r#"{{ .Files.Get 1 }}"#)],
+        "",
+        "method-literal-type/templates/t.yaml:1:14\n  executing \"method-literal-type/templates/t.yaml\" at <1>:\n    expected string; found 1",
+    ),
+    case(
+        "method-nil-literal",
+        &[(T, r#"{{ .Files.Get nil }}"#)],
+        "",
+        "method-nil-literal/templates/t.yaml:1:14\n  executing \"method-nil-literal/templates/t.yaml\" at <nil>:\n    cannot assign nil to string",
+    ),
+    case(
+        "method-value-type",
+        &[(T, r#"{{ .Files.Get .Values.m.a }}"#)],
+        "",
+        "method-value-type/templates/t.yaml:1:21\n  executing \"method-value-type/templates/t.yaml\" at <.Values.m.a>:\n    wrong type for value; expected string; got float64",
+    ),
+    case(
+        "method-zero-params",
+        &[(T, r#"{{ .Capabilities.KubeVersion.String 1 }}"#)],
+        "",
+        "method-zero-params/templates/t.yaml:1:16\n  executing \"method-zero-params/templates/t.yaml\" at <.Capabilities.KubeVersion.String>:\n    wrong number of args for String: want 0 got 1",
+    ),
+    case(
+        "method-arity-in-chain",
+        &[(T, r#"{{ now.Format }}"#)],
+        "",
+        "method-arity-in-chain/templates/t.yaml:1:3\n  executing \"method-arity-in-chain/templates/t.yaml\" at <now>:\n    wrong number of args for Format: want 1 got 0",
+    ),
+    case(
+        "method-arity-after-pipe",
+        &[(T, r#"{{ (semver "1.2.3").Major 1 }}"#)],
+        "",
+        "method-arity-after-pipe/templates/t.yaml:1:11\n  executing \"method-arity-after-pipe/templates/t.yaml\" at <\"1.2.3\">:\n    wrong number of args for Major: want 0 got 1",
+    ),
+    case(
+        "method-pointer-param",
+        &[(T, r#"{{ (semver "1.2.3").Compare 1 }}"#)],
+        "",
+        "method-pointer-param/templates/t.yaml:1:28\n  executing \"method-pointer-param/templates/t.yaml\" at <1>:\n    can't handle 1 for arg of type *semver.Version",
+    ),
+    case(
+        "method-nil-pointer",
+        &[(T, r#"{{ (semver "1.2.3").Compare nil }}"#)],
+        "",
+        "template: method-nil-pointer/templates/t.yaml:1:19: executing \"method-nil-pointer/templates/t.yaml\" at <(semver \"1.2.3\").Compare>: error calling Compare: runtime error: invalid memory address or nil pointer dereference",
+    ),
+    case(
+        "values-table-not-a-table",
+        &[(T, r#"{{ .Values.Table "m.a.b" }}"#)],
+        "",
+        "template: values-table-not-a-table/templates/t.yaml:1:10: executing \"values-table-not-a-table/templates/t.yaml\" at <.Values.Table>: error calling Table: \"a\" is not a table",
+    ),
+    case(
+        "values-path-value-table",
+        &[(T, r#"{{ .Values.PathValue "m" }}"#)],
+        "",
+        "template: values-path-value-table/templates/t.yaml:1:10: executing \"values-path-value-table/templates/t.yaml\" at <.Values.PathValue>: error calling PathValue: \"m\" is not a value",
+    ),
+    case(
+        "values-path-value-empty",
+        &[(T, r#"{{ .Values.PathValue "" }}"#)],
+        "",
+        "template: values-path-value-empty/templates/t.yaml:1:10: executing \"values-path-value-empty/templates/t.yaml\" at <.Values.PathValue>: error calling PathValue: YAML path cannot be empty",
+    ),
+    case(
+        "values-method-final-arg",
+        &[(T, r#"{{ 1 | .Values.Table }}"#)],
+        "",
+        "values-method-final-arg/templates/t.yaml:1:14\n  executing \"values-method-final-arg/templates/t.yaml\" at <.Values.Table>:\n    wrong type for value; expected string; got int",
+    ),
+    case(
+        "values-encode-nil",
+        &[(T, r#"{{ .Values.Encode nil }}"#)],
+        "",
+        "template: values-encode-nil/templates/t.yaml:1:10: executing \"values-encode-nil/templates/t.yaml\" at <.Values.Encode>: error calling Encode: runtime error: invalid memory address or nil pointer dereference",
+    ),
+    case(
+        "values-encode-literal",
+        &[(T, r#"{{ .Values.Encode 1 }}"#)],
+        "",
+        "values-encode-literal/templates/t.yaml:1:18\n  executing \"values-encode-literal/templates/t.yaml\" at <1>:\n    can't handle 1 for arg of type io.Writer",
+    ),
 ];
 
 /// Cases where our message deliberately differs from helm's: (case, our message, why).

@@ -318,3 +318,59 @@ fn deeply_nested_input_is_a_parse_error_not_a_crash() {
         .unwrap();
     assert_eq!(err, "parse error at (t:1): max expression depth exceeded");
 }
+
+/// Renders `text` as the one template of a chart that also holds `files`, checks it against a
+/// real helm when there is one, and returns ours.
+fn ours_checked_against_helm(name: &str, text: &str, files: &[(&str, &str)]) -> String {
+    match crate::differential::helm_binary() {
+        Some(helm) => {
+            let (ours, theirs) = crate::yaml_scalars::ours_and_helms_with(&helm, name, text, files);
+            assert_eq!(ours, theirs, "helm renders {name} otherwise");
+            ours
+        }
+        None => {
+            let base = crate::one_template_chart(name, name, "t.yaml", text);
+            for (path, content) in files {
+                std::fs::write(base.join(name).join(path), content).expect("write chart file");
+            }
+            let ours = crate::conformance::render_cmd(
+                &base,
+                &crate::conformance::parse_cmd(&format!("helm template rel {name}")),
+            )
+            .expect("renders");
+            let _ = std::fs::remove_dir_all(&base);
+            ours
+        }
+    }
+}
+
+/// Helm's `common.Values` has methods (`YAML`, `AsMap`, `Table`, `PathValue`, `Encode`), which
+/// a template reaches as fields of `$`, `.Values` or `.Template` and which hide a value of the
+/// same name, as in Go; a plain map inside has none.
+#[test]
+fn common_values_methods_are_reachable_as_in_go() {
+    let text = r#"yaml: {{ .Values.YAML | quote }}
+asMap: {{ .Values.AsMap | typeOf }} {{ .Values.AsMap.YAML }} {{ .Template.AsMap }}
+table: {{ .Values.Table "a.b" }} {{ .Values.Table "a.b" | typeOf }} {{ "a" | .Values.Table | keys | sortAlpha }}
+nested: {{ (.Values.Table "a").Table "b" | toJson | quote }}
+nestedYaml: {{ (.Values.Table "a").YAML | quote }}
+pathValue: d={{ .Values.PathValue "a.b.d" }} {{ .Values.PathValue "a.b.c" | typeOf }} {{ .Values.PathValue "YAML" }}
+plain: {{ .Values.a.YAML | typeOf }}
+set: {{ $_ := set .Values.a "new" (dict "k" 1) }}{{ .Values.Table "a.new" }}
+"#;
+    let values = "a:\n  b:\n    c: 1\n    d: [1, 2]\n  s: str\nYAML: shadowed\n";
+    let ours = ours_checked_against_helm("values-methods", text, &[("values.yaml", values)]);
+    let body = ours.split_once("t.yaml\n").map_or("", |(_, b)| b);
+    assert_eq!(
+        body,
+        r#"yaml: "YAML: shadowed\na:\n  b:\n    c: 1\n    d:\n    - 1\n    - 2\n  s: str\n"
+asMap: map[string]interface {} shadowed map[BasePath:values-methods/templates Name:values-methods/templates/t.yaml]
+table: map[c:1 d:[1 2]] common.Values [b s]
+nested: "{\"c\":1,\"d\":[1,2]}"
+nestedYaml: "b:\n  c: 1\n  d:\n  - 1\n  - 2\ns: str\n"
+pathValue: d=[1 2] float64 shadowed
+plain: <nil>
+set: map[k:1]
+"#
+    );
+}

@@ -15,7 +15,7 @@ use chrono::{
 
 use crate::value::{FuncError, Object, Value};
 
-use super::{arity, ok_str, str_arg};
+use super::{Param, arity, ok_str, str_arg};
 
 type R = Result<Value, FuncError>;
 
@@ -89,38 +89,21 @@ impl Object for TimeObject {
     fn field(&self, _name: &str) -> Option<Value> {
         None
     }
-    fn has_method(&self, name: &str) -> bool {
-        matches!(
-            name,
-            "Format"
-                | "Unix"
-                | "UnixNano"
-                | "UnixMilli"
-                | "Year"
-                | "Month"
-                | "Day"
-                | "Hour"
-                | "Minute"
-                | "Second"
-                | "Nanosecond"
-                | "YearDay"
-                | "Weekday"
-                | "UTC"
-                | "Local"
-                | "String"
-                | "IsZero"
-        )
+    fn method(&self, name: &str) -> Option<&'static [Param]> {
+        match name {
+            "Format" => Some(&[Param::String]),
+            "Unix" | "UnixNano" | "UnixMilli" | "Year" | "Month" | "Day" | "Hour" | "Minute"
+            | "Second" | "Nanosecond" | "YearDay" | "Weekday" | "UTC" | "Local" | "String"
+            | "IsZero" => Some(&[]),
+            _ => None,
+        }
     }
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
         let t = &self.0;
         Some(Ok(match name {
-            "Format" => match args.first() {
-                Some(Value::String(layout)) => Value::from(format_go(t, layout)),
-                _ => {
-                    return Some(Err(FuncError::new(
-                        "wrong number of args for Format: want 1 got 0",
-                    )));
-                }
+            "Format" => match args {
+                [Value::String(layout)] => Value::from(format_go(t, layout)),
+                _ => Value::from(""),
             },
             "Unix" => Value::Int64(t.at.timestamp()),
             "UnixNano" => Value::Int64(t.at.timestamp_nanos_opt().unwrap_or(i64::MIN)),
@@ -991,11 +974,13 @@ impl Object for DurationObject {
     fn field(&self, _name: &str) -> Option<Value> {
         None
     }
-    fn has_method(&self, name: &str) -> bool {
-        matches!(
-            name,
-            "String" | "Seconds" | "Minutes" | "Hours" | "Milliseconds" | "Nanoseconds"
-        )
+    fn method(&self, name: &str) -> Option<&'static [Param]> {
+        match name {
+            "String" | "Seconds" | "Minutes" | "Hours" | "Milliseconds" | "Nanoseconds" => {
+                Some(&[])
+            }
+            _ => None,
+        }
     }
     fn call(&self, name: &str, _args: &[Value]) -> Option<Result<Value, FuncError>> {
         let d = self.0;

@@ -73,6 +73,9 @@ pub enum Param {
     /// that holds binary data (`.Files.Get` of a non-UTF-8 file) arrives as [`Value::Bytes`],
     /// so bytes pass too.
     Text,
+    /// A pointer or interface type a template can hand over only as a value of that type or
+    /// as nil (`*semver.Version` of `Compare`, `io.Writer` of `.Values.Encode`).
+    Object(&'static str),
 }
 
 impl Param {
@@ -86,6 +89,7 @@ impl Param {
             Param::Bool => "bool",
             Param::Map => "map[string]interface {}",
             Param::Time => "time.Time",
+            Param::Object(name) => name,
         }
     }
 }

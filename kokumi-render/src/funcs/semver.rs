@@ -23,7 +23,7 @@ use regex::Regex;
 
 use crate::value::{FuncError, Object, Value};
 
-use super::{arity, str_arg};
+use super::{Param, arity, str_arg};
 
 const CV: &str = r"v?([0-9|x|X|\*]+)(\.[0-9|x|X|\*]+)?(\.[0-9|x|X|\*]+)?(-([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?(\+([0-9A-Za-z\-]+(\.[0-9A-Za-z\-]+)*))?";
 const OPS: &str = r"=||!=|>|<|>=|=>|<=|=<|~|~>|\^";
@@ -635,36 +635,26 @@ impl Object for SemverObject {
     fn field(&self, _name: &str) -> Option<Value> {
         None
     }
-    fn has_method(&self, name: &str) -> bool {
-        matches!(
-            name,
-            "Major"
-                | "Minor"
-                | "Patch"
-                | "Prerelease"
-                | "Metadata"
-                | "Original"
-                | "String"
-                | "Compare"
-                | "LessThan"
-                | "GreaterThan"
-                | "Equal"
-        )
+    fn method(&self, name: &str) -> Option<&'static [Param]> {
+        match name {
+            "Major" | "Minor" | "Patch" | "Prerelease" | "Metadata" | "Original" | "String" => {
+                Some(&[])
+            }
+            "Compare" | "LessThan" | "GreaterThan" | "Equal" => {
+                Some(&[Param::Object("*semver.Version")])
+            }
+            _ => None,
+        }
     }
     fn call(&self, name: &str, args: &[Value]) -> Option<Result<Value, FuncError>> {
         let v = &self.0;
         let other = || -> Result<Version, FuncError> {
             match args.first() {
-                Some(Value::Object(o)) if o.type_name() == "*semver.Version" => {
-                    Version::parse(&o.go_format()).map_err(FuncError::new)
-                }
-                Some(other) => Err(FuncError::new(format!(
-                    "wrong type for value; expected *semver.Version; got {}",
-                    other.type_name()
-                ))),
-                None => Err(FuncError::new(format!(
-                    "wrong number of args for {name}: want 1 got 0"
-                ))),
+                Some(Value::Object(o)) => Version::parse(&o.go_format()).map_err(FuncError::new),
+                // Go's method dereferences the nil it was given.
+                _ => Err(FuncError::new(
+                    "runtime error: invalid memory address or nil pointer dereference",
+                )),
             }
         };
         Some(match name {

@@ -1313,6 +1313,25 @@ impl<'s> Exec<'s> {
                 ))
             }
             Value::Map(m) => {
+                // Go looks for a method before a key: `common.Values` has five.
+                if m.is_values()
+                    && let Some(params) = crate::objects::values_method(name)
+                {
+                    // `Table`, `PathValue` and `YAML` look inside nested maps.
+                    let values = self.forward.deep(recv.clone());
+                    return self.call_method(
+                        fr,
+                        dot,
+                        origin,
+                        name,
+                        pos,
+                        node,
+                        params,
+                        args,
+                        final_,
+                        |argv| crate::objects::call_values_method(&values, name, argv),
+                    );
+                }
                 if has_args {
                     return Err(self.error(
                         fr,
@@ -1333,25 +1352,23 @@ impl<'s> Exec<'s> {
                         obj.type_name()
                     }
                 };
-                if obj.has_method(name) {
-                    let mut argv = Vec::with_capacity(args.len() + 1);
-                    for a in args {
-                        let (v, _) = self.eval_arg_value(fr, dot, origin, a)?;
-                        argv.push(self.forward.deep(v));
-                    }
-                    if let Some(f) = final_ {
-                        argv.push(self.forward.deep(f.clone()));
-                    }
-                    return match obj.call(name, &argv) {
-                        Some(Ok(v)) => Ok((self.forward.shallow(v), Origin::Typed)),
-                        Some(Err(e)) => Err(self.call_error(fr, pos, node, name, &e)),
-                        None => Err(self.error(
-                            fr,
-                            pos,
-                            node,
-                            format!("can't evaluate field {name} in type {}", ty()),
-                        )),
-                    };
+                if let Some(params) = obj.method(name) {
+                    let obj = obj.clone();
+                    return self.call_method(
+                        fr,
+                        dot,
+                        origin,
+                        name,
+                        pos,
+                        node,
+                        params,
+                        args,
+                        final_,
+                        |argv| {
+                            obj.call(name, argv)
+                                .unwrap_or_else(|| Err(FuncError::new(format!("no method {name}"))))
+                        },
+                    );
                 }
                 match obj.field(name) {
                     Some(v) => {
@@ -1386,6 +1403,56 @@ impl<'s> Exec<'s> {
                     format!("can't evaluate field {name} in type {ty}"),
                 ))
             }
+        }
+    }
+
+    /// Calls method `name`, whose parameters are `params`, as Go's `evalCall` does: the
+    /// number of arguments, then each evaluated and checked against its type, then the call,
+    /// whose error is reported as `error calling NAME: ...` at the method's node.
+    #[allow(clippy::too_many_arguments)]
+    fn call_method(
+        &mut self,
+        fr: &mut Frame<'_>,
+        dot: &Value,
+        origin: Origin,
+        name: &str,
+        pos: usize,
+        node: &Arg,
+        params: &[crate::funcs::Param],
+        args: &[Arg],
+        final_: Option<&Value>,
+        call: impl FnOnce(&[Value]) -> Result<Value, FuncError>,
+    ) -> R<(Value, Origin)> {
+        let num_in = args.len() + usize::from(final_.is_some());
+        if num_in != params.len() {
+            // Go reports it where it last stood: the method's field or variable node, or for
+            // a chain (`(semver "1.2.3").Major 1`), the last node its operand evaluated.
+            let at = match node {
+                Arg::Chain { node: inner, .. } => last_evaluated(inner, &fr.tree.arena),
+                _ => node,
+            };
+            return Err(self.error(
+                fr,
+                at.pos(),
+                at,
+                format!(
+                    "wrong number of args for {name}: want {} got {num_in}",
+                    params.len()
+                ),
+            ));
+        }
+        let mut argv = Vec::with_capacity(num_in);
+        for (a, param) in args.iter().zip(params) {
+            let v = self.eval_arg_typed(fr, dot, origin, a, *param)?;
+            argv.push(self.forward.deep(v));
+        }
+        if let Some(f) = final_ {
+            let v = self.forward.deep(f.clone());
+            argv.push(self.validate(fr, pos, node, v, Origin::Invalid, params[args.len()])?);
+        }
+        match call(&argv) {
+            Ok(v) => Ok((self.forward.shallow(v), Origin::Typed)),
+            Err(e) => Err(self.call_error(fr, pos, node, name, &e)),
         }
     }
 
@@ -1510,7 +1577,7 @@ impl<'s> Exec<'s> {
             }
             Arg::Nil(pos) => {
                 return match param {
-                    Param::Any | Param::Map => Ok(Value::Nil),
+                    Param::Any | Param::Map | Param::Object(_) => Ok(Value::Nil),
                     _ => Err(self.error(
                         fr,
                         *pos,
@@ -1540,6 +1607,7 @@ impl<'s> Exec<'s> {
         let ok = match (&v, param) {
             (_, Param::Any) => true,
             (Value::Nil, Param::Map) => true,
+            (Value::Nil, Param::Object(_)) if o != Origin::Iface => true,
             (Value::Nil, _) => {
                 if o == Origin::Iface {
                     return Err(self.error(
@@ -1566,6 +1634,7 @@ impl<'s> Exec<'s> {
             (Value::Bool(_), Param::Bool) => true,
             (Value::Map(_), Param::Map) => true,
             (Value::Object(o), Param::Time) => o.type_name() == "time.Time",
+            (Value::Object(o), Param::Object(t)) => o.type_name() == t,
             _ => false,
         };
         if ok {
