@@ -323,6 +323,55 @@ mod glob {
     }
 }
 
+/// A Go `map[string]string`, as `.Chart.Annotations` is: nil when Chart.yaml has none, which
+/// prints as `map[]`, ranges, indexes and tests as empty, and encodes as `null`.
+#[derive(Debug)]
+pub(crate) struct StringMap(pub Option<BTreeMap<String, String>>);
+
+impl StringMap {
+    fn entries(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().flatten()
+    }
+}
+
+impl Object for StringMap {
+    fn type_name(&self) -> &str {
+        "map[string]string"
+    }
+    fn kind(&self) -> &str {
+        "map"
+    }
+    fn field(&self, name: &str) -> Option<Value> {
+        // A missing key is the element's zero value, "".
+        Some(Value::string(
+            self.0
+                .as_ref()
+                .and_then(|m| m.get(name))
+                .map_or("", String::as_str),
+        ))
+    }
+    fn go_format(&self) -> String {
+        let pairs: Vec<String> = self.entries().map(|(k, v)| format!("{k}:{v}")).collect();
+        format!("map[{}]", pairs.join(" "))
+    }
+    fn to_plain(&self) -> Value {
+        match &self.0 {
+            None => Value::Nil,
+            Some(_) => self.elements().unwrap_or(Value::Nil),
+        }
+    }
+    fn elements(&self) -> Option<Value> {
+        Some(Value::map(
+            self.entries()
+                .map(|(k, v)| (k.clone(), Value::string(v.as_str())))
+                .collect(),
+        ))
+    }
+    fn zero_element(&self) -> Value {
+        Value::string("")
+    }
+}
+
 /// The parameter types of method `name` of Helm's `common.Values`, the type of the render
 /// context, `.Values` and `.Template`: a template reaches them as fields (`.Values.YAML`), and
 /// they hide any value of the same name, as in Go.

@@ -374,3 +374,17 @@ set: map[k:1]
 "#
     );
 }
+
+/// `.Chart.Annotations` is a `map[string]string`, nil when Chart.yaml has none: it prints and
+/// indexes as an empty map, and encodes as `null`.
+#[test]
+fn chart_annotations_are_a_nil_string_map_when_absent() {
+    let text = r#"a: {{ toJson .Chart.Annotations }} {{ .Chart.Annotations }} {{ typeOf .Chart.Annotations }} {{ len .Chart.Annotations }} {{ index .Chart.Annotations "x" | quote }}
+b: {{ toJson .Chart | sha256sum }} {{ toYaml .Chart | sha256sum }}
+"#;
+    let ours = ours_checked_against_helm("annotations-nil", text, &[]);
+    assert!(
+        ours.contains(r#"a: null map[] map[string]string 0 """#),
+        "{ours}"
+    );
+}

@@ -480,16 +480,9 @@ impl MetadataExt for Metadata {
         m.insert("Deprecated".into(), Value::Bool(self.deprecated));
         m.insert(
             "Annotations".into(),
-            // helm's is a map[string]string, nil when Chart.yaml has none: it prints `map[]`,
-            // and `index` or a field of it is "". An empty map does the same (only `toJson`
-            // differs: `{}` where helm writes `null`); nil would fail those templates.
-            Value::map(
-                self.annotations
-                    .iter()
-                    .flatten()
-                    .map(|(k, v)| (k.clone(), s(v)))
-                    .collect(),
-            ),
+            Value::Object(std::sync::Arc::new(crate::objects::StringMap(
+                self.annotations.clone(),
+            ))),
         );
         m.insert("KubeVersion".into(), s(&self.kube_version));
         m.insert(
