@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use super::ignore::Rules;
 use super::{Chart, ChartFile, Metadata, MetadataExt as _, decode_metadata};
@@ -149,12 +149,16 @@ fn walk(
         };
         let kind = match kind {
             Some(kind) => kind,
-            None => std::fs::metadata(&path)
-                .map_err(|e| Error::Io {
-                    path: path.display().to_string(),
-                    source: e,
-                })?
-                .file_type(),
+            None => match std::fs::metadata(&path) {
+                Ok(meta) => meta.file_type(),
+                Err(_) => {
+                    return Err(Error::Load(format!(
+                        "error evaluating symlink {}: {}",
+                        go_abs(&path).display(),
+                        eval_symlinks_error(&path)
+                    )));
+                }
+            },
         };
         if kind.is_dir() {
             if rules.ignore(&n, true) {
@@ -176,6 +180,94 @@ fn walk(
         out.push(ChartFile::new(n, strip_bom(data)));
     }
     Ok(())
+}
+
+/// Go's `filepath.Abs`: `path` joined to the working directory and cleaned lexically.
+fn go_abs(path: &Path) -> PathBuf {
+    let joined = std::env::current_dir().unwrap_or_default().join(path);
+    let mut out = PathBuf::from("/");
+    for c in joined.components() {
+        match c {
+            Component::Normal(name) => out.push(name),
+            Component::ParentDir => {
+                out.pop();
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Why Go's `filepath.EvalSymlinks` cannot resolve `path`: it walks the path one component at
+/// a time, following each link, and reports the first `lstat` that fails (`lstat /nonexistent:
+/// no such file or directory`), a file in the middle of the path, or a loop.
+fn eval_symlinks_error(path: &Path) -> String {
+    let mut pending: Vec<PathBuf> = go_abs(path)
+        .components()
+        .rev()
+        .map(|c| PathBuf::from(c.as_os_str()))
+        .collect();
+    let mut dest = PathBuf::from("/");
+    let mut links = 0;
+    while let Some(part) = pending.pop() {
+        match part.as_os_str().to_str() {
+            Some("/" | ".") => continue,
+            Some("..") => {
+                dest.pop();
+                continue;
+            }
+            _ => {}
+        }
+        let next = dest.join(&part);
+        let meta = match std::fs::symlink_metadata(&next) {
+            Ok(meta) => meta,
+            Err(e) => return format!("lstat {}: {}", next.display(), go_errno(&e)),
+        };
+        if !meta.file_type().is_symlink() {
+            if !meta.is_dir() && !pending.is_empty() {
+                return "not a directory".to_string();
+            }
+            dest = next;
+            continue;
+        }
+        links += 1;
+        if links > 255 {
+            return "EvalSymlinks: too many links".to_string();
+        }
+        let target = match std::fs::read_link(&next) {
+            Ok(target) => target,
+            Err(e) => return format!("readlink {}: {}", next.display(), go_errno(&e)),
+        };
+        if target.is_absolute() {
+            dest = PathBuf::from("/");
+        }
+        pending.extend(
+            target
+                .components()
+                .rev()
+                .map(|c| PathBuf::from(c.as_os_str())),
+        );
+    }
+    // Resolvable after all (it changed under us): say what the system said.
+    match std::fs::metadata(path) {
+        Err(e) => go_errno(&e),
+        Ok(_) => "no such file or directory".to_string(),
+    }
+}
+
+/// Go's text for a system error: the C library's message in lower case, without Rust's
+/// `(os error N)`.
+fn go_errno(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    let text = match text.rfind(" (os error ") {
+        Some(i) => &text[..i],
+        None => &text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 /// Reads one regular file of a chart directory, refusing it when it is over the size limit.
@@ -721,5 +813,51 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert_eq!(e, values_err);
+    }
+
+    /// Helm's sympath walk resolves a link with `filepath.EvalSymlinks` and reports the first
+    /// component it could not `lstat`, with the link's absolute path (checked against helm
+    /// 4.3.1 by hand: dangling, absolute, looping and through-a-file links).
+    #[cfg(unix)]
+    #[test]
+    fn unresolvable_links_are_reported_as_helm_reports_them() {
+        let dir = std::env::temp_dir().join(format!("kokumi-links-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("templates")).unwrap();
+        std::fs::write(dir.join("Chart.yaml"), CHART).unwrap();
+        let link = |target: &str, name: &str| {
+            std::os::unix::fs::symlink(target, dir.join(name)).unwrap();
+            let e = load_dir(&dir, &LoadOptions::default())
+                .unwrap_err()
+                .to_string();
+            std::fs::remove_file(dir.join(name)).unwrap();
+            e
+        };
+        let at = |name: &str| format!("error evaluating symlink {}", dir.join(name).display());
+        assert_eq!(
+            link("missing.txt", "dangling.txt"),
+            format!(
+                "{}: lstat {}: no such file or directory",
+                at("dangling.txt"),
+                dir.join("missing.txt").display()
+            )
+        );
+        assert_eq!(
+            link("/nonexistent-kokumi/file", "templates/abs.yaml"),
+            format!(
+                "{}: lstat /nonexistent-kokumi: no such file or directory",
+                at("templates/abs.yaml")
+            )
+        );
+        assert_eq!(
+            link("Chart.yaml/x", "mid.txt"),
+            format!("{}: not a directory", at("mid.txt"))
+        );
+        std::os::unix::fs::symlink("loop2", dir.join("loop1")).unwrap();
+        assert_eq!(
+            link("loop1", "loop2"),
+            format!("{}: EvalSymlinks: too many links", at("loop1"))
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
