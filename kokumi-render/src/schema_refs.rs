@@ -109,9 +109,17 @@ pub(crate) fn compile(
     fetcher: Option<&Arc<dyn SchemaFetcher>>,
     warnings: &mut Vec<String>,
 ) -> Result<jsonschema::Validator, String> {
-    let schema = parse(text)?;
+    let mut schema = parse(text)?;
+    let known = metaschema(&schema);
+    // A draft's other spellings (`http://json-schema.org/schema#`, bitnami's, is the latest
+    // draft to helm) are named as the crate knows them, which would otherwise fetch them.
+    if let (Some((uri, _)), Json::Object(root)) = (&known, &mut schema)
+        && root.contains_key("$schema")
+    {
+        root.insert("$schema".into(), Json::String(uri.clone()));
+    }
     let schema = &schema;
-    if let Some((uri, meta)) = metaschema(schema)
+    if let Some((uri, meta)) = known
         && !meta.as_ref().is_valid(schema)
     {
         let report = crate::schema_report::report(meta.as_ref(), schema);
@@ -149,26 +157,43 @@ fn parse(text: &[u8]) -> Result<Json, String> {
     })
 }
 
-/// The metaschema `schema` names in `$schema` (draft 2020-12 without one, as helm's library
-/// defaults), with the URI helm's message names it by; `None` for one we do not know.
+/// The metaschema helm checks `schema` against, by its `$schema` (2020-12 without one), with
+/// the draft's own URL as helm names it: `http` or `https`, an empty fragment and
+/// `json-schema.org/schema` (the latest draft) are the same draft to it. `None` for any other
+/// metaschema, which only the crate's own check sees.
 fn metaschema(schema: &Json) -> Option<(String, jsonschema::meta::MetaValidator<'static>)> {
     let named = match schema.get("$schema") {
         Some(Json::String(s)) => s.as_str(),
         _ => "https://json-schema.org/draft/2020-12/schema",
     };
-    let bare = named.trim_end_matches('#');
+    let bare = named.strip_suffix('#').unwrap_or(named);
     let bare = bare
         .strip_prefix("https://")
         .or(bare.strip_prefix("http://"))?;
-    let validator = match bare {
-        "json-schema.org/draft/2020-12/schema" => jsonschema::draft202012::meta::validator(),
-        "json-schema.org/draft/2019-09/schema" => jsonschema::draft201909::meta::validator(),
-        "json-schema.org/draft-07/schema" => jsonschema::draft7::meta::validator(),
-        "json-schema.org/draft-06/schema" => jsonschema::draft6::meta::validator(),
-        "json-schema.org/draft-04/schema" => jsonschema::draft4::meta::validator(),
+    let (url, validator) = match bare {
+        "json-schema.org/schema" | "json-schema.org/draft/2020-12/schema" => (
+            "https://json-schema.org/draft/2020-12/schema",
+            jsonschema::draft202012::meta::validator(),
+        ),
+        "json-schema.org/draft/2019-09/schema" => (
+            "https://json-schema.org/draft/2019-09/schema",
+            jsonschema::draft201909::meta::validator(),
+        ),
+        "json-schema.org/draft-07/schema" => (
+            "http://json-schema.org/draft-07/schema",
+            jsonschema::draft7::meta::validator(),
+        ),
+        "json-schema.org/draft-06/schema" => (
+            "http://json-schema.org/draft-06/schema",
+            jsonschema::draft6::meta::validator(),
+        ),
+        "json-schema.org/draft-04/schema" => (
+            "http://json-schema.org/draft-04/schema",
+            jsonschema::draft4::meta::validator(),
+        ),
         _ => return None,
     };
-    Some((format!("{}#", named.trim_end_matches('#')), validator))
+    Some((format!("{url}#"), validator))
 }
 
 /// Helm's wording of a reference that could not be followed, if `e` is one.
@@ -315,6 +340,54 @@ mod tests {
                 "{HEAD}failing loading \"https://example.com/none.json\": HTTP request to https://example.com/none.json returned status 404 (Not Found)"
             ))
         );
+    }
+
+    /// Every spelling of a draft helm knows is that draft, checked without a request: bitnami's
+    /// `http://json-schema.org/schema#` is the latest one.
+    #[test]
+    fn known_drafts_are_never_fetched() {
+        let memory = Arc::new(Memory::default());
+        for (named, draft) in [
+            (
+                "http://json-schema.org/schema#",
+                "https://json-schema.org/draft/2020-12/schema#",
+            ),
+            (
+                "https://json-schema.org/schema",
+                "https://json-schema.org/draft/2020-12/schema#",
+            ),
+            (
+                "http://json-schema.org/draft/2019-09/schema",
+                "https://json-schema.org/draft/2019-09/schema#",
+            ),
+            (
+                "https://json-schema.org/draft-07/schema#",
+                "http://json-schema.org/draft-07/schema#",
+            ),
+            (
+                "https://json-schema.org/draft-04/schema",
+                "http://json-schema.org/draft-04/schema#",
+            ),
+        ] {
+            let typed = format!(
+                r#"{{"$schema": "{named}", "properties": {{"port": {{"type": "integer"}}}}}}"#
+            );
+            assert_eq!(render(&typed, "1", Some(memory.clone())), None, "{named}");
+            let wrong = render(&typed, "\"x\"", Some(memory.clone())).expect("refused");
+            assert!(
+                wrong.ends_with("got string, want integer"),
+                "{named}: {wrong}"
+            );
+            let broken = format!(
+                r#"{{"$schema": "{named}", "properties": {{"port": {{"minimum": "x"}}}}}}"#
+            );
+            let error = render(&broken, "1", Some(memory.clone())).expect("refused");
+            assert!(
+                error.contains(&format!("jsonschema validation failed with '{draft}'")),
+                "{named}: {error}"
+            );
+        }
+        assert!(memory.asked.lock().expect("lock").is_empty());
     }
 
     #[test]

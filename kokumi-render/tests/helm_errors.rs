@@ -513,6 +513,19 @@ const CASES: &[Case] = &[
         "",
         "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-metaschema:\n\"file:///values.schema.json#\" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'\n- at '': 'allOf' failed\n  - at '/properties/a': 'allOf' failed\n    - at '/properties/a': validation failed\n      - at '/properties/a/minimum': got string, want number\n      - at '/properties/a/required': got number, want array",
     ),
+    // Bitnami's `$schema`: the latest draft, which helm never fetches.
+    case(
+        "schema-latest-alias",
+        &[
+            (
+                "values.schema.json",
+                r##"{"$schema": "http://json-schema.org/schema#", "properties": {"a": {"minimum": "x"}}}"##,
+            ),
+            (T, "a: 1"),
+        ],
+        "",
+        "values don't meet the specifications of the schema(s) in the following chart(s):\nschema-latest-alias:\n\"file:///values.schema.json#\" is not valid against metaschema: jsonschema validation failed with 'https://json-schema.org/draft/2020-12/schema#'\n- at '': 'allOf' failed\n  - at '/properties/a': 'allOf' failed\n    - at '/properties/a/minimum': got string, want number",
+    ),
     case(
         "schema-pointer",
         &[
