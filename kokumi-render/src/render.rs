@@ -228,7 +228,7 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
     {
         let mut report = String::new();
         let fetcher = opts.schema_fetcher.as_ref();
-        validate_schemas(&chart, vals, fetcher, &mut report, &mut warnings);
+        validate_schemas(&chart, vals, fetcher, cache, &mut report, &mut warnings);
         if !report.is_empty() {
             return Err(Error::Schema(report));
         }
@@ -736,16 +736,31 @@ pub(crate) fn to_json(v: &Value) -> serde_json::Value {
 }
 
 /// Helm's `ValidateAgainstSchema`: each chart's schema against its scope of the values.
+///
+/// A schema compiled from its text alone is kept in `cache` and not compiled again while its
+/// text is the same (one that referred to anything else is compiled every time, as helm
+/// fetches its references every time).
 fn validate_schemas(
     chart: &Chart,
     values: &Map,
     fetcher: Option<&Arc<dyn SchemaFetcher>>,
+    cache: Option<&ParseCache>,
     report: &mut String,
     warnings: &mut Warnings,
 ) {
     if let Some(schema) = &chart.schema {
         let mut errs = String::new();
-        match crate::schema_refs::compile(schema, fetcher, warnings) {
+        let compiled = match cache.and_then(|c| c.schema(schema)) {
+            Some(validator) => Ok(validator),
+            None => crate::schema_refs::compile(schema, fetcher, warnings).map(|c| {
+                let validator = Arc::new(c.validator);
+                if let (Some(cache), true) = (cache, c.standalone) {
+                    cache.keep_schema(schema, Arc::clone(&validator));
+                }
+                validator
+            }),
+        };
+        match compiled {
             // Helm ends a schema it cannot use without a newline.
             Err(e) => errs.push_str(&e),
             Ok(validator) => {
@@ -760,7 +775,7 @@ fn validate_schemas(
     for sub in &chart.dependencies {
         match values.get(sub.name()) {
             None | Some(Value::Nil) => {}
-            Some(Value::Map(m)) => validate_schemas(sub, m, fetcher, report, warnings),
+            Some(Value::Map(m)) => validate_schemas(sub, m, fetcher, cache, report, warnings),
             Some(other) => report.push_str(&format!(
                 "{}:\ninvalid type for values: expected object (map), got {}\n",
                 sub.name(),

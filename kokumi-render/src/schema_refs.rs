@@ -9,6 +9,7 @@
 //! read (a chart that needs one is broken in helm too: its path is resolved against `/`).
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::Value as Json;
@@ -30,18 +31,8 @@ struct Retriever {
     fetcher: Option<Arc<dyn SchemaFetcher>>,
     /// The `urn:` references met, in order: helm warns about each.
     urns: Arc<Mutex<Vec<String>>>,
-}
-
-impl Retriever {
-    /// The retriever, and where it notes the `urn:` references it allowed.
-    fn new(fetcher: Option<Arc<dyn SchemaFetcher>>) -> (Self, Arc<Mutex<Vec<String>>>) {
-        let urns = Arc::default();
-        let retriever = Self {
-            fetcher,
-            urns: Arc::clone(&urns),
-        };
-        (retriever, urns)
-    }
+    /// Whether anything outside the schema was asked for.
+    asked: Arc<AtomicBool>,
 }
 
 /// Helm's warning for a `urn:` reference it cannot resolve and so allows anything for.
@@ -68,6 +59,7 @@ impl jsonschema::Retrieve for Retriever {
         &self,
         uri: &jsonschema::Uri<String>,
     ) -> Result<Json, Box<dyn std::error::Error + Send + Sync>> {
+        self.asked.store(true, Ordering::Relaxed);
         let url = uri.as_str();
         let url = url.split_once('#').map_or(url, |(u, _)| u);
         let fail = |m: String| -> Box<dyn std::error::Error + Send + Sync> { Box::new(Failed(m)) };
@@ -108,7 +100,7 @@ pub(crate) fn compile(
     text: &[u8],
     fetcher: Option<&Arc<dyn SchemaFetcher>>,
     warnings: &mut Vec<String>,
-) -> Result<jsonschema::Validator, String> {
+) -> Result<Compiled, String> {
     let mut schema = parse(text)?;
     let known = metaschema(&schema);
     // A draft's other spellings (`http://json-schema.org/schema#`, bitnami's, is the latest
@@ -128,16 +120,34 @@ pub(crate) fn compile(
             report.trim_end()
         ));
     }
-    let (retriever, urns) = Retriever::new(fetcher.cloned());
+    let urns = Arc::default();
+    let asked = Arc::default();
+    let retriever = Retriever {
+        fetcher: fetcher.cloned(),
+        urns: Arc::clone(&urns),
+        asked: Arc::clone(&asked),
+    };
     let built = jsonschema::options()
         .with_base_uri(BASE)
         .with_retriever(retriever)
         .build(schema);
     let urns = urns.lock().unwrap_or_else(PoisonError::into_inner);
     warnings.extend(urns.iter().map(|u| urn_warning(u)));
-    built.map_err(|e| {
+    let validator = built.map_err(|e| {
         reference_error(schema, &e).unwrap_or_else(|| format!("invalid values.schema.json: {e}"))
+    })?;
+    Ok(Compiled {
+        validator,
+        standalone: !asked.load(Ordering::Relaxed),
     })
+}
+
+/// A compiled schema.
+pub(crate) struct Compiled {
+    pub(crate) validator: jsonschema::Validator,
+    /// Compiled from the schema alone (no reference retrieved, no warning given): the same
+    /// text compiles to the same validator every time, so it may be kept.
+    pub(crate) standalone: bool,
 }
 
 /// The schema as santhosh-tekuri/jsonschema reads it: one JSON value (Go's decoder and its
@@ -388,6 +398,53 @@ mod tests {
             );
         }
         assert!(memory.asked.lock().expect("lock").is_empty());
+    }
+
+    /// A render through a cache compiles a schema once while its text stays the same; one
+    /// with a remote reference is compiled, and fetched, every time, as helm fetches it.
+    #[test]
+    fn a_cache_keeps_schemas_compiled_from_their_text_alone() {
+        use crate::template::ParseCache;
+        let memory = Arc::new(Memory {
+            docs: BTreeMap::from([("https://example.com/defs.json", DEFS)]),
+            ..Default::default()
+        });
+        let render_cached = |schema: &str, port: &str, cache: &ParseCache| {
+            let files = vec![
+                ChartFile::new(
+                    "Chart.yaml",
+                    b"apiVersion: v2\nname: demo\nversion: 0.1.0\n".to_vec(),
+                ),
+                ChartFile::new("values.yaml", format!("port: {port}\n").into_bytes()),
+                ChartFile::new("values.schema.json", schema.as_bytes().to_vec()),
+                ChartFile::new("templates/cm.yaml", b"port: {{ .Values.port }}\n".to_vec()),
+            ];
+            let chart = load::load_files(files, &Default::default()).expect("chart loads");
+            let opts = RenderOptions {
+                schema_fetcher: Some(memory.clone()),
+                ..Default::default()
+            };
+            let text = chart.schema.clone().expect("a schema");
+            let result = crate::render::render_chart_cached(&chart, &opts, cache)
+                .err()
+                .map(|e| e.to_string());
+            (result, cache.schema(&text).is_some())
+        };
+        let cache = ParseCache::new();
+        let local = r#"{"properties": {"port": {"type": "integer"}}}"#;
+        assert_eq!(render_cached(local, "1", &cache), (None, true));
+        // Kept, and still checking the values it is given.
+        let (refused, kept) = render_cached(local, "x", &cache);
+        assert!(kept);
+        assert!(
+            refused
+                .expect("refused")
+                .contains("got string, want integer")
+        );
+        let remote = schema("https://example.com/defs.json#/$defs/port");
+        assert_eq!(render_cached(&remote, "1", &cache), (None, false));
+        assert_eq!(render_cached(&remote, "1", &cache), (None, false));
+        assert_eq!(memory.asked.lock().expect("lock").len(), 2);
     }
 
     #[test]

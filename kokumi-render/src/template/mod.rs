@@ -122,7 +122,12 @@ pub struct ParseCache {
     /// The template of the last render whose map mutations later templates could see (`None`
     /// inside: there was none; `None`: not known), for scheduling the next render.
     shared_mutation: Mutex<Option<Option<Box<str>>>>,
+    /// Compiled `values.schema.json` files, by their text, most recent last.
+    schemas: Mutex<Vec<(Arc<[u8]>, Arc<jsonschema::Validator>)>>,
 }
+
+/// How many compiled schemas a [`ParseCache`] keeps.
+const SCHEMAS_KEPT: usize = 32;
 
 /// One file's trees, with the text they were parsed from.
 type CachedFile = (Arc<str>, Arc<[Arc<Tree>]>);
@@ -177,6 +182,31 @@ impl ParseCache {
     }
 
     /// Whether it holds the trees of this name and text.
+    /// The validator compiled earlier from a schema with this text.
+    pub(crate) fn schema(&self, text: &Arc<[u8]>) -> Option<Arc<jsonschema::Validator>> {
+        let kept = self
+            .schemas
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.iter()
+            .rev()
+            .find(|(t, _)| Arc::ptr_eq(t, text) || **t == **text)
+            .map(|(_, v)| Arc::clone(v))
+    }
+
+    /// Keeps a validator compiled from `text` alone, dropping the oldest beyond a few dozen.
+    pub(crate) fn keep_schema(&self, text: &Arc<[u8]>, validator: Arc<jsonschema::Validator>) {
+        let mut kept = self
+            .schemas
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        kept.retain(|(t, _)| **t != **text);
+        if kept.len() >= SCHEMAS_KEPT {
+            kept.remove(0);
+        }
+        kept.push((Arc::clone(text), validator));
+    }
+
     pub(crate) fn contains(&self, name: &str, text: &str) -> bool {
         self.entries
             .lock()
