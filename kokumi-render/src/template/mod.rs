@@ -123,8 +123,11 @@ pub struct ParseCache {
     /// inside: there was none; `None`: not known), for scheduling the next render.
     shared_mutation: Mutex<Option<Option<Box<str>>>>,
     /// Compiled `values.schema.json` files, by their text, most recent last.
-    schemas: Mutex<Vec<(Arc<[u8]>, Arc<jsonschema::Validator>)>>,
+    schemas: Mutex<Vec<KeptSchema>>,
 }
+
+/// A schema's text and the validator compiled from it.
+type KeptSchema = (Arc<[u8]>, Arc<jsonschema::Validator>);
 
 /// How many compiled schemas a [`ParseCache`] keeps.
 const SCHEMAS_KEPT: usize = 32;
