@@ -292,8 +292,8 @@ mod tests {
 
     const DEFS: &str = r#"{"$defs": {"port": {"type": "integer", "maximum": 65535}}}"#;
 
-    /// Renders a chart whose schema is `schema` with `port` as the value; the error, if any.
-    fn render(schema: &str, port: &str, fetcher: Option<Arc<dyn SchemaFetcher>>) -> Option<String> {
+    /// A chart whose schema is `schema`, with `port` as the value.
+    fn demo_chart(schema: &str, port: &str) -> crate::chart::Chart {
         let files = vec![
             ChartFile::new(
                 "Chart.yaml",
@@ -303,12 +303,16 @@ mod tests {
             ChartFile::new("values.schema.json", schema.as_bytes().to_vec()),
             ChartFile::new("templates/cm.yaml", b"port: {{ .Values.port }}\n".to_vec()),
         ];
-        let chart = load::load_files(files, &Default::default()).expect("chart loads");
+        load::load_files(files, &Default::default()).expect("chart loads")
+    }
+
+    /// Renders [`demo_chart`]; the error, if any.
+    fn render(schema: &str, port: &str, fetcher: Option<Arc<dyn SchemaFetcher>>) -> Option<String> {
         let opts = RenderOptions {
             schema_fetcher: fetcher,
             ..Default::default()
         };
-        render_chart(&chart, &opts)
+        render_chart(&demo_chart(schema, port), &opts)
             .err()
             .map(|e| e.to_string().trim_end().to_owned())
     }
@@ -410,16 +414,7 @@ mod tests {
             ..Default::default()
         });
         let render_cached = |schema: &str, port: &str, cache: &ParseCache| {
-            let files = vec![
-                ChartFile::new(
-                    "Chart.yaml",
-                    b"apiVersion: v2\nname: demo\nversion: 0.1.0\n".to_vec(),
-                ),
-                ChartFile::new("values.yaml", format!("port: {port}\n").into_bytes()),
-                ChartFile::new("values.schema.json", schema.as_bytes().to_vec()),
-                ChartFile::new("templates/cm.yaml", b"port: {{ .Values.port }}\n".to_vec()),
-            ];
-            let chart = load::load_files(files, &Default::default()).expect("chart loads");
+            let chart = demo_chart(schema, port);
             let opts = RenderOptions {
                 schema_fetcher: Some(memory.clone()),
                 ..Default::default()

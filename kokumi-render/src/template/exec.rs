@@ -1300,6 +1300,26 @@ impl<'s> Exec<'s> {
         // `recv` is up to date (the caller's first receiver, or an earlier step's result), and
         // so is every value this returns.
         let has_args = !args.is_empty() || final_.is_some();
+        // Go looks for a method before a field or key (`common.Values` has five).
+        let params = match recv {
+            Value::Map(m) if m.is_values() => crate::objects::values_method(name),
+            Value::Object(obj) => obj.method(name),
+            _ => None,
+        };
+        if let Some(params) = params {
+            // `Table`, `PathValue` and `YAML` look inside nested maps.
+            let recv = match recv {
+                Value::Map(_) => self.forward.deep(recv.clone()),
+                _ => recv.clone(),
+            };
+            let call = |argv: &[Value]| match &recv {
+                Value::Object(obj) => obj
+                    .call(name, argv)
+                    .unwrap_or_else(|| Err(FuncError::new(format!("no method {name}")))),
+                values => crate::objects::call_values_method(values, name, argv),
+            };
+            return self.call_method(fr, dot, origin, name, pos, node, params, args, final_, call);
+        }
         match recv {
             Value::Nil => {
                 if recv_origin == Origin::Invalid {
@@ -1313,25 +1333,6 @@ impl<'s> Exec<'s> {
                 ))
             }
             Value::Map(m) => {
-                // Go looks for a method before a key: `common.Values` has five.
-                if m.is_values()
-                    && let Some(params) = crate::objects::values_method(name)
-                {
-                    // `Table`, `PathValue` and `YAML` look inside nested maps.
-                    let values = self.forward.deep(recv.clone());
-                    return self.call_method(
-                        fr,
-                        dot,
-                        origin,
-                        name,
-                        pos,
-                        node,
-                        params,
-                        args,
-                        final_,
-                        |argv| crate::objects::call_values_method(&values, name, argv),
-                    );
-                }
                 if has_args {
                     return Err(self.error(
                         fr,
@@ -1352,24 +1353,6 @@ impl<'s> Exec<'s> {
                         obj.type_name()
                     }
                 };
-                if let Some(params) = obj.method(name) {
-                    let obj = obj.clone();
-                    return self.call_method(
-                        fr,
-                        dot,
-                        origin,
-                        name,
-                        pos,
-                        node,
-                        params,
-                        args,
-                        final_,
-                        |argv| {
-                            obj.call(name, argv)
-                                .unwrap_or_else(|| Err(FuncError::new(format!("no method {name}"))))
-                        },
-                    );
-                }
                 match obj.field(name) {
                     Some(v) => {
                         if has_args {
