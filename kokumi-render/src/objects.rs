@@ -401,11 +401,10 @@ pub(crate) fn call_values_method(
         _ => "",
     };
     match name {
-        // `yaml.Marshal` keeps the final newline `toYaml` trims.
-        "YAML" => Files::to_yaml(values.clone()).map(|v| match v.as_str() {
-            Some(text) => Value::from(format!("{text}\n")),
-            None => v,
-        }),
+        // `yaml.Marshal`, with the final newline `toYaml` trims, and its error.
+        "YAML" => crate::yaml::emit::to_yaml(values)
+            .map(Value::from)
+            .map_err(|e| FuncError::new(e.to_string())),
         "AsMap" => Ok(Value::Map(Arc::clone(map.arc()).into())),
         "Table" => table(map, path).map(Value::Map),
         "PathValue" => path_value(map, path),

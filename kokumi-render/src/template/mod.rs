@@ -184,7 +184,6 @@ impl ParseCache {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(template.map(Box::from));
     }
 
-    /// Whether it holds the trees of this name and text.
     /// The validator compiled earlier from a schema with this text.
     pub(crate) fn schema(&self, text: &Arc<[u8]>) -> Option<Arc<jsonschema::Validator>> {
         let kept = self
@@ -210,6 +209,7 @@ impl ParseCache {
         kept.push((Arc::clone(text), validator));
     }
 
+    /// Whether it holds the trees of this name and text.
     pub(crate) fn contains(&self, name: &str, text: &str) -> bool {
         self.entries
             .lock()
