@@ -8,8 +8,9 @@ use std::sync::Arc;
 use clap::Args;
 use kokumi_pipeline::schema_fetch::HttpSchemaFetcher;
 use kokumi_render::chart::load::{LoadOptions, load_path};
+use kokumi_render::gofmt;
 use kokumi_render::output::show_only;
-use kokumi_render::render::{RenderOptions, render_chart};
+use kokumi_render::render::{RenderOptions, render_chart_logged};
 use kokumi_render::values::user_values;
 
 /// The flags of `helm template` that kokumi supports.
@@ -90,11 +91,8 @@ pub(crate) fn run(
         files.push((f.clone(), read_values_file(f)?));
     }
     let values = user_values(&files, &args.set, &args.set_string).map_err(|e| e.helm_message())?;
-    let path = Path::new(&chart_path);
-    if !path.exists() {
-        return Err(format!("path {chart_path:?} not found"));
-    }
-    let chart = load_path(path, &LoadOptions::default()).map_err(|e| e.helm_message())?;
+    let chart = load_path(locate_chart(&chart_path)?, &LoadOptions::default())
+        .map_err(|e| e.helm_message())?;
     let opts = RenderOptions {
         release_name: release,
         namespace: args.namespace.clone(),
@@ -109,16 +107,53 @@ pub(crate) fn run(
         schema_fetcher: Some(Arc::new(HttpSchemaFetcher::new())),
         ..RenderOptions::default()
     };
-    let rendered = render_chart(&chart, &opts).map_err(|e| e.helm_message())?;
-    for w in &rendered.warnings {
-        let _ = writeln!(err, "{w}");
+    // Helm logs a warning when it arises, so those of a render that then fails come before
+    // its `Error:`.
+    let mut log = Vec::new();
+    let rendered = render_chart_logged(&chart, &opts, None, &mut log);
+    for record in &log {
+        let _ = writeln!(err, "{}", record.helm_line());
     }
+    let rendered = rendered.map_err(|e| e.helm_message())?;
     let mut text = rendered.output();
     if !args.show_only.is_empty() {
         text = show_only(&text, &args.show_only).map_err(|e| e.to_string())?;
     }
     out.write_all(text.as_bytes())
         .map_err(|e| format!("writing output: {e}"))
+}
+
+/// The chart directory or archive CHART names, found as helm's `LocateChart` looks (local path
+/// first), with helm's words when it is not there. What helm would go on to fetch (a chart
+/// repository's `repo/chart`, an `https://` or `oci://` address) is not fetched here.
+fn locate_chart(chart: &str) -> Result<&Path, String> {
+    let name = chart.trim();
+    let path = Path::new(name);
+    if path.exists() {
+        return Ok(path);
+    }
+    if path.is_absolute() || name.starts_with('.') {
+        return Err(format!("path {} not found", gofmt::quote(name)));
+    }
+    if name.starts_with("oci://") {
+        return Err(format!(
+            "{name}: kokumi template renders a chart directory or archive; \
+             fetch the chart first with `kokumi pull {name} DIR`"
+        ));
+    }
+    if name.contains("://") {
+        return Err(format!(
+            "{name}: kokumi template renders a chart directory or archive; \
+             download the chart first"
+        ));
+    }
+    match name.split_once('/') {
+        // helm looks the repository up in its repositories file; kokumi has none.
+        Some((repo, _)) => Err(format!("repo {repo} not found")),
+        None => Err(format!(
+            "non-absolute URLs should be in form of repo_name/path_to_chart, got: {name}"
+        )),
+    }
 }
 
 #[cfg(test)]

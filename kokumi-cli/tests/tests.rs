@@ -6,6 +6,7 @@
 mod binary;
 mod destination;
 mod errors;
+mod helm_stderr;
 mod lifecycle;
 mod oci;
 mod output;

@@ -246,7 +246,7 @@ impl Renderer for HelmRenderer {
             chart_name: chart.metadata.name,
             chart_version: chart.metadata.version,
             files,
-            warnings: rendered.warnings,
+            warnings: rendered.warnings.iter().map(ToString::to_string).collect(),
         })
     }
 }

@@ -45,6 +45,7 @@ pub mod error;
 pub mod funcs;
 pub mod gofmt;
 mod gounicode;
+pub mod log;
 pub mod objects;
 pub mod output;
 pub mod render;

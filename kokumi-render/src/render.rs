@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use crate::capabilities::Capabilities;
 use crate::chart::{Chart, MetadataExt as _};
 use crate::error::{Error, Result};
+use crate::log::{Level, Record};
 use crate::objects::Files;
 use crate::output::{self, Hook, Manifest, PrintOptions};
 use crate::schema_refs::SchemaFetcher;
@@ -87,7 +88,7 @@ pub struct Rendered {
     pub hooks: Vec<Hook>,
     /// The root chart's rendered NOTES.txt (never part of the output).
     pub notes: String,
-    /// Coalescing warnings, as helm logs them.
+    /// What the render logged: coalescing warnings, unresolved `urn:` schema references.
     pub warnings: Warnings,
     print: PrintOptions,
 }
@@ -125,7 +126,7 @@ impl Rendered {
 /// # Ok::<(), kokumi_render::error::Error>(())
 /// ```
 pub fn render_chart(chart: &Chart, opts: &RenderOptions) -> Result<Rendered> {
-    render(chart, opts, None)
+    render(chart, opts, None, &mut Warnings::new())
 }
 
 /// [`render_chart`], reusing the parsed templates `cache` holds from earlier renders (of this
@@ -158,10 +159,53 @@ pub fn render_chart_cached(
     opts: &RenderOptions,
     cache: &ParseCache,
 ) -> Result<Rendered> {
-    render(chart, opts, Some(cache))
+    render(chart, opts, Some(cache), &mut Warnings::new())
 }
 
-fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Result<Rendered> {
+/// [`render_chart`] (with `cache`, [`render_chart_cached`]) that appends each warning to `log`
+/// when it arises, as helm logs it, so that a render which then fails has still said what it
+/// warned about: `helm template` prints those lines before its `Error:`. On success the same
+/// warnings are also in [`Rendered::warnings`].
+///
+/// ```
+/// use kokumi_render::chart::{ChartFile, load};
+/// use kokumi_render::render::{RenderOptions, render_chart_logged};
+/// use kokumi_render::values::user_values;
+///
+/// let chart = load::load_files(
+///     vec![
+///         ChartFile::new("Chart.yaml", b"apiVersion: v2\nname: demo\nversion: 0.1.0\n".to_vec()),
+///         ChartFile::new("values.yaml", b"port: 80\n".to_vec()),
+///         ChartFile::new("templates/cm.yaml", b"{{ fail \"no\" }}".to_vec()),
+///     ],
+///     &Default::default(),
+/// )?;
+/// let values = user_values(&[], &["port.number=8080".into()], &[])?;
+/// let opts = RenderOptions { values, ..Default::default() };
+/// let mut log = Vec::new();
+/// assert!(render_chart_logged(&chart, &opts, None, &mut log).is_err());
+/// assert_eq!(log[0].to_string(), "warning: skipped value for demo.port: Not a table.");
+/// assert_eq!(
+///     log[0].helm_line(),
+///     r#"level=INFO msg="warning: skipped value for demo.port: Not a table.""#
+/// );
+/// # Ok::<(), kokumi_render::error::Error>(())
+/// ```
+pub fn render_chart_logged(
+    chart: &Chart,
+    opts: &RenderOptions,
+    cache: Option<&ParseCache>,
+    log: &mut Warnings,
+) -> Result<Rendered> {
+    render(chart, opts, cache, log)
+}
+
+fn render(
+    chart: &Chart,
+    opts: &RenderOptions,
+    cache: Option<&ParseCache>,
+    log: &mut Warnings,
+) -> Result<Rendered> {
     let t = &chart.metadata.chart_type;
     if !(t.is_empty() || t == "application") {
         if t.eq_ignore_ascii_case("library") {
@@ -172,17 +216,23 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
     if !chart.metadata.dependencies.is_empty() {
         values::check_dependencies(chart)?;
     }
-    let mut warnings = Warnings::new();
+    let logged_before = log.len();
+    let warnings = log;
     let mut chart = chart.clone();
-    values::process_dependencies(&mut chart, &opts.values, &mut warnings)
-        .map_err(|e| Error::Dependencies(e.to_string()))?;
+    if let Err(e) = values::process_dependencies(&mut chart, &opts.values, warnings) {
+        // helm logs the failure (`slog.Error`) before returning it.
+        let e = e.to_string();
+        warnings.push(Record::with(
+            Level::Error,
+            "chart dependencies processing failed",
+            "error",
+            e.as_str(),
+        ));
+        return Err(Error::Dependencies(e));
+    }
 
     let caps = Capabilities::new(opts.kube_version.as_deref(), &opts.api_versions)?;
-    let vals = Value::map(values::coalesce_values(
-        &chart,
-        &opts.values,
-        &mut warnings,
-    )?);
+    let vals = Value::map(values::coalesce_values(&chart, &opts.values, warnings)?);
     let kube_version_err = (!chart.metadata.kube_version.is_empty()
         && !crate::chart::semver::is_compatible_range(
             &chart.metadata.kube_version,
@@ -228,7 +278,7 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
     {
         let mut report = String::new();
         let fetcher = opts.schema_fetcher.as_ref();
-        validate_schemas(&chart, vals, fetcher, cache, &mut report, &mut warnings);
+        validate_schemas(&chart, vals, fetcher, cache, &mut report, warnings);
         if !report.is_empty() {
             return Err(Error::Schema(report));
         }
@@ -364,7 +414,7 @@ fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Re
         manifests,
         hooks,
         notes,
-        warnings,
+        warnings: warnings[logged_before..].to_vec(),
         print: PrintOptions {
             no_hooks: opts.no_hooks,
             skip_tests: opts.skip_tests,
@@ -789,6 +839,10 @@ fn validate_schemas(
 mod tests {
     use super::*;
     use crate::chart::{ChartFile, load};
+
+    fn render(chart: &Chart, opts: &RenderOptions, cache: Option<&ParseCache>) -> Result<Rendered> {
+        render_chart_logged(chart, opts, cache, &mut Warnings::new())
+    }
 
     fn chart(extra: &[(&str, &str)]) -> Chart {
         let mut files = vec![ChartFile::new(

@@ -14,6 +14,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::Value as Json;
 
+use crate::log::{Level, Record};
+use crate::values::Warnings;
+
 /// Where the renderer gets the `http`/`https` documents that schemas refer to.
 ///
 /// `kokumi-pipeline` has one that fetches like helm; a test or an air-gapped deployment can
@@ -36,9 +39,12 @@ struct Retriever {
 }
 
 /// Helm's warning for a `urn:` reference it cannot resolve and so allows anything for.
-fn urn_warning(urn: &str) -> String {
-    format!(
-        "level=WARN msg=\"unresolved URN reference ignored; using permissive schema\" urn={urn}"
+fn urn_warning(urn: &str) -> Record {
+    Record::with(
+        Level::Warn,
+        "unresolved URN reference ignored; using permissive schema",
+        "urn",
+        urn,
     )
 }
 
@@ -99,7 +105,7 @@ const BASE: &str = "file:///values.schema.json";
 pub(crate) fn compile(
     text: &[u8],
     fetcher: Option<&Arc<dyn SchemaFetcher>>,
-    warnings: &mut Vec<String>,
+    warnings: &mut Warnings,
 ) -> Result<Compiled, String> {
     let mut schema = parse(text)?;
     let known = metaschema(&schema);

@@ -4,18 +4,20 @@
 //! These follow Helm 4.3.1's `pkg/chart/common/util/coalesce.go` and
 //! `pkg/chart/v2/util/dependencies.go` step by step, because their corner cases are observable:
 //! a `null` in a chart's own `values.yaml` drops the key, a user `null` deletes a default, a
-//! parent's global wins over a subchart's, type clashes produce warnings (returned, never
-//! printed).
+//! parent's global wins over a subchart's, type clashes produce warnings (returned as
+//! [`crate::log::Record`]s, never printed).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::chart::{Chart, semver};
 use crate::error::{Error, Result};
+use crate::log::Record;
 use crate::value::{Map, Value};
 
-/// Warnings produced while coalescing (`warning: destination for x is a table. ...`).
-pub type Warnings = Vec<String>;
+/// What coalescing and dependency processing log (`warning: destination for x is a table.
+/// ...`), in order.
+pub type Warnings = Vec<Record>;
 
 fn concat_prefix(a: &str, b: &str) -> String {
     if a.is_empty() {
@@ -88,7 +90,9 @@ fn coalesce_globals(dest: &mut Map, src: &Map, prefix: &str, w: &mut Warnings) {
         None => Map::new(),
         Some(Value::Map(m)) => (**m).clone(),
         Some(_) => {
-            w.push("warning: skipping globals because destination global is not a table.".into());
+            w.push(Record::info(
+                "warning: skipping globals because destination global is not a table.",
+            ));
             return;
         }
     };
@@ -96,7 +100,9 @@ fn coalesce_globals(dest: &mut Map, src: &Map, prefix: &str, w: &mut Warnings) {
         None => Map::new(),
         Some(Value::Map(m)) => (**m).clone(),
         Some(_) => {
-            w.push("warning: skipping globals because source global is not a table.".into());
+            w.push(Record::info(
+                "warning: skipping globals because source global is not a table.",
+            ));
             return;
         }
     };
@@ -113,13 +119,14 @@ fn coalesce_globals(dest: &mut Map, src: &Map, prefix: &str, w: &mut Warnings) {
                     dg.insert(key, Value::map(vv));
                 }
                 Some(_) => {
-                    w.push(format!(
-                        "Conflict: cannot merge map onto non-map for {key:?}. Skipping."
-                    ));
+                    w.push(Record::info(format!(
+                        "Conflict: cannot merge map onto non-map for {}. Skipping.",
+                        crate::gofmt::quote(&key)
+                    )));
                 }
             }
         } else if dg.get(&key).is_some_and(is_table) {
-            w.push(format!("key {key} is table. Skipping"));
+            w.push(Record::info(format!("key {key} is table. Skipping")));
         } else {
             dg.insert(key, val);
         }
@@ -155,9 +162,9 @@ fn coalesce_chart_values(ch: &Chart, v: &mut Map, prefix: &str, merge: bool, w: 
                             );
                         }
                         Value::Nil => {}
-                        _ => w.push(format!(
+                        _ => w.push(Record::info(format!(
                             "warning: skipped value for {sub_prefix}.{key}: Not a table."
-                        )),
+                        ))),
                     }
                 }
             }
@@ -220,14 +227,14 @@ fn coalesce_tables_full_key(
                     if let Some(dm) = table_mut(dv) {
                         coalesce_tables_full_key(dm, (**vm).clone(), &fullkey, merge, w);
                     } else {
-                        w.push(format!(
+                        w.push(Record::info(format!(
                             "warning: cannot overwrite table with non table for {fullkey} ({val})"
-                        ));
+                        )));
                     }
                 } else if is_table(dv) && !matches!(val, Value::Nil) {
-                    w.push(format!(
+                    w.push(Record::info(format!(
                         "warning: destination for {fullkey} is a table. Ignoring non-table value ({val})"
-                    ));
+                    )));
                 }
             }
         }
@@ -543,7 +550,9 @@ mod tests {
         coalesce_values(&c, &m("tls: {auto: {x: 1}}\n"), &mut w).unwrap();
         assert_eq!(
             w,
-            ["warning: destination for p.tls.auto is a table. Ignoring non-table value (false)"]
+            [Record::info(
+                "warning: destination for p.tls.auto is a table. Ignoring non-table value (false)"
+            )]
         );
     }
 
