@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::funcs::Param;
-use crate::value::{FuncError, Map, Object, Value};
+use crate::value::{FuncError, Object, Value, plain_fields};
 
 /// The group/versions helm 4.3.1 reports without a cluster, in its order.
 pub const DEFAULT_API_VERSIONS: &[&str] = &[
@@ -138,6 +138,25 @@ impl KubeVersion {
     }
 }
 
+impl KubeVersion {
+    /// `String()`: the normalised version, or `Version` where there is none (a `deepCopy`).
+    fn string(&self) -> &str {
+        if self.normalized.is_empty() {
+            &self.version
+        } else {
+            &self.normalized
+        }
+    }
+
+    /// What copystructure copies: the exported fields (the normalised version is not one).
+    fn copied(&self) -> Self {
+        KubeVersion {
+            normalized: String::new(),
+            ..self.clone()
+        }
+    }
+}
+
 impl Object for KubeVersion {
     fn type_name(&self) -> &str {
         "common.KubeVersion"
@@ -155,13 +174,13 @@ impl Object for KubeVersion {
     }
     fn call(&self, name: &str, _args: &[Value]) -> Option<std::result::Result<Value, FuncError>> {
         match name {
-            "String" => Some(Ok(Value::string(self.normalized.as_str()))),
+            "String" => Some(Ok(Value::string(self.string()))),
             "GitVersion" => Some(Ok(Value::string(self.version.as_str()))),
             _ => None,
         }
     }
     fn field_string(&self) -> Option<String> {
-        Some(self.normalized.clone())
+        Some(self.string().to_owned())
     }
     fn go_format(&self) -> String {
         format!(
@@ -170,11 +189,18 @@ impl Object for KubeVersion {
         )
     }
     fn to_plain(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("Version".into(), Value::string(self.version.as_str()));
-        m.insert("Major".into(), Value::string(self.major.as_str()));
-        m.insert("Minor".into(), Value::string(self.minor.as_str()));
-        Value::map(m)
+        plain_fields(self.json_fields().unwrap_or_default())
+    }
+    fn deep_copy(&self) -> Option<Value> {
+        Some(Value::Object(Arc::new(self.copied())))
+    }
+    fn json_fields(&self) -> Option<Vec<(&'static str, Value)>> {
+        Some(
+            ["Version", "Major", "Minor"]
+                .into_iter()
+                .filter_map(|name| Some((name, self.field(name)?)))
+                .collect(),
+        )
     }
 }
 
@@ -247,10 +273,13 @@ impl Object for HelmVersion {
         format!("{{{}}}", vals.join(" "))
     }
     fn to_plain(&self) -> Value {
-        Value::map(
+        plain_fields(self.json_fields().unwrap_or_default())
+    }
+    fn json_fields(&self) -> Option<Vec<(&'static str, Value)>> {
+        Some(
             Self::FIELDS
                 .iter()
-                .map(|(_, j, v)| (j.to_string(), Value::string(*v)))
+                .map(|(_, json, v)| (*json, Value::string(*v)))
                 .collect(),
         )
     }
@@ -314,11 +343,21 @@ impl Object for Capabilities {
         )
     }
     fn to_plain(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("KubeVersion".into(), self.kube_version.to_plain());
-        m.insert("APIVersions".into(), self.api_versions.to_plain());
-        m.insert("HelmVersion".into(), HelmVersion.to_plain());
-        Value::map(m)
+        plain_fields(self.json_fields().unwrap_or_default())
+    }
+    fn deep_copy(&self) -> Option<Value> {
+        Some(Value::Object(Arc::new(Capabilities {
+            kube_version: Arc::new(self.kube_version.copied()),
+            api_versions: self.api_versions.clone(),
+        })))
+    }
+    fn json_fields(&self) -> Option<Vec<(&'static str, Value)>> {
+        Some(
+            ["KubeVersion", "APIVersions", "HelmVersion"]
+                .into_iter()
+                .filter_map(|name| Some((name, self.field(name)?)))
+                .collect(),
+        )
     }
 }
 

@@ -139,8 +139,22 @@ pub trait Object: Send + Sync + fmt::Debug {
     fn field_string(&self) -> Option<String> {
         None
     }
-    /// The value `encoding/json` would produce for it (used by `toYaml`, `toJson`, `deepCopy`).
+    /// The value `encoding/json` would produce for it, decoded again (used by `toYaml`,
+    /// `deepCopy`, and `toJson` for a type without [`json_fields`](Self::json_fields)).
     fn to_plain(&self) -> Value;
+    /// For a struct, its fields as `encoding/json` writes them: in declaration order, under
+    /// their JSON names. `toJson` keeps that order, where `toYaml` sorts (sigs.k8s.io/yaml goes
+    /// through a map): `{"Version":…,"Major":…,"Minor":…}` against `Major: …`. See
+    /// [`plain_fields`] for the matching [`to_plain`](Self::to_plain).
+    fn json_fields(&self) -> Option<Vec<(&'static str, Value)>> {
+        None
+    }
+    /// What Sprig's `deepCopy` (copystructure) makes of it: the same type, with the fields it
+    /// cannot see, the unexported ones, left zero. `None`: every field is exported, so the copy
+    /// is the value itself.
+    fn deep_copy(&self) -> Option<Value> {
+        None
+    }
     /// For a Go map or slice type (`helm.Files`, `common.VersionSet`), its elements as
     /// reflection sees them, as a map or list value (a `Files` map's values are `[]byte`, not
     /// the base64 text `to_plain` gives): what `range`, `len`, `index` and truth work on.
@@ -152,6 +166,22 @@ pub trait Object: Send + Sync + fmt::Debug {
     fn zero_element(&self) -> Value {
         Value::Nil
     }
+}
+
+/// The map a struct's [`Object::json_fields`] decode to: by name, nested objects plain too.
+pub fn plain_fields(fields: Vec<(&'static str, Value)>) -> Value {
+    Value::map(
+        fields
+            .into_iter()
+            .map(|(name, v)| {
+                let v = match v {
+                    Value::Object(o) => o.to_plain(),
+                    v => v,
+                };
+                (name.to_owned(), v)
+            })
+            .collect(),
+    )
 }
 
 /// The error a template function returns; the engine wraps it as

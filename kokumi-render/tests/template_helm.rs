@@ -388,3 +388,34 @@ b: {{ toJson .Chart | sha256sum }} {{ toYaml .Chart | sha256sum }}
         "{ours}"
     );
 }
+
+/// `toJson` writes a struct's fields in its declaration order (`.Capabilities`, its
+/// `KubeVersion` and `HelmVersion`), where `toYaml` sorts them; `deepCopy` keeps an object's
+/// type and drops its unexported fields (a `KubeVersion`'s normalised version, everything of a
+/// `semver.Version`), as copystructure does.
+#[test]
+fn structs_encode_in_field_order_and_copy_as_copystructure_does() {
+    let text = r#"kube: {{ toJson .Capabilities.KubeVersion | quote }}
+helm: {{ toRawJson .Capabilities.HelmVersion | quote }}
+caps: {{ toJson .Capabilities | trunc 25 | quote }}
+capsEnd: {{ toJson .Capabilities | trunc -120 | quote }}
+yaml: {{ toYaml .Capabilities.KubeVersion | quote }}
+copy: {{ deepCopy .Capabilities.KubeVersion | typeOf }} {{ deepCopy .Capabilities.KubeVersion }} {{ (deepCopy .Capabilities).KubeVersion }}
+copies: {{ (deepCopy .Capabilities.APIVersions).Has "v1" }} {{ deepCopy (semver "1.2.3") }} {{ deepCopy .Files | typeOf }}
+copyJson: {{ deepCopy .Capabilities.KubeVersion | toJson | quote }}
+"#;
+    let ours = ours_checked_against_helm("struct-json", text, &[]);
+    let body = ours.split_once("t.yaml\n").map_or("", |(_, b)| b);
+    assert_eq!(
+        body,
+        r#"kube: "{\"Version\":\"v1.37.0\",\"Major\":\"1\",\"Minor\":\"37\"}"
+helm: "{\"version\":\"v4.3.1\",\"git_commit\":\"c0d08d0d6d9424d4a14febb5e8a3e51b0dd00dff\",\"git_tree_state\":\"clean\",\"go_version\":\"go1.27.2\",\"kube_client_version\":\"v1.37\"}"
+caps: "{\"KubeVersion\":{\"Version\""
+capsEnd: "d08d0d6d9424d4a14febb5e8a3e51b0dd00dff\",\"git_tree_state\":\"clean\",\"go_version\":\"go1.27.2\",\"kube_client_version\":\"v1.37\"}}"
+yaml: "Major: \"1\"\nMinor: \"37\"\nVersion: v1.37.0"
+copy: common.KubeVersion {v1.37.0  1 37} v1.37.0
+copies: true 0.0.0 engine.files
+copyJson: "{\"Version\":\"v1.37.0\",\"Major\":\"1\",\"Minor\":\"37\"}"
+"#
+    );
+}

@@ -88,12 +88,12 @@ pub(crate) fn deep_equal(args: &[Value]) -> R {
     Ok(Value::Bool(args[0] == args[1]))
 }
 
-/// `deepCopy`: values are immutable and shared, so a copy is the plain data form of the value
-/// (objects become what `encoding/json` would see, as copystructure copies their fields).
+/// `deepCopy`: values are immutable and shared, so a copy is the value itself, except for an
+/// object with unexported fields, which copystructure leaves zero (see [`Object::deep_copy`]).
 pub(crate) fn deep_copy(args: &[Value]) -> R {
     arity(args, 1, "deepCopy")?;
     Ok(match &args[0] {
-        Value::Object(_) => args[0].to_plain(),
+        Value::Object(o) => o.deep_copy().unwrap_or_else(|| args[0].clone()),
         other => other.clone(),
     })
 }

@@ -102,29 +102,44 @@ fn write_value_inner(
             out.push(']');
         }
         Value::Map(map) => {
-            out.push('{');
-            for (i, (k, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                newline(out, opts, depth + 1);
-                write_string(out, k, opts.escape_html);
-                out.push(':');
-                if opts.pretty {
-                    out.push(' ');
-                }
-                write_value(out, item, opts, depth + 1)?;
-            }
-            if !map.is_empty() {
-                newline(out, opts, depth);
-            }
-            out.push('}');
+            write_object(out, map.iter().map(|(k, v)| (k.as_str(), v)), opts, depth)?;
         }
-        Value::Object(o) => {
-            let plain = o.to_plain();
-            write_value(out, &plain, opts, depth)?;
-        }
+        // A struct's fields in its order, as encoding/json writes them.
+        Value::Object(o) => match o.json_fields() {
+            Some(fields) => {
+                write_object(out, fields.iter().map(|(k, v)| (*k, v)), opts, depth)?;
+            }
+            None => write_value(out, &o.to_plain(), opts, depth)?,
+        },
     }
+    Ok(())
+}
+
+fn write_object<'a>(
+    out: &mut String,
+    members: impl Iterator<Item = (&'a str, &'a Value)>,
+    opts: JsonOpts,
+    depth: usize,
+) -> Result<(), EmitError> {
+    out.push('{');
+    let mut empty = true;
+    for (i, (k, item)) in members.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        empty = false;
+        newline(out, opts, depth + 1);
+        write_string(out, k, opts.escape_html);
+        out.push(':');
+        if opts.pretty {
+            out.push(' ');
+        }
+        write_value(out, item, opts, depth + 1)?;
+    }
+    if !empty {
+        newline(out, opts, depth);
+    }
+    out.push('}');
     Ok(())
 }
 

@@ -678,6 +678,17 @@ impl Object for SemverObject {
     fn to_plain(&self) -> Value {
         Value::from(self.0.to_string())
     }
+    /// Every field of a `semver.Version` is unexported: the copy is `0.0.0`.
+    fn deep_copy(&self) -> Option<Value> {
+        Some(Value::Object(std::sync::Arc::new(SemverObject(Version {
+            major: 0,
+            minor: 0,
+            patch: 0,
+            pre: String::new(),
+            metadata: String::new(),
+            original: String::new(),
+        }))))
+    }
 }
 
 pub(crate) fn semver_fn(args: &[Value]) -> Result<Value, FuncError> {
