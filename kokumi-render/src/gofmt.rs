@@ -537,7 +537,8 @@ impl Printer {
             },
             Value::List(items) => {
                 if f.sharp_v {
-                    self.out.push_str("[]interface {}{");
+                    self.out.push_str(items.list_type().name());
+                    self.out.push('{');
                     for (k, item) in items.iter().enumerate() {
                         if k > 0 {
                             self.out.push_str(", ");

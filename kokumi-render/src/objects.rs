@@ -126,7 +126,8 @@ impl Object for Files {
             }
             "GetBytes" => Ok(Value::Bytes(self.get_bytes(&arg()))),
             "Glob" => Ok(Value::Object(Arc::new(self.glob(&arg())))),
-            "Lines" => Ok(Value::list(
+            "Lines" => Ok(Value::typed_list(
+                crate::value::ListType::String,
                 self.lines(&arg()).into_iter().map(Value::from).collect(),
             )),
             "AsConfig" | "AsSecrets" if self.files.is_empty() => Ok(Value::string("{}")),

@@ -39,8 +39,8 @@ pub enum Value {
     String(Arc<str>),
     /// `[]byte` (`.Files.GetBytes`).
     Bytes(Arc<[u8]>),
-    /// `[]interface{}`.
-    List(Arc<Vec<Value>>),
+    /// `[]interface{}`, or a typed slice Sprig returns (see [`ListRef`]).
+    List(ListRef),
     /// `map[string]interface{}`, or Helm's named map type `common.Values` (see [`MapRef`]).
     Map(MapRef),
     /// A Go struct or other typed value with fields and methods.
@@ -104,6 +104,100 @@ impl std::ops::Deref for MapRef {
     type Target = Map;
     fn deref(&self) -> &Map {
         &self.map
+    }
+}
+
+/// A shared list and its Go type: `[]interface {}`, the type of every list a template builds
+/// and of those decoded from values, or a typed slice some of Sprig's functions return
+/// (`until`: `[]int`; `splitList`, `keys`, `sortAlpha`: `[]string`; `chunk`: `[][]interface {}`).
+/// They print, range and index alike; Go's reflection names them apart (`typeOf`, deep
+/// equality), and ranging over a typed slice gives elements of its element type (so field
+/// errors say `in type int`). Functions that build a new list from one (`append`, `rest`,
+/// `uniq`...) give `[]interface {}`, as Sprig does; `slice` and `deepCopy` keep the type.
+#[derive(Clone, Debug)]
+pub struct ListRef {
+    items: Arc<Vec<Value>>,
+    ty: ListType,
+}
+
+/// The Go type of a [`ListRef`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListType {
+    /// `[]interface {}`.
+    Interface,
+    /// `[]int`.
+    Int,
+    /// `[]string`.
+    String,
+    /// `[][]interface {}`.
+    Lists,
+}
+
+impl ListType {
+    /// The slice type's name, as `typeOf` prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ListType::Interface => "[]interface {}",
+            ListType::Int => "[]int",
+            ListType::String => "[]string",
+            ListType::Lists => "[][]interface {}",
+        }
+    }
+
+    /// The static type of an element (what a field error on one names).
+    pub fn element(self) -> &'static str {
+        match self {
+            ListType::Interface => "interface {}",
+            ListType::Int => "int",
+            ListType::String => "string",
+            ListType::Lists => "[]interface {}",
+        }
+    }
+}
+
+impl ListRef {
+    /// `items` as a slice of type `ty`.
+    pub fn typed(ty: ListType, items: Vec<Value>) -> Self {
+        ListRef {
+            items: Arc::new(items),
+            ty,
+        }
+    }
+
+    /// The list's Go type.
+    pub fn list_type(&self) -> ListType {
+        self.ty
+    }
+
+    /// The shared list.
+    pub fn arc(&self) -> &Arc<Vec<Value>> {
+        &self.items
+    }
+
+    /// The shared list, to mutate in place (copied first if shared).
+    pub fn arc_mut(&mut self) -> &mut Arc<Vec<Value>> {
+        &mut self.items
+    }
+
+    /// `items` with this one's type.
+    pub fn like(&self, items: Vec<Value>) -> Self {
+        ListRef::typed(self.ty, items)
+    }
+}
+
+impl From<Arc<Vec<Value>>> for ListRef {
+    fn from(items: Arc<Vec<Value>>) -> Self {
+        ListRef {
+            items,
+            ty: ListType::Interface,
+        }
+    }
+}
+
+impl std::ops::Deref for ListRef {
+    type Target = Vec<Value>;
+    fn deref(&self) -> &Vec<Value> {
+        &self.items
     }
 }
 
@@ -215,7 +309,12 @@ impl Value {
 
     /// A list value.
     pub fn list(items: Vec<Value>) -> Self {
-        Value::List(Arc::new(items))
+        Value::List(Arc::new(items).into())
+    }
+
+    /// A list value of Go type `ty` (see [`ListRef`]).
+    pub fn typed_list(ty: ListType, items: Vec<Value>) -> Self {
+        Value::List(ListRef::typed(ty, items))
     }
 
     /// A map value.
@@ -274,7 +373,7 @@ impl Value {
             Value::Float(_) => "float64",
             Value::String(_) => "string",
             Value::Bytes(_) => "[]uint8",
-            Value::List(_) => "[]interface {}",
+            Value::List(l) => l.ty.name(),
             Value::Map(m) if m.values => "common.Values",
             Value::Map(_) => "map[string]interface {}",
             Value::Object(o) => o.type_name(),
@@ -441,7 +540,8 @@ impl PartialEq for Value {
             (Value::Float(a), Value::Float(b)) => a == b,
             (Value::String(a), Value::String(b)) => a == b,
             (Value::Bytes(a), Value::Bytes(b)) => a == b,
-            (Value::List(a), Value::List(b)) => a == b,
+            // So are `[]int` and `[]interface {}`.
+            (Value::List(a), Value::List(b)) => a.ty == b.ty && a.items == b.items,
             // `common.Values` and `map[string]interface {}` are different types to DeepEqual.
             (Value::Map(a), Value::Map(b)) => a.values == b.values && a.map == b.map,
             (Value::Object(a), Value::Object(b)) => a.to_plain() == b.to_plain(),

@@ -971,6 +971,23 @@ const CASES: &[Case] = &[
   executing \"range-int-field/templates/t.yaml\" at <.Values.x>:
     can't evaluate field Values in type int",
     ),
+    // So are the elements of Sprig's `[]int`; those of a `[]interface {}` are interfaces.
+    case(
+        "range-until-field",
+        &[(T, "a: {{ range until 1 }}{{ .Values.x }}{{ end }}")],
+        "",
+        "range-until-field/templates/t.yaml:1:32
+  executing \"range-until-field/templates/t.yaml\" at <.Values.x>:
+    can't evaluate field Values in type int",
+    ),
+    case(
+        "range-list-field",
+        &[(T, "a: {{ range list 1 }}{{ .Values.x }}{{ end }}")],
+        "",
+        "range-list-field/templates/t.yaml:1:31
+  executing \"range-list-field/templates/t.yaml\" at <.Values.x>:
+    can't evaluate field Values in type interface {}",
+    ),
     // A struct reached through a map is an `interface {}` to Go's error.
     case(
         "object-field-from-map",

@@ -419,3 +419,28 @@ copyJson: "{\"Version\":\"v1.37.0\",\"Major\":\"1\",\"Minor\":\"37\"}"
 "#
     );
 }
+
+/// Sprig's typed slices: `until` is a `[]int`, `splitList`, `keys`, `sortAlpha`, `toStrings`,
+/// the regexp lists and `.Files.Lines` are `[]string`, `chunk` a `[][]interface {}`; `slice`
+/// and `deepCopy` keep the type, the functions that build a new list give `[]interface {}`,
+/// deep equality tells them apart, and ranging over a `[]int` gives `int`s.
+#[test]
+fn sprig_returns_typed_slices() {
+    let text = r#"a: T {{ typeOf (until 2) }} {{ typeOf (untilStep 0 4 2) }} {{ typeOf (splitList "," "a") }} {{ typeOf (keys (dict "a" 1)) }} {{ typeOf (sortAlpha (list 2 1)) }} {{ typeOf (toStrings (list 1)) }}
+b: T {{ typeOf (regexFindAll "a" "aa" -1) }} {{ typeOf (regexFindAll "z" "aa" -1) }} {{ typeOf (regexSplit "a" "bab" -1) }} {{ typeOf (regexSplit "a" "bab" 0) }} {{ typeOf (.Files.Lines "x") }} {{ typeOf (chunk 1 (list 1)) }} {{ typeOf (first (chunk 1 (list 1))) }}
+c: T {{ typeOf (slice (until 3) 1) }} {{ typeOf (deepCopy (until 3)) }} {{ typeOf (rest (until 3)) }} {{ typeOf (append (splitList "," "a") 1) }} {{ deepEqual (until 2) (list 0 1) }} {{ deepEqual (until 2) (until 2) }}
+d: {{ printf "%T %v %#v %#v" (until 2) (until 2) (splitList "," "a,b") (chunk 1 (list 1 nil)) | quote }}
+e: T {{ typeIsLike "[]int" (until 1) }} {{ kindOf (until 1) }} {{ has 1 (until 2) }} {{ until 3 }} {{ toJson (splitList "," "a,b") }} {{ range (until 2) }}{{ typeOf . }}{{ end }}
+"#;
+    let ours = ours_checked_against_helm("typed-slices", text, &[]);
+    let body = ours.split_once("t.yaml\n").map_or("", |(_, b)| b);
+    assert_eq!(
+        body,
+        r#"a: T []int []int []string []string []string []string
+b: T []string []string []string []string []string [][]interface {} []interface {}
+c: T []int []int []interface {} []interface {} false true
+d: "[]int [0 1] []string{\"a\", \"b\"} [][]interface {}{[]interface {}{1}, []interface {}{interface {}(nil)}}"
+e: T true slice true [0 1 2] ["a","b"] intint
+"#
+    );
+}

@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use crate::value::{FuncError, Map, Value};
+use crate::value::{FuncError, ListType, Map, Value};
 
 use super::{arity, arity_min, defaults::is_empty, map_arg, str_arg, strval};
 
@@ -82,7 +82,7 @@ pub(crate) fn keys(args: &[Value]) -> R {
     for d in args {
         out.extend(map_arg(d)?.keys().map(|k| Value::from(k.as_str())));
     }
-    Ok(Value::list(out))
+    Ok(Value::typed_list(ListType::String, out))
 }
 
 pub(crate) fn values(args: &[Value]) -> R {

@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 
-use crate::value::{FuncError, Value};
+use crate::value::{FuncError, ListType, Value};
 
 use super::{NIL_PANIC, arity, arity_min, as_slice, int_arg, strings::strslice};
 
@@ -71,7 +71,8 @@ pub(crate) fn chunk(args: &[Value]) -> R {
         return Err(FuncError::new("runtime error: makeslice: len out of range"));
     }
     let size = size as usize;
-    Ok(Value::list(
+    Ok(Value::typed_list(
+        ListType::Lists,
         items
             .chunks(size)
             .map(|c| Value::list(c.to_vec()))
@@ -253,7 +254,12 @@ pub(crate) fn slice(args: &[Value]) -> R {
             "reflect.Value.Slice: slice index out of bounds",
         ));
     }
-    Ok(Value::list(items[start as usize..end as usize].to_vec()))
+    let part = items[start as usize..end as usize].to_vec();
+    // reflect's Slice keeps the slice's type.
+    Ok(match &args[0] {
+        Value::List(l) => Value::List(l.like(part)),
+        _ => Value::list(part),
+    })
 }
 
 pub(crate) fn must_slice(args: &[Value]) -> R {
@@ -267,12 +273,16 @@ pub(crate) fn sort_alpha(args: &[Value]) -> R {
         None => vec![super::strval(&args[0]).into_owned()],
     };
     strs.sort();
-    Ok(Value::list(strs.into_iter().map(Value::from).collect()))
+    Ok(Value::typed_list(
+        ListType::String,
+        strs.into_iter().map(Value::from).collect(),
+    ))
 }
 
 pub(crate) fn to_strings(args: &[Value]) -> R {
     arity(args, 1, "toStrings")?;
-    Ok(Value::list(
+    Ok(Value::typed_list(
+        ListType::String,
         strslice(&args[0]).into_iter().map(Value::from).collect(),
     ))
 }

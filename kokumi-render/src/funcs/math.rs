@@ -3,7 +3,7 @@
 //! decimal float math of shopspring/decimal (`addf`, `subf`, `mulf`, `divf`), rounding and
 //! sequences (`until`, `untilStep`, `seq`).
 
-use crate::value::{FuncError, Value};
+use crate::value::{FuncError, ListType, Value};
 
 use super::{arity, arity_min, int_arg, ok_str};
 
@@ -576,7 +576,7 @@ fn until_step_vec(start: i64, stop: i64, step: i64) -> Result<Vec<i64>, FuncErro
 }
 
 fn int_list(v: Vec<i64>) -> Value {
-    Value::list(v.into_iter().map(Value::Int).collect())
+    Value::typed_list(ListType::Int, v.into_iter().map(Value::Int).collect())
 }
 
 pub(crate) fn until(args: &[Value]) -> R {

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use regex::Regex;
 
-use crate::value::{FuncError, Value};
+use crate::value::{FuncError, ListType, Value};
 
 use super::{arity, int_arg, ok_str, str_arg};
 
@@ -293,7 +293,8 @@ fn find_all_indices(re: &Regex, s: &str, n: i64) -> Vec<(usize, usize)> {
 }
 
 fn find_all(re: &Regex, s: &str, n: i64) -> Value {
-    Value::list(
+    Value::typed_list(
+        ListType::String,
         find_all_indices(re, s, n)
             .into_iter()
             .map(|(a, b)| Value::from(&s[a..b]))
@@ -370,10 +371,10 @@ pub(crate) fn must_regex_replace_all_literal(args: &[Value]) -> R {
 /// Go's `Regexp.Split(s, n)`.
 fn split(re: &Regex, expr: &str, s: &str, n: i64) -> Value {
     if n == 0 {
-        return Value::list(Vec::new());
+        return Value::typed_list(ListType::String, Vec::new());
     }
     if !expr.is_empty() && s.is_empty() {
-        return Value::list(vec![Value::from("")]);
+        return Value::typed_list(ListType::String, vec![Value::from("")]);
     }
     let matches = find_all_indices(re, s, n);
     let mut out: Vec<Value> = Vec::with_capacity(matches.len() + 1);
@@ -392,7 +393,7 @@ fn split(re: &Regex, expr: &str, s: &str, n: i64) -> Value {
     if end != s.len() {
         out.push(Value::from(&s[beg..]));
     }
-    Value::list(out)
+    Value::typed_list(ListType::String, out)
 }
 
 pub(crate) fn regex_split(args: &[Value]) -> R {

@@ -2,7 +2,7 @@
 
 use crate::gofmt;
 use crate::gounicode::{self, is_space, is_title};
-use crate::value::{FuncError, Map, Value};
+use crate::value::{FuncError, ListType, Map, Value};
 
 use super::{arity, as_slice, bytes_to_string, int_arg, map_arg, ok_str, str_arg, strval};
 
@@ -587,7 +587,8 @@ pub(crate) fn splitn(args: &[Value]) -> R {
 
 pub(crate) fn split_list(args: &[Value]) -> R {
     let (sep, s) = two_str(args, "splitList")?;
-    Ok(Value::list(
+    Ok(Value::typed_list(
+        ListType::String,
         go_split(s, sep, -1).into_iter().map(Value::from).collect(),
     ))
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt::{self, Write as _};
 use std::sync::Arc;
 
-use crate::value::{FuncError, Map, MapRef, Value};
+use crate::value::{FuncError, ListType, Map, MapRef, Value};
 
 use super::ast::{Arena, Arg, Branch, Command, FuncRef, Node, Number, Pipe, Span, Tree};
 use super::builtins::{self, Builtin};
@@ -182,7 +182,7 @@ impl Forward {
 fn same(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Map(x), Value::Map(y)) => Arc::ptr_eq(x.arc(), y.arc()),
-        (Value::List(x), Value::List(y)) => Arc::ptr_eq(x, y),
+        (Value::List(x), Value::List(y)) => Arc::ptr_eq(x.arc(), y.arc()),
         _ => false,
     }
 }
@@ -865,9 +865,16 @@ impl<'s> Exec<'s> {
         };
         match &v {
             Value::List(l) => {
+                // A typed slice's elements have its element type; `[]interface {}`'s are
+                // interfaces to field errors.
+                let origin = if l.list_type() == ListType::Interface {
+                    Origin::Iface
+                } else {
+                    Origin::Typed
+                };
                 for (i, e) in l.iter().enumerate() {
                     let e = self.forward.shallow(e.clone());
-                    if !iterate(self, fr, Value::Int(i as i64), e, Origin::Iface, out)? {
+                    if !iterate(self, fr, Value::Int(i as i64), e, origin, out)? {
                         break;
                     }
                 }
@@ -2127,7 +2134,7 @@ fn fresh_copy(v: &Value) -> Value {
         Value::Map(m) => Value::Map(m.like(Arc::new(
             m.iter().map(|(k, x)| (k.clone(), fresh_copy(x))).collect(),
         ))),
-        Value::List(l) => Value::list(l.iter().map(fresh_copy).collect()),
+        Value::List(l) => Value::List(l.like(l.iter().map(fresh_copy).collect())),
         other => other.clone(),
     })
 }
