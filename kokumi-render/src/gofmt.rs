@@ -21,7 +21,7 @@
 use crate::gounicode::is_print;
 use std::fmt::Write as _;
 
-use crate::value::{Value, format_go_float};
+use crate::value::{Map, Value, format_go_float};
 
 /// Go's `fmt.Sprintf(format, args...)`.
 pub fn sprintf(format: &str, args: &[Value]) -> String {
@@ -537,15 +537,7 @@ impl Printer {
             },
             Value::List(items) => {
                 if f.sharp_v {
-                    self.out.push_str(items.list_type().name());
-                    self.out.push('{');
-                    for (k, item) in items.iter().enumerate() {
-                        if k > 0 {
-                            self.out.push_str(", ");
-                        }
-                        self.print_arg(item, verb, f, false);
-                    }
-                    self.out.push('}');
+                    self.sharp_list(items.list_type().name(), items, verb, f);
                 } else {
                     self.out.push('[');
                     for (k, item) in items.iter().enumerate() {
@@ -559,16 +551,7 @@ impl Printer {
             }
             Value::Map(map) => {
                 if f.sharp_v {
-                    self.out.push_str("map[string]interface {}{");
-                    for (k, (key, item)) in map.iter().enumerate() {
-                        if k > 0 {
-                            self.out.push_str(", ");
-                        }
-                        self.out.push_str(&quote(key));
-                        self.out.push(':');
-                        self.print_arg(item, verb, f, false);
-                    }
-                    self.out.push('}');
+                    self.sharp_map(v.type_name(), map, verb, f);
                 } else {
                     self.out.push_str("map[");
                     for (k, (key, item)) in map.iter().enumerate() {
@@ -582,6 +565,19 @@ impl Printer {
                     self.out.push(']');
                 }
             }
+            // Go's map and slice types (`map[string]string`, `common.VersionSet`) under `%#v`.
+            Value::Object(o) if f.sharp_v && verb == 'v' && o.elements().is_some() => {
+                match o.elements() {
+                    // A nil map (`.Chart.Annotations` when Chart.yaml has none).
+                    _ if matches!(o.to_plain(), Value::Nil) => {
+                        self.out.push_str(o.type_name());
+                        self.out.push_str("(nil)");
+                    }
+                    Some(Value::List(items)) => self.sharp_list(o.type_name(), &items, verb, f),
+                    Some(Value::Map(map)) => self.sharp_map(o.type_name(), &map, verb, f),
+                    _ => self.pad(&o.go_format(), f),
+                }
+            }
             Value::Object(o) => match verb {
                 'v' | 's' => {
                     let s = o.go_format();
@@ -590,6 +586,34 @@ impl Printer {
                 _ => self.bad_verb(verb, v, f),
             },
         }
+    }
+
+    /// `%#v` of a slice: `[]int{1, 2}`.
+    fn sharp_list(&mut self, type_name: &str, items: &[Value], verb: char, f: &Flags) {
+        self.out.push_str(type_name);
+        self.out.push('{');
+        for (k, item) in items.iter().enumerate() {
+            if k > 0 {
+                self.out.push_str(", ");
+            }
+            self.print_arg(item, verb, f, false);
+        }
+        self.out.push('}');
+    }
+
+    /// `%#v` of a map: `map[string]interface {}{"a":1}`.
+    fn sharp_map(&mut self, type_name: &str, map: &Map, verb: char, f: &Flags) {
+        self.out.push_str(type_name);
+        self.out.push('{');
+        for (k, (key, item)) in map.iter().enumerate() {
+            if k > 0 {
+                self.out.push_str(", ");
+            }
+            self.out.push_str(&quote(key));
+            self.out.push(':');
+            self.print_arg(item, verb, f, false);
+        }
+        self.out.push('}');
     }
 
     fn fmt_string(&mut self, s: &str, verb: char, f: &Flags, v: &Value) {

@@ -971,6 +971,15 @@ const CASES: &[Case] = &[
   executing \"range-int-field/templates/t.yaml\" at <.Values.x>:
     can't evaluate field Values in type int",
     ),
+    // `split` gives a `map[string]string`, which `hasKey` refuses as Go does.
+    case(
+        "split-has-key",
+        &[(T, "a: {{ hasKey (split \",\" \"a\") \"_0\" }}")],
+        "",
+        "split-has-key/templates/t.yaml:1:24
+  executing \"split-has-key/templates/t.yaml\" at <\"a\">:
+    wrong type for value; expected map[string]interface {}; got map[string]string",
+    ),
     // So are the elements of Sprig's `[]int`; those of a `[]interface {}` are interfaces.
     case(
         "range-until-field",

@@ -444,3 +444,32 @@ e: T true slice true [0 1 2] ["a","b"] intint
 "#
     );
 }
+
+/// `split` and `splitn` give Sprig's `map[string]string` (which the dict functions refuse, as
+/// in Go), and `%#v` names a map or slice by its Go type, a nil map as `(nil)`.
+#[test]
+fn split_is_a_string_map_and_sharp_v_names_types() {
+    let text = r#"a: |-
+  {{ typeOf (split "," "a,b") }} {{ (split "," "a,b")._1 }} {{ (split "," "a,b")._5 | quote }} {{ split "," "a,b" }} {{ index (split "," "a,b") "_0" }} {{ len (split "," "a,b") }} {{ toJson (split "," "a,b") }} {{ splitn "," 2 "a,b,c" }}
+b: |-
+  {{ range $k, $v := split "," "x,y" }}{{ $k }}={{ $v }} {{ end }} {{ printf "%v %#v" (split ":" "i:t") (split ":" "i:t") | quote }} {{ toYaml (split ":" "i:t") | quote }} {{ empty (split "," "") }} {{ kindOf (split "," "a") }}
+c: |-
+  {{ (split ":" "nginx:1.2")._0 | upper }} {{ eq (split "," "a")._0 "a" }} {{ deepCopy (split "," "a") | typeOf }} {{ typeOf (index (split "," "a") "_9") }}
+d: |-
+  {{ printf "%#v" .Values }} {{ printf "%#v" .Capabilities.APIVersions | trunc 40 }} {{ printf "%#v" .Chart.Annotations }} {{ printf "%#v" (dict "a" (list 1)) }}
+"#;
+    let ours = ours_checked_against_helm("split-map", text, &[("values.yaml", "a: 1\n")]);
+    let body = ours.split_once("t.yaml\n").map_or("", |(_, b)| b);
+    assert_eq!(
+        body,
+        r#"a: |-
+  map[string]string b "" map[_0:a _1:b] a 2 {"_0":"a","_1":"b"} map[_0:a _1:b,c]
+b: |-
+  _0=x _1=y  "map[_0:i _1:t] map[string]string{\"_0\":\"i\", \"_1\":\"t\"}" "_0: i\n_1: t" false map
+c: |-
+  NGINX true map[string]string string
+d: |-
+  common.Values{"a":1} common.VersionSet{"v1", "admissionregist map[string]string(nil) map[string]interface {}{"a":[]interface {}{1}}
+"#
+    );
+}

@@ -2,7 +2,7 @@
 
 use crate::gofmt;
 use crate::gounicode::{self, is_space, is_title};
-use crate::value::{FuncError, ListType, Map, Value};
+use crate::value::{FuncError, ListType, Value};
 
 use super::{arity, as_slice, bytes_to_string, int_arg, map_arg, ok_str, str_arg, strval};
 
@@ -564,12 +564,14 @@ fn go_split<'a>(s: &'a str, sep: &str, n: i64) -> Vec<&'a str> {
     }
 }
 
+/// `split`'s and `splitn`'s result: a `map[string]string` from `_0`, `_1`, ... to the parts.
 fn parts_map(parts: &[&str]) -> Value {
-    let mut m = Map::new();
-    for (i, p) in parts.iter().enumerate() {
-        m.insert(format!("_{i}"), Value::from(*p));
-    }
-    Value::map(m)
+    let parts = parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (format!("_{i}"), (*p).to_owned()))
+        .collect();
+    Value::Object(std::sync::Arc::new(crate::objects::StringMap(Some(parts))))
 }
 
 pub(crate) fn split(args: &[Value]) -> R {
