@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::funcs::Param;
-use crate::value::{FuncError, Object, Value, plain_fields};
+use crate::value::{FuncError, Object, Value, named_fields, plain_fields};
 
 /// The group/versions helm 4.3.1 reports without a cluster, in its order.
 pub const DEFAULT_API_VERSIONS: &[&str] = &[
@@ -195,12 +195,7 @@ impl Object for KubeVersion {
         Some(Value::Object(Arc::new(self.copied())))
     }
     fn json_fields(&self) -> Option<Vec<(&'static str, Value)>> {
-        Some(
-            ["Version", "Major", "Minor"]
-                .into_iter()
-                .filter_map(|name| Some((name, self.field(name)?)))
-                .collect(),
-        )
+        Some(named_fields(self, &["Version", "Major", "Minor"]))
     }
 }
 
@@ -352,12 +347,10 @@ impl Object for Capabilities {
         })))
     }
     fn json_fields(&self) -> Option<Vec<(&'static str, Value)>> {
-        Some(
-            ["KubeVersion", "APIVersions", "HelmVersion"]
-                .into_iter()
-                .filter_map(|name| Some((name, self.field(name)?)))
-                .collect(),
-        )
+        Some(named_fields(
+            self,
+            &["KubeVersion", "APIVersions", "HelmVersion"],
+        ))
     }
 }
 

@@ -565,26 +565,21 @@ impl Printer {
                     self.out.push(']');
                 }
             }
-            // Go's map and slice types (`map[string]string`, `common.VersionSet`) under `%#v`.
-            Value::Object(o) if f.sharp_v && verb == 'v' && o.elements().is_some() => {
-                match o.elements() {
-                    // A nil map (`.Chart.Annotations` when Chart.yaml has none).
-                    _ if matches!(o.to_plain(), Value::Nil) => {
+            Value::Object(o) => {
+                // Go's map and slice types (`map[string]string`, `common.VersionSet`) under
+                // `%#v`; a nil one (`.Chart.Annotations` without any) is `TYPE(nil)`.
+                let elements = (f.sharp_v && verb == 'v').then(|| o.elements()).flatten();
+                match elements {
+                    Some(_) if matches!(o.to_plain(), Value::Nil) => {
                         self.out.push_str(o.type_name());
                         self.out.push_str("(nil)");
                     }
                     Some(Value::List(items)) => self.sharp_list(o.type_name(), &items, verb, f),
                     Some(Value::Map(map)) => self.sharp_map(o.type_name(), &map, verb, f),
-                    _ => self.pad(&o.go_format(), f),
+                    _ if matches!(verb, 'v' | 's') => self.pad(&o.go_format(), f),
+                    _ => self.bad_verb(verb, v, f),
                 }
             }
-            Value::Object(o) => match verb {
-                'v' | 's' => {
-                    let s = o.go_format();
-                    self.pad(&s, f);
-                }
-                _ => self.bad_verb(verb, v, f),
-            },
         }
     }
 

@@ -262,6 +262,15 @@ pub trait Object: Send + Sync + fmt::Debug {
     }
 }
 
+/// `names` with their values from `obj`'s [`Object::field`], in that order: a struct's
+/// [`Object::json_fields`] when its JSON names are its field names.
+pub fn named_fields(obj: &dyn Object, names: &[&'static str]) -> Vec<(&'static str, Value)> {
+    names
+        .iter()
+        .filter_map(|&name| Some((name, obj.field(name)?)))
+        .collect()
+}
+
 /// The map a struct's [`Object::json_fields`] decode to: by name, nested objects plain too.
 pub fn plain_fields(fields: Vec<(&'static str, Value)>) -> Value {
     Value::map(

@@ -82,7 +82,7 @@ fn regexes() -> Result<&'static Regexes, String> {
 }
 
 /// A semantic version as Masterminds parses it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Version {
     /// Major number.
     pub major: u64,
@@ -680,14 +680,9 @@ impl Object for SemverObject {
     }
     /// Every field of a `semver.Version` is unexported: the copy is `0.0.0`.
     fn deep_copy(&self) -> Option<Value> {
-        Some(Value::Object(std::sync::Arc::new(SemverObject(Version {
-            major: 0,
-            minor: 0,
-            patch: 0,
-            pre: String::new(),
-            metadata: String::new(),
-            original: String::new(),
-        }))))
+        Some(Value::Object(std::sync::Arc::new(SemverObject(
+            Version::default(),
+        ))))
     }
 }
 
